@@ -1,0 +1,46 @@
+"""Shared test set-up: Qt offscreen, and an embedded sandbox per test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from xerologdesk.sandbox import Sandbox  # noqa: E402
+
+
+@pytest.fixture
+def sandbox_factory() -> Iterator[Callable[..., Sandbox]]:
+    """Start sandboxes with any options; every one started is stopped after the test.
+
+    Limits are off unless a test asks for them, so only the tests about limits meet a 429.
+    """
+    started: list[Sandbox] = []
+
+    def start(**options: object) -> Sandbox:
+        options.setdefault("seed", "demo")
+        for limit in ("minute_limit", "day_limit", "concurrent_limit"):
+            options.setdefault(limit, 0)
+        box = Sandbox(**options)  # type: ignore[arg-type]
+        box.start()
+        started.append(box)
+        return box
+
+    yield start
+    for box in started:
+        box.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_factory: Callable[..., Sandbox]) -> Sandbox:
+    """A running sandbox with the demo organisation and no limits."""
+    return sandbox_factory()
+
+
+@pytest.fixture
+def empty_sandbox(sandbox_factory: Callable[..., Sandbox]) -> Sandbox:
+    """A running sandbox with the empty organisation (accounts, tax rates, currencies only)."""
+    return sandbox_factory(seed="empty")

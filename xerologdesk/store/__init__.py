@@ -1,0 +1,1 @@
+"""The order book: peewee models, the database, imports and log queries (no Qt, no Xero)."""
