@@ -25,9 +25,33 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
+def _lazy(name: str) -> object:
+    """A command's handler, imported only when that command runs (keeps start-up fast)."""
+
+    def run(args: argparse.Namespace) -> int:
+        from xerologdesk import commands
+
+        handler = getattr(commands, name)
+        result: int = handler(args)
+        return result
+
+    return run
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="xerologdesk", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"xerologdesk {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="where the database and settings live (default: the platform's user data "
+        "directory, or $XEROLOGDESK_DATA_DIR)",
+    )
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="open the app on the embedded sandbox (a demo organisation; no Xero account needed)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     from xerologdesk.sandbox import cli as sandbox_cli
@@ -39,15 +63,62 @@ def build_parser() -> argparse.ArgumentParser:
             description=sandbox_cli.__doc__,
         )
     )
+
+    connect = commands.add_parser("connect", help="connect to a Xero organisation")
+    connect.add_argument(
+        "--sandbox", metavar="URL", required=True, help="a running sandbox's base URL"
+    )
+    connect.set_defaults(run=_lazy("connect"))
+
+    commands.add_parser("disconnect", help="forget the stored connection").set_defaults(
+        run=_lazy("disconnect")
+    )
+    commands.add_parser(
+        "status", help="show the connection and how many orders are in each status"
+    ).set_defaults(run=_lazy("status"))
+
+    importing = commands.add_parser("import", help="import orders from CSV or JSON files")
+    importing.add_argument("files", nargs="+", metavar="FILE")
+    importing.set_defaults(run=_lazy("import_files"))
+
+    commands.add_parser("sync", help="sync every pending order to Xero").set_defaults(
+        run=_lazy("sync")
+    )
+
+    log = commands.add_parser("log", help="show the Xero integration log")
+    log.add_argument("--status", choices=["pending", "succeeded", "failed", "dismissed"])
+    log.add_argument("--search", metavar="TEXT", help="order ref, customer name or reference, SKU")
+    log.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    log.set_defaults(run=_lazy("show_log"))
+
+    resolve = commands.add_parser("resolve", help="resolve failed orders")
+    how = resolve.add_mutually_exclusive_group(required=True)
+    how.add_argument(
+        "--auto-sync", action="store_true", help="create what is missing in Xero, then the invoice"
+    )
+    how.add_argument("--retry", action="store_true", help="sync again without creating anything")
+    how.add_argument("--dismiss", action="store_true", help="leave Xero untouched; hide the error")
+    how.add_argument("--undo-dismiss", action="store_true", help="put dismissed orders back")
+    resolve.add_argument("--reason", metavar="TEXT", help="why (with --dismiss)")
+    resolve.add_argument("refs", nargs="+", metavar="ORDER_REF")
+    resolve.set_defaults(run=_lazy("resolve"))
+
+    settings = commands.add_parser("settings", help="list, show or change settings")
+    settings.add_argument("key", nargs="?", metavar="KEY")
+    settings.add_argument("value", nargs="?", metavar="VALUE")
+    settings.set_defaults(run=_lazy("settings"))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "reason", None) and not getattr(args, "dismiss", False):
+        parser.error("--reason goes with --dismiss")
     if args.command is None:
-        parser.print_help()
-        return EXIT_USAGE
+        from xerologdesk.ui.launch import run_desktop
+
+        return run_desktop(args)
     result: int = args.run(args)
     return result
 

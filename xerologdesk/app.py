@@ -1,0 +1,109 @@
+"""The composition root for the headless commands (and, later, the desktop app).
+
+Builds the data directory, logging, the database, the settings and, when a connection is stored,
+the Xero gateway, the sync engine and the runner; everything else receives these through its
+constructor.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from dataclasses import dataclass
+from pathlib import Path
+
+import peewee
+
+from xerologdesk import paths
+from xerologdesk.settings import Settings
+from xerologdesk.store import book
+from xerologdesk.store.db import open_database
+from xerologdesk.sync.engine import SyncEngine
+from xerologdesk.sync.runner import SyncRunner
+from xerologdesk.xero.auth import ClientCredentialsTokens
+from xerologdesk.xero.client import Endpoints, XeroClient
+from xerologdesk.xero.gateway import XeroGateway
+
+LOG_FILE = "xerologdesk.log"
+SANDBOX_CLIENT_ID = "xerologdesk"
+
+
+class NotConnected(Exception):
+    """No Xero organisation is connected: the message says how to connect."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Not connected to Xero. Connect first, e.g. `xerologdesk connect --sandbox URL` "
+            "for a running sandbox."
+        )
+
+
+def configure_logging(log_dir: Path, *, verbose: bool = False) -> None:
+    """A rotating log file in the platform log directory (tokens are never logged)."""
+    handler = logging.handlers.RotatingFileHandler(
+        log_dir / LOG_FILE, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    # urllib3 logs request lines at DEBUG; keep it quiet.
+    logging.getLogger("urllib3").setLevel(logging.WARNING)
+
+
+@dataclass
+class App:
+    data_dir: Path
+    db: peewee.Database
+    settings: Settings
+
+    def gateway(self) -> XeroGateway:
+        """The gateway to the connected organisation; :class:`NotConnected` when there is none."""
+        connection = book.get_connection()
+        if connection is None:
+            raise NotConnected()
+        endpoints = Endpoints.at(connection.base_url)
+        tokens = ClientCredentialsTokens(endpoints.token_url, connection.client_id)
+        return XeroGateway(XeroClient(endpoints, connection.tenant_id, tokens))
+
+    def engine(self) -> SyncEngine:
+        return SyncEngine(self.gateway(), self.settings)
+
+    def runner(self) -> SyncRunner:
+        return SyncRunner(self.engine())
+
+    def connect_sandbox(self, base_url: str) -> str:
+        """Connect to a running sandbox's organisation; its name.
+
+        The sandbox grants tokens to any client id (as Xero's custom connections do), so nothing
+        secret is stored: a token is asked for again whenever one is needed.
+        """
+        endpoints = Endpoints.at(base_url)
+        tokens = ClientCredentialsTokens(endpoints.token_url, SANDBOX_CLIENT_ID)
+        connections = XeroGateway(XeroClient(endpoints, "", tokens)).connections()
+        if not connections:
+            raise NotConnected()
+        chosen = connections[0]
+        organisation = XeroGateway(XeroClient(endpoints, chosen.tenant_id, tokens)).organisation()
+        name = organisation.name or chosen.tenant_name
+        book.save_connection(
+            kind="sandbox",
+            base_url=base_url.rstrip("/"),
+            tenant_id=chosen.tenant_id,
+            tenant_name=name,
+            connection_id=chosen.connection_id,
+            client_id=SANDBOX_CLIENT_ID,
+        )
+        return name
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def open_app(data_dir: str | Path | None = None, *, log: bool = True) -> App:
+    """Open the data directory's database (creating or migrating it) and its settings."""
+    directory = paths.data_dir(data_dir)
+    if log:
+        configure_logging(paths.log_dir(data_dir))
+    db = open_database(directory / "xerologdesk.db")
+    return App(data_dir=directory, db=db, settings=Settings())

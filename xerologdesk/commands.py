@@ -1,0 +1,238 @@
+"""The headless commands behind ``xerologdesk COMMAND``: each takes parsed arguments, prints
+results to stdout and problems to stderr, and returns the exit status."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from xerologdesk.app import App, NotConnected, open_app
+from xerologdesk.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from xerologdesk.settings import SettingError
+from xerologdesk.store import book, queries
+from xerologdesk.store.db import CorruptDatabaseError, NewerDatabaseError
+from xerologdesk.sync.engine import Action, OrderResult, Status, utc_now
+from xerologdesk.sync.runner import Progress, RunSummary
+from xerologdesk.xero.errors import XeroError
+
+
+def err(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@contextmanager
+def _opened(args: argparse.Namespace) -> Iterator[App]:
+    app = open_app(args.data_dir)
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+def command(run: Callable[[App, argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Open the app for ``run`` and turn the errors a user can meet into messages and exit codes."""
+
+    def wrapped(args: argparse.Namespace) -> int:
+        try:
+            with _opened(args) as app:
+                return run(app, args)
+        except (NewerDatabaseError, CorruptDatabaseError) as error:
+            err(f"xerologdesk: {error}")
+            return EXIT_FAILURE
+        except NotConnected as error:
+            err(f"xerologdesk: {error}")
+            return EXIT_FAILURE
+        except SettingError as error:
+            err(f"xerologdesk: {error}")
+            return EXIT_USAGE
+        except XeroError as error:
+            err(f"xerologdesk: {error}")
+            return EXIT_FAILURE
+
+    return wrapped
+
+
+# -- connection --------------------------------------------------------------------------------
+
+
+@command
+def connect(app: App, args: argparse.Namespace) -> int:
+    base_url = args.sandbox.rstrip("/")
+    name = app.connect_sandbox(base_url)
+    print(f"Connected to {name} (sandbox at {base_url}).")
+    return EXIT_OK
+
+
+@command
+def disconnect(app: App, args: argparse.Namespace) -> int:
+    connection = book.get_connection()
+    if connection is None:
+        print("Not connected; nothing to do.")
+        return EXIT_OK
+    book.clear_connection()
+    print(f"Disconnected from {connection.tenant_name}.")
+    return EXIT_OK
+
+
+@command
+def status(app: App, args: argparse.Namespace) -> int:
+    connection = book.get_connection()
+    if connection is None:
+        print("Connection: not connected")
+    else:
+        where = "sandbox at " + connection.base_url if connection.kind == "sandbox" else "Xero"
+        print(f"Connection: {connection.tenant_name} ({where})")
+        if connection.last_refreshed_at:
+            print(f"Last refreshed: {connection.last_refreshed_at:%Y-%m-%d %H:%M %Z}")
+    counts = queries.status_counts()
+    print("Orders: " + ", ".join(f"{counts.get(s.value, 0)} {s.value}" for s in Status))
+    return EXIT_OK
+
+
+# -- orders ------------------------------------------------------------------------------------
+
+
+@command
+def import_files(app: App, args: argparse.Namespace) -> int:
+    from xerologdesk.store.importer import import_files as run_import
+
+    files = [Path(name) for name in args.files]
+    missing = [str(path) for path in files if not path.is_file()]
+    if missing:
+        for name in missing:
+            err(f"{name}: no such file")
+        return EXIT_USAGE
+    report = run_import(files, default_currency=app.settings.get("default_currency"))
+    for result in report.files:
+        for problem in result.problems:
+            err(str(problem))
+        for conflict in result.conflicts:
+            err(str(conflict))
+        if result.problems:
+            print(f"{result.path}: not imported ({len(result.problems)} problems)")
+        else:
+            print(
+                f"{result.path}: imported {result.imported} orders, skipped {result.skipped_same} "
+                f"already imported, {len(result.conflicts)} conflicts"
+            )
+    return EXIT_USAGE if any(result.problems for result in report.files) else EXIT_OK
+
+
+def _print_progress(progress: Progress) -> None:
+    left = progress.seconds_left
+    eta = f", about {left:.0f} s left" if left is not None else ""
+    err(
+        f"{progress.done}/{progress.total} orders: {progress.succeeded} succeeded, "
+        f"{progress.failed} failed{eta}"
+    )
+
+
+def _report(summary: RunSummary) -> int:
+    if summary.stopped:
+        err(f"xerologdesk: stopped: {summary.stopped}")
+        if summary.reconnect:
+            err("Reconnect to Xero, then run the sync again; the orders wait as pending.")
+    print(summary.line)
+    return EXIT_FAILURE if summary.stopped and not summary.cancelled else EXIT_OK
+
+
+@command
+def sync(app: App, args: argparse.Namespace) -> int:
+    return _report(app.runner().sync_pending(progress=_print_progress))
+
+
+@command
+def show_log(app: App, args: argparse.Namespace) -> int:
+    filter_ = queries.LogFilter(status=args.status, search=args.search or "")
+    rows = queries.page_log(filter_, "posted_date", False, 0, None)
+    if args.json:
+        print(json.dumps([_row_json(row) for row in rows], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not rows:
+        print("No orders match." if (args.status or args.search) else "No orders yet.")
+        return EXIT_OK
+    for row in rows:
+        invoice = row.xero_invoice_number or ""
+        print(
+            f"{row.order_ref}\t{row.posted_date}\t{row.customer_name}\t{row.total} {row.currency}"
+            f"\t{row.status}\t{invoice}\t{row.reason_summary or ''}"
+        )
+    return EXIT_OK
+
+
+def _row_json(row: Any) -> dict[str, Any]:
+    return {
+        "order_ref": row.order_ref,
+        "posted_date": row.posted_date.isoformat(),
+        "status": row.status,
+        "customer_reference": row.customer_reference,
+        "customer_name": row.customer_name,
+        "total": str(row.total),
+        "currency": row.currency,
+        "reasons": [{"code": r["code"], "message": r["message"]} for r in row.reasons or []],
+        "xero_invoice_id": row.xero_invoice_id,
+        "xero_invoice_number": row.xero_invoice_number,
+        "attempts": row.attempts,
+        "last_attempt_at": row.last_attempt_at.isoformat() if row.last_attempt_at else None,
+    }
+
+
+@command
+def resolve(app: App, args: argparse.Namespace) -> int:
+    ids = book.order_ids_for_refs(args.refs)
+    unknown = [ref for ref in args.refs if ref not in ids]
+    if unknown:
+        err("xerologdesk: no such order: " + ", ".join(unknown))
+        return EXIT_USAGE
+    order_ids = [ids[ref] for ref in args.refs]
+    refs_by_id = {order_id: ref for ref, order_id in ids.items()}
+    if args.dismiss or args.undo_dismiss:
+        now = utc_now()
+        if args.dismiss:
+            changed = set(book.dismiss(order_ids, args.reason or "", now))
+            done, needed = "dismissed", "failed"
+        else:
+            changed = set(book.undo_dismiss(order_ids, now))
+            done, needed = "back to failed", "dismissed"
+        for order_id in order_ids:
+            outcome = done if order_id in changed else f"unchanged (it is not {needed})"
+            print(f"{refs_by_id[order_id]}: {outcome}")
+        return EXIT_OK
+    action = Action.AUTO_SYNC if args.auto_sync else Action.RETRY
+    summary = app.runner().resolve(order_ids, action)
+    latest: dict[int, OrderResult] = {r.order_id: r for r in summary.results}
+    for order_id in order_ids:
+        result = latest.get(order_id)
+        if result is None:
+            print(f"{refs_by_id[order_id]}: unchanged (already succeeded)")
+        else:
+            print(_describe(result))
+    return _report(summary)
+
+
+def _describe(result: OrderResult) -> str:
+    if result.status is Status.SUCCEEDED:
+        return f"{result.order_ref}: succeeded ({result.invoice_number})"
+    if result.status is Status.FAILED:
+        return f"{result.order_ref}: failed: " + " ".join(r.message for r in result.reasons)
+    return f"{result.order_ref}: still pending: {result.note}"
+
+
+@command
+def settings(app: App, args: argparse.Namespace) -> int:
+    store = app.settings
+    if args.key is None:
+        for declaration in store.declarations():
+            print(f"{declaration.key} = {store.format(declaration.key)}\t# {declaration.label}")
+        return EXIT_OK
+    if args.value is None:
+        print(store.format(args.key))
+        return EXIT_OK
+    store.set_text(args.key, args.value)
+    print(f"{args.key} = {store.format(args.key)}")
+    return EXIT_OK

@@ -1,0 +1,554 @@
+"""The sync of a batch of orders: find the customer, find the products, create the invoice.
+
+One call of :meth:`SyncEngine.sync` runs the three steps (MISSION.md) for many orders at once:
+customers looked up together, the price list read once per run, missing records and invoices
+created up to 50 per request. Auto Sync creates what is missing first; Retry creates nothing.
+Every create is written to the outbox before it is sent, so a lost answer is reconciled (see
+:meth:`SyncEngine.reconcile`) instead of sent twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from xerologdesk.settings import Settings
+from xerologdesk.store import book
+from xerologdesk.store.book import LineData, OrderData
+from xerologdesk.sync import outcomes
+from xerologdesk.sync.customers import CustomerKey, CustomerMatch, match_customers
+from xerologdesk.sync.outcomes import Reason
+from xerologdesk.xero.errors import AuthFailed, OutcomeUnknown, TransientError, XeroError
+from xerologdesk.xero.gateway import BATCH_SIZE, XeroGateway
+from xerologdesk.xero.records import (
+    Created,
+    NewContact,
+    NewInvoice,
+    NewItem,
+    NewLine,
+    PostalAddress,
+    XeroInvoice,
+    XeroItem,
+)
+
+log = logging.getLogger(__name__)
+
+# A lost answer is asked again with the same Idempotency-Key: Xero replays what it did.
+REPLAYS_AFTER_LOST_ANSWER = 2
+# Invoices in these states no longer stand for the order: never adopt them.
+DEAD_INVOICE_STATES = {"DELETED", "VOIDED"}
+
+
+class Action(StrEnum):
+    SYNC = "sync"
+    AUTO_SYNC = "auto_sync"
+    RETRY = "retry"
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    DISMISSED = "dismissed"
+
+
+# Which orders each action touches: a succeeded order is never sent again.
+ELIGIBLE = {
+    Action.SYNC: {Status.PENDING},
+    Action.RETRY: {Status.PENDING, Status.FAILED, Status.DISMISSED},
+    Action.AUTO_SYNC: {Status.PENDING, Status.FAILED, Status.DISMISSED},
+}
+
+
+@dataclass(frozen=True)
+class OrderResult:
+    """What happened to one order, for progress reports and the CLI."""
+
+    order_id: int
+    order_ref: str
+    status: Status
+    reasons: tuple[Reason, ...] = ()
+    note: str = ""
+    invoice_id: str = ""
+    invoice_number: str = ""
+
+
+def item_key(code: str) -> str:
+    """Xero's item codes are unique regardless of case."""
+    return code.strip().casefold()
+
+
+@dataclass
+class RunContext:
+    """Lookups cached for one run, and the orders already handled in it."""
+
+    items: dict[str, XeroItem] | None = None
+    attempted: set[int] = field(default_factory=set)
+
+    def price_list(self, gateway: XeroGateway) -> dict[str, XeroItem]:
+        if self.items is None:
+            self.items = {item_key(item.code): item for item in gateway.items()}
+        return self.items
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class _Order:
+    """One order's progress through the batch."""
+
+    data: OrderData
+    reasons: list[Reason] = field(default_factory=list)
+    missing_skus: list[str] = field(default_factory=list)
+    contact_id: str = ""
+    trace: dict[str, Any] = field(default_factory=dict)
+    done: bool = False
+
+
+class SyncEngine:
+    """Runs the sync steps and the resolve actions for orders in the order book."""
+
+    def __init__(
+        self,
+        gateway: XeroGateway,
+        settings: Settings,
+        *,
+        now: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.gateway = gateway
+        self.settings = settings
+        self.now = now
+
+    def refresh_stock(self, order_ids: Sequence[int]) -> int:
+        """Read the price list again and store its quantities on hand for these orders' products.
+
+        Xero commits stock only for authorised invoices, so drafts leave it unchanged.
+        """
+        items = {item_key(item.code): item for item in self.gateway.items()}
+        stock = {}
+        for order in book.load_orders(list(order_ids)):
+            for line in order.lines:
+                item = items.get(item_key(line.sku))
+                if item is not None and item.quantity_on_hand is not None:
+                    stock[line.product_id] = item.quantity_on_hand
+        if stock:
+            book.update_stock(stock, self.now())
+        return len(stock)
+
+    # -- reconciling lost answers -------------------------------------------------------------
+
+    def reconcile(self) -> list[OrderResult]:
+        """Settle every create whose answer was lost, before anything is sent again.
+
+        Invoices are looked up by Reference and adopted when they arrived; contacts and items
+        need nothing here, since the next lookup finds them if they arrived.
+        """
+        rows = book.outbox_unfinished()
+        invoice_rows = [row for row in rows if row.kind == "invoice"]
+        for row in rows:
+            if row.kind != "invoice":
+                book.outbox_mark(row.id, "abandoned", at=self.now())
+        refs = [ref for row in invoice_rows for ref in row.payload.get("refs", [])]
+        if not refs:
+            return []
+        found: dict[str, XeroInvoice] = {}
+        for invoice in self.gateway.invoices_by_reference(refs):
+            if invoice.status not in DEAD_INVOICE_STATES:
+                found.setdefault(invoice.reference, invoice)
+        results = []
+        ids = book.order_ids_for_refs(refs)
+        orders = {order.ref: order for order in book.load_orders(list(ids.values()))}
+        for ref, invoice in found.items():
+            order = orders.get(ref)
+            if order is None or order.status == Status.SUCCEEDED:
+                continue
+            note = "Found in Xero after an earlier send whose answer was lost; not sent again."
+            self._record(order, Action.SYNC, Status.SUCCEEDED, [], {}, note, invoice)
+            results.append(_result(order, Status.SUCCEEDED, [], note, invoice))
+        for row in invoice_rows:
+            adopted = [ref for ref in row.payload.get("refs", []) if ref in found]
+            book.outbox_mark(
+                row.id,
+                "done" if adopted else "abandoned",
+                response={"adopted": adopted},
+                at=self.now(),
+            )
+        return results
+
+    # -- the sync ------------------------------------------------------------------------------
+
+    def sync(
+        self, order_ids: Iterable[int], action: Action, run: RunContext | None = None
+    ) -> list[OrderResult]:
+        """Run ``action`` on the orders (those it applies to); their results.
+
+        Transient trouble and a dead connection are raised after the orders not yet settled
+        are left *Pending* with the error noted.
+        """
+        run = run or RunContext()
+        loaded = book.load_orders(list(order_ids))
+        batch = [_Order(order) for order in loaded if order.status in ELIGIBLE[action]]
+        run.attempted.update(order.data.id for order in batch)
+        results: list[OrderResult] = []
+        if not batch:
+            return results
+        try:
+            self._sync(batch, action, run, results)
+        except (TransientError, AuthFailed) as error:
+            for order in batch:
+                if not order.done:
+                    results.append(self._leave_pending(order, action, error))
+            raise
+        return results
+
+    def _sync(
+        self, batch: list[_Order], action: Action, run: RunContext, results: list[OrderResult]
+    ) -> None:
+        matches = self._match_customers(batch)
+        items = run.price_list(self.gateway)
+        for order in batch:
+            order.missing_skus = _missing_skus(order.data.lines, items)
+            order.trace["products"] = [
+                {
+                    "sku": line.sku,
+                    "found": (items.get(item_key(line.sku)) or XeroItem("", "")).code,
+                }
+                for line in order.data.lines
+            ]
+        if action is Action.AUTO_SYNC:
+            self._check_settings(batch)
+        create_customers = action is Action.AUTO_SYNC or (
+            action is Action.SYNC and self.settings.get("auto_create_customers")
+        )
+        if create_customers:
+            self._create_contacts(batch, matches)
+        if action is Action.AUTO_SYNC:
+            self._create_items(batch, run)
+        for order in batch:
+            match = matches[order.data.customer.id]
+            order.trace["customer"] = {
+                "steps": match.trace,
+                "matched": _contact_brief(match),
+                "how": match.how,
+            }
+            if match.contact is not None:
+                order.contact_id = match.contact.contact_id
+            elif match.reason is not None and not _has(order, outcomes.Code.SETTINGS_INCOMPLETE):
+                order.reasons.insert(0, match.reason)
+            if order.missing_skus and not _has(order, outcomes.Code.SETTINGS_INCOMPLETE):
+                order.reasons.extend(outcomes.product_not_found(sku) for sku in order.missing_skus)
+        for order in batch:
+            if order.reasons:
+                results.append(self._finish(order, action, Status.FAILED))
+        ready = [order for order in batch if not order.done]
+        for start in range(0, len(ready), BATCH_SIZE):
+            self._create_invoices(ready[start : start + BATCH_SIZE], action, items, results)
+
+    # -- step 1: customers --------------------------------------------------------------------
+
+    def _match_customers(self, batch: list[_Order]) -> dict[int, CustomerMatch]:
+        keys = {
+            order.data.customer.id: CustomerKey(
+                order.data.customer.id,
+                order.data.customer.reference,
+                order.data.customer.name,
+                order.data.customer.xero_contact_id or None,
+            )
+            for order in batch
+        }
+        matches = match_customers(self.gateway, list(keys.values()))
+        now = self.now()
+        for customer_id, match in matches.items():
+            remembered = keys[customer_id].remembered_contact_id
+            if match.contact is not None and match.contact.contact_id != remembered:
+                book.remember_contact(customer_id, match.contact.contact_id, now)
+            elif match.contact is None and remembered:
+                book.forget_contact(customer_id)
+        return matches
+
+    def _create_contacts(self, batch: list[_Order], matches: dict[int, CustomerMatch]) -> None:
+        wanted: dict[int, NewContact] = {}
+        for order in batch:
+            customer = order.data.customer
+            if matches[customer.id].missing and not _has(order, outcomes.Code.SETTINGS_INCOMPLETE):
+                wanted[customer.id] = NewContact(
+                    name=customer.name,
+                    account_number=customer.reference,
+                    email=customer.email,
+                    address=PostalAddress(
+                        customer.street,
+                        customer.city,
+                        customer.region,
+                        customer.postcode,
+                        customer.country,
+                    ),
+                )
+        by_reference = {new.account_number: customer_id for customer_id, new in wanted.items()}
+        for created in self._create("contact", list(wanted.values()), self.gateway.create_contacts):
+            customer_id = by_reference[created.key]
+            match = matches[customer_id]
+            if created.ok and created.record is not None:
+                match.contact, match.reason, match.how = created.record, None, "created"  # type: ignore[assignment]
+                book.remember_contact(customer_id, created.record.contact_id, self.now())  # type: ignore[union-attr]
+            else:
+                match.reason = outcomes.xero_rejected("contact", created.messages, created.key)
+
+    # -- step 2: products ---------------------------------------------------------------------
+
+    def _check_settings(self, batch: list[_Order]) -> None:
+        """Auto Sync fails an order before creating anything when a setting it needs is unset."""
+        needs = {
+            "default_sales_account": lambda line: True,
+            "default_tax_rate": lambda line: line.taxable,
+            "default_non_taxable_tax_rate": lambda line: not line.taxable,
+        }
+        for order in batch:
+            missing_lines = [
+                line for line in order.data.lines if line.sku in set(order.missing_skus)
+            ]
+            unset = [
+                self.settings.declaration(key).label
+                for key, applies in needs.items()
+                if not self.settings.get(key) and any(applies(line) for line in missing_lines)
+            ]
+            if unset:
+                order.reasons.append(outcomes.settings_incomplete(unset))
+
+    def _create_items(self, batch: list[_Order], run: RunContext) -> None:
+        wanted: dict[str, NewItem] = {}
+        for order in batch:
+            if _has(order, outcomes.Code.SETTINGS_INCOMPLETE):
+                continue
+            for line in order.data.lines:
+                if line.sku in order.missing_skus and item_key(line.sku) not in wanted:
+                    wanted[item_key(line.sku)] = self._new_item(line)
+        created_items = self._create("item", list(wanted.values()), self.gateway.create_items)
+        rejected: dict[str, Reason] = {}
+        for created in created_items:
+            if created.ok and isinstance(created.record, XeroItem):
+                run.price_list(self.gateway)[item_key(created.record.code)] = created.record
+            else:
+                rejected[item_key(created.key)] = outcomes.xero_rejected(
+                    "item", created.messages, created.key
+                )
+        for order in batch:
+            if _has(order, outcomes.Code.SETTINGS_INCOMPLETE):
+                continue
+            order.reasons.extend(
+                rejected[item_key(sku)] for sku in order.missing_skus if item_key(sku) in rejected
+            )
+            # Created ones are no longer missing; a rejected one is explained by its own reason.
+            order.missing_skus = []
+
+    def _new_item(self, line: LineData) -> NewItem:
+        tax_key = "default_tax_rate" if line.taxable else "default_non_taxable_tax_rate"
+        return NewItem(
+            code=line.sku,
+            name=line.name or line.sku,
+            description=line.description,
+            unit_price=line.product_price,
+            account_code=self.settings.get("default_sales_account"),
+            tax_type=self.settings.get(tax_key),
+        )
+
+    def _create(
+        self, kind: str, new: list[Any], send: Callable[[list[Any], str], list[Created]]
+    ) -> list[Created]:
+        """Create records in batches of 50, each batch in the outbox before it is sent."""
+        results: list[Created] = []
+        for start in range(0, len(new), BATCH_SIZE):
+            chunk = new[start : start + BATCH_SIZE]
+            keys = [
+                getattr(each, "account_number", "") or getattr(each, "code", "") for each in chunk
+            ]
+            results.extend(self._send_batch(kind, chunk, keys, send))
+        return results
+
+    def _send_batch(
+        self,
+        kind: str,
+        chunk: list[Any],
+        keys: list[str],
+        send: Callable[[list[Any], str], list[Created]],
+    ) -> list[Created]:
+        request_key = f"xld-{kind}-{uuid.uuid4()}"
+        row = book.outbox_add(kind, request_key, keys[0], {"refs": keys})
+        attempts = 1 + REPLAYS_AFTER_LOST_ANSWER
+        for attempt in range(1, attempts + 1):
+            try:
+                created = send(chunk, request_key)
+            except OutcomeUnknown:
+                if attempt < attempts:
+                    continue  # same key: Xero replays its first answer rather than redo it
+                book.outbox_mark(row, "unknown", at=self.now())
+                raise
+            except XeroError as error:
+                book.outbox_mark(row, "failed", response={"error": str(error)}, at=self.now())
+                raise
+            book.outbox_mark(
+                row,
+                "done",
+                response={"ok": [c.key for c in created if c.ok]},
+                at=self.now(),
+            )
+            return created
+        raise AssertionError("unreachable")
+
+    # -- step 3: invoices ---------------------------------------------------------------------
+
+    def _create_invoices(
+        self,
+        chunk: list[_Order],
+        action: Action,
+        items: dict[str, XeroItem],
+        results: list[OrderResult],
+    ) -> None:
+        invoices = [self._new_invoice(order, items) for order in chunk]
+        by_ref = {order.data.ref: order for order in chunk}
+        try:
+            created = self._send_batch(
+                "invoice",
+                invoices,
+                [invoice.reference for invoice in invoices],
+                self.gateway.create_invoices,
+            )
+        except XeroError as error:
+            if error.transient or isinstance(error, AuthFailed):
+                raise
+            # The whole request was refused (not one element): every order in it failed.
+            messages = getattr(error, "messages", [str(error)])
+            for order in chunk:
+                order.reasons.append(outcomes.xero_rejected("invoice", messages, order.data.ref))
+                results.append(self._finish(order, action, Status.FAILED))
+            return
+        for answer in created:
+            order = by_ref[answer.key]
+            if answer.ok and isinstance(answer.record, XeroInvoice):
+                results.append(
+                    self._finish(order, action, Status.SUCCEEDED, answer.record, answer.messages)
+                )
+            else:
+                order.reasons.append(
+                    outcomes.xero_rejected("invoice", answer.messages, order.data.ref)
+                )
+                results.append(self._finish(order, action, Status.FAILED, messages=answer.messages))
+
+    def _new_invoice(self, order: _Order, items: dict[str, XeroItem]) -> NewInvoice:
+        data = order.data
+        lines = tuple(
+            NewLine(
+                item_code=items[item_key(line.sku)].code,  # Xero's own spelling of the code
+                description=line.description or line.name,
+                quantity=line.quantity,
+                unit_amount=line.unit_price,
+                tax_type=self.settings.get(
+                    "default_tax_rate" if line.taxable else "default_non_taxable_tax_rate"
+                ),
+                account_code=self.settings.get("default_sales_account"),
+            )
+            for line in data.lines
+        )
+        return NewInvoice(
+            reference=data.ref,
+            contact_id=order.contact_id,
+            date=data.posted_date,
+            currency=data.currency,
+            status=self.settings.get("invoice_status"),
+            lines=lines,
+            invoice_number=data.ref if self.settings.get("invoice_number_from_order_ref") else "",
+        )
+
+    # -- writing results -----------------------------------------------------------------------
+
+    def _finish(
+        self,
+        order: _Order,
+        action: Action,
+        status: Status,
+        invoice: XeroInvoice | None = None,
+        messages: Sequence[str] = (),
+    ) -> OrderResult:
+        order.done = True
+        note = "Xero: " + " ".join(messages) if messages and status is Status.SUCCEEDED else ""
+        self._record(
+            order.data, action, status, order.reasons, order.trace, note, invoice, messages
+        )
+        return _result(order.data, status, order.reasons, note, invoice)
+
+    def _leave_pending(self, order: _Order, action: Action, error: XeroError) -> OrderResult:
+        order.done = True
+        reasons = [outcomes.not_connected()] if isinstance(error, AuthFailed) else []
+        note = str(error)
+        self._record(order.data, action, Status.PENDING, reasons, order.trace, note, None, [note])
+        return _result(order.data, Status.PENDING, reasons, note, None)
+
+    def _record(
+        self,
+        order: OrderData,
+        action: Action,
+        status: Status,
+        reasons: Sequence[Reason],
+        trace: dict[str, Any],
+        note: str,
+        invoice: XeroInvoice | None,
+        messages: Sequence[str] = (),
+    ) -> None:
+        book.record_attempt(
+            order.id,
+            action=str(action),
+            status=str(status),
+            reasons=[reason.as_dict() for reason in reasons],
+            trace=trace or None,
+            note=note or None,
+            invoice_id=invoice.invoice_id if invoice else None,
+            invoice_number=invoice.invoice_number if invoice else None,
+            messages=list(messages) or [reason.message for reason in reasons],
+            at=self.now(),
+        )
+
+
+def _result(
+    order: OrderData,
+    status: Status,
+    reasons: Sequence[Reason],
+    note: str,
+    invoice: XeroInvoice | None,
+) -> OrderResult:
+    return OrderResult(
+        order_id=order.id,
+        order_ref=order.ref,
+        status=status,
+        reasons=tuple(reasons),
+        note=note,
+        invoice_id=invoice.invoice_id if invoice else "",
+        invoice_number=invoice.invoice_number if invoice else "",
+    )
+
+
+def _missing_skus(lines: Sequence[LineData], items: dict[str, XeroItem]) -> list[str]:
+    missing: dict[str, str] = {}
+    for line in lines:
+        if item_key(line.sku) not in items:
+            missing.setdefault(item_key(line.sku), line.sku)
+    return list(missing.values())
+
+
+def _has(order: _Order, code: outcomes.Code) -> bool:
+    return any(reason.code is code for reason in order.reasons)
+
+
+def _contact_brief(match: CustomerMatch) -> dict[str, str] | None:
+    if match.contact is None:
+        return None
+    return {
+        "contact_id": match.contact.contact_id,
+        "name": match.contact.name,
+        "account_number": match.contact.account_number,
+    }

@@ -1,0 +1,148 @@
+"""Why an order failed, as stable codes with plain-English messages and structured details.
+
+Reasons are data (ARCHITECTURE.md): the details dialog, the CLI and a future root-cause worklist
+all read the same ``{"code", "message", "details"}`` dicts from the log, without asking Xero again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from xerologdesk.xero.records import XeroContact
+
+
+class Code(StrEnum):
+    CUSTOMER_NOT_FOUND = "customer_not_found"
+    CUSTOMER_AMBIGUOUS = "customer_ambiguous"
+    CUSTOMER_ARCHIVED = "customer_archived"
+    PRODUCT_NOT_FOUND = "product_not_found"
+    XERO_REJECTED = "xero_rejected"
+    SETTINGS_INCOMPLETE = "settings_incomplete"
+    NOT_CONNECTED = "not_connected"
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: Code
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": str(self.code), "message": self.message, "details": self.details}
+
+
+def _quote(text: str) -> str:
+    return f"\u201c{text}\u201d"
+
+
+def _contact_summary(contact: XeroContact) -> dict[str, str]:
+    return {
+        "contact_id": contact.contact_id,
+        "name": contact.name,
+        "account_number": contact.account_number,
+        "status": contact.status,
+    }
+
+
+def _list(words: Sequence[str]) -> str:
+    quoted = [_quote(word) for word in words]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def customer_not_found(reference: str, name: str) -> Reason:
+    return Reason(
+        Code.CUSTOMER_NOT_FOUND,
+        f"Customer not found in Xero: no contact has account number {_quote(reference)} and "
+        f"none is named {_quote(name)}. Create the contact in Xero and Retry, or use Auto Sync "
+        "to create it.",
+        {"reference": reference, "name": name},
+    )
+
+
+def customer_ambiguous(name: str, contacts: Sequence[XeroContact]) -> Reason:
+    listed = "; ".join(
+        f"{_quote(each.name)} (account number "
+        f"{_quote(each.account_number) if each.account_number else 'none'})"
+        for each in contacts
+    )
+    return Reason(
+        Code.CUSTOMER_AMBIGUOUS,
+        f"{len(contacts)} active Xero contacts are named {_quote(name)}: {listed}. Give the right "
+        "one this customer's reference as its account number in Xero, then Retry.",
+        {"name": name, "contacts": [_contact_summary(each) for each in contacts]},
+    )
+
+
+def customer_archived(reference: str, name: str, contacts: Sequence[XeroContact]) -> Reason:
+    names = _list([each.name for each in contacts])
+    return Reason(
+        Code.CUSTOMER_ARCHIVED,
+        f"The only Xero contact matching customer {_quote(reference)} / {_quote(name)} is "
+        f"archived ({names}). Restore it in Xero and Retry; a new contact would clash with it.",
+        {
+            "reference": reference,
+            "name": name,
+            "contacts": [_contact_summary(each) for each in contacts],
+        },
+    )
+
+
+def product_not_found(sku: str) -> Reason:
+    """One missing SKU (one reason each, so failures can be grouped by SKU)."""
+    return Reason(
+        Code.PRODUCT_NOT_FOUND,
+        f"Product not in Xero: no item has the code {_quote(sku)}. Create it in Xero and Retry, "
+        "or use Auto Sync.",
+        {"sku": sku},
+    )
+
+
+def xero_rejected(what: str, messages: Sequence[str], key: str = "") -> Reason:
+    said = " ".join(message if message.endswith(".") else f"{message}." for message in messages)
+    subject = f"the {what} {_quote(key)}" if key else f"the {what}"
+    return Reason(
+        Code.XERO_REJECTED,
+        f"Xero rejected {subject}: {said}",
+        {"what": what, "key": key, "messages": list(messages)},
+    )
+
+
+def settings_incomplete(labels: Sequence[str]) -> Reason:
+    return Reason(
+        Code.SETTINGS_INCOMPLETE,
+        f"Auto Sync needs {_list(labels)} set in Settings before it creates anything in Xero.",
+        {"settings": list(labels)},
+    )
+
+
+def not_connected() -> Reason:
+    return Reason(
+        Code.NOT_CONNECTED,
+        "Not connected to Xero: connect to an organisation first (Settings, Connection).",
+    )
+
+
+def summary(reasons: Sequence[Reason]) -> str:
+    """The reason in a few words, for the log table."""
+    if not reasons:
+        return ""
+    words = {
+        Code.CUSTOMER_NOT_FOUND: "customer not found",
+        Code.CUSTOMER_AMBIGUOUS: "customer ambiguous",
+        Code.CUSTOMER_ARCHIVED: "customer archived",
+        Code.PRODUCT_NOT_FOUND: "product not found",
+        Code.XERO_REJECTED: "rejected by Xero",
+        Code.SETTINGS_INCOMPLETE: "settings incomplete",
+        Code.NOT_CONNECTED: "not connected",
+    }
+    parts: dict[str, list[str]] = {}
+    for reason in reasons:
+        subjects = parts.setdefault(words[reason.code], [])
+        if reason.code is Code.PRODUCT_NOT_FOUND:
+            subjects.append(str(reason.details.get("sku", "")))
+    return "; ".join(
+        f"{text} ({', '.join(subjects)})" if subjects else text for text, subjects in parts.items()
+    )

@@ -1,0 +1,317 @@
+"""The few operations the sync engine needs from Xero, as plain values in and out.
+
+Every lookup is batched (items once per run, contacts and invoices in chunked ``OR`` clauses),
+every create is one request of up to 50 elements with ``summarizeErrors=false`` and an
+``Idempotency-Key``, and each answered element is matched back by its key, never by position.
+Every failure is raised as one of :mod:`xerologdesk.xero.errors`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from xero_python.exceptions import HTTPStatusException
+
+from xerologdesk.xero import wire
+from xerologdesk.xero.budget import CallBudget, Unlimited
+from xerologdesk.xero.client import XeroClient
+from xerologdesk.xero.errors import XeroError, classify
+from xerologdesk.xero.filters import is_safe_literal, or_equals_chunks, safe_fragment, xero_fold
+from xerologdesk.xero.records import (
+    Created,
+    NewContact,
+    NewInvoice,
+    NewItem,
+    XeroAccount,
+    XeroConnection,
+    XeroContact,
+    XeroInvoice,
+    XeroItem,
+    XeroOrganisation,
+    XeroTaxRate,
+)
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 50  # Xero's practical ceiling for one request (FACTS.md)
+PAGE_SIZE = 1000  # the largest page Xero serves for contacts and invoices
+IDS_PER_REQUEST = 40
+
+
+class XeroGateway:
+    """One connected organisation, seen through xero-python."""
+
+    def __init__(self, client: XeroClient, budget: CallBudget | None = None) -> None:
+        self.client = client
+        self.budget: CallBudget = budget or Unlimited()
+        self.calls = 0
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _send(self, operation: Callable[..., Any], *args: Any, write: bool, **kwargs: Any) -> Any:
+        """Run one SDK call, renewing the token once on 401; the answer as parsed JSON."""
+        for attempt in (1, 2):
+            with self.budget.slot():
+                self.calls += 1
+                try:
+                    response = self.client.call(operation, *args, _preload_content=False, **kwargs)
+                except HTTPStatusException as error:
+                    self.budget.observe(dict(getattr(error, "headers", None) or {}))
+                    if attempt == 1 and _http_status(error) == 401:
+                        # Nothing was done on a 401, so asking again is safe even for a PUT.
+                        self.client.tokens.renew(self.client.access_token())
+                        continue
+                    raise classify(error, write=write) from error
+                except XeroError:
+                    raise
+                except Exception as error:
+                    raise classify(error, write=write) from error
+            self.budget.observe(dict(response.headers))
+            data = response.data
+            response.release_conn()
+            try:
+                return json.loads(data.decode("utf-8"), parse_float=Decimal) if data else {}
+            except ValueError as error:
+                raise classify(error, write=write) from error
+        raise AssertionError("unreachable")
+
+    def _get(self, operation: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return self._send(operation, self.client.tenant_id, *args, write=False, **kwargs)
+
+    def _get_pages(self, operation: Callable[..., Any], plural: str, **kwargs: Any) -> list[Any]:
+        """Every record of a paged list (contacts, invoices), page by page."""
+        records: list[Any] = []
+        page = 1
+        while True:
+            body = self._get(operation, page=page, page_size=PAGE_SIZE, **kwargs)
+            batch = body.get(plural) or []
+            records.extend(batch)
+            if len(batch) < PAGE_SIZE:
+                return records
+            page += 1
+
+    # -- organisation and reference data ---------------------------------------------------
+
+    def organisation(self) -> XeroOrganisation:
+        body = self._get(self.client.accounting.get_organisations)
+        return wire.organisation((body.get("Organisations") or [{}])[0])
+
+    def accounts(self) -> list[XeroAccount]:
+        body = self._get(self.client.accounting.get_accounts)
+        return [wire.account(each) for each in body.get("Accounts") or []]
+
+    def tax_rates(self) -> list[XeroTaxRate]:
+        body = self._get(self.client.accounting.get_tax_rates)
+        return [wire.tax_rate(each) for each in body.get("TaxRates") or []]
+
+    def currencies(self) -> list[str]:
+        body = self._get(self.client.accounting.get_currencies)
+        return [str(each.get("Code")) for each in body.get("Currencies") or []]
+
+    def connections(self) -> list[XeroConnection]:
+        body = self._send(self.client.identity.get_connections, write=False)
+        return [wire.connection(each) for each in body or []]
+
+    # -- lookups -----------------------------------------------------------------------------
+
+    def items(self) -> list[XeroItem]:
+        """The whole price list: Xero serves it unpaged, so one call per run."""
+        body = self._get(self.client.accounting.get_items)
+        return [wire.item(each) for each in body.get("Items") or []]
+
+    def contacts_by_ids(self, contact_ids: Iterable[str]) -> list[XeroContact]:
+        """The contacts with these ContactIDs, archived ones included."""
+        ids = list(dict.fromkeys(contact_ids))
+        found: list[XeroContact] = []
+        for start in range(0, len(ids), IDS_PER_REQUEST):
+            body = self._get(
+                self.client.accounting.get_contacts,
+                i_ds=ids[start : start + IDS_PER_REQUEST],
+                include_archived=True,
+            )
+            found.extend(wire.contact(each) for each in body.get("Contacts") or [])
+        return found
+
+    def contacts_matching(self, field: str, values: Iterable[str]) -> list[XeroContact]:
+        """Contacts, archived included, whose ``field`` (AccountNumber or Name) equals a value.
+
+        Compared as Xero compares (case- and accent-insensitively). Values that cannot go into a
+        ``where`` clause are found with ``searchTerm`` (names) or ``.Contains`` on a safe
+        fragment, then compared exactly here; they can never change a clause's meaning.
+        """
+        if field not in ("AccountNumber", "Name"):
+            raise ValueError(f"cannot look contacts up by {field}")
+        wanted = list(dict.fromkeys(value for value in values if value.strip()))
+        safe = [value for value in wanted if is_safe_literal(value)]
+        unsafe = [value for value in wanted if not is_safe_literal(value)]
+        records: dict[str, dict[str, Any]] = {}
+        for clause, _chunk in or_equals_chunks(field, safe):
+            for record in self._get_pages(
+                self.client.accounting.get_contacts, "Contacts", where=clause, include_archived=True
+            ):
+                records[str(record.get("ContactID"))] = record
+        for value in unsafe:
+            for record in self._contacts_containing(field, value):
+                records[str(record.get("ContactID"))] = record
+        keys = {xero_fold(value) for value in wanted}
+        return [
+            contact
+            for contact in map(wire.contact, records.values())
+            if xero_fold(getattr(contact, _ATTRIBUTE[field])) in keys
+        ]
+
+    def _contacts_containing(self, field: str, value: str) -> list[dict[str, Any]]:
+        if field == "Name":
+            # searchTerm is plain text, never parsed: any character is safe in it.
+            return self._get_pages(
+                self.client.accounting.get_contacts,
+                "Contacts",
+                search_term=value.strip(),
+                include_archived=True,
+            )
+        fragment = safe_fragment(value).strip()
+        if len(fragment) >= 2:
+            return self._get_pages(
+                self.client.accounting.get_contacts,
+                "Contacts",
+                where=f'{field}.Contains("{fragment}")',
+                include_archived=True,
+            )
+        return self._get_pages(
+            self.client.accounting.get_contacts, "Contacts", include_archived=True
+        )
+
+    def invoices_by_reference(self, references: Iterable[str]) -> list[XeroInvoice]:
+        """Sales invoices whose Reference is one of ``references`` (to adopt, never re-create)."""
+        wanted = list(dict.fromkeys(references))
+        records: dict[str, dict[str, Any]] = {}
+        safe = [value for value in wanted if is_safe_literal(value)]
+        for clause, _chunk in or_equals_chunks("Reference", safe):
+            for record in self._get_pages(
+                self.client.accounting.get_invoices, "Invoices", where=clause
+            ):
+                records[str(record.get("InvoiceID"))] = record
+        for value in wanted:
+            if value not in safe:
+                for record in self._get_pages(
+                    self.client.accounting.get_invoices, "Invoices", search_term=value
+                ):
+                    records[str(record.get("InvoiceID"))] = record
+        keys = set(wanted)
+        return [
+            invoice
+            for invoice in map(wire.invoice, records.values())
+            if invoice.reference in keys and records[invoice.invoice_id].get("Type") == "ACCREC"
+        ]
+
+    # -- creates ---------------------------------------------------------------------------
+
+    def create_contacts(self, new: Sequence[NewContact], idempotency_key: str) -> list[Created]:
+        """Create up to 50 contacts in one PUT; each answer matched back by AccountNumber."""
+        body = self._put(
+            self.client.accounting.create_contacts, wire.contacts_body(list(new)), idempotency_key
+        )
+        return _match(
+            body.get("Contacts") or [],
+            [each.account_number or each.name for each in new],
+            lambda record: str(record.get("AccountNumber") or record.get("Name") or ""),
+            wire.contact,
+        )
+
+    def create_items(self, new: Sequence[NewItem], idempotency_key: str) -> list[Created]:
+        """Create up to 50 items in one PUT; each answer matched back by Code."""
+        body = self._put(
+            self.client.accounting.create_items, wire.items_body(list(new)), idempotency_key
+        )
+        return _match(
+            body.get("Items") or [],
+            [each.code for each in new],
+            lambda record: str(record.get("Code") or ""),
+            wire.item,
+            fold=True,
+        )
+
+    def create_invoices(self, new: Sequence[NewInvoice], idempotency_key: str) -> list[Created]:
+        """Create up to 50 invoices in one PUT; each answer matched back by its Reference.
+
+        An invoice the SDK cannot even express (a currency code it doesn't know) is answered
+        here as rejected, without holding back the others.
+        """
+        refused: dict[str, Created] = {}
+        sendable: list[NewInvoice] = []
+        for invoice in new:
+            try:
+                wire.currency_code(invoice.currency)
+            except ValueError as error:
+                refused[invoice.reference] = Created(invoice.reference, False, None, (str(error),))
+            else:
+                sendable.append(invoice)
+        answered: dict[str, Created] = {}
+        if sendable:
+            body = self._put(
+                self.client.accounting.create_invoices,
+                wire.invoices_body(sendable),
+                idempotency_key,
+            )
+            results = _match(
+                body.get("Invoices") or [],
+                [each.reference for each in sendable],
+                lambda record: str(record.get("Reference") or ""),
+                wire.invoice,
+            )
+            answered = {result.key: result for result in results}
+        return [refused.get(each.reference) or answered[each.reference] for each in new]
+
+    def _put(self, operation: Callable[..., Any], payload: Any, idempotency_key: str) -> Any:
+        if len(idempotency_key) > 128:
+            raise ValueError("an Idempotency-Key is at most 128 characters")
+        return self._send(
+            operation,
+            self.client.tenant_id,
+            payload,
+            write=True,
+            summarize_errors=False,
+            idempotency_key=idempotency_key,
+        )
+
+
+_ATTRIBUTE = {"AccountNumber": "account_number", "Name": "name"}
+
+
+def _http_status(error: HTTPStatusException) -> int:
+    status = getattr(getattr(error, "http_resp", None), "status", None)
+    return int(status) if isinstance(status, int) else int(getattr(error, "status", 0) or 0)
+
+
+def _match(
+    answered: list[dict[str, Any]],
+    sent_keys: list[str],
+    key_of: Callable[[dict[str, Any]], str],
+    parse: Callable[[dict[str, Any]], Any],
+    *,
+    fold: bool = False,
+) -> list[Created]:
+    """Pair each element Xero answered with the one we sent, by key; a missing one is an error."""
+
+    def norm(key: str) -> str:
+        return xero_fold(key) if fold else key
+
+    by_key: dict[str, dict[str, Any]] = {}
+    for record in answered:
+        by_key.setdefault(norm(key_of(record)), record)
+    results: list[Created] = []
+    for key in sent_keys:
+        record = by_key.get(norm(key))
+        if record is None:
+            results.append(Created(key, False, None, ("Xero's answer did not include it",)))
+        elif wire.element_failed(record):
+            results.append(Created(key, False, None, wire.element_messages(record)))
+        else:
+            results.append(
+                Created(key, True, parse(record), wire.element_messages(record, "Warnings"))
+            )
+    return results

@@ -1,0 +1,143 @@
+"""Plain values the gateway hands to the sync engine, and reads from it.
+
+Nothing here knows Xero's JSON; :mod:`xerologdesk.xero.wire` converts. Money and quantities are
+``Decimal``; dates are ``datetime.date``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class XeroContact:
+    contact_id: str
+    name: str
+    account_number: str = ""
+    email: str = ""
+    status: str = "ACTIVE"
+
+    @property
+    def archived(self) -> bool:
+        return self.status == "ARCHIVED"
+
+
+@dataclass(frozen=True)
+class XeroItem:
+    item_id: str
+    code: str
+    name: str = ""
+    description: str = ""
+    quantity_on_hand: Decimal | None = None
+    is_tracked: bool = False
+
+
+@dataclass(frozen=True)
+class XeroInvoice:
+    invoice_id: str
+    invoice_number: str
+    reference: str
+    status: str
+    contact_id: str = ""
+    total: Decimal | None = None
+    currency: str = ""
+
+
+@dataclass(frozen=True)
+class XeroAccount:
+    code: str
+    name: str
+    type: str
+    status: str = "ACTIVE"
+
+
+@dataclass(frozen=True)
+class XeroTaxRate:
+    tax_type: str
+    name: str
+    rate: Decimal
+    status: str = "ACTIVE"
+
+
+@dataclass(frozen=True)
+class XeroOrganisation:
+    name: str
+    base_currency: str
+    organisation_id: str = ""
+    short_code: str = ""
+
+
+@dataclass(frozen=True)
+class XeroConnection:
+    connection_id: str
+    tenant_id: str
+    tenant_name: str
+    tenant_type: str = "ORGANISATION"
+
+
+@dataclass(frozen=True)
+class PostalAddress:
+    street: str = ""
+    city: str = ""
+    region: str = ""
+    postcode: str = ""
+    country: str = ""
+
+    def is_empty(self) -> bool:
+        return not any((self.street, self.city, self.region, self.postcode, self.country))
+
+
+@dataclass(frozen=True)
+class NewContact:
+    name: str
+    account_number: str
+    email: str = ""
+    address: PostalAddress = field(default_factory=PostalAddress)
+
+
+@dataclass(frozen=True)
+class NewItem:
+    code: str
+    name: str
+    description: str
+    unit_price: Decimal
+    account_code: str
+    tax_type: str
+
+
+@dataclass(frozen=True)
+class NewLine:
+    item_code: str
+    description: str
+    quantity: Decimal
+    unit_amount: Decimal
+    tax_type: str
+    account_code: str = ""
+
+
+@dataclass(frozen=True)
+class NewInvoice:
+    reference: str
+    contact_id: str
+    date: date
+    currency: str
+    status: str
+    lines: tuple[NewLine, ...]
+    invoice_number: str = ""
+
+
+@dataclass(frozen=True)
+class Created:
+    """One element of a batch create: what Xero made of it, matched to what we sent by ``key``.
+
+    ``key`` is the Reference (or InvoiceNumber), AccountNumber or item Code we sent. ``record`` is
+    the created contact, item or invoice when ``ok``; ``messages`` are Xero's validation errors
+    (or warnings when ``ok``), word for word.
+    """
+
+    key: str
+    ok: bool
+    record: XeroContact | XeroItem | XeroInvoice | None = None
+    messages: tuple[str, ...] = ()
