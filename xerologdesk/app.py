@@ -23,6 +23,7 @@ from xerologdesk.sync.runner import SyncRunner
 from xerologdesk.xero.auth import ClientCredentialsTokens
 from xerologdesk.xero.client import Endpoints, XeroClient
 from xerologdesk.xero.gateway import XeroGateway
+from xerologdesk.xero.limits import Limits, budget_for
 
 LOG_FILE = "xerologdesk.log"
 SANDBOX_CLIENT_ID = "xerologdesk"
@@ -64,7 +65,11 @@ class App:
             raise NotConnected()
         endpoints = Endpoints.at(connection.base_url)
         tokens = ClientCredentialsTokens(endpoints.token_url, connection.client_id)
-        return XeroGateway(XeroClient(endpoints, connection.tenant_id, tokens))
+        # The sandbox enforces its own limits (off in tests and benchmarks): there the budget
+        # only follows what its answers and 429s say.
+        limits = Limits(0, 0, 0) if connection.kind == "sandbox" else Limits()
+        budget = budget_for(connection.tenant_id, limits)
+        return XeroGateway(XeroClient(endpoints, connection.tenant_id, tokens), budget)
 
     def engine(self) -> SyncEngine:
         return SyncEngine(self.gateway(), self.settings)
