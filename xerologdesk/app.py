@@ -15,6 +15,7 @@ from pathlib import Path
 import peewee
 
 from xerologdesk import paths
+from xerologdesk.connection import endpoints_for, tokens_for
 from xerologdesk.settings import Settings
 from xerologdesk.store import book
 from xerologdesk.store.db import open_database
@@ -34,8 +35,9 @@ class NotConnected(Exception):
 
     def __init__(self) -> None:
         super().__init__(
-            "Not connected to Xero. Connect first, e.g. `xerologdesk connect --sandbox URL` "
-            "for a running sandbox."
+            "Not connected to Xero. Connect first: `xerologdesk connect --client-id ID` with "
+            "your Xero app's client id, or `xerologdesk connect --sandbox URL` for a running "
+            "sandbox."
         )
 
 
@@ -63,8 +65,8 @@ class App:
         connection = book.get_connection()
         if connection is None:
             raise NotConnected()
-        endpoints = Endpoints.at(connection.base_url)
-        tokens = ClientCredentialsTokens(endpoints.token_url, connection.client_id)
+        endpoints = endpoints_for(connection)
+        tokens = tokens_for(self, connection)
         # The sandbox enforces its own limits (off in tests and benchmarks): there the budget
         # only follows what its answers and 429s say.
         limits = Limits(0, 0, 0) if connection.kind == "sandbox" else Limits()

@@ -64,15 +64,48 @@ def build_parser() -> argparse.ArgumentParser:
         )
     )
 
-    connect = commands.add_parser("connect", help="connect to a Xero organisation")
+    connect = commands.add_parser(
+        "connect",
+        help="connect to a Xero organisation",
+        description="Sign in at Xero in your browser and allow this app into an organisation. "
+        "Register http://localhost:PORT/callback (default port 5917) as a redirect URI of your "
+        "Xero app (type: Auth Code with PKCE) first.",
+    )
+    target = connect.add_mutually_exclusive_group(required=True)
+    target.add_argument(
+        "--client-id", metavar="ID", help="the client id of your Xero app (Auth Code with PKCE)"
+    )
+    target.add_argument(
+        "--sandbox", metavar="URL", help="a running sandbox's base URL (no sign-in needed)"
+    )
     connect.add_argument(
-        "--sandbox", metavar="URL", required=True, help="a running sandbox's base URL"
+        "--no-browser",
+        action="store_true",
+        help="print the sign-in address on stdout instead of opening a browser",
+    )
+    connect.add_argument(
+        "--port",
+        type=int,
+        metavar="N",
+        help="the port of the redirect URI registered at Xero: http://localhost:N/callback "
+        "(default 5917)",
+    )
+    connect.add_argument(
+        "--xero-url",
+        metavar="URL",
+        help="send the sign-in, identity and API traffic to this base URL (a sandbox), for "
+        "tests and demos",
+    )
+    connect.add_argument(
+        "--tenant",
+        metavar="NAME_OR_ID",
+        help="the organisation to connect when you allow access to several",
     )
     connect.set_defaults(run=_lazy("connect"))
 
-    commands.add_parser("disconnect", help="forget the stored connection").set_defaults(
-        run=_lazy("disconnect")
-    )
+    commands.add_parser(
+        "disconnect", help="disconnect from Xero and forget the stored connection"
+    ).set_defaults(run=_lazy("disconnect"))
     commands.add_parser(
         "status", help="show the connection and how many orders are in each status"
     ).set_defaults(run=_lazy("status"))

@@ -62,20 +62,55 @@ def command(run: Callable[[App, argparse.Namespace], int]) -> Callable[[argparse
 
 @command
 def connect(app: App, args: argparse.Namespace) -> int:
-    base_url = args.sandbox.rstrip("/")
-    name = app.connect_sandbox(base_url)
-    print(f"Connected to {name} (sandbox at {base_url}).")
+    if args.sandbox:
+        if args.xero_url or args.tenant:
+            err("xerologdesk: --xero-url and --tenant go with --client-id, not --sandbox")
+            return EXIT_USAGE
+        base_url = args.sandbox.rstrip("/")
+        name = app.connect_sandbox(base_url)
+        print(f"Connected to {name} (sandbox at {base_url}).")
+        return EXIT_OK
+    from xerologdesk.connection import connect_xero
+    from xerologdesk.xero.oauth import AUTHORIZE_TIMEOUT_SECONDS, DEFAULT_PORT
+
+    port = DEFAULT_PORT if args.port is None else args.port
+    minutes = AUTHORIZE_TIMEOUT_SECONDS // 60
+
+    def show(url: str) -> None:
+        err(f"Open this address in a browser, sign in and allow access (waiting {minutes} min):")
+        print(url, flush=True)
+
+    if not args.no_browser:
+        err(f"Opening Xero's sign-in page in your browser; waiting up to {minutes} min.")
+    try:
+        name = connect_xero(
+            app,
+            args.client_id,
+            port=port,
+            open_browser=not args.no_browser,
+            xero_url=args.xero_url,
+            tenant=args.tenant,
+            print_url=show,
+            timeout=AUTHORIZE_TIMEOUT_SECONDS,
+        )
+    except KeyboardInterrupt:
+        err("xerologdesk: connecting was cancelled. Nothing was connected.")
+        return EXIT_FAILURE
+    print(f"Connected to {name}.")
     return EXIT_OK
 
 
 @command
 def disconnect(app: App, args: argparse.Namespace) -> int:
-    connection = book.get_connection()
-    if connection is None:
+    from xerologdesk.connection import disconnect as disconnect_from
+
+    result = disconnect_from(app)
+    if result is None:
         print("Not connected; nothing to do.")
         return EXIT_OK
-    book.clear_connection()
-    print(f"Disconnected from {connection.tenant_name}.")
+    for warning in result.warnings:
+        err(f"xerologdesk: warning: {warning}")
+    print(f"Disconnected from {result.tenant_name}.")
     return EXIT_OK
 
 
@@ -85,7 +120,9 @@ def status(app: App, args: argparse.Namespace) -> int:
     if connection is None:
         print("Connection: not connected")
     else:
-        where = "sandbox at " + connection.base_url if connection.kind == "sandbox" else "Xero"
+        where = "Xero" if connection.kind == "xero" else "sandbox"
+        if connection.base_url != "https://api.xero.com":
+            where += " at " + connection.base_url
         print(f"Connection: {connection.tenant_name} ({where})")
         if connection.last_refreshed_at:
             print(f"Last refreshed: {connection.last_refreshed_at:%Y-%m-%d %H:%M %Z}")

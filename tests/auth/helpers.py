@@ -1,0 +1,25 @@
+"""Small helpers shared by the OAuth tests."""
+
+from __future__ import annotations
+
+from tests.auth.conftest import CLIENT_ID
+from xerologdesk.app import App
+from xerologdesk.connection import endpoints_for, tokens_for
+from xerologdesk.store import book
+from xerologdesk.xero.client import XeroClient
+from xerologdesk.xero.gateway import XeroGateway
+from xerologdesk.xero.oauth import TokenSet
+from xerologdesk.xero.tokens import TOKEN_FILE, FileTokenStore, account_for
+
+
+def stored_tokens(app: App, client_id: str = CLIENT_ID) -> TokenSet | None:
+    """The tokens the file store holds for ``client_id`` (tests use the file store)."""
+    return FileTokenStore(app.data_dir / TOKEN_FILE).load(account_for(client_id))
+
+
+def gateway_of(app: App) -> XeroGateway:
+    """A gateway to the stored connection, built the way the app builds it."""
+    connection = book.get_connection()
+    assert connection is not None
+    tokens = tokens_for(app, connection)
+    return XeroGateway(XeroClient(endpoints_for(connection), connection.tenant_id, tokens))
