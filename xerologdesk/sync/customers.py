@@ -1,9 +1,11 @@
 """Step 1 for a batch of orders: find each customer's Xero contact, as the log explains it.
 
 Rules, in order: a remembered ContactID if that contact is still active; else the active contact
-whose AccountNumber equals the customer's reference; else the active contact whose Name equals the
-customer's name (two or more: ambiguous); else, if the only matches are archived, archived (never
-reused, never duplicated); else not found. Compared as Xero compares (case and accents ignored).
+whose AccountNumber equals the customer's reference; else, when the reference belongs to an
+archived contact, archived (the reference names that contact: it is never reused, and a new one
+would clash with its AccountNumber); else the active contact whose Name equals the customer's name
+(two or more: ambiguous); else, if the only contact with that name is archived, archived; else
+not found. Compared as Xero compares (case and accents ignored).
 Every customer of the batch is looked up together: one call per 40 references or names.
 """
 
@@ -99,6 +101,8 @@ def match_customers(
         active = [each for each in found if not each.archived]
         if active:
             match.contact, match.how = active[0], "account number"
+        elif found:
+            match.reason = outcomes.customer_archived(customer.reference, customer.name, found)
         else:
             unresolved.append(customer)
 
@@ -108,18 +112,12 @@ def match_customers(
         found = by_name.get(xero_fold(customer.name), [])
         match.trace.append({"by": "Name", "value": customer.name, "found": _brief(found)})
         active = [each for each in found if not each.archived]
-        archived = [
-            each
-            for each in by_number.get(xero_fold(customer.reference), []) + found
-            if each.archived
-        ]
         if len(active) == 1:
             match.contact, match.how = active[0], "name"
         elif len(active) > 1:
             match.reason = outcomes.customer_ambiguous(customer.name, active)
-        elif archived:
-            unique = list({each.contact_id: each for each in archived}.values())
-            match.reason = outcomes.customer_archived(customer.reference, customer.name, unique)
+        elif found:
+            match.reason = outcomes.customer_archived(customer.reference, customer.name, found)
         else:
             match.reason = outcomes.customer_not_found(customer.reference, customer.name)
     return matches

@@ -123,26 +123,3 @@ def not_connected() -> Reason:
         Code.NOT_CONNECTED,
         "Not connected to Xero: connect to an organisation first (Settings, Connection).",
     )
-
-
-def summary(reasons: Sequence[Reason]) -> str:
-    """The reason in a few words, for the log table."""
-    if not reasons:
-        return ""
-    words = {
-        Code.CUSTOMER_NOT_FOUND: "customer not found",
-        Code.CUSTOMER_AMBIGUOUS: "customer ambiguous",
-        Code.CUSTOMER_ARCHIVED: "customer archived",
-        Code.PRODUCT_NOT_FOUND: "product not found",
-        Code.XERO_REJECTED: "rejected by Xero",
-        Code.SETTINGS_INCOMPLETE: "settings incomplete",
-        Code.NOT_CONNECTED: "not connected",
-    }
-    parts: dict[str, list[str]] = {}
-    for reason in reasons:
-        subjects = parts.setdefault(words[reason.code], [])
-        if reason.code is Code.PRODUCT_NOT_FOUND:
-            subjects.append(str(reason.details.get("sku", "")))
-    return "; ".join(
-        f"{text} ({', '.join(subjects)})" if subjects else text for text, subjects in parts.items()
-    )

@@ -1,0 +1,162 @@
+"""Fixtures for the sync tests: a data directory connected to a sandbox, driven by the CLI."""
+
+from __future__ import annotations
+
+import csv
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from xerologdesk.cli import main
+from xerologdesk.sandbox import Sandbox
+
+COLUMNS = [
+    "order_ref",
+    "posted_date",
+    "customer_reference",
+    "customer_name",
+    "customer_email",
+    "bill_to_street",
+    "bill_to_city",
+    "bill_to_region",
+    "bill_to_postcode",
+    "bill_to_country",
+    "currency",
+    "sku",
+    "product_name",
+    "product_description",
+    "quantity",
+    "unit_price",
+    "taxable",
+]
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+@dataclass
+class Desk:
+    """One user's xerologdesk (a data directory) connected to one sandbox."""
+
+    data_dir: Path
+    sandbox: Sandbox
+    run_cli: Callable[..., Run]
+    folder: Path
+
+    def __call__(self, *args: str) -> Run:
+        return self.run_cli("--data-dir", str(self.data_dir), *args)
+
+    def import_rows(self, rows: list[dict[str, Any]], name: str = "orders.csv") -> Run:
+        path = self.folder / name
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=COLUMNS, restval="")
+            writer.writeheader()
+            writer.writerows(rows)
+        result = self("import", str(path))
+        assert result.code == 0, result.err
+        return result
+
+    def log(self, *args: str) -> dict[str, dict[str, Any]]:
+        import json
+
+        result = self("log", "--json", *args)
+        assert result.code == 0, result.err
+        return {row["order_ref"]: row for row in json.loads(result.out)}
+
+    def settings(self, **values: str) -> None:
+        for key, value in values.items():
+            result = self("settings", key, value)
+            assert result.code == 0, result.err
+
+    def xero(self) -> dict[str, Any]:
+        return self.sandbox.state()
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
+    def run(*args: str) -> Run:
+        capsys.readouterr()
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def desk(tmp_path: Path, empty_sandbox: Sandbox, run_cli: Callable[..., Run]) -> Iterator[Desk]:
+    """A desk connected to a sandbox holding an organisation with no contacts or items."""
+    made = Desk(tmp_path / "data", empty_sandbox, run_cli, tmp_path)
+    connected = made("connect", "--sandbox", empty_sandbox.base_url)
+    assert connected.code == 0, connected.err
+    yield made
+
+
+def line(
+    ref: str,
+    customer: tuple[str, str],
+    sku: str,
+    quantity: str = "1",
+    unit_price: str = "10.00",
+    **extra: str,
+) -> dict[str, Any]:
+    """One CSV row: an order line with its order and customer columns."""
+    row = {
+        "order_ref": ref,
+        "posted_date": "2026-11-02",
+        "customer_reference": customer[0],
+        "customer_name": customer[1],
+        "sku": sku,
+        "product_name": f"Product {sku}",
+        "quantity": quantity,
+        "unit_price": unit_price,
+    }
+    row.update(extra)
+    return row
+
+
+def contact_record(name: str, account_number: str = "", status: str = "ACTIVE") -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "ContactID": str(uuid.uuid4()),
+        "Name": name,
+        "ContactStatus": status,
+        "Addresses": [],
+        "Phones": [],
+        "HasAttachments": False,
+        "HasValidationErrors": False,
+    }
+    if account_number:
+        record["AccountNumber"] = account_number
+    return record
+
+
+def item_record(code: str, price: str = "10.00", **extra: Any) -> dict[str, Any]:
+    record = {
+        "ItemID": str(uuid.uuid4()),
+        "Code": code,
+        "Name": f"Xero item {code}",
+        "IsSold": True,
+        "IsPurchased": False,
+        "IsTrackedAsInventory": False,
+        "SalesDetails": {"UnitPrice": Decimal(price), "AccountCode": "200", "TaxType": "OUTPUT"},
+    }
+    record.update(extra)
+    return record
+
+
+def put_in_xero(
+    sandbox: Sandbox,
+    contacts: list[dict[str, Any]] = (),  # type: ignore[assignment]
+    items: list[dict[str, Any]] = (),  # type: ignore[assignment]
+) -> None:
+    """Records that already exist in the organisation (as if made in Xero by hand)."""
+    sandbox.ledger().load_records(contacts, items)
