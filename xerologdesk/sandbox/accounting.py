@@ -1,0 +1,450 @@
+"""The accounting API under ``/api.xro/2.0``: the routes the app uses, answered from a ledger.
+
+Routes (paths case-insensitive, as Xero's):
+
+- ``GET /Contacts`` (``where``, ``IDs``, ``includeArchived``, ``searchTerm``, ``page``,
+  ``pageSize``, ``order``), ``GET /Contacts/{ContactID or ContactNumber}``,
+  ``PUT /Contacts`` and ``POST /Contacts`` (``summarizeErrors``), ``POST /Contacts/{ContactID}``.
+  Archived contacts are left out of lists unless ``includeArchived=true``; ``searchTerm`` looks,
+  case- and accent-insensitively, into Name, FirstName, LastName, ContactNumber, CompanyNumber and
+  EmailAddress.
+- ``GET /Items`` (``where``, ``order``; unpaged, as Xero), ``GET /Items/{ItemID or Code}``,
+  ``PUT``/``POST /Items`` (``summarizeErrors``, ``unitdp``), ``POST /Items/{ItemID}``.
+- ``GET /Invoices`` (``where``, ``IDs``, ``InvoiceNumbers``, ``ContactIDs``, ``Statuses``,
+  ``searchTerm`` over InvoiceNumber and Reference, ``page``, ``pageSize``, ``order``),
+  ``GET /Invoices/{InvoiceID or InvoiceNumber}``, ``PUT``/``POST /Invoices`` (``summarizeErrors``,
+  ``unitdp``), ``POST /Invoices/{InvoiceID}``. As on Xero, a list without ``page`` leaves out
+  each invoice's ``LineItems``; a paged list and a single invoice carry them.
+- ``GET /Accounts`` (``where``, ``order``), ``GET /Accounts/{AccountID}``, ``GET /TaxRates``
+  (``where``, ``order``), ``GET /Organisation``, ``GET /Currencies`` (``where``).
+
+Anything else answers 404 with Xero's text, as do unknown ids. Writes: the body is Xero's
+``{"Contacts": [...]}`` (or a single element). With ``summarizeErrors=false`` the answer is 200 and
+each element carries ``StatusAttributeString`` (``OK``/``ERROR``) and, when it failed,
+``ValidationErrors`` (and ``HasErrors`` on invoices, ``HasValidationErrors`` on contacts); valid
+elements are saved, failed ones not. Otherwise (Xero's default) one failed element makes the whole
+request a 400 ``ValidationException`` listing the failed elements, and nothing from the request is
+saved. A body that cannot be read is a 400 ``PostDataInvalidException`` either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from xerologdesk.sandbox import invoice_rules, queries, rules, wire
+from xerologdesk.sandbox.http import Request, Response
+from xerologdesk.sandbox.ledger import Ledger, Outcome
+from xerologdesk.sandbox.queries import Listing
+from xerologdesk.sandbox.table import Record, Table
+from xerologdesk.sandbox.where import WhereSyntaxError, fold
+
+PREFIX = "/api.xro/2.0"
+
+CONTACTS = Listing(
+    "Contact",
+    {
+        "ContactID": "guid",
+        "ContactNumber": "string",
+        "AccountNumber": "folded",
+        "ContactStatus": "string",
+        "Name": "folded",
+        "FirstName": "folded",
+        "LastName": "folded",
+        "CompanyNumber": "string",
+        "EmailAddress": "folded",
+        "TaxNumber": "string",
+        "IsSupplier": "bool",
+        "IsCustomer": "bool",
+        "DefaultCurrency": "string",
+        "UpdatedDateUTC": "date",
+        "HasAttachments": "bool",
+    },
+    {
+        "ContactID": "",
+        "Name": "name",
+        "AccountNumber": "account_number",
+        "EmailAddress": "email",
+        "ContactNumber": "number",
+    },
+)
+ITEMS = Listing(
+    "Item",
+    {
+        "ItemID": "guid",
+        "Code": "string",
+        "Name": "string",
+        "Description": "string",
+        "PurchaseDescription": "string",
+        "IsSold": "bool",
+        "IsPurchased": "bool",
+        "IsTrackedAsInventory": "bool",
+        "InventoryAssetAccountCode": "string",
+        "QuantityOnHand": "number",
+        "TotalCostPool": "number",
+        "UpdatedDateUTC": "date",
+        "SalesDetails.UnitPrice": "number",
+        "SalesDetails.AccountCode": "string",
+        "SalesDetails.TaxType": "string",
+        "PurchaseDetails.UnitPrice": "number",
+        "PurchaseDetails.AccountCode": "string",
+        "PurchaseDetails.COGSAccountCode": "string",
+        "PurchaseDetails.TaxType": "string",
+    },
+    {"ItemID": "", "Code": "code_exact"},
+)
+INVOICES = Listing(
+    "Invoice",
+    {
+        "InvoiceID": "guid",
+        "InvoiceNumber": "string",
+        "Reference": "string",
+        "Type": "string",
+        "Status": "string",
+        "Contact.ContactID": "guid",
+        "Contact.Name": "string",
+        "Contact.AccountNumber": "string",
+        "Date": "date",
+        "DueDate": "date",
+        "CurrencyCode": "string",
+        "CurrencyRate": "number",
+        "LineAmountTypes": "string",
+        "SubTotal": "number",
+        "TotalTax": "number",
+        "Total": "number",
+        "AmountDue": "number",
+        "AmountPaid": "number",
+        "AmountCredited": "number",
+        "SentToContact": "bool",
+        "IsDiscounted": "bool",
+        "HasAttachments": "bool",
+        "UpdatedDateUTC": "date",
+    },
+    {
+        "InvoiceID": "",
+        "InvoiceNumber": "number_exact",
+        "Reference": "reference",
+        "Contact.ContactID": "contact",
+    },
+)
+ACCOUNTS = Listing(
+    "Account",
+    {
+        "AccountID": "guid",
+        "Code": "string",
+        "Name": "string",
+        "Type": "string",
+        "Status": "string",
+        "Class": "string",
+        "TaxType": "string",
+        "SystemAccount": "string",
+        "BankAccountNumber": "string",
+        "BankAccountType": "string",
+        "CurrencyCode": "string",
+        "EnablePaymentsToAccount": "bool",
+        "ShowInExpenseClaims": "bool",
+        "ReportingCode": "string",
+        "UpdatedDateUTC": "date",
+    },
+    {},
+)
+TAX_RATES = Listing(
+    "TaxRate",
+    {
+        "Name": "string",
+        "TaxType": "string",
+        "Status": "string",
+        "ReportTaxType": "string",
+        "CanApplyToAssets": "bool",
+        "CanApplyToEquity": "bool",
+        "CanApplyToExpenses": "bool",
+        "CanApplyToLiabilities": "bool",
+        "CanApplyToRevenue": "bool",
+        "DisplayTaxRate": "number",
+        "EffectiveRate": "number",
+    },
+    {},
+)
+CURRENCIES = Listing("Currency", {"Code": "string", "Description": "string"}, {})
+
+CONTACT_SEARCH_FIELDS = (
+    "Name",
+    "FirstName",
+    "LastName",
+    "ContactNumber",
+    "CompanyNumber",
+    "EmailAddress",
+)
+
+
+def resource_of(path: str) -> str:
+    """The collection a path names, as Xero spells it (``/Invoices``), for counts and faults."""
+    rest = path[len(PREFIX) :] if path.lower().startswith(PREFIX.lower()) else path
+    head = rest.strip("/").split("/", 1)[0]
+    canonical = {each.lower(): each for each in _CANONICAL}
+    return "/" + canonical.get(head.lower(), head)
+
+
+_CANONICAL = ("Contacts", "Items", "Invoices", "Accounts", "TaxRates", "Organisation", "Currencies")
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Writer:
+    """How one resource is written: its plural key and the rule saving one element."""
+
+    plural: str
+    id_field: str
+    save: Callable[[Ledger, Any, bool, int, str], Outcome]
+    error_flag: str | None  # "HasErrors" (invoices), "HasValidationErrors" (contacts)
+
+
+def _save_contact(ledger: Ledger, element: Any, create: bool, places: int, path: str) -> Outcome:
+    return rules.save_contact(ledger, element, create_only=create, path=path)
+
+
+def _save_item(ledger: Ledger, element: Any, create: bool, places: int, path: str) -> Outcome:
+    return rules.save_item(ledger, element, create_only=create, unit_places=places, path=path)
+
+
+def _save_invoice(ledger: Ledger, element: Any, create: bool, places: int, path: str) -> Outcome:
+    return invoice_rules.save_invoice(
+        ledger, element, create_only=create, unit_places=places, path=path
+    )
+
+
+_WRITERS = {
+    "contacts": _Writer("Contacts", "ContactID", _save_contact, "HasValidationErrors"),
+    "items": _Writer("Items", "ItemID", _save_item, None),
+    "invoices": _Writer("Invoices", "InvoiceID", _save_invoice, "HasErrors"),
+}
+
+
+def _elements(request: Request, plural: str, record_id: str | None, id_field: str) -> list[Any]:
+    """The elements of a write body; raises PostDataInvalid when it cannot be read."""
+    try:
+        body = request.json() if request.body.strip() else None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise wire.PostDataInvalid(
+            f"Unexpected character encountered while parsing: {error}."
+        ) from None
+    if isinstance(body, Mapping):
+        key = next((k for k in body if k.lower() == plural.lower()), None)
+        elements = body[key] if key is not None else [body]
+    elif isinstance(body, list):
+        elements = body
+    else:
+        raise wire.PostDataInvalid(f"The request has no {plural}.")
+    if not isinstance(elements, list):
+        raise wire.PostDataInvalid(f"Unexpected value for an array. Path '{plural}'.")
+    if record_id is not None:
+        # POST /Invoices/{id}: the id in the URL names the record the element updates.
+        if len(elements) != 1 or not isinstance(elements[0], Mapping):
+            raise wire.PostDataInvalid(f"Expected one element for {plural}/{record_id}.")
+        elements = [dict(elements[0], **{id_field: record_id})]
+    return elements
+
+
+def write(request: Request, ledger: Ledger, resource: str, record_id: str | None) -> Response:
+    """PUT (create) or POST (create or update) a batch, with ``summarizeErrors`` semantics."""
+    writer = _WRITERS[resource]
+    create_only = request.method == "PUT"
+    summarize = (request.param("summarizeErrors") or "true").strip().lower() != "false"
+    places = 4 if (request.param("unitdp") or "").strip() == "4" else 2
+    try:
+        elements = _elements(request, writer.plural, record_id, writer.id_field)
+        outcomes: list[Outcome] = []
+
+        def keep() -> bool:
+            return not (summarize and any(outcome.errors for outcome in outcomes))
+
+        with ledger.transaction(keep=keep):
+            for index, element in enumerate(elements):
+                point = ledger.savepoint()
+                path = f"{writer.plural}[{index}]"
+                outcome = writer.save(ledger, element, create_only, places, path)
+                if outcome.errors:
+                    ledger.rollback_to(point)  # an element that failed leaves nothing behind
+                outcomes.append(outcome)
+    except wire.PostDataInvalid as error:
+        return wire.post_data_invalid(str(error))
+    answered = [_decorate(outcome, writer) for outcome in outcomes]
+    if summarize and any(outcome.errors for outcome in outcomes):
+        return wire.validation_error(
+            [each for each, outcome in zip(answered, outcomes, strict=True) if outcome.errors]
+        )
+    return wire.ok(writer.plural, answered, ledger.now())
+
+
+def _decorate(outcome: Outcome, writer: _Writer) -> dict[str, Any]:
+    record = dict(outcome.record)
+    if outcome.errors:
+        record["StatusAttributeString"] = "ERROR"
+        record["ValidationErrors"] = [{"Message": message} for message in outcome.errors]
+        if writer.error_flag:
+            record[writer.error_flag] = True
+    else:
+        record["StatusAttributeString"] = "OK"
+    return record
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def _one(table: Table, record_id: str, alternate: str, folded: bool) -> Record | None:
+    """A record by id, else by its other key (ContactNumber, Code, InvoiceNumber)."""
+    found = table.get(record_id)
+    if found is not None:
+        return found
+    matches = table.find(alternate, fold(record_id) if folded else record_id)
+    return matches[0] if matches else None
+
+
+def _list_contacts(request: Request, ledger: Ledger) -> Response:
+    include_archived = queries.is_true(request, "includeArchived")
+    ids = {each.lower() for each in queries.values(request, "IDs")}
+    term = request.param("searchTerm")
+
+    def keep(record: Record) -> bool:
+        if not include_archived and record.get("ContactStatus") == "ARCHIVED":
+            return False
+        if ids and str(record["ContactID"]).lower() not in ids:
+            return False
+        return not term or queries.folded_contains(term, record, CONTACT_SEARCH_FIELDS)
+
+    return _paged_answer(request, ledger, ledger.contacts, CONTACTS, "Contacts", keep)
+
+
+def _list_invoices(request: Request, ledger: Ledger) -> Response:
+    ids = {each.lower() for each in queries.values(request, "IDs")}
+    numbers = {fold(each) for each in queries.values(request, "InvoiceNumbers")}
+    contact_ids = {each.lower() for each in queries.values(request, "ContactIDs")}
+    statuses = {each.upper() for each in queries.values(request, "Statuses")}
+    term = request.param("searchTerm")
+
+    def keep(record: Record) -> bool:
+        if ids and str(record["InvoiceID"]).lower() not in ids:
+            return False
+        if numbers and fold(str(record.get("InvoiceNumber") or "")) not in numbers:
+            return False
+        contact_id = str((record.get("Contact") or {}).get("ContactID") or "").lower()
+        if contact_ids and contact_id not in contact_ids:
+            return False
+        if statuses and record.get("Status") not in statuses:
+            return False
+        return not term or queries.folded_contains(term, record, ("InvoiceNumber", "Reference"))
+
+    return _paged_answer(
+        request, ledger, ledger.invoices, INVOICES, "Invoices", keep, summary=_without_lines
+    )
+
+
+def _without_lines(record: Record) -> dict[str, Any]:
+    return {key: value for key, value in record.items() if key != "LineItems"}
+
+
+def _paged_answer(
+    request: Request,
+    ledger: Ledger,
+    table: Table,
+    listing: Listing,
+    plural: str,
+    keep: Callable[[Record], bool],
+    summary: Callable[[Record], dict[str, Any]] | None = None,
+) -> Response:
+    with ledger.lock:
+        records = queries.select(table, request, listing, keep)
+        page = queries.page_of(request)
+        if page is None:
+            if summary is not None:
+                return wire.ok(plural, [summary(each) for each in records], ledger.now())
+            return wire.ok(plural, table.json_array(records), ledger.now())
+        shown, pagination = queries.paginate(records, page)
+        return wire.ok(plural, table.json_array(shown), ledger.now(), {"pagination": pagination})
+
+
+def _list_items(request: Request, ledger: Ledger) -> Response:
+    with ledger.lock:
+        if request.param("where") is None and request.param("order") is None:
+            return wire.ok("Items", ledger.items.all_json(), ledger.now())
+        records = queries.select(ledger.items, request, ITEMS)
+        return wire.ok("Items", ledger.items.json_array(records), ledger.now())
+
+
+def _list_reference(
+    request: Request, ledger: Ledger, records: list[dict[str, Any]], listing: Listing, plural: str
+) -> Response:
+    with ledger.lock:
+        selected = queries.select(list(records), request, listing)
+        return wire.ok(plural, selected, ledger.now())
+
+
+# resource -> (its table, the index of its other key, whether that key is folded, plural)
+_TABLES: dict[str, tuple[Callable[[Ledger], Table], str, bool, str]] = {
+    "contacts": (lambda ledger: ledger.contacts, "number", False, "Contacts"),
+    "items": (lambda ledger: ledger.items, "code", True, "Items"),
+    "invoices": (lambda ledger: ledger.invoices, "number", True, "Invoices"),
+}
+
+
+def read_one(ledger: Ledger, resource: str, record_id: str) -> Response:
+    """``GET /{Resource}/{id}``: the record in an envelope, or 404."""
+    if resource == "accounts":
+        with ledger.lock:
+            found = [each for each in ledger.accounts if each["AccountID"] == record_id.lower()]
+        return wire.ok("Accounts", found, ledger.now()) if found else wire.not_found()
+    table_of, alternate, folded, plural = _TABLES[resource]
+    with ledger.lock:
+        table = table_of(ledger)
+        record = _one(table, record_id, alternate, folded)
+        if record is None:
+            return wire.not_found()
+        return wire.ok(plural, table.json_array([record]), ledger.now())
+
+
+# --- routing ------------------------------------------------------------------------------------
+
+_LISTS: dict[str, Callable[[Request, Ledger], Response]] = {
+    "contacts": _list_contacts,
+    "items": _list_items,
+    "invoices": _list_invoices,
+    "accounts": lambda request, ledger: _list_reference(
+        request, ledger, ledger.accounts, ACCOUNTS, "Accounts"
+    ),
+    "taxrates": lambda request, ledger: _list_reference(
+        request, ledger, ledger.tax_rates, TAX_RATES, "TaxRates"
+    ),
+    "currencies": lambda request, ledger: _list_reference(
+        request, ledger, ledger.currencies, CURRENCIES, "Currencies"
+    ),
+    "organisation": lambda request, ledger: wire.ok(
+        "Organisations", [ledger.organisation], ledger.now()
+    ),
+}
+
+
+def handle(request: Request, ledger: Ledger) -> Response:
+    """Answer one request under ``/api.xro/2.0`` for an organisation's ledger."""
+    rest = request.path[len(PREFIX) :]
+    parts = [unquote(part) for part in rest.strip("/").split("/")] if rest.strip("/") else []
+    if not parts or len(parts) > 2:
+        return wire.not_found()
+    resource = parts[0].lower()
+    record_id = parts[1] if len(parts) == 2 and parts[1] else None
+    method = request.method.upper()
+    try:
+        if method == "GET" and record_id is None and resource in _LISTS:
+            return _LISTS[resource](request, ledger)
+        if method == "GET" and record_id is not None and resource in (*_TABLES, "accounts"):
+            return read_one(ledger, resource, record_id)
+        if method in ("PUT", "POST") and resource in _WRITERS:
+            if method == "PUT" and record_id is not None:
+                return wire.not_found()
+            return write(request, ledger, resource, record_id)
+    except WhereSyntaxError as error:
+        return wire.query_parse_error(str(error))
+    return wire.not_found()

@@ -1,0 +1,136 @@
+"""Xero's ``Idempotency-Key`` on PUT and POST: the first answer is replayed for 6 minutes.
+
+Keys are kept per organisation for :data:`WINDOW_SECONDS` on the sandbox clock from the first call
+(tests expire them by advancing the clock). Within the window:
+
+- the same key with the same request (method, path, query and body byte for byte) gets the first
+  answer again, errors included, and nothing takes effect a second time;
+- the same key with a different request answers 400 ``Idempotency Key: K is used with a
+  different request.`` (Xero's words, FACTS.md). Xero does not document that body's shape: the
+  sandbox answers problem details ``{"Title": "Bad Request", "Status": 400, "Detail": ...}``, the
+  shape of the errors Xero's API gateway (not its accounting app) gives for 401 and 403;
+- a key of more than 128 characters answers 400 in the same shape;
+- two calls with one key at the same time: the second waits for the first to be answered and then
+  gets its answer, so they never both take effect.
+
+Only answers of the accounting app itself are kept: a fault the sandbox injected before the call
+took effect (a scripted 503, say) or a 429 is not, so a retry with the same key is served for
+real, as on Xero where such a call never reached the app.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+
+from xerologdesk.sandbox import messages
+from xerologdesk.sandbox.clock import SandboxClock
+from xerologdesk.sandbox.http import Request, Response
+from xerologdesk.sandbox.wire import bad_request
+
+WINDOW_SECONDS = 6 * 60
+MAX_KEY_LENGTH = 128
+# How long a call waits for another one with its key to finish before giving up (real seconds).
+WAIT_SECONDS = 60.0
+
+
+@dataclass
+class _Entry:
+    fingerprint: str
+    started: float
+    done: threading.Event = field(default_factory=threading.Event)
+    response: Response | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The verdict for a call with a key: answer ``response`` now, or go ahead and finish."""
+
+    response: Response | None = None
+    key: tuple[str, str] | None = None
+
+
+def fingerprint(request: Request) -> str:
+    """What makes two requests "the same" for a key."""
+    digest = hashlib.sha256()
+    query = sorted((name, tuple(values)) for name, values in request.query.items())
+    digest.update(f"{request.method.upper()} {request.path.lower()} {query!r}\n".encode())
+    digest.update(request.body)
+    return digest.hexdigest()
+
+
+class IdempotencyStore:
+    """Remembered answers by (organisation, key) (thread-safe)."""
+
+    def __init__(self, clock: SandboxClock) -> None:
+        self._clock = clock
+        self._entries: dict[tuple[str, str], _Entry] = {}
+        self._lock = threading.Lock()
+
+    def claim(self, tenant_id: str, request: Request) -> Claim:
+        """Decide what to do with a call; a call without a key is simply let through."""
+        key = request.header("idempotency-key")
+        if not key or request.method.upper() not in ("PUT", "POST"):
+            return Claim()
+        if len(key) > MAX_KEY_LENGTH:
+            return Claim(response=bad_request(messages.IDEMPOTENCY_KEY_TOO_LONG))
+        wanted = fingerprint(request)
+        slot = (tenant_id, key)
+        while True:
+            now = self._clock.timestamp()
+            with self._lock:
+                self._prune(now)
+                entry = self._entries.get(slot)
+                if entry is None:
+                    self._entries[slot] = _Entry(wanted, now)
+                    return Claim(key=slot)
+                if entry.fingerprint != wanted:
+                    return Claim(response=_reused(key))
+                if entry.response is not None:
+                    return Claim(response=_copy(entry.response))
+            # Another call with this key is under way: its answer will be ours.
+            if not entry.done.wait(WAIT_SECONDS):
+                return Claim(response=_reused(key))
+
+    def finish(self, claim: Claim, response: Response) -> None:
+        """Keep the answer to a claimed call, for replay."""
+        if claim.key is None:
+            return
+        with self._lock:
+            entry = self._entries.get(claim.key)
+            if entry is not None:
+                entry.response = _copy(response)
+                entry.done.set()
+
+    def abandon(self, claim: Claim) -> None:
+        """The claimed call was not answered by the app (a fault, an error): forget the key."""
+        if claim.key is None:
+            return
+        with self._lock:
+            entry = self._entries.pop(claim.key, None)
+        if entry is not None:
+            entry.done.set()
+
+    def reset(self) -> None:
+        with self._lock:
+            entries, self._entries = self._entries, {}
+        for entry in entries.values():
+            entry.done.set()
+
+    def _prune(self, now: float) -> None:
+        expired = [
+            slot
+            for slot, entry in self._entries.items()
+            if entry.response is not None and now - entry.started >= WINDOW_SECONDS
+        ]
+        for slot in expired:
+            del self._entries[slot]
+
+
+def _reused(key: str) -> Response:
+    return bad_request(messages.IDEMPOTENCY_KEY_REUSED.format(key=key))
+
+
+def _copy(response: Response) -> Response:
+    return Response(status=response.status, body=response.body, headers=dict(response.headers))

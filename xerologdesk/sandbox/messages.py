@@ -1,0 +1,73 @@
+"""Every validation message the sandbox answers, in one place.
+
+Messages marked *Xero's* are Xero's own words (FACTS.md, Xero's OpenAPI examples, or answers quoted
+in Xero's SDK issue trackers). Xero does not publish the others; the sandbox picks a wording in
+Xero's style, and tests assert exactly these strings, so change them here only.
+"""
+
+from __future__ import annotations
+
+# --- contacts -----------------------------------------------------------------------------------
+# Xero's.
+CONTACT_NAME_EMPTY = "Contact Name cannot be empty."
+# Xero's.
+CONTACT_NAME_TAKEN = (
+    "The contact name {name} is already assigned to another contact. The contact name must be "
+    "unique across all active contacts."
+)
+# Xero's.
+ACCOUNT_NUMBER_TAKEN = "The Account Number already exists. Please enter a different Account Number."
+# Xero's.
+EMAIL_INVALID = "Email address must be valid."
+# Chosen.
+CONTACT_STATUS_INVALID = "Contact status must be ACTIVE or ARCHIVED."
+CONTACT_NOT_FOUND = "A contact with ContactID {contact_id} could not be found."
+
+# --- items --------------------------------------------------------------------------------------
+# Xero's.
+ITEM_CODE_TAKEN = "Price List Item with Code '{code}' already exists"
+# Chosen.
+ITEM_CODE_EMPTY = "Item Code cannot be empty."
+ITEM_NOT_FOUND = "An item with ItemID {item_id} could not be found."
+INVENTORY_ACCOUNT_REQUIRED = (
+    "An inventory asset account must be specified for an item tracked as inventory."
+)
+ITEM_ACCOUNT_INVALID = "Account code '{code}' is not a valid code."
+
+# --- invoices -----------------------------------------------------------------------------------
+# Xero's.
+INVOICE_NUMBER_TAKEN = "Invoice # must be unique."
+# Xero's.
+ACCOUNT_CODE_INVALID = "Account code '{code}' is not a valid code for this document."
+# Xero's.
+ACCOUNT_CODE_REQUIRED = "Account code must be specified."
+# Xero's.
+TAX_TYPE_INVALID = (
+    "The TaxType code {tax_type} does not exist or cannot be used for this type of transaction."
+)
+# Xero's.
+CONTACT_EMPTY = "Contact cannot be empty."
+# Xero's.
+CURRENCY_NOT_ENABLED = "Organisation is not subscribed to currency {code}"
+# Xero's.
+INVOICE_STATUS_FOR_CREATION = "Invoice not of valid status for creation"
+# Xero's.
+INVOICE_STATUS_FOR_MODIFICATION = "Invoice not of valid status for modification"
+# Chosen.
+ITEM_CODE_INVALID = "Item code '{code}' is not valid."
+CONTACT_ARCHIVED = (
+    "The contact {name} is archived. Invoices cannot be raised for an archived contact."
+)
+INVOICE_TYPE_REQUIRED = "Invoice Type must be specified."
+LINE_ITEMS_REQUIRED = "Invoices must have at least one line item."
+INVOICE_NOT_FOUND = "An invoice with InvoiceID {invoice_id} could not be found."
+
+# --- any record ---------------------------------------------------------------------------------
+# Chosen (Xero enforces the lengths its OpenAPI spec gives; its wording is not published).
+TOO_LONG = "{field} must not be more than {limit} characters long."
+
+# --- the API gateway (not the accounting app) ---------------------------------------------------
+# Xero's (FACTS.md).
+IDEMPOTENCY_KEY_REUSED = "Idempotency Key: {key} is used with a different request."
+# Chosen.
+IDEMPOTENCY_KEY_TOO_LONG = "Idempotency Key: must be at most 128 characters."
