@@ -1,0 +1,562 @@
+"""What the sync engine reads from and writes to the order book, as plain frozen dataclasses.
+
+Nothing here hands out a live peewee object: workers pass these values between threads. Every
+write that changes more than one row runs in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, TypeVar
+
+from xerologdesk.store.models import (
+    ATTEMPT_ACTIONS,
+    OUTBOX_KINDS,
+    OUTBOX_STATES,
+    OUTBOX_UNFINISHED,
+    STATUSES,
+    Attempt,
+    Connection,
+    Customer,
+    LogEntry,
+    Order,
+    OrderLine,
+    Outbox,
+    Product,
+    database,
+)
+
+# Keeps every IN (...) list well under SQLite's oldest limit of 999 bound values.
+CHUNK = 500
+# Actions that send to Xero (and so count as attempts); dismiss and undo only change the log.
+SYNC_ACTIONS = ("sync", "auto_sync", "retry")
+CONNECTION_KINDS = ("sandbox", "xero")
+
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """``items`` in consecutive slices of at most ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def tuples(query: Any) -> list[tuple[Any, ...]]:
+    """A query's rows as tuples of Python values (converted by the selected fields)."""
+    return list(query.tuples())
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+# -- amounts -----------------------------------------------------------------------------------
+
+CENT = Decimal("0.01")
+
+
+def line_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
+    """A line's amount before tax, rounded to cents half up as Xero rounds line amounts."""
+    return (quantity * unit_price).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def order_total(lines: Iterable[tuple[Decimal, Decimal]]) -> Decimal:
+    """The order's total before tax: the sum of its (quantity, unit price) line amounts."""
+    return sum((line_amount(quantity, price) for quantity, price in lines), Decimal("0.00"))
+
+
+# -- reasons -----------------------------------------------------------------------------------
+
+_REASON_WORDS = {
+    "customer_not_found": "customer not found",
+    "customer_ambiguous": "customer ambiguous",
+    "customer_archived": "customer archived",
+    "product_not_found": "product not found",
+    "xero_rejected": "rejected by Xero",
+    "settings_incomplete": "settings incomplete",
+    "not_connected": "not connected",
+}
+
+
+def summarize_reasons(reasons: Sequence[Mapping[str, Any]]) -> str:
+    """Reasons in a few words for the log table, e.g. ``customer not found; product not found
+    (SKU-1, SKU-2)``."""
+    parts: dict[str, list[str]] = {}
+    for reason in reasons:
+        code = str(reason.get("code", ""))
+        subjects = parts.setdefault(_REASON_WORDS.get(code, code.replace("_", " ")), [])
+        sku = (reason.get("details") or {}).get("sku")
+        if code == "product_not_found" and sku:
+            subjects.append(str(sku))
+    return "; ".join(
+        f"{words} ({', '.join(subjects)})" if subjects else words
+        for words, subjects in parts.items()
+    )
+
+
+# -- orders ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerData:
+    id: int
+    reference: str
+    name: str
+    email: str
+    street: str
+    city: str
+    region: str
+    postcode: str
+    country: str
+    xero_contact_id: str | None
+
+
+@dataclass(frozen=True)
+class LineData:
+    line_no: int
+    sku: str
+    name: str
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    taxable: bool
+    product_id: int
+    product_price: Decimal
+
+
+@dataclass(frozen=True)
+class OrderData:
+    id: int
+    ref: str
+    posted_date: date
+    currency: str
+    status: str
+    attempts: int
+    customer: CustomerData
+    lines: tuple[LineData, ...]
+    total: Decimal
+
+
+def pending_order_ids(limit: int | None = None) -> list[int]:
+    """Ids of the *Pending* orders, oldest posted first."""
+    query = (
+        LogEntry.select(LogEntry.order)
+        .where(LogEntry.status == "pending")
+        .order_by(LogEntry.posted_date, LogEntry.order)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [order_id for (order_id,) in tuples(query)]
+
+
+def order_ids_for_refs(refs: Iterable[str]) -> dict[str, int]:
+    """Order ids by ref, for the refs that exist."""
+    wanted = list(dict.fromkeys(refs))
+    found: dict[str, int] = {}
+    for chunk in chunks(wanted):
+        query = Order.select(Order.ref, Order.id).where(Order.ref.in_(list(chunk)))
+        found.update(tuples(query))
+    return found
+
+
+_CUSTOMER_COLUMNS = (
+    Customer.id,
+    Customer.reference,
+    Customer.name,
+    Customer.email,
+    Customer.street,
+    Customer.city,
+    Customer.region,
+    Customer.postcode,
+    Customer.country,
+    Customer.xero_contact_id,
+)
+
+
+def load_orders(ids: Sequence[int]) -> list[OrderData]:
+    """The orders with these ids (in that order; unknown ids left out), lines and customer."""
+    heads: dict[int, tuple[Any, ...]] = {}
+    lines: dict[int, list[LineData]] = {}
+    for chunk in chunks(list(dict.fromkeys(ids))):
+        head_query = (
+            Order.select(
+                Order.id,
+                Order.ref,
+                Order.posted_date,
+                Order.currency,
+                LogEntry.status,
+                LogEntry.attempts,
+                *_CUSTOMER_COLUMNS,
+            )
+            .join(Customer, on=(Order.customer == Customer.id))
+            .switch(Order)
+            .join(LogEntry, on=(LogEntry.order == Order.id))
+            .where(Order.id.in_(list(chunk)))
+        )
+        for row in tuples(head_query):
+            heads[row[0]] = row
+        line_query = (
+            OrderLine.select(
+                OrderLine.order,
+                OrderLine.line_no,
+                Product.sku,
+                Product.name,
+                Product.description,
+                OrderLine.quantity,
+                OrderLine.unit_price,
+                Product.taxable,
+                Product.id,
+                Product.price,
+            )
+            .join(Product, on=(OrderLine.product == Product.id))
+            .where(OrderLine.order.in_(list(chunk)))
+            .order_by(OrderLine.order, OrderLine.line_no)
+        )
+        for order_id, *values in tuples(line_query):
+            lines.setdefault(order_id, []).append(LineData(*values))
+    orders = []
+    for order_id in ids:
+        head = heads.get(order_id)
+        if head is None:
+            continue
+        own_lines = tuple(lines.get(order_id, ()))
+        orders.append(
+            OrderData(
+                id=head[0],
+                ref=head[1],
+                posted_date=head[2],
+                currency=head[3],
+                status=head[4],
+                attempts=head[5],
+                customer=CustomerData(*head[6:]),
+                lines=own_lines,
+                total=order_total((line.quantity, line.unit_price) for line in own_lines),
+            )
+        )
+    return orders
+
+
+# -- the log -----------------------------------------------------------------------------------
+
+
+def _check(value: str, allowed: Sequence[str], what: str) -> None:
+    if value not in allowed:
+        raise ValueError(f"{what} {value!r} is not one of {', '.join(allowed)}")
+
+
+def record_attempt(
+    order_id: int,
+    *,
+    action: str,
+    status: str,
+    reasons: list[dict[str, Any]],
+    trace: dict[str, Any] | None,
+    note: str | None,
+    invoice_id: str | None = None,
+    invoice_number: str | None = None,
+    messages: Sequence[str] = (),
+    at: datetime,
+) -> None:
+    """Store the outcome of a sync, Auto Sync or Retry on the order's log entry, and add it to
+    the order's history, in one transaction. The invoice id and number are kept when not given.
+    """
+    _check(action, ATTEMPT_ACTIONS, "action")
+    _check(status, STATUSES, "status")
+    changes: dict[Any, Any] = {
+        LogEntry.status: status,
+        LogEntry.reasons: list(reasons),
+        LogEntry.trace: trace,
+        LogEntry.note: note,
+        LogEntry.reason_summary: summarize_reasons(reasons),
+        LogEntry.last_attempt_at: at,
+        LogEntry.updated_at: at,
+    }
+    if action in SYNC_ACTIONS:
+        changes[LogEntry.attempts] = LogEntry.attempts + 1
+    if invoice_id is not None:
+        changes[LogEntry.xero_invoice_id] = invoice_id
+    if invoice_number is not None:
+        changes[LogEntry.xero_invoice_number] = invoice_number
+    if status != "dismissed":
+        changes[LogEntry.dismissed_reason] = None
+        changes[LogEntry.dismissed_at] = None
+        changes[LogEntry.previous_status] = None
+    with database.atomic():
+        updated = LogEntry.update(changes).where(LogEntry.order == order_id).execute()
+        if not updated:
+            raise KeyError(f"no order with id {order_id}")
+        Attempt.insert(
+            order=order_id,
+            at=at,
+            action=action,
+            outcome=status,
+            messages=list(messages),
+            reasons=list(reasons),
+        ).execute()
+
+
+def _statuses(order_ids: Sequence[int], column: Any) -> dict[int, Any]:
+    """``column`` of the given orders' log entries, by order id."""
+    found: dict[int, Any] = {}
+    for chunk in chunks(list(dict.fromkeys(order_ids))):
+        query = LogEntry.select(LogEntry.order, column).where(LogEntry.order.in_(list(chunk)))
+        found.update(tuples(query))
+    return found
+
+
+def _add_history(
+    entries: Mapping[int, str], action: str, messages: list[str], at: datetime
+) -> None:
+    """One attempt row per order id, with the status it ended in."""
+    fields = [
+        Attempt.order,
+        Attempt.at,
+        Attempt.action,
+        Attempt.outcome,
+        Attempt.messages,
+        Attempt.reasons,
+    ]
+    rows: list[tuple[Any, ...]] = [
+        (order_id, at, action, outcome, messages, []) for order_id, outcome in entries.items()
+    ]
+    for chunk in chunks(rows, 100):
+        Attempt.insert_many(chunk, fields=fields).execute()
+
+
+def dismiss(order_ids: Sequence[int], reason: str, at: datetime) -> list[int]:
+    """Mark *Failed* orders *Dismissed* (others are left alone); the ids that changed.
+
+    Nothing is sent to Xero; the reasons and the history stay, and Undo Dismiss reverses it.
+    """
+    reason = reason.strip()
+    with database.atomic():
+        statuses = _statuses(order_ids, LogEntry.status)
+        changed = [i for i in dict.fromkeys(order_ids) if statuses.get(i) == "failed"]
+        for chunk in chunks(changed):
+            LogEntry.update(
+                {
+                    LogEntry.previous_status: LogEntry.status,
+                    LogEntry.status: "dismissed",
+                    LogEntry.dismissed_reason: reason or None,
+                    LogEntry.dismissed_at: at,
+                    LogEntry.updated_at: at,
+                }
+            ).where(LogEntry.order.in_(list(chunk))).execute()
+        _add_history(dict.fromkeys(changed, "dismissed"), "dismiss", [reason] if reason else [], at)
+    return changed
+
+
+def undo_dismiss(order_ids: Sequence[int], at: datetime) -> list[int]:
+    """Put *Dismissed* orders back to the status they had (*Failed*); the ids that changed."""
+    with database.atomic():
+        statuses = _statuses(order_ids, LogEntry.status)
+        changed = [i for i in dict.fromkeys(order_ids) if statuses.get(i) == "dismissed"]
+        previous = _statuses(changed, LogEntry.previous_status)
+        back_to = {order_id: previous.get(order_id) or "failed" for order_id in changed}
+        for status in set(back_to.values()):
+            ids = [order_id for order_id, then in back_to.items() if then == status]
+            for chunk in chunks(ids):
+                LogEntry.update(
+                    {
+                        LogEntry.status: status,
+                        LogEntry.previous_status: None,
+                        LogEntry.dismissed_reason: None,
+                        LogEntry.dismissed_at: None,
+                        LogEntry.updated_at: at,
+                    }
+                ).where(LogEntry.order.in_(list(chunk))).execute()
+        _add_history(back_to, "undo_dismiss", [], at)
+    return changed
+
+
+# -- customers and products -------------------------------------------------------------------
+
+
+def remember_contact(customer_id: int, contact_id: str, at: datetime) -> None:
+    """Link the customer to a Xero ContactID, tried first next time."""
+    Customer.update({Customer.xero_contact_id: contact_id, Customer.contact_linked_at: at}).where(
+        Customer.id == customer_id
+    ).execute()
+
+
+def forget_contact(customer_id: int) -> None:
+    """Drop the customer's link to a Xero contact (it was deleted or archived there)."""
+    Customer.update({Customer.xero_contact_id: None, Customer.contact_linked_at: None}).where(
+        Customer.id == customer_id
+    ).execute()
+
+
+def update_stock(stock: Mapping[int, Decimal], at: datetime) -> None:
+    """Store quantities on hand read from Xero, by product id, in one transaction."""
+    with database.atomic():
+        for product_id, quantity in stock.items():
+            Product.update({Product.stock_on_hand: quantity, Product.stock_updated_at: at}).where(
+                Product.id == product_id
+            ).execute()
+
+
+# -- the outbox --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    kind: str
+    idempotency_key: str
+    natural_key: str
+    order_id: int | None
+    payload: Any
+    state: str
+    created_at: datetime
+    sent_at: datetime | None
+    finished_at: datetime | None
+    xero_id: str | None
+    response: Any
+
+
+def outbox_add(
+    kind: str,
+    key: str,
+    natural_key: str,
+    payload: Any,
+    order_id: int | None = None,
+    *,
+    at: datetime | None = None,
+) -> int:
+    """Record a create before it is sent (state *pending*); its outbox id."""
+    _check(kind, OUTBOX_KINDS, "outbox kind")
+    row_id: int = Outbox.insert(
+        kind=kind,
+        idempotency_key=key,
+        natural_key=natural_key,
+        order=order_id,
+        payload=payload,
+        state="pending",
+        created_at=at or utc_now(),
+    ).execute()
+    return row_id
+
+
+def outbox_mark(
+    outbox_id: int,
+    state: str,
+    *,
+    xero_id: str | None = None,
+    response: Any = None,
+    at: datetime,
+) -> None:
+    """Record what became of a send: *sent*, or finished (*done*, *failed*, *abandoned*), or
+    *unknown* (no definite answer: reconcile before sending again)."""
+    _check(state, OUTBOX_STATES, "outbox state")
+    changes: dict[Any, Any] = {Outbox.state: state}
+    if state == "sent":
+        changes[Outbox.sent_at] = at
+    elif state not in OUTBOX_UNFINISHED:
+        changes[Outbox.finished_at] = at
+    if xero_id is not None:
+        changes[Outbox.xero_id] = xero_id
+    if response is not None:
+        changes[Outbox.response] = response
+    if not Outbox.update(changes).where(Outbox.id == outbox_id).execute():
+        raise KeyError(f"no outbox row with id {outbox_id}")
+
+
+def outbox_unfinished() -> list[OutboxRow]:
+    """Sends without a definite answer yet, oldest first."""
+    query = (
+        Outbox.select(
+            Outbox.id,
+            Outbox.kind,
+            Outbox.idempotency_key,
+            Outbox.natural_key,
+            Outbox.order,
+            Outbox.payload,
+            Outbox.state,
+            Outbox.created_at,
+            Outbox.sent_at,
+            Outbox.finished_at,
+            Outbox.xero_id,
+            Outbox.response,
+        )
+        .where(Outbox.state.in_(list(OUTBOX_UNFINISHED)))
+        .order_by(Outbox.id)
+    )
+    return [OutboxRow(*row) for row in tuples(query)]
+
+
+# -- the connection ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConnectionData:
+    kind: str
+    base_url: str
+    tenant_id: str
+    tenant_name: str
+    connection_id: str
+    client_id: str
+    connected_at: datetime
+    last_refreshed_at: datetime | None
+
+
+_CONNECTION_ID = 1  # the table holds one row at most
+
+
+def get_connection() -> ConnectionData | None:
+    """The connected organisation, or None."""
+    row = Connection.get_or_none(Connection.id == _CONNECTION_ID)
+    if row is None:
+        return None
+    return ConnectionData(
+        kind=row.kind,
+        base_url=row.base_url,
+        tenant_id=row.tenant_id,
+        tenant_name=row.tenant_name,
+        connection_id=row.connection_id,
+        client_id=row.client_id,
+        connected_at=row.connected_at,
+        last_refreshed_at=row.last_refreshed_at,
+    )
+
+
+def save_connection(
+    *,
+    kind: str,
+    base_url: str,
+    tenant_id: str,
+    tenant_name: str,
+    connection_id: str = "",
+    client_id: str = "",
+    at: datetime | None = None,
+) -> ConnectionData:
+    """Store the connection (replacing any other). Tokens are never stored here."""
+    _check(kind, CONNECTION_KINDS, "connection kind")
+    values = {
+        "kind": kind,
+        "base_url": base_url,
+        "tenant_id": tenant_id,
+        "tenant_name": tenant_name,
+        "connection_id": connection_id,
+        "client_id": client_id,
+        "connected_at": at or utc_now(),
+        "last_refreshed_at": None,
+    }
+    with database.atomic():
+        Connection.delete().execute()
+        Connection.insert(id=_CONNECTION_ID, **values).execute()
+    saved = get_connection()
+    assert saved is not None
+    return saved
+
+
+def mark_connection_refreshed(at: datetime) -> None:
+    """Note when the connection's token was last refreshed."""
+    Connection.update({Connection.last_refreshed_at: at}).execute()
+
+
+def clear_connection() -> None:
+    """Forget the connection (disconnect)."""
+    Connection.delete().execute()

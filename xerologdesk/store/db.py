@@ -1,0 +1,573 @@
+"""Opening the order book's SQLite file: checks, backups, migrations, pragmas, the search index.
+
+Everything SQLite-specific lives here (pragmas, the schema's DDL, triggers, FTS5), so that a
+PostgreSQL back end later replaces this module and leaves the models and queries alone.
+
+Opening a file, in order, before anything is written to it:
+
+1. a read-only look: is it an SQLite database at all, is it intact, which schema version
+   (``PRAGMA user_version``) it holds. A damaged file raises :class:`CorruptDatabaseError`, a
+   file from a newer xerologdesk :class:`NewerDatabaseError`; neither is touched.
+2. an older schema is copied (SQLite's online backup API, safe for WAL files) to
+   ``<name>.before-v<N>.bak``, N being the version it is about to be brought to;
+3. the pending migrations run in order, each in its own transaction together with its
+   ``user_version`` bump, so a failure leaves the file at the last complete version;
+4. the trigram search index is created or rebuilt if this SQLite supports it (3.34+ with FTS5);
+   otherwise search falls back to ``LIKE`` and a warning says so.
+
+Peewee gives each thread its own connection (``thread_safe=True``): with WAL, readers on any
+thread never block the single writer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import peewee
+
+from xerologdesk.store.models import STATUSES, database
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000
+PRAGMAS: tuple[tuple[str, object], ...] = (
+    ("journal_mode", "wal"),
+    ("foreign_keys", 1),
+    ("synchronous", 1),  # NORMAL: durable at each checkpoint, and safe from corruption in WAL
+    ("busy_timeout", BUSY_TIMEOUT_MS),
+    ("cache_size", -32000),  # 32 MB: the log's indexes stay in memory at a million rows
+)
+# A full integrity scan reads the whole file: done when migrating, and on every open of a
+# file up to this size; larger files get the quick structural checks (header, schema) so
+# the window of a million-order log still opens at once.
+FULL_CHECK_MAX_BYTES = 128 * 1024 * 1024
+
+
+class NewerDatabaseError(Exception):
+    """The file's schema is newer than this program knows; nothing was changed."""
+
+    def __init__(self, path: Path, found: int, known: int) -> None:
+        self.path, self.found, self.known = path, found, known
+        super().__init__(
+            f"This database was written by a newer xerologdesk (schema v{found}; this program "
+            f"knows up to v{known}). Open it with that version or choose another data directory."
+        )
+
+
+class CorruptDatabaseError(Exception):
+    """The file is damaged or not a xerologdesk database; nothing was changed."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        self.path, self.detail = path, detail
+        super().__init__(
+            f"The database {path} is damaged or is not a xerologdesk database ({detail}). "
+            "Nothing was changed. Restore a backup (a *.bak file beside it, if there is one) "
+            "or choose another data directory."
+        )
+
+
+# -- the schema -------------------------------------------------------------------------------
+
+_STATUS_LIST = ", ".join(f"'{status}'" for status in STATUSES)
+
+SCHEMA_V1: tuple[str, ...] = (
+    """CREATE TABLE customer (
+        id INTEGER PRIMARY KEY,
+        reference TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        email TEXT NOT NULL DEFAULT '',
+        street TEXT NOT NULL DEFAULT '',
+        city TEXT NOT NULL DEFAULT '',
+        region TEXT NOT NULL DEFAULT '',
+        postcode TEXT NOT NULL DEFAULT '',
+        country TEXT NOT NULL DEFAULT '',
+        xero_contact_id TEXT,
+        contact_linked_at TEXT)""",
+    """CREATE TABLE product (
+        id INTEGER PRIMARY KEY,
+        sku TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL DEFAULT '',
+        description TEXT NOT NULL DEFAULT '',
+        price INTEGER NOT NULL,
+        taxable INTEGER NOT NULL DEFAULT 1,
+        stock_on_hand INTEGER,
+        stock_updated_at TEXT)""",
+    """CREATE TABLE sales_order (
+        id INTEGER PRIMARY KEY,
+        ref TEXT NOT NULL UNIQUE,
+        customer_id INTEGER NOT NULL REFERENCES customer (id),
+        posted_date TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        imported_at TEXT NOT NULL,
+        source TEXT NOT NULL DEFAULT '')""",
+    "CREATE INDEX sales_order_customer ON sales_order (customer_id)",
+    """CREATE TABLE order_line (
+        id INTEGER PRIMARY KEY,
+        order_id INTEGER NOT NULL REFERENCES sales_order (id) ON DELETE CASCADE,
+        line_no INTEGER NOT NULL,
+        product_id INTEGER NOT NULL REFERENCES product (id),
+        quantity INTEGER NOT NULL,
+        unit_price INTEGER NOT NULL)""",
+    "CREATE UNIQUE INDEX order_line_order_line_no ON order_line (order_id, line_no)",
+    "CREATE INDEX order_line_product ON order_line (product_id)",
+    # The text columns the log sorts and prefix-searches by compare without case (NOCASE), so
+    # sorting is what people expect and LIKE 'ab%' can use their indexes.
+    f"""CREATE TABLE log_entry (
+        order_id INTEGER PRIMARY KEY REFERENCES sales_order (id) ON DELETE CASCADE,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ({_STATUS_LIST})),
+        reasons TEXT NOT NULL DEFAULT '[]',
+        trace TEXT,
+        note TEXT,
+        xero_invoice_id TEXT,
+        xero_invoice_number TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_attempt_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        dismissed_reason TEXT,
+        dismissed_at TEXT,
+        previous_status TEXT,
+        order_ref TEXT NOT NULL COLLATE NOCASE,
+        posted_date TEXT NOT NULL,
+        customer_name TEXT NOT NULL COLLATE NOCASE,
+        customer_reference TEXT NOT NULL COLLATE NOCASE,
+        currency TEXT NOT NULL,
+        total INTEGER NOT NULL,
+        reason_summary TEXT NOT NULL DEFAULT '')""",
+    # Each index ends in the rowid (order_id), the tie-breaker of every sort: pages come
+    # straight off the index with no sorting step.
+    "CREATE INDEX log_entry_status_posted ON log_entry (status, posted_date)",
+    "CREATE INDEX log_entry_posted ON log_entry (posted_date)",
+    "CREATE INDEX log_entry_status_ref ON log_entry (status, order_ref)",
+    "CREATE INDEX log_entry_ref ON log_entry (order_ref)",
+    "CREATE INDEX log_entry_status_customer ON log_entry (status, customer_name)",
+    "CREATE INDEX log_entry_customer ON log_entry (customer_name)",
+    "CREATE INDEX log_entry_customer_reference ON log_entry (customer_reference)",
+    """CREATE TABLE attempt (
+        id INTEGER PRIMARY KEY,
+        order_id INTEGER NOT NULL REFERENCES sales_order (id) ON DELETE CASCADE,
+        at TEXT NOT NULL,
+        action TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        messages TEXT NOT NULL DEFAULT '[]',
+        reasons TEXT NOT NULL DEFAULT '[]')""",
+    "CREATE INDEX attempt_order_at ON attempt (order_id, at)",
+    "CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE connection (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        kind TEXT NOT NULL,
+        base_url TEXT NOT NULL DEFAULT '',
+        tenant_id TEXT NOT NULL,
+        tenant_name TEXT NOT NULL DEFAULT '',
+        connection_id TEXT NOT NULL DEFAULT '',
+        client_id TEXT NOT NULL DEFAULT '',
+        connected_at TEXT NOT NULL,
+        last_refreshed_at TEXT)""",
+    """CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        natural_key TEXT NOT NULL DEFAULT '',
+        order_id INTEGER REFERENCES sales_order (id) ON DELETE SET NULL,
+        payload TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        finished_at TEXT,
+        xero_id TEXT,
+        response TEXT)""",
+    "CREATE INDEX outbox_state ON outbox (state)",
+    "CREATE INDEX outbox_order ON outbox (order_id)",
+    "CREATE TABLE status_count (status TEXT PRIMARY KEY, count INTEGER NOT NULL DEFAULT 0)",
+    f"INSERT INTO status_count (status, count) VALUES {', '.join(f'({s!r}, 0)' for s in STATUSES)}",
+    # Counts by status follow every insert, status change and delete, so the log's counters
+    # never scan a million rows (issue 6).
+    """CREATE TRIGGER log_entry_count_insert AFTER INSERT ON log_entry BEGIN
+        UPDATE status_count SET count = count + 1 WHERE status = NEW.status;
+    END""",
+    """CREATE TRIGGER log_entry_count_delete AFTER DELETE ON log_entry BEGIN
+        UPDATE status_count SET count = count - 1 WHERE status = OLD.status;
+    END""",
+    """CREATE TRIGGER log_entry_count_update AFTER UPDATE OF status ON log_entry
+    WHEN OLD.status IS NOT NEW.status BEGIN
+        UPDATE status_count SET count = count - 1 WHERE status = OLD.status;
+        UPDATE status_count SET count = count + 1 WHERE status = NEW.status;
+    END""",
+)
+
+
+def _execute_all(db: peewee.Database, statements: Sequence[str]) -> None:
+    # One by one: sqlite3's executescript would COMMIT the migration's transaction first.
+    for statement in statements:
+        db.execute_sql(statement)
+
+
+def _migrate_to_v1(db: peewee.Database) -> None:
+    """Create every table, index and trigger of the first schema."""
+    _execute_all(db, SCHEMA_V1)
+
+
+# The ordered migrations: MIGRATIONS[n - 1] brings a database from version n - 1 to n. Never
+# edit a released one; append a new one (and keep the models in step with the result).
+MIGRATIONS: list[Callable[[peewee.Database], None]] = [_migrate_to_v1]
+
+
+def schema_version() -> int:
+    """The newest schema version this program knows."""
+    return len(MIGRATIONS)
+
+
+# -- transactions ------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def write_transaction() -> Iterator[None]:
+    """One write transaction (BEGIN IMMEDIATE): all of it is committed or none of it.
+
+    SQLite rolls a transaction back by itself on some errors (a full disk, SQLITE_FULL); the
+    ROLLBACK peewee then sends fails with "no transaction is active" and would hide the real
+    error, which is raised instead.
+    """
+    try:
+        with database.atomic():
+            yield
+    except peewee.OperationalError as error:
+        if "no transaction is active" not in str(error):
+            raise
+        original = error.__context__
+        while original is not None and (
+            not isinstance(original, peewee.DatabaseError)
+            or "no transaction is active" in str(original)
+        ):
+            original = original.__context__
+        if original is None:
+            raise
+        raise original from None
+
+
+# -- bulk writes -------------------------------------------------------------------------------
+
+
+def bulk_insert(
+    model: type[peewee.Model],
+    fields: Sequence[peewee.Field],
+    rows: Sequence[Sequence[Any]],
+    *,
+    staged: bool = False,
+) -> None:
+    """Insert many rows of database-ready values (as ``field.db_value`` gives them).
+
+    A prepared statement run with executemany: peewee's insert_many builds one large SQL text
+    per chunk and was eight times slower on a 100,000-line import. ``staged`` goes through a
+    temporary table and one INSERT ... SELECT: on a table with triggers each executemany row is
+    a statement of its own with a statement journal, which made the log's inserts three times
+    slower than the triggers themselves cost.
+    """
+    if not rows:
+        return
+    table = model._meta.table_name  # type: ignore[attr-defined]
+    columns = ", ".join(f'"{field.column_name}"' for field in fields)
+    marks = ", ".join("?" * len(fields))
+    # Raised as peewee's errors, like every other query (raw cursors raise sqlite3's own).
+    with peewee.__exception_wrapper__:  # type: ignore[attr-defined]
+        _insert(table, columns, marks, rows, staged=staged)
+
+
+def _insert(
+    table: str, columns: str, marks: str, rows: Sequence[Sequence[Any]], *, staged: bool
+) -> None:
+    """The INSERT statements of :func:`bulk_insert`."""
+    if not staged:
+        database.cursor().executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', rows)
+        return
+    staging = f"staged_{table}"
+    database.execute_sql(
+        f'CREATE TEMP TABLE IF NOT EXISTS "{staging}" AS SELECT {columns} FROM "{table}" WHERE 0'
+    )
+    try:
+        database.cursor().executemany(
+            f'INSERT INTO temp."{staging}" ({columns}) VALUES ({marks})', rows
+        )
+        database.execute_sql(
+            f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM temp."{staging}"'
+        )
+    finally:
+        database.execute_sql(f'DROP TABLE IF EXISTS temp."{staging}"')
+
+
+def rows_by_key(
+    table: str, key: str, columns: Sequence[str], keys: Sequence[Any]
+) -> dict[Any, tuple[Any, ...]]:
+    """Raw ``columns`` of the rows whose ``key`` is one of ``keys``, by key (chunked IN lists;
+    for bulk look-ups where building a peewee query per chunk costs more than the query)."""
+    found: dict[Any, tuple[Any, ...]] = {}
+    selected = ", ".join(f'"{column}"' for column in (key, *columns))
+    for start in range(0, len(keys), 500):
+        chunk = list(keys[start : start + 500])
+        marks = ", ".join("?" * len(chunk))
+        cursor = database.execute_sql(
+            f'SELECT {selected} FROM "{table}" WHERE "{key}" IN ({marks})', chunk
+        )
+        found.update((row[0], tuple(row[1:])) for row in cursor)
+    return found
+
+
+# -- the search index --------------------------------------------------------------------------
+
+SEARCH_TABLE = "log_search"
+# Deletes and renames follow by trigger; new rows are added by add_to_search_index.
+_SEARCH_TRIGGERS = ("log_search_delete", "log_search_update")
+_SEARCH_ROWS = f"""INSERT INTO {SEARCH_TABLE}
+    (rowid, order_ref, customer_name, customer_reference, skus)
+    SELECT e.order_id, e.order_ref, e.customer_name, e.customer_reference,
+        (SELECT group_concat(p.sku, ' ') FROM order_line AS l JOIN product AS p
+         ON p.id = l.product_id WHERE l.order_id = e.order_id)
+    FROM log_entry AS e"""
+_SEARCH_SCHEMA: tuple[str, ...] = (
+    f"""CREATE VIRTUAL TABLE {SEARCH_TABLE} USING fts5(
+        order_ref, customer_name, customer_reference, skus, tokenize = 'trigram',
+        columnsize = 0)""",
+    f"""CREATE TRIGGER log_search_delete AFTER DELETE ON log_entry BEGIN
+        DELETE FROM {SEARCH_TABLE} WHERE rowid = OLD.order_id;
+    END""",
+    f"""CREATE TRIGGER log_search_update
+    AFTER UPDATE OF order_ref, customer_name, customer_reference ON log_entry BEGIN
+        UPDATE {SEARCH_TABLE} SET order_ref = NEW.order_ref, customer_name = NEW.customer_name,
+            customer_reference = NEW.customer_reference WHERE rowid = NEW.order_id;
+    END""",
+    _SEARCH_ROWS,  # every order already in the log
+)
+# Below this many characters a trigram index cannot help: search by prefix instead.
+MIN_SEARCH_CHARS = 3
+
+
+@functools.cache
+def trigram_available() -> bool:
+    """Whether this SQLite has FTS5 with the trigram tokenizer (SQLite 3.34 or later)."""
+    if sqlite3.sqlite_version_info < (3, 34, 0):
+        return False
+    probe = sqlite3.connect(":memory:")
+    try:
+        probe.execute("CREATE VIRTUAL TABLE probe USING fts5(x, tokenize = 'trigram')")
+        return True
+    except sqlite3.Error:
+        return False
+    finally:
+        probe.close()
+
+
+def _names(db: peewee.Database, kind: str) -> set[str]:
+    cursor = db.execute_sql("SELECT name FROM sqlite_master WHERE type = ?", (kind,))
+    return {row[0] for row in cursor.fetchall()}
+
+
+def search_index_ready(db: peewee.Database | None = None) -> bool:
+    """Whether log search can use the trigram index (else it falls back to LIKE)."""
+    chosen: Any = db or database
+    return (
+        trigram_available()
+        and SEARCH_TABLE in _names(chosen, "table")
+        and set(_SEARCH_TRIGGERS) <= _names(chosen, "trigger")
+    )
+
+
+def _ensure_search_index(db: peewee.Database) -> None:
+    """Build the search index if this SQLite can, or stop maintaining one it cannot."""
+    if trigram_available():
+        if search_index_ready(db):
+            return
+        with db.atomic():
+            _drop_search_index(db)
+            _execute_all(db, _SEARCH_SCHEMA)
+        return
+    log.warning(
+        "SQLite %s has no FTS5 trigram tokenizer (3.34 or later needed): searching the log "
+        "falls back to LIKE, which is slower on large logs",
+        sqlite3.sqlite_version,
+    )
+    triggers = set(_SEARCH_TRIGGERS) & _names(db, "trigger")
+    if triggers:
+        # Written by an SQLite that had trigram: its triggers would fail every insert here.
+        with db.atomic():
+            for trigger in sorted(triggers):
+                db.execute_sql(f"DROP TRIGGER {trigger}")
+
+
+def _drop_search_index(db: peewee.Database) -> None:
+    for trigger in _SEARCH_TRIGGERS:
+        db.execute_sql(f"DROP TRIGGER IF EXISTS {trigger}")
+    db.execute_sql(f"DROP TABLE IF EXISTS {SEARCH_TABLE}")
+
+
+def add_to_search_index(rows: Sequence[tuple[int, str, str, str, str]]) -> None:
+    """Add new log entries to the search index from what the writer already holds:
+    (order id, order ref, customer name, customer reference, the SKUs space separated).
+
+    Whoever inserts log entries calls this in the same transaction (a per-row trigger made a
+    100,000-line import five times slower); does nothing when search falls back to LIKE.
+    """
+    if rows and search_index_ready():
+        with peewee.__exception_wrapper__:  # type: ignore[attr-defined]
+            database.cursor().executemany(
+                f"INSERT INTO {SEARCH_TABLE} (rowid, order_ref, customer_name, "
+                "customer_reference, skus) VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
+
+
+def _like_pattern(text: str, *, contains: bool) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%" if contains else f"{escaped}%"
+
+
+_TEXT_COLUMNS = ("order_ref", "customer_name", "customer_reference")
+_SKU_ORDERS = (
+    "order_id IN (SELECT l.order_id FROM order_line AS l JOIN product AS p "
+    "ON p.id = l.product_id WHERE p.sku LIKE ? ESCAPE '\\')"
+)
+
+
+def search_condition(text: str) -> peewee.SQL:
+    """A WHERE condition on ``log_entry`` for orders matching ``text`` (case-insensitive).
+
+    Three or more characters: a substring of the order ref, customer name or reference, or
+    one of the order's SKUs, through the trigram index (or, without one, LIKE '%text%').
+    Fewer: a prefix of the ref, customer name or reference, served by their indexes.
+    """
+    text = text.strip()
+    if len(text) < MIN_SEARCH_CHARS:
+        pattern = _like_pattern(text, contains=False)
+        sql = " OR ".join(f"{column} LIKE ? ESCAPE '\\'" for column in _TEXT_COLUMNS)
+        return peewee.SQL(f"({sql})", [pattern] * len(_TEXT_COLUMNS))
+    if search_index_ready():
+        phrase = '"' + text.replace('"', '""') + '"'
+        return peewee.SQL(
+            f"order_id IN (SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ?)",
+            [phrase],
+        )
+    pattern = _like_pattern(text, contains=True)
+    sql = " OR ".join(f"{column} LIKE ? ESCAPE '\\'" for column in _TEXT_COLUMNS)
+    return peewee.SQL(f"({sql} OR {_SKU_ORDERS})", [pattern] * (len(_TEXT_COLUMNS) + 1))
+
+
+# -- opening -----------------------------------------------------------------------------------
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    # mode=ro: looking at a file must never change it, whatever it turns out to be.
+    return sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+
+
+def _inspect(path: Path, *, full_check: bool) -> int:
+    """The file's schema version, after checking it is an intact xerologdesk database."""
+    try:
+        probe = _read_only(path)
+    except sqlite3.Error as error:
+        raise CorruptDatabaseError(path, str(error)) from error
+    try:
+        version = int(probe.execute("PRAGMA user_version").fetchone()[0])
+        tables = {row[0] for row in probe.execute("SELECT name FROM sqlite_master")}
+        if full_check:
+            problems = [row[0] for row in probe.execute("PRAGMA quick_check")]
+            if problems != ["ok"]:
+                raise CorruptDatabaseError(path, "; ".join(problems[:3]))
+    except sqlite3.DatabaseError as error:  # "file is not a database", "malformed", ...
+        raise CorruptDatabaseError(path, str(error)) from error
+    finally:
+        probe.close()
+    if version == 0 and tables:
+        raise CorruptDatabaseError(path, "it holds tables but no xerologdesk schema version")
+    return version
+
+
+def backup_path(path: Path, version: int) -> Path:
+    """Where the copy taken before migrating ``path`` to ``version`` goes (never overwritten)."""
+    candidate = path.with_name(f"{path.name}.before-v{version}.bak")
+    number = 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.name}.before-v{version}-{number}.bak")
+        number += 1
+    return candidate
+
+
+def _backup(path: Path, version: int) -> Path:
+    """Copy the database (with whatever its WAL holds) before it is migrated."""
+    target = backup_path(path, version)
+    source = _read_only(path)
+    copy = sqlite3.connect(target)
+    try:
+        source.backup(copy)
+    finally:
+        copy.close()
+        source.close()
+    log.info("copied %s to %s before migrating it to schema v%d", path, target, version)
+    return target
+
+
+def user_version(db: peewee.Database) -> int:
+    """The schema version recorded in the open database."""
+    return int(db.execute_sql("PRAGMA user_version").fetchone()[0])
+
+
+def _migrate(db: peewee.Database) -> None:
+    """Run every migration the file lacks, each in one transaction with its version bump."""
+    for number, migration in enumerate(MIGRATIONS, start=1):
+        with db.atomic():  # BEGIN IMMEDIATE: a second process migrating waits, then skips
+            if user_version(db) >= number:
+                continue
+            log.info("migrating %s to schema v%d", db.database, number)
+            migration(db)
+            db.execute_sql(f"PRAGMA user_version = {number:d}")
+
+
+def change_marker(db: peewee.Database | None = None) -> tuple[object, int]:
+    """Changes when another connection commits: (this thread's connection, its data_version).
+
+    For caches of table contents; a commit on the same connection does not change it.
+    """
+    chosen: Any = db or database
+    connection: Any = chosen.connection()
+    return connection, int(connection.execute("PRAGMA data_version").fetchone()[0])
+
+
+def open_database(path: Path) -> peewee.SqliteDatabase:
+    """Open (creating or migrating) the order book at ``path`` and bind the models to it.
+
+    Raises :class:`CorruptDatabaseError` or :class:`NewerDatabaseError` before writing anything.
+    """
+    path = Path(path)
+    known = schema_version()
+    exists = path.exists() and path.stat().st_size > 0
+    found = 0
+    if exists:
+        small = path.stat().st_size <= FULL_CHECK_MAX_BYTES
+        found = _inspect(path, full_check=small)
+        if found > known:
+            raise NewerDatabaseError(path, found, known)
+        if found < known:
+            if not small:
+                _inspect(path, full_check=True)
+            _backup(path, known)
+    db = peewee.SqliteDatabase(
+        str(path),
+        pragmas=list(PRAGMAS),
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        lock_type="IMMEDIATE",  # writers queue up front instead of failing to upgrade a lock
+        thread_safe=True,
+    )
+    database.initialize(db)
+    db.connect(reuse_if_open=True)
+    try:
+        _migrate(db)
+        _ensure_search_index(db)
+    except BaseException:
+        db.close()
+        raise
+    return db

@@ -1,0 +1,197 @@
+"""Reading the Xero integration log for the CLI's ``log`` command and the desktop's log table.
+
+Filtering, searching, sorting and paging all happen in SQL against ``log_entry``, which carries
+copies of the columns the log shows and indexes for the usual filters and sorts, so a page of a
+million-order log costs the same as a page of a hundred. Counts by status come from the
+trigger-kept ``status_count`` table, never from a scan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import peewee
+
+from xerologdesk.store.book import chunks, tuples
+from xerologdesk.store.db import search_condition
+from xerologdesk.store.models import STATUSES, Attempt, LogEntry, StatusCount
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """Which orders the log shows: a status (None: all), search text, posted-date range."""
+
+    status: str | None = None
+    search: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.status is not None and self.status not in STATUSES:
+            raise ValueError(f"status {self.status!r} is not one of {', '.join(STATUSES)}")
+
+    @property
+    def status_only(self) -> bool:
+        """True when only the status narrows it (then the trigger-kept counts answer)."""
+        return not self.search.strip() and self.date_from is None and self.date_to is None
+
+
+@dataclass(frozen=True)
+class LogRow:
+    """One order as the log shows it."""
+
+    id: int
+    order_ref: str
+    posted_date: date
+    customer_name: str
+    customer_reference: str
+    total: Decimal
+    currency: str
+    status: str
+    attempts: int
+    last_attempt_at: datetime | None
+    reason_summary: str
+    reasons: list[dict[str, Any]]
+    xero_invoice_id: str | None
+    xero_invoice_number: str | None
+    note: str | None
+    dismissed_reason: str | None
+    dismissed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AttemptRow:
+    """One entry of an order's history."""
+
+    at: datetime
+    action: str
+    outcome: str
+    messages: list[str]
+    reasons: list[dict[str, Any]]
+
+
+_ROW_COLUMNS = (
+    LogEntry.order,
+    LogEntry.order_ref,
+    LogEntry.posted_date,
+    LogEntry.customer_name,
+    LogEntry.customer_reference,
+    LogEntry.total,
+    LogEntry.currency,
+    LogEntry.status,
+    LogEntry.attempts,
+    LogEntry.last_attempt_at,
+    LogEntry.reason_summary,
+    LogEntry.reasons,
+    LogEntry.xero_invoice_id,
+    LogEntry.xero_invoice_number,
+    LogEntry.note,
+    LogEntry.dismissed_reason,
+    LogEntry.dismissed_at,
+)
+
+# The columns the log can be sorted by; ties are broken by order id, so pages never overlap.
+SORT_KEYS: dict[str, peewee.Field] = {
+    "order_ref": LogEntry.order_ref,
+    "posted_date": LogEntry.posted_date,
+    "customer_name": LogEntry.customer_name,
+    "customer_reference": LogEntry.customer_reference,
+    "total": LogEntry.total,
+    "currency": LogEntry.currency,
+    "status": LogEntry.status,
+    "attempts": LogEntry.attempts,
+    "last_attempt_at": LogEntry.last_attempt_at,
+    "reason_summary": LogEntry.reason_summary,
+    "xero_invoice_number": LogEntry.xero_invoice_number,
+}
+
+
+def _conditions(log_filter: LogFilter) -> list[Any]:
+    conditions: list[Any] = []
+    if log_filter.status is not None:
+        conditions.append(LogEntry.status == log_filter.status)
+    if log_filter.date_from is not None:
+        conditions.append(LogEntry.posted_date >= log_filter.date_from)
+    if log_filter.date_to is not None:
+        conditions.append(LogEntry.posted_date <= log_filter.date_to)
+    if log_filter.search.strip():
+        conditions.append(search_condition(log_filter.search))
+    return conditions
+
+
+def _filtered(log_filter: LogFilter, *columns: Any) -> Any:
+    query = LogEntry.select(*columns)
+    conditions = _conditions(log_filter)
+    return query.where(*conditions) if conditions else query
+
+
+def status_counts() -> dict[str, int]:
+    """How many orders are in each status (every status present, zero included)."""
+    counts = dict.fromkeys(STATUSES, 0)
+    counts.update(tuples(StatusCount.select(StatusCount.status, StatusCount.count)))
+    return counts
+
+
+def count_log(log_filter: LogFilter) -> int:
+    """How many orders the filter shows."""
+    if log_filter.status_only:
+        counts = status_counts()
+        return counts[log_filter.status] if log_filter.status else sum(counts.values())
+    return int(_filtered(log_filter, peewee.fn.COUNT(peewee.SQL("*"))).scalar())
+
+
+def _row(values: Sequence[Any]) -> LogRow:
+    return LogRow(*values)
+
+
+def page_log(
+    log_filter: LogFilter,
+    sort_key: str = "posted_date",
+    descending: bool = False,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[LogRow]:
+    """A page of the filtered log sorted by ``sort_key`` (a key of :data:`SORT_KEYS`);
+    ``limit=None`` for every row from ``offset`` on."""
+    try:
+        key = SORT_KEYS[sort_key]
+    except KeyError:
+        raise ValueError(
+            f"cannot sort the log by {sort_key!r}; choose one of {', '.join(SORT_KEYS)}"
+        ) from None
+    direction = "desc" if descending else "asc"
+    order = (getattr(key, direction)(), getattr(LogEntry.order, direction)())
+    query = _filtered(log_filter, *_ROW_COLUMNS).order_by(*order).offset(max(offset, 0))
+    if limit is not None:
+        query = query.limit(limit)
+    return [_row(values) for values in tuples(query)]
+
+
+def log_rows(order_ids: Iterable[int]) -> dict[int, LogRow]:
+    """The log rows of these orders (to repaint only rows that changed), by order id."""
+    rows: dict[int, LogRow] = {}
+    for chunk in chunks(list(dict.fromkeys(order_ids))):
+        query = LogEntry.select(*_ROW_COLUMNS).where(LogEntry.order.in_(list(chunk)))
+        rows.update((values[0], _row(values)) for values in tuples(query))
+    return rows
+
+
+def log_row(order_id: int) -> LogRow | None:
+    """One order's log row, or None if there is no such order."""
+    return log_rows([order_id]).get(order_id)
+
+
+def attempts_for(order_id: int) -> list[AttemptRow]:
+    """The order's history, oldest first."""
+    query = (
+        Attempt.select(
+            Attempt.at, Attempt.action, Attempt.outcome, Attempt.messages, Attempt.reasons
+        )
+        .where(Attempt.order == order_id)
+        .order_by(Attempt.at, Attempt.id)
+    )
+    return [AttemptRow(*values) for values in tuples(query)]
