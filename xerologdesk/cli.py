@@ -7,6 +7,7 @@ Results go to stdout, progress and problems to stderr. Exit status: 0 ok, 1 bad 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -152,7 +153,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from xerologdesk.ui.launch import run_desktop
 
         return run_desktop(args)
-    result: int = args.run(args)
+    try:
+        result: int = args.run(args)
+    except BrokenPipeError:
+        # `xerologdesk log | head`: the reader left; say nothing more, as Unix tools do.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return EXIT_OK
     return result
 
 

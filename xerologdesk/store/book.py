@@ -12,6 +12,9 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
 
+import peewee
+
+from xerologdesk.store.db import bulk_insert, rows_by_key, write_transaction
 from xerologdesk.store.models import (
     ATTEMPT_ACTIONS,
     OUTBOX_KINDS,
@@ -247,6 +250,99 @@ def _check(value: str, allowed: Sequence[str], what: str) -> None:
         raise ValueError(f"{what} {value!r} is not one of {', '.join(allowed)}")
 
 
+@dataclass(frozen=True)
+class AttemptRecord:
+    """The outcome of one sync, Auto Sync or Retry of one order, as the log keeps it."""
+
+    order_id: int
+    action: str
+    status: str
+    reasons: list[dict[str, Any]]
+    trace: dict[str, Any] | None
+    note: str | None
+    at: datetime
+    invoice_id: str | None = None
+    invoice_number: str | None = None
+    messages: Sequence[str] = ()
+
+
+# One prepared statement for every outcome of a batch: building a peewee query per order cost
+# more than the sync's HTTP calls (profiled: 6.5 s of 11 s for 5,000 orders).
+_RECORD_SQL = """UPDATE log_entry SET status = ?, reasons = ?, trace = ?, note = ?,
+    reason_summary = ?, last_attempt_at = ?, updated_at = ?, attempts = attempts + ?,
+    xero_invoice_id = COALESCE(?, xero_invoice_id),
+    xero_invoice_number = COALESCE(?, xero_invoice_number),
+    dismissed_reason = CASE WHEN ? THEN dismissed_reason END,
+    dismissed_at = CASE WHEN ? THEN dismissed_at END,
+    previous_status = CASE WHEN ? THEN previous_status END
+    WHERE order_id = ?"""
+
+
+def record_attempts(records: Sequence[AttemptRecord]) -> None:
+    """Store many outcomes on their orders' log entries and add each to its order's history,
+    all in one transaction. An invoice id or number not given is kept."""
+    if not records:
+        return
+    for record in records:
+        _check(record.action, ATTEMPT_ACTIONS, "action")
+        _check(record.status, STATUSES, "status")
+    json_value = LogEntry.reasons.db_value
+    time_value = LogEntry.updated_at.db_value
+    updates = []
+    history = []
+    for record in records:
+        at = time_value(record.at)
+        kept = record.status == "dismissed"
+        updates.append(
+            (
+                record.status,
+                json_value(list(record.reasons)),
+                LogEntry.trace.db_value(record.trace),
+                record.note,
+                summarize_reasons(record.reasons),
+                at,
+                at,
+                1 if record.action in SYNC_ACTIONS else 0,
+                record.invoice_id,
+                record.invoice_number,
+                kept,
+                kept,
+                kept,
+                record.order_id,
+            )
+        )
+        history.append(
+            (
+                record.order_id,
+                at,
+                record.action,
+                record.status,
+                json_value(list(record.messages)),
+                json_value(list(record.reasons)),
+            )
+        )
+    with write_transaction(), peewee.__exception_wrapper__:  # type: ignore[attr-defined]
+        cursor = database.cursor()
+        cursor.executemany(_RECORD_SQL, updates)
+        if cursor.rowcount < len(updates):
+            missing = {r.order_id for r in records} - set(
+                rows_by_key("log_entry", "order_id", ["order_id"], [r.order_id for r in records])
+            )
+            raise KeyError(f"no order with id {min(missing)}")
+        bulk_insert(
+            Attempt,
+            [
+                Attempt.order,
+                Attempt.at,
+                Attempt.action,
+                Attempt.outcome,
+                Attempt.messages,
+                Attempt.reasons,
+            ],
+            history,
+        )
+
+
 def record_attempt(
     order_id: int,
     *,
@@ -260,42 +356,23 @@ def record_attempt(
     messages: Sequence[str] = (),
     at: datetime,
 ) -> None:
-    """Store the outcome of a sync, Auto Sync or Retry on the order's log entry, and add it to
-    the order's history, in one transaction. The invoice id and number are kept when not given.
-    """
-    _check(action, ATTEMPT_ACTIONS, "action")
-    _check(status, STATUSES, "status")
-    changes: dict[Any, Any] = {
-        LogEntry.status: status,
-        LogEntry.reasons: list(reasons),
-        LogEntry.trace: trace,
-        LogEntry.note: note,
-        LogEntry.reason_summary: summarize_reasons(reasons),
-        LogEntry.last_attempt_at: at,
-        LogEntry.updated_at: at,
-    }
-    if action in SYNC_ACTIONS:
-        changes[LogEntry.attempts] = LogEntry.attempts + 1
-    if invoice_id is not None:
-        changes[LogEntry.xero_invoice_id] = invoice_id
-    if invoice_number is not None:
-        changes[LogEntry.xero_invoice_number] = invoice_number
-    if status != "dismissed":
-        changes[LogEntry.dismissed_reason] = None
-        changes[LogEntry.dismissed_at] = None
-        changes[LogEntry.previous_status] = None
-    with database.atomic():
-        updated = LogEntry.update(changes).where(LogEntry.order == order_id).execute()
-        if not updated:
-            raise KeyError(f"no order with id {order_id}")
-        Attempt.insert(
-            order=order_id,
-            at=at,
-            action=action,
-            outcome=status,
-            messages=list(messages),
-            reasons=list(reasons),
-        ).execute()
+    """Store the outcome of a sync, Auto Sync or Retry of one order (see record_attempts)."""
+    record_attempts(
+        [
+            AttemptRecord(
+                order_id,
+                action,
+                status,
+                reasons,
+                trace,
+                note,
+                at,
+                invoice_id,
+                invoice_number,
+                messages,
+            )
+        ]
+    )
 
 
 def _statuses(order_ids: Sequence[int], column: Any) -> dict[int, Any]:

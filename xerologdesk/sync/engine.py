@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -20,6 +21,7 @@ from typing import Any
 from xerologdesk.settings import Settings
 from xerologdesk.store import book
 from xerologdesk.store.book import LineData, OrderData
+from xerologdesk.store.db import write_transaction
 from xerologdesk.sync import outcomes
 from xerologdesk.sync.customers import CustomerKey, CustomerMatch, match_customers
 from xerologdesk.sync.outcomes import Reason
@@ -40,6 +42,8 @@ log = logging.getLogger(__name__)
 
 # A lost answer is asked again with the same Idempotency-Key: Xero replays what it did.
 REPLAYS_AFTER_LOST_ANSWER = 2
+# Invoice requests under way at once (Xero allows 5 per organisation; the budget enforces it).
+INVOICE_REQUESTS_IN_FLIGHT = 3
 # Invoices in these states no longer stand for the order: never adopt them.
 DEAD_INVOICE_STATES = {"DELETED", "VOIDED"}
 
@@ -88,6 +92,7 @@ class RunContext:
     """Lookups cached for one run, and the orders already handled in it."""
 
     items: dict[str, XeroItem] | None = None
+    customers: dict[int, CustomerMatch] = field(default_factory=dict)  # matched, by customer id
     attempted: set[int] = field(default_factory=set)
 
     def price_list(self, gateway: XeroGateway) -> dict[str, XeroItem]:
@@ -125,6 +130,11 @@ class SyncEngine:
         self.gateway = gateway
         self.settings = settings
         self.now = now
+        self._unwritten: list[book.AttemptRecord] = []
+        self._settings: dict[str, Any] = {}
+
+    def _setting(self, key: str) -> Any:
+        return self._settings[key] if key in self._settings else self.settings.get(key)
 
     def refresh_stock(self, order_ids: Sequence[int]) -> int:
         """Read the price list again and store its quantities on hand for these orders' products.
@@ -172,14 +182,16 @@ class SyncEngine:
             note = "Found in Xero after an earlier send whose answer was lost; not sent again."
             self._record(order, Action.SYNC, Status.SUCCEEDED, [], {}, note, invoice)
             results.append(_result(order, Status.SUCCEEDED, [], note, invoice))
-        for row in invoice_rows:
-            adopted = [ref for ref in row.payload.get("refs", []) if ref in found]
-            book.outbox_mark(
-                row.id,
-                "done" if adopted else "abandoned",
-                response={"adopted": adopted},
-                at=self.now(),
-            )
+        with write_transaction():
+            self._flush()
+            for row in invoice_rows:
+                adopted = [ref for ref in row.payload.get("refs", []) if ref in found]
+                book.outbox_mark(
+                    row.id,
+                    "done" if adopted else "abandoned",
+                    response={"adopted": adopted},
+                    at=self.now(),
+                )
         return results
 
     # -- the sync ------------------------------------------------------------------------------
@@ -193,6 +205,7 @@ class SyncEngine:
         are left *Pending* with the error noted.
         """
         run = run or RunContext()
+        self._settings = self.settings.all()  # one read per batch, not one per invoice line
         loaded = book.load_orders(list(order_ids))
         batch = [_Order(order) for order in loaded if order.status in ELIGIBLE[action]]
         run.attempted.update(order.data.id for order in batch)
@@ -205,13 +218,14 @@ class SyncEngine:
             for order in batch:
                 if not order.done:
                     results.append(self._leave_pending(order, action, error))
+            self._flush()
             raise
         return results
 
     def _sync(
         self, batch: list[_Order], action: Action, run: RunContext, results: list[OrderResult]
     ) -> None:
-        matches = self._match_customers(batch)
+        matches = self._match_customers(batch, run)
         items = run.price_list(self.gateway)
         for order in batch:
             order.missing_skus = _missing_skus(order.data.lines, items)
@@ -225,10 +239,11 @@ class SyncEngine:
         if action is Action.AUTO_SYNC:
             self._check_settings(batch)
         create_customers = action is Action.AUTO_SYNC or (
-            action is Action.SYNC and self.settings.get("auto_create_customers")
+            action is Action.SYNC and self._setting("auto_create_customers")
         )
         if create_customers:
             self._create_contacts(batch, matches)
+            run.customers.update((key, match) for key, match in matches.items() if match.contact)
         if action is Action.AUTO_SYNC:
             self._create_items(batch, run)
         for order in batch:
@@ -247,13 +262,14 @@ class SyncEngine:
         for order in batch:
             if order.reasons:
                 results.append(self._finish(order, action, Status.FAILED))
-        ready = [order for order in batch if not order.done]
-        for start in range(0, len(ready), BATCH_SIZE):
-            self._create_invoices(ready[start : start + BATCH_SIZE], action, items, results)
+        self._flush()
+        self._create_invoices([order for order in batch if not order.done], action, items, results)
 
     # -- step 1: customers --------------------------------------------------------------------
 
-    def _match_customers(self, batch: list[_Order]) -> dict[int, CustomerMatch]:
+    def _match_customers(self, batch: list[_Order], run: RunContext) -> dict[int, CustomerMatch]:
+        """Step 1 for the batch; a customer already matched earlier in the run is not asked
+        about again."""
         keys = {
             order.data.customer.id: CustomerKey(
                 order.data.customer.id,
@@ -262,16 +278,25 @@ class SyncEngine:
                 order.data.customer.xero_contact_id or None,
             )
             for order in batch
+            if order.data.customer.id not in run.customers
         }
         matches = match_customers(self.gateway, list(keys.values()))
         now = self.now()
-        for customer_id, match in matches.items():
-            remembered = keys[customer_id].remembered_contact_id
-            if match.contact is not None and match.contact.contact_id != remembered:
-                book.remember_contact(customer_id, match.contact.contact_id, now)
-            elif match.contact is None and remembered:
-                book.forget_contact(customer_id)
-        return matches
+        with write_transaction():
+            for customer_id, match in matches.items():
+                remembered = keys[customer_id].remembered_contact_id
+                if match.contact is not None and match.contact.contact_id != remembered:
+                    book.remember_contact(customer_id, match.contact.contact_id, now)
+                elif match.contact is None and remembered:
+                    book.forget_contact(customer_id)
+        run.customers.update(
+            (customer_id, match) for customer_id, match in matches.items() if match.contact
+        )
+        return {
+            order.data.customer.id: run.customers.get(order.data.customer.id)
+            or matches[order.data.customer.id]
+            for order in batch
+        }
 
     def _create_contacts(self, batch: list[_Order], matches: dict[int, CustomerMatch]) -> None:
         wanted: dict[int, NewContact] = {}
@@ -316,7 +341,7 @@ class SyncEngine:
             unset = [
                 self.settings.declaration(key).label
                 for key, applies in needs.items()
-                if not self.settings.get(key) and any(applies(line) for line in missing_lines)
+                if not self._setting(key) and any(applies(line) for line in missing_lines)
             ]
             if unset:
                 order.reasons.append(outcomes.settings_incomplete(unset))
@@ -354,8 +379,8 @@ class SyncEngine:
             name=line.name or line.sku,
             description=line.description,
             unit_price=line.product_price,
-            account_code=self.settings.get("default_sales_account"),
-            tax_type=self.settings.get(tax_key),
+            account_code=self._setting("default_sales_account"),
+            tax_type=self._setting(tax_key),
         )
 
     def _create(
@@ -378,67 +403,124 @@ class SyncEngine:
         keys: list[str],
         send: Callable[[list[Any], str], list[Created]],
     ) -> list[Created]:
+        """Send one batch under a fresh Idempotency-Key, recorded in the outbox first."""
+        row, request_key = self._outbox_open(kind, keys)
+        try:
+            created = self._deliver(send, chunk, request_key)
+        except XeroError as error:
+            self._outbox_failed(row, error)
+            raise
+        self._outbox_done(row, created)
+        return created
+
+    def _outbox_open(self, kind: str, keys: list[str]) -> tuple[int, str]:
         request_key = f"xld-{kind}-{uuid.uuid4()}"
-        row = book.outbox_add(kind, request_key, keys[0], {"refs": keys})
+        return book.outbox_add(kind, request_key, keys[0], {"refs": keys}), request_key
+
+    @staticmethod
+    def _deliver(
+        send: Callable[[list[Any], str], list[Created]], chunk: list[Any], request_key: str
+    ) -> list[Created]:
+        """The network half of a send (safe on a worker thread: it writes nothing)."""
         attempts = 1 + REPLAYS_AFTER_LOST_ANSWER
         for attempt in range(1, attempts + 1):
             try:
-                created = send(chunk, request_key)
+                return send(chunk, request_key)
             except OutcomeUnknown:
-                if attempt < attempts:
-                    continue  # same key: Xero replays its first answer rather than redo it
-                book.outbox_mark(row, "unknown", at=self.now())
-                raise
-            except XeroError as error:
-                book.outbox_mark(row, "failed", response={"error": str(error)}, at=self.now())
-                raise
-            book.outbox_mark(
-                row,
-                "done",
-                response={"ok": [c.key for c in created if c.ok]},
-                at=self.now(),
-            )
-            return created
+                if attempt == attempts:
+                    raise
+                # The same key again: Xero replays its first answer rather than redo it.
         raise AssertionError("unreachable")
+
+    def _outbox_failed(self, row: int, error: XeroError) -> None:
+        if isinstance(error, OutcomeUnknown):
+            book.outbox_mark(row, "unknown", at=self.now())
+        else:
+            book.outbox_mark(row, "failed", response={"error": str(error)}, at=self.now())
+
+    def _outbox_done(
+        self,
+        row: int,
+        created: list[Created],
+        on_answer: Callable[[list[Created]], None] | None = None,
+    ) -> None:
+        """Mark a send done and store what its answer means in the same transaction: a crash
+        can never leave a created invoice settled in the outbox but unrecorded on its order."""
+        with write_transaction():
+            book.outbox_mark(
+                row, "done", response={"ok": [c.key for c in created if c.ok]}, at=self.now()
+            )
+            if on_answer is not None:
+                on_answer(created)
 
     # -- step 3: invoices ---------------------------------------------------------------------
 
     def _create_invoices(
         self,
-        chunk: list[_Order],
+        ready: list[_Order],
         action: Action,
         items: dict[str, XeroItem],
         results: list[OrderResult],
     ) -> None:
-        invoices = [self._new_invoice(order, items) for order in chunk]
+        """Create the invoices of every ready order, 50 to a request, a few requests in flight.
+
+        Outbox rows are written and answers recorded on this thread (one writer); only the
+        HTTP exchanges run on the pool, so Xero works on one batch while we build the next.
+        Every answered batch is recorded before the first trouble, if any, is raised.
+        """
+        chunks = [ready[start : start + BATCH_SIZE] for start in range(0, len(ready), BATCH_SIZE)]
+        trouble: XeroError | None = None
+        with ThreadPoolExecutor(max_workers=INVOICE_REQUESTS_IN_FLIGHT) as pool:
+            sent = []
+            for chunk in chunks:
+                invoices = [self._new_invoice(order, items) for order in chunk]
+                row, key = self._outbox_open("invoice", [invoice.reference for invoice in invoices])
+                future = pool.submit(self._deliver, self.gateway.create_invoices, invoices, key)
+                sent.append((chunk, row, future))
+            for chunk, row, future in sent:
+                try:
+                    created = future.result()
+                except XeroError as error:
+                    self._outbox_failed(row, error)
+                    if error.transient or isinstance(error, AuthFailed):
+                        trouble = trouble or error
+                    else:
+                        self._refused(chunk, action, error, results)
+                    continue
+                self._outbox_done(row, created, self._settler(chunk, action, results))
+        if trouble is not None:
+            raise trouble
+
+    def _settler(
+        self, chunk: list[_Order], action: Action, results: list[OrderResult]
+    ) -> Callable[[list[Created]], None]:
+        """What records each order's answer from one invoice request."""
         by_ref = {order.data.ref: order for order in chunk}
-        try:
-            created = self._send_batch(
-                "invoice",
-                invoices,
-                [invoice.reference for invoice in invoices],
-                self.gateway.create_invoices,
-            )
-        except XeroError as error:
-            if error.transient or isinstance(error, AuthFailed):
-                raise
-            # The whole request was refused (not one element): every order in it failed.
-            messages = getattr(error, "messages", [str(error)])
-            for order in chunk:
-                order.reasons.append(outcomes.xero_rejected("invoice", messages, order.data.ref))
-                results.append(self._finish(order, action, Status.FAILED))
-            return
-        for answer in created:
-            order = by_ref[answer.key]
-            if answer.ok and isinstance(answer.record, XeroInvoice):
-                results.append(
-                    self._finish(order, action, Status.SUCCEEDED, answer.record, answer.messages)
-                )
-            else:
-                order.reasons.append(
-                    outcomes.xero_rejected("invoice", answer.messages, order.data.ref)
-                )
-                results.append(self._finish(order, action, Status.FAILED, messages=answer.messages))
+
+        def settle(created: list[Created]) -> None:
+            for answer in created:
+                order = by_ref[answer.key]
+                if answer.ok and isinstance(answer.record, XeroInvoice):
+                    status, invoice = Status.SUCCEEDED, answer.record
+                else:
+                    order.reasons.append(
+                        outcomes.xero_rejected("invoice", answer.messages, order.data.ref)
+                    )
+                    status, invoice = Status.FAILED, None
+                results.append(self._finish(order, action, status, invoice, answer.messages))
+            self._flush()
+
+        return settle
+
+    def _refused(
+        self, chunk: list[_Order], action: Action, error: XeroError, results: list[OrderResult]
+    ) -> None:
+        """The whole request was refused (not one element): every order in it failed."""
+        messages = getattr(error, "messages", [str(error)])
+        for order in chunk:
+            order.reasons.append(outcomes.xero_rejected("invoice", messages, order.data.ref))
+            results.append(self._finish(order, action, Status.FAILED))
+        self._flush()
 
     def _new_invoice(self, order: _Order, items: dict[str, XeroItem]) -> NewInvoice:
         data = order.data
@@ -448,10 +530,10 @@ class SyncEngine:
                 description=line.description or line.name,
                 quantity=line.quantity,
                 unit_amount=line.unit_price,
-                tax_type=self.settings.get(
+                tax_type=self._setting(
                     "default_tax_rate" if line.taxable else "default_non_taxable_tax_rate"
                 ),
-                account_code=self.settings.get("default_sales_account"),
+                account_code=self._setting("default_sales_account"),
             )
             for line in data.lines
         )
@@ -460,9 +542,9 @@ class SyncEngine:
             contact_id=order.contact_id,
             date=data.posted_date,
             currency=data.currency,
-            status=self.settings.get("invoice_status"),
+            status=self._setting("invoice_status"),
             lines=lines,
-            invoice_number=data.ref if self.settings.get("invoice_number_from_order_ref") else "",
+            invoice_number=data.ref if self._setting("invoice_number_from_order_ref") else "",
         )
 
     # -- writing results -----------------------------------------------------------------------
@@ -500,18 +582,25 @@ class SyncEngine:
         invoice: XeroInvoice | None,
         messages: Sequence[str] = (),
     ) -> None:
-        book.record_attempt(
-            order.id,
-            action=str(action),
-            status=str(status),
-            reasons=[reason.as_dict() for reason in reasons],
-            trace=trace or None,
-            note=note or None,
-            invoice_id=invoice.invoice_id if invoice else None,
-            invoice_number=invoice.invoice_number if invoice else None,
-            messages=list(messages) or [reason.message for reason in reasons],
-            at=self.now(),
+        """Queue an order's outcome; :meth:`_flush` writes the queue in one transaction."""
+        self._unwritten.append(
+            book.AttemptRecord(
+                order.id,
+                action=str(action),
+                status=str(status),
+                reasons=[reason.as_dict() for reason in reasons],
+                trace=trace or None,
+                note=note or None,
+                at=self.now(),
+                invoice_id=invoice.invoice_id if invoice else None,
+                invoice_number=invoice.invoice_number if invoice else None,
+                messages=list(messages) or [reason.message for reason in reasons],
+            )
         )
+
+    def _flush(self) -> None:
+        records, self._unwritten = self._unwritten, []
+        book.record_attempts(records)
 
 
 def _result(
