@@ -150,3 +150,15 @@ def budget_for(tenant_id: str, limits: Limits | None = None) -> RateBudget:
         if budget is None:
             budget = _budgets[tenant_id] = RateBudget(limits)
         return budget
+
+
+def existing_budget(tenant_id: str) -> RateBudget | None:
+    """The organisation's budget if a gateway made one (for showing it; never creates one)."""
+    with _budgets_lock:
+        return _budgets.get(tenant_id)
+
+
+def forget_budgets() -> None:
+    """Drop every organisation's budget (a new connection, or a test starting afresh)."""
+    with _budgets_lock:
+        _budgets.clear()

@@ -1,0 +1,168 @@
+"""The log table's model and filter: paging from SQL, filter, counts, search, dates, sorting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+from gui_support import (
+    QT_MARKS,
+    WAIT_MS,
+    line,
+    refs_in_sql,
+    refs_shown,
+    select_refs,
+    status_of,
+    wait_idle,
+)
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from xerologdesk.store.queries import LogFilter
+from xerologdesk.ui.log_model import COLUMN_INDEX, LogModel
+from xerologdesk.ui.main_window import MainWindow
+
+pytestmark = QT_MARKS
+
+CUSTOMERS = [
+    ("C-1001", "Bondi Beans Café"),
+    ("C-1002", "Coogee Corner Store"),
+    ("C-1003", "Manly Wharf Kiosk"),
+]
+
+
+@pytest.fixture
+def log_of_25(window: MainWindow, import_lines: Callable[..., object]) -> MainWindow:
+    """25 pending orders (not connected, nothing syncs): three customers, prices with ties."""
+    window.desktop.app.settings.set("auto_sync_new_orders", False)
+    lines = [
+        line(
+            f"SO-{n:03d}",
+            CUSTOMERS[n % 3],
+            "TEA-EARL-500" if n % 5 == 0 else "BEAN-HOUSE-1KG",
+            posted=f"2026-10-{n:02d}",
+            quantity=str(1 + n % 4),
+        )
+        for n in range(1, 26)
+    ]
+    import_lines(lines)
+    return window
+
+
+def test_the_model_passes_qt_model_tester(log_of_25: MainWindow, qtmodeltester) -> None:
+    log_of_25.model.set_filter(LogFilter())
+    qtmodeltester.check(log_of_25.model, force_py=True)
+
+
+def test_an_empty_log_passes_qt_model_tester(app, qtmodeltester) -> None:
+    model = LogModel()
+    model.reload()
+    assert model.rowCount() == 0
+    qtmodeltester.check(model, force_py=True)
+
+
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("sort_key", ["total", "customer_name", "posted_date"])
+def test_pages_read_from_both_ends_give_the_sql_order(
+    log_of_25: MainWindow, sort_key: str, descending: bool
+) -> None:
+    # Pages of 4: the rows past the middle are read backwards from the end of the log.
+    model = LogModel(page_size=4)
+    model._sort_key, model._descending = sort_key, descending
+    model.reload()
+    shown = [model.row_at(row).order_ref for row in range(model.rowCount())]
+    assert len(shown) == 25
+    assert shown == refs_in_sql(LogFilter(), sort_key, descending)
+    # Jumping to the end first reads only the last page.
+    fresh = LogModel(page_size=4)
+    fresh.reload()
+    last = fresh.row_at(fresh.rowCount() - 1)
+    assert last is not None and len(fresh._pages) == 1
+
+
+def test_the_status_filter_and_its_live_counts(log_of_25: MainWindow, qtbot: QtBot) -> None:
+    window = log_of_25
+    assert window.filter_bar.status_buttons[None].text() == "All  25"
+    assert window.filter_bar.status_buttons["pending"].text() == "Pending  25"
+    assert window.filter_bar.status_buttons["failed"].text() == "Failed  0"
+    qtbot.mouseClick(window.filter_bar.status_buttons["failed"], Qt.MouseButton.LeftButton)
+    assert window.model.rowCount() == 0
+    assert window.stack.currentWidget() is window.empty
+    assert window.empty.title.text() == "No orders match"
+    qtbot.mouseClick(window.empty.button, Qt.MouseButton.LeftButton)  # "Show all orders"
+    assert window.model.rowCount() == 25
+    assert window.stack.currentWidget() is window.view
+
+
+def test_search_is_debounced_and_finds_refs_customers_and_skus(
+    log_of_25: MainWindow, qtbot: QtBot
+) -> None:
+    window = log_of_25
+    search = window.filter_bar.search
+    qtbot.keyClicks(search, "Manly")
+    assert window.model.rowCount() == 25  # nothing yet: the search waits for a pause in typing
+    qtbot.waitUntil(lambda: window.model.rowCount() == 8, timeout=WAIT_MS)
+    assert {window.model.row_at(r).customer_name for r in range(8)} == {"Manly Wharf Kiosk"}
+    search.setText("earl")  # the SKU TEA-EARL-500, in orders 5, 10, 15, 20, 25
+    qtbot.waitUntil(lambda: window.model.rowCount() == 5, timeout=WAIT_MS)
+    search.setText("SO-01")  # a ref prefix, found at once on Enter
+    qtbot.keyClick(search, Qt.Key.Key_Return)
+    assert sorted(refs_shown(window)) == [f"SO-{n:03d}" for n in range(10, 20)]
+    search.setText("C-1001")  # a customer reference
+    qtbot.keyClick(search, Qt.Key.Key_Return)
+    assert window.model.rowCount() == 8
+
+
+def test_the_posted_date_range(log_of_25: MainWindow) -> None:
+    window = log_of_25
+    window.filter_bar.set_dates(date(2026, 10, 5), date(2026, 10, 9))
+    assert sorted(refs_shown(window)) == [f"SO-{n:03d}" for n in range(5, 10)]
+    window.filter_bar.set_dates(date(2026, 10, 24), None)
+    assert sorted(refs_shown(window)) == ["SO-024", "SO-025"]
+
+
+def test_sorting_by_a_column_header(log_of_25: MainWindow, qtbot: QtBot) -> None:
+    window = log_of_25
+    # Newest first by default.
+    assert refs_shown(window)[0] == "SO-025"
+    header = window.view.horizontalHeader()
+    total = COLUMN_INDEX["total"]
+    header.setSortIndicator(total, Qt.SortOrder.AscendingOrder)
+    assert refs_shown(window) == refs_in_sql(LogFilter(), "total", False)
+    assert window.model.row_at(0).total <= window.model.row_at(24).total
+    header.setSortIndicator(COLUMN_INDEX["customer"], Qt.SortOrder.DescendingOrder)
+    assert window.model.row_at(0).customer_name == "Manly Wharf Kiosk"
+    assert window.model.row_at(24).customer_name == "Bondi Beans Café"
+
+
+def test_an_empty_log_says_what_to_do(window: MainWindow) -> None:
+    assert window.stack.currentWidget() is window.empty
+    assert window.empty.title.text() == "No orders yet"
+    assert "Import orders" in window.empty.text.text()
+    assert window.empty.button.text() == "Import orders\u2026"
+
+
+def test_rows_repaint_in_place_and_the_selection_stays(
+    window: MainWindow, connected, import_lines: Callable[..., object], qtbot: QtBot
+) -> None:
+    window.desktop.app.settings.set("auto_sync_new_orders", False)
+    import_lines([line(f"SO-{n}") for n in range(1, 6)])
+    select_refs(window, ["SO-2", "SO-4"])
+    window.view.setFocus()
+    changed: list[int] = []
+    window.model.dataChanged.connect(
+        lambda top, bottom: changed.extend(range(top.row(), bottom.row() + 1))
+    )
+    with qtbot.waitSignal(window.orders.run_finished, timeout=WAIT_MS):
+        qtbot.keyClick(window.view, Qt.Key.Key_F5)  # Sync now
+    wait_idle(window, qtbot)
+    assert changed  # rows were repainted, not the whole table reset
+    assert [status_of(window, f"SO-{n}") for n in range(1, 6)] == ["Succeeded"] * 5
+    assert sorted(row.order_ref for row in window.view.selected_rows()) == ["SO-2", "SO-4"]
+
+
+def test_ctrl_f_goes_to_the_search_box(window: MainWindow, qtbot: QtBot) -> None:
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.filter_bar.search.hasFocus()

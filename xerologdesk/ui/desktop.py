@@ -1,0 +1,87 @@
+"""The Qt side of the composition root: what the main window and its dialogs are built from.
+
+:func:`build_desktop` is called once by :mod:`xerologdesk.ui.launch` (and by each GUI test) with
+the Qt-free :class:`xerologdesk.app.App`; everything below receives its parts through
+constructors. Nothing here is global.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, QUrl
+from PySide6.QtGui import QDesktopServices
+
+from xerologdesk.app import App
+from xerologdesk.store import book
+from xerologdesk.ui.order_jobs import OrderJobs, RunnerFactory
+from xerologdesk.ui.reference_lists import ReferenceLists, read_reference_lists
+from xerologdesk.ui.workers import JobFailure, Jobs
+
+VIEW_STATE_FILE = "window.ini"
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What the status bar shows of the organisation's call budget (None: not known yet)."""
+
+    minute_remaining: int | None
+    day_remaining: int | None
+
+
+def connected_budget() -> Budget | None:
+    """The connected organisation's remaining calls, as Xero last reported them."""
+    from xerologdesk.xero import limits
+
+    connection = book.get_connection()
+    if connection is None:
+        return None
+    # Only a budget the gateway already made: asking budget_for() here would create one with
+    # the default limits before the gateway could give it the right ones.
+    budget = limits.existing_budget(connection.tenant_id)
+    if budget is None:
+        return None
+    state = budget.state()
+    return Budget(state.minute_remaining, state.day_remaining)
+
+
+@dataclass
+class Desktop:
+    """Everything the window needs, built once."""
+
+    app: App
+    jobs: Jobs
+    orders: OrderJobs
+    log_dir: Path
+    view_state: QSettings
+    load_lists: Callable[[], ReferenceLists]
+    open_url: Callable[[QUrl], Any] = QDesktopServices.openUrl
+    budget: Callable[[], Budget | None] = connected_budget
+    sandbox: Any = None  # the embedded Sandbox when started with --sandbox
+
+
+def build_desktop(
+    app: App,
+    log_dir: Path,
+    *,
+    failure_handler: Callable[[JobFailure], None] | None = None,
+    runner_factory: RunnerFactory | None = None,
+    open_url: Callable[[QUrl], Any] | None = None,
+) -> Desktop:
+    """Build the pools, the order jobs and the view state for ``app``."""
+    jobs = Jobs(failure_handler, reader_cleanup=app.db.close)
+    view_state = QSettings(str(app.data_dir / VIEW_STATE_FILE), QSettings.Format.IniFormat)
+    desktop = Desktop(
+        app=app,
+        jobs=jobs,
+        orders=OrderJobs(app, jobs, runner_factory),
+        log_dir=log_dir,
+        view_state=view_state,
+        load_lists=lambda: read_reference_lists(app),
+    )
+    if open_url is not None:
+        desktop.open_url = open_url
+    return desktop

@@ -1,0 +1,153 @@
+"""The bar above the log: status filter with live counts, a debounced search box, a date range."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QToolButton,
+    QWidget,
+)
+
+from xerologdesk.store.queries import LogFilter
+from xerologdesk.ui import assets
+from xerologdesk.ui.log_model import STATUS_LABELS
+
+SEARCH_DEBOUNCE_MS = 200
+# The status buttons, in order; None is "All".
+STATUS_CHOICES: tuple[str | None, ...] = (None, "pending", "failed", "succeeded", "dismissed")
+# QDateEdit has no empty value: its minimum date stands for "any", shown as the special text.
+ANY_DATE = QDate(2000, 1, 1)
+
+
+class FilterBar(QWidget):
+    """Emits :attr:`filter_changed` with the new :class:`LogFilter` whenever the user changes it."""
+
+    filter_changed = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self._group = QButtonGroup(self)
+        self._group.setExclusive(True)
+        self.status_buttons: dict[str | None, QToolButton] = {}
+        for number, status in enumerate(STATUS_CHOICES):
+            button = QToolButton(self)
+            button.setCheckable(True)
+            button.setAutoRaise(True)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            if status is not None:
+                button.setIcon(assets.status_icon(status))
+            button.setObjectName(f"status-{status or 'all'}")
+            self._group.addButton(button, number)
+            self.status_buttons[status] = button
+            layout.addWidget(button)
+        self.status_buttons[None].setChecked(True)
+        self._group.idToggled.connect(self._status_toggled)
+        layout.addSpacing(12)
+
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search order ref, customer, reference or SKU (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(180)
+        layout.addWidget(self.search, 1)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
+        self._debounce.timeout.connect(self._emit)
+        self.search.textChanged.connect(self._debounce.start)
+        # Enter searches at once rather than after the pause.
+        self.search.returnPressed.connect(self._emit_now)
+
+        layout.addWidget(QLabel("Posted", self))
+        self.date_from = self._date_edit("from")
+        self.date_to = self._date_edit("to")
+        layout.addWidget(self.date_from)
+        layout.addWidget(QLabel("to", self))
+        layout.addWidget(self.date_to)
+        self.set_counts({})
+
+    def _date_edit(self, which: str) -> QDateEdit:
+        edit = QDateEdit(self)
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        edit.setMinimumDate(ANY_DATE)
+        edit.setSpecialValueText("any date")
+        edit.setDate(ANY_DATE)
+        edit.setToolTip(f"Only orders posted {which} this date (clear it for any date)")
+        edit.setObjectName(f"date-{which}")
+        edit.dateChanged.connect(self._emit)
+        return edit
+
+    # -- reading and setting -------------------------------------------------------------------
+
+    def current_filter(self) -> LogFilter:
+        status = STATUS_CHOICES[max(self._group.checkedId(), 0)]
+        return LogFilter(
+            status=status,
+            search=self.search.text().strip(),
+            date_from=_date_of(self.date_from),
+            date_to=_date_of(self.date_to),
+        )
+
+    def set_status(self, status: str | None) -> None:
+        """Show only orders of ``status`` (None: all)."""
+        self.status_buttons[status].setChecked(True)
+
+    def set_dates(self, date_from: date | None, date_to: date | None) -> None:
+        with QSignalBlocker(self.date_from), QSignalBlocker(self.date_to):
+            self.date_from.setDate(QDate(date_from) if date_from else ANY_DATE)
+            self.date_to.setDate(QDate(date_to) if date_to else ANY_DATE)
+        self._emit()
+
+    def clear(self) -> None:
+        """Back to every order: all statuses, no search, any date."""
+        with (
+            QSignalBlocker(self._group),
+            QSignalBlocker(self.search),
+            QSignalBlocker(self.date_from),
+            QSignalBlocker(self.date_to),
+        ):
+            self.status_buttons[None].setChecked(True)
+            self.search.clear()
+            self.date_from.setDate(ANY_DATE)
+            self.date_to.setDate(ANY_DATE)
+        self._emit()
+
+    def set_counts(self, counts: dict[str, int]) -> None:
+        """Show the live count of each status on its button."""
+        total = sum(counts.values())
+        for status, button in self.status_buttons.items():
+            label = "All" if status is None else STATUS_LABELS[status]
+            count = total if status is None else counts.get(status, 0)
+            button.setText(f"{label}  {count:,}")
+            button.setToolTip(f"Show {label.lower()} orders ({count:,})")
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    # -- emitting ------------------------------------------------------------------------------
+
+    def _status_toggled(self, number: int, checked: bool) -> None:
+        if checked:
+            self._emit()
+
+    def _emit_now(self) -> None:
+        self._debounce.stop()
+        self._emit()
+
+    def _emit(self) -> None:
+        self.filter_changed.emit(self.current_filter())
+
+
+def _date_of(edit: QDateEdit) -> date | None:
+    picked = edit.date()
+    return None if picked == ANY_DATE else date(picked.year(), picked.month(), picked.day())

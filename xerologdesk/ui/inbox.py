@@ -1,0 +1,125 @@
+"""The watched inbox folder: order files dropped into it are imported, then moved aside.
+
+A file is taken once its size and modification time have stayed the same between two looks
+(a file still being copied is left until it settles). After the import it moves to
+``imported/``, or to ``problems/`` with a ``.problems.txt`` beside it saying what was wrong, so a
+file is never imported twice and the folder shows at a glance what still needs a look.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
+
+log = logging.getLogger(__name__)
+
+ORDER_SUFFIXES = (".csv", ".json")
+IMPORTED_DIR = "imported"
+PROBLEMS_DIR = "problems"
+SETTLE_MS = 750
+
+
+class InboxWatcher(QObject):
+    """Watches one folder; emits :attr:`files_ready` with the files to import."""
+
+    files_ready = Signal(list)  # list[Path]
+    folder_missing = Signal(str)
+
+    def __init__(self, parent: QObject | None = None, *, settle_ms: int = SETTLE_MS) -> None:
+        super().__init__(parent)
+        self._folder: Path | None = None
+        self._watcher = QFileSystemWatcher(self)
+        self._watcher.directoryChanged.connect(self._changed)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(settle_ms)
+        self._timer.timeout.connect(self._look)
+        self._seen: dict[Path, tuple[int, int]] = {}
+        self._taken: set[Path] = set()
+
+    def set_settle_interval(self, msecs: int) -> None:
+        """How long a file must stay unchanged before it is taken (tests shorten it)."""
+        self._timer.setInterval(msecs)
+
+    @property
+    def folder(self) -> Path | None:
+        return self._folder
+
+    def watch(self, folder: str | Path | None) -> None:
+        """Watch ``folder`` (None or "" to stop watching)."""
+        new = Path(folder).expanduser() if folder else None
+        if new == self._folder:
+            return
+        if self._watcher.directories():
+            self._watcher.removePaths(self._watcher.directories())
+        self._folder, self._seen = new, {}
+        self._timer.stop()
+        if new is None:
+            return
+        if not new.is_dir():
+            self.folder_missing.emit(str(new))
+            self._folder = None
+            return
+        self._watcher.addPath(str(new))
+        log.info("watching the inbox folder %s", new)
+        self._changed()  # files already there
+
+    def _changed(self, _path: str = "") -> None:
+        self._timer.start()
+
+    def _look(self) -> None:
+        folder = self._folder
+        if folder is None:
+            return
+        ready: list[Path] = []
+        unsettled = False
+        current: dict[Path, tuple[int, int]] = {}
+        for path in sorted(folder.iterdir()):
+            if path.suffix.lower() not in ORDER_SUFFIXES or path in self._taken:
+                continue
+            try:
+                stat = path.stat()
+            except OSError:
+                continue  # moved away meanwhile
+            if not path.is_file():
+                continue
+            current[path] = (stat.st_size, stat.st_mtime_ns)
+            if self._seen.get(path) == current[path]:
+                ready.append(path)
+            else:
+                unsettled = True
+        self._seen = {path: state for path, state in current.items() if path not in ready}
+        if unsettled:
+            self._timer.start()  # look again once it has had time to settle
+        if ready:
+            self._taken.update(ready)
+            self.files_ready.emit(ready)
+
+    def finished(self, path: Path, problems: list[str]) -> None:
+        """Move an imported file aside: to ``imported/``, or to ``problems/`` with its report."""
+        self._taken.discard(path)
+        if not path.exists():
+            return
+        target_dir = path.parent / (PROBLEMS_DIR if problems else IMPORTED_DIR)
+        try:
+            target_dir.mkdir(exist_ok=True)
+            target = _free_name(target_dir / path.name)
+            shutil.move(str(path), target)
+            if problems:
+                report = target.with_name(target.name + ".problems.txt")
+                report.write_text("\n".join(problems) + "\n", encoding="utf-8")
+        except OSError as error:
+            # The import itself is done; a file left in place is skipped next time as the same.
+            log.warning("could not move %s out of the inbox: %s", path, error)
+
+
+def _free_name(wanted: Path) -> Path:
+    """``wanted``, or ``name (2).csv`` ... when it is taken."""
+    candidate, number = wanted, 2
+    while candidate.exists():
+        candidate = wanted.with_name(f"{wanted.stem} ({number}){wanted.suffix}")
+        number += 1
+    return candidate

@@ -1,0 +1,172 @@
+"""Starting the desktop app: the ``QApplication``, the error reporter, the window, and with
+``--sandbox`` the embedded sandbox, its demo organisation and (on first run) the demo orders.
+
+:func:`run_desktop` is what ``xerologdesk`` with no command runs; :func:`start` does everything
+but the event loop, so tests start the app exactly as a user does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QUrl
+from PySide6.QtWidgets import QApplication
+
+from xerologdesk import __version__, paths
+from xerologdesk.app import LOG_FILE, open_app
+from xerologdesk.store import book, queries
+from xerologdesk.store.db import CorruptDatabaseError, NewerDatabaseError
+from xerologdesk.ui import assets, messages
+from xerologdesk.ui.desktop import Desktop, build_desktop
+from xerologdesk.ui.errors import ErrorReporter
+from xerologdesk.ui.main_window import MainWindow
+from xerologdesk.ui.order_jobs import RunnerFactory
+from xerologdesk.ui.workers import JobFailure
+
+log = logging.getLogger(__name__)
+
+DESKTOP_FILE_NAME = "io.github.xerologdesk.XeroLogDesk"
+DEMO_ORDERS = "demo-orders.csv"
+# The demo organisation's sales account and GST rates, so Auto Sync works on the first try.
+DEMO_SETTINGS = {
+    "default_sales_account": "200",
+    "default_tax_rate": "OUTPUT",
+    "default_non_taxable_tax_rate": "EXEMPTOUTPUT",
+}
+SANDBOX_STATE = "sandbox-state.json"
+SHUTDOWN_WAIT_MS = 15_000
+EXIT_FAILURE = 2
+
+
+def application() -> QApplication:
+    """The one ``QApplication`` (made here unless a test made it), named and iconed."""
+    qt_app = QApplication.instance()
+    if not isinstance(qt_app, QApplication):
+        qt_app = QApplication(sys.argv[:1])
+    qt_app.setApplicationName("XeroLogDesk")
+    qt_app.setOrganizationName("xerologdesk")
+    qt_app.setApplicationVersion(__version__)
+    # One reverse-DNS id for the .desktop file, the metainfo and the icon (Wayland needs it).
+    qt_app.setDesktopFileName(DESKTOP_FILE_NAME)
+    qt_app.setWindowIcon(assets.app_icon())
+    return qt_app
+
+
+@dataclass
+class Started:
+    """The running app's parts, and how to stop them."""
+
+    desktop: Desktop
+    window: MainWindow
+    reporter: ErrorReporter
+
+    def shutdown(self) -> None:
+        """Stop the background work (after the batch under way), the sandbox, the database."""
+        self.desktop.jobs.cancel_all()
+        self.desktop.orders.close_database()
+        if not self.desktop.jobs.wait_for_done(SHUTDOWN_WAIT_MS):
+            log.warning("background work still running at exit")
+        if self.desktop.sandbox is not None:
+            self.desktop.sandbox.stop()
+        self.reporter.uninstall()
+        self.desktop.app.close()
+
+
+def start(
+    args: argparse.Namespace,
+    *,
+    log_to_file: bool = True,
+    runner_factory: RunnerFactory | None = None,
+    open_url: Callable[[QUrl], Any] | None = None,
+    sandbox_options: dict[str, Any] | None = None,
+) -> Started:
+    """Open the data, build the window and show it; with ``args.sandbox`` start the demo."""
+    app = open_app(args.data_dir, log=log_to_file)
+    log_dir = paths.log_dir(args.data_dir)
+    holder: dict[str, MainWindow] = {}
+    reporter = ErrorReporter(log_dir / LOG_FILE, window=lambda: holder.get("window"))
+    reporter.install()
+    desktop = build_desktop(
+        app,
+        log_dir,
+        failure_handler=reporter.report_failure,
+        runner_factory=runner_factory,
+        open_url=open_url,
+    )
+    window = holder["window"] = MainWindow(desktop)
+    window.show()
+    if getattr(args, "sandbox", False):
+        start_sandbox(desktop, window, **(sandbox_options or {}))
+    else:
+        sync_pending_on_start(desktop)
+    return Started(desktop, window, reporter)
+
+
+def sync_pending_on_start(desktop: Desktop) -> None:
+    """Orders left pending last time go now, when connected and the setting says so."""
+    if book.get_connection() is None or not desktop.app.settings.get("auto_sync_new_orders"):
+        return
+    if queries.status_counts().get("pending"):
+        desktop.orders.sync_now()
+
+
+def start_sandbox(desktop: Desktop, window: MainWindow, **options: Any) -> None:
+    """Start the embedded sandbox (demo organisation, state in the data directory), connect to
+    it, and on first run set the demo organisation's account and tax rates (where unset) and
+    import the demo orders, which then sync by themselves."""
+    from xerologdesk.sandbox import Sandbox
+
+    options.setdefault("seed", "demo")
+    options.setdefault("state_path", desktop.app.data_dir / SANDBOX_STATE)
+    sandbox = Sandbox(**options)
+    sandbox.start()
+    desktop.sandbox = sandbox
+
+    def connected(name: str) -> None:
+        window.refresh_connection()
+        window.statusBar().showMessage(f"Connected to the sandbox organisation {name}.", 8000)
+        if sum(queries.status_counts().values()) == 0:
+            settings = desktop.app.settings
+            unset = {key: value for key, value in DEMO_SETTINGS.items() if not settings.get(key)}
+            if unset:
+                desktop.orders.save_settings(unset)  # queued before the import and its sync
+            demo = assets.resource_path(DEMO_ORDERS)
+            if demo.is_file():
+                window.import_files([demo])  # synced as soon as imported (the default setting)
+                return
+            log.warning("the demo orders file %s is missing", demo)
+        sync_pending_on_start(desktop)
+
+    def failed(failure: JobFailure) -> None:
+        messages.error(
+            window,
+            "Sandbox not connected",
+            f"The embedded sandbox started, but connecting to it failed: {failure.message}",
+            failure.details,
+        )
+
+    desktop.orders.connect_sandbox(sandbox.base_url, on_done=connected, on_error=failed)
+
+
+def run_desktop(args: argparse.Namespace) -> int:
+    """Run the desktop app until its window closes; the exit status."""
+    qt_app = application()
+    try:
+        started = start(args)
+    except (NewerDatabaseError, CorruptDatabaseError) as error:
+        messages.error(None, "The order book cannot be opened", str(error))
+        return EXIT_FAILURE
+    except Exception as error:
+        log.exception("the desktop app could not start")
+        messages.error(None, "XeroLogDesk could not start", str(error), traceback.format_exc())
+        return EXIT_FAILURE
+    try:
+        return int(qt_app.exec())
+    finally:
+        started.shutdown()

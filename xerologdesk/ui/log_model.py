@@ -1,0 +1,322 @@
+"""The log table's model: a window onto the order book's log, read from SQL a page at a time.
+
+The row count comes from SQL (the status counts table when only a status filters), and rows are
+read in pages of :data:`PAGE_SIZE` only when the view asks for them, so a million-order log
+opens, filters, sorts and jumps to its last row as fast as a small one: filtering, searching and
+sorting all happen in SQL (:mod:`xerologdesk.store.queries`), never in Python.
+
+This is deliberately not ``canFetchMore``/``fetchMore`` growth: a model that grows only as the
+user scrolls cannot jump to its last row without reading every row before it. Pages past the
+middle are read in the reverse order from the end (ties are broken by order id, so the reverse
+order is the exact mirror), which keeps ``OFFSET`` small at both ends of the log.
+
+Rows change in place: :meth:`LogModel.refresh_orders` re-reads the given orders and repaints only
+their rows; :meth:`LogModel.reload` re-runs the query (after a run, an import, a filter change).
+All reads here run on the GUI thread, which is allowed (WAL readers never wait on the writer).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+
+from xerologdesk.store import queries
+from xerologdesk.store.queries import LogFilter, LogRow
+from xerologdesk.ui import assets
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 200
+MAX_CACHED_PAGES = 40  # 8,000 rows: a few screens either side of wherever the user looks
+ORDER_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+STATUS_ROLE = Qt.ItemDataRole.UserRole + 2
+ROW_ROLE = Qt.ItemDataRole.UserRole + 3
+
+STATUS_LABELS = {
+    "pending": "Pending",
+    "succeeded": "Succeeded",
+    "failed": "Failed",
+    "dismissed": "Dismissed",
+}
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    sort_key: str
+    tip: str
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("order_ref", "Order", "order_ref", "The order's reference"),
+    Column("posted_date", "Posted", "posted_date", "The date the order was posted"),
+    Column("customer", "Customer", "customer_name", "The customer's name"),
+    Column("total", "Total", "total", "The order's total before tax, in its currency"),
+    Column("status", "Status", "status", "Where the order's sync to Xero stands"),
+    Column("attempts", "Attempts", "attempts", "How many times it was sent to Xero"),
+    Column("last_attempt", "Last attempt", "last_attempt_at", "When it was last sent to Xero"),
+    Column("invoice", "Xero invoice", "xero_invoice_number", "The invoice's number in Xero"),
+    Column("reason", "Reason", "reason_summary", "Why it failed, in a few words"),
+)
+COLUMN_INDEX = {column.key: number for number, column in enumerate(COLUMNS)}
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+
+
+def format_money(amount: Any, currency: str) -> str:
+    return f"{amount:,.2f} {currency}"
+
+
+def format_local_time(moment: datetime | None) -> str:
+    """A stored UTC time in the user's time zone, to the minute."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def reason_text(row: LogRow) -> str:
+    """The reason column: why it failed, or the transient trouble a pending order waits on."""
+    if row.status == "dismissed":
+        return "dismissed" + (f": {row.dismissed_reason}" if row.dismissed_reason else "")
+    if row.reason_summary:
+        return row.reason_summary
+    return (row.note or "") if row.status == "pending" else ""
+
+
+def _display(row: LogRow, key: str) -> str:
+    if key == "order_ref":
+        return row.order_ref
+    if key == "posted_date":
+        return row.posted_date.isoformat()
+    if key == "customer":
+        return row.customer_name
+    if key == "total":
+        return format_money(row.total, row.currency)
+    if key == "status":
+        return STATUS_LABELS.get(row.status, row.status)
+    if key == "attempts":
+        return str(row.attempts)
+    if key == "last_attempt":
+        return format_local_time(row.last_attempt_at)
+    if key == "reason":
+        return reason_text(row)
+    return row.xero_invoice_number or ""
+
+
+def _tooltip(row: LogRow, key: str) -> str | None:
+    if key == "customer":
+        return f"{row.customer_name} (reference {row.customer_reference})"
+    if key == "reason":
+        messages = [str(reason.get("message", "")) for reason in row.reasons or []]
+        return "\n\n".join(messages) or row.note or None
+    if key == "status":
+        return STATUS_LABELS.get(row.status, row.status)
+    return None
+
+
+class LogModel(QAbstractTableModel):
+    """The Xero integration log as a table model, paged from SQL."""
+
+    counts_changed = Signal(dict)  # orders per status, for the filter's live counts
+    reloaded = Signal()
+
+    def __init__(self, parent: Any = None, *, page_size: int = PAGE_SIZE) -> None:
+        super().__init__(parent)
+        self._page_size = page_size
+        self._filter = LogFilter()
+        self._sort_key = "posted_date"
+        self._descending = True
+        self._count = 0
+        self._pages: OrderedDict[int, list[LogRow]] = OrderedDict()
+        self._counts: dict[str, int] = {}
+
+    # -- what it shows -------------------------------------------------------------------------
+
+    @property
+    def log_filter(self) -> LogFilter:
+        return self._filter
+
+    @property
+    def status_counts(self) -> dict[str, int]:
+        return dict(self._counts)
+
+    @property
+    def sort_order(self) -> tuple[str, bool]:
+        """(sort key, descending)."""
+        return self._sort_key, self._descending
+
+    def set_filter(self, log_filter: LogFilter) -> None:
+        if log_filter != self._filter:
+            self._filter = log_filter
+            self.reload()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS):
+            return
+        key = COLUMNS[column].sort_key
+        descending = order == Qt.SortOrder.DescendingOrder
+        if (key, descending) != (self._sort_key, self._descending):
+            self._sort_key, self._descending = key, descending
+            self.reload()
+
+    def reload(self) -> None:
+        """Run the query again: the count, and pages as they are next asked for."""
+        self.beginResetModel()
+        self._pages.clear()
+        self._count = queries.count_log(self._filter)
+        self.endResetModel()
+        self._update_counts()
+        self.reloaded.emit()
+
+    def refresh_orders(self, order_ids: Iterable[int]) -> None:
+        """Re-read these orders and repaint their rows, where they are loaded; rows stay put
+        (a row whose status left the filter goes at the next :meth:`reload`)."""
+        wanted = set(order_ids)
+        places = [
+            (page, offset, row.id)
+            for page, rows in self._pages.items()
+            for offset, row in enumerate(rows)
+            if row.id in wanted
+        ]
+        if places:
+            fresh = queries.log_rows([order_id for _, _, order_id in places])
+            for page, offset, order_id in places:
+                if order_id in fresh:
+                    self._pages[page][offset] = fresh[order_id]
+                    number = page * self._page_size + offset
+                    self.dataChanged.emit(
+                        self.index(number, 0), self.index(number, len(COLUMNS) - 1)
+                    )
+        self._update_counts()
+
+    def refresh_recent(self, pages: int = 2) -> None:
+        """Re-read the rows of the pages used last (the ones on screen) in place, by order id,
+        and forget the others: cheap enough to do while a run writes (no count, one query)."""
+        recent = list(self._pages)[-pages:]
+        for page in list(self._pages):
+            if page not in recent:
+                del self._pages[page]
+        self.refresh_orders([row.id for page in recent for row in self._pages[page]])
+
+    def refresh_all(self) -> bool:
+        """The log changed somewhere (another process, a run): read it again, keeping the rows
+        in place when the count is unchanged. False when the count changed (then reload)."""
+        count = queries.count_log(self._filter)
+        if count != self._count:
+            return False
+        self._pages.clear()
+        if count:
+            self.dataChanged.emit(self.index(0, 0), self.index(count - 1, len(COLUMNS) - 1))
+        self._update_counts()
+        return True
+
+    def _update_counts(self) -> None:
+        counts = queries.status_counts()
+        if counts != self._counts:
+            self._counts = counts
+            self.counts_changed.emit(dict(counts))
+
+    # -- rows ----------------------------------------------------------------------------------
+
+    def row_at(self, number: int) -> LogRow | None:
+        """The row at ``number`` (read with its page if it is not loaded)."""
+        if not 0 <= number < self._count:
+            return None
+        page = number // self._page_size
+        rows = self._pages.get(page)
+        if rows is None:
+            rows = self._load_page(page)
+        else:
+            self._pages.move_to_end(page)
+        offset = number - page * self._page_size
+        return rows[offset] if offset < len(rows) else None
+
+    def loaded_row_of(self, order_id: int) -> int | None:
+        """The row number of an order among the loaded pages, or None."""
+        for page, rows in self._pages.items():
+            for offset, row in enumerate(rows):
+                if row.id == order_id:
+                    return page * self._page_size + offset
+        return None
+
+    def find_row(self, status: str, start: int, limit: int) -> int | None:
+        """The first row at or after ``start`` whose status is ``status``, looking at most
+        ``limit`` rows ahead (wrapping to the top); None when none is found."""
+        for step in range(min(limit, self._count)):
+            number = (start + step) % self._count
+            row = self.row_at(number)
+            if row is not None and row.status == status:
+                return number
+        return None
+
+    def _load_page(self, page: int) -> list[LogRow]:
+        start = page * self._page_size
+        end = min(start + self._page_size, self._count)
+        if start > self._count // 2:
+            # Past the middle: read from the end in the reverse order (small OFFSET), then flip.
+            rows = queries.page_log(
+                self._filter, self._sort_key, not self._descending, self._count - end, end - start
+            )
+            rows.reverse()
+        else:
+            rows = queries.page_log(
+                self._filter, self._sort_key, self._descending, start, end - start
+            )
+        self._pages[page] = rows
+        while len(self._pages) > MAX_CACHED_PAGES:
+            self._pages.popitem(last=False)
+        return rows
+
+    # -- QAbstractTableModel -------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        return 0 if parent.isValid() else self._count
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.row_at(index.row())
+        if row is None:
+            return None
+        key = COLUMNS[index.column()].key
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _display(row, key)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _tooltip(row, key)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(_RIGHT if key in ("total", "attempts") else _LEFT)
+        if role == Qt.ItemDataRole.DecorationRole and key == "status":
+            return assets.status_icon(row.status)
+        if role == ORDER_ID_ROLE:
+            return row.id
+        if role == STATUS_ROLE:
+            return row.status
+        if role == ROW_ROLE:
+            return row
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section].title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return COLUMNS[section].tip
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable

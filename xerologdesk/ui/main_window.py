@@ -1,0 +1,571 @@
+"""The main window: the Xero integration log, its filter, the actions, the run under way.
+
+Built from a :class:`~xerologdesk.ui.desktop.Desktop`; every change to orders goes through
+:class:`~xerologdesk.ui.order_jobs.OrderJobs` (the writer thread), every read of the log through
+the paged :class:`~xerologdesk.ui.log_model.LogModel`. The log follows the database: rows repaint
+in place as a run reports them, and a light poll of SQLite's ``data_version`` notices writes made
+elsewhere (another thread's batch, the command line in another window).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import QByteArray, QPoint, Qt, QTimer, QUrl
+from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from xerologdesk import __version__
+from xerologdesk.store import book
+from xerologdesk.store.db import change_marker
+from xerologdesk.sync.engine import Action
+from xerologdesk.ui import assets, messages
+from xerologdesk.ui.desktop import Desktop
+from xerologdesk.ui.dialogs.details_dialog import DetailsDialog
+from xerologdesk.ui.dialogs.resolve_dialog import ResolveDialog, confirm_auto_sync
+from xerologdesk.ui.dialogs.settings_dialog import CONNECTION_PAGE, SettingsDialog
+from xerologdesk.ui.empty_state import EmptyState
+from xerologdesk.ui.export import export_log
+from xerologdesk.ui.filter_bar import FilterBar
+from xerologdesk.ui.inbox import InboxWatcher
+from xerologdesk.ui.log_model import LogModel
+from xerologdesk.ui.log_view import MAX_ACTED_ON, LogView
+from xerologdesk.ui.order_jobs import ImportOutcome, RunReport
+from xerologdesk.ui.run_panel import Banner, RunPanel
+from xerologdesk.ui.window_actions import CONTEXT_MENU, add_menus_and_toolbar, create_actions
+from xerologdesk.ui.workers import Job, JobFailure
+from xerologdesk.ui.xero_links import invoice_url
+
+log = logging.getLogger(__name__)
+
+APP_TITLE = "XeroLogDesk"
+POLL_MS = 700  # how often the log looks for writes made elsewhere
+BUDGET_MS = 2000
+NEXT_FAILED_SCAN = 5000  # rows looked through for the next failed order before filtering
+MAX_TIMER_SECONDS = 24 * 3600  # a QTimer's interval is a 32-bit count of milliseconds
+ORDER_FILES = "Order files (*.csv *.json);;All files (*)"
+
+
+class MainWindow(QMainWindow):
+    """The Xero integration log window."""
+
+    def __init__(self, desktop: Desktop, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.desktop = desktop
+        self.orders = desktop.orders
+        self.settings = desktop.app.settings
+        self.details: dict[int, DetailsDialog] = {}
+        self.resolve_dialog: ResolveDialog | None = None
+        self.settings_dialog: SettingsDialog | None = None
+        self.export_job: Job | None = None
+        self.setWindowIcon(assets.app_icon())
+        self.setObjectName("main-window")
+        self.resize(1200, 720)
+
+        self.model = LogModel(self)
+        self.view = LogView(self.model, self)
+        self.filter_bar = FilterBar(self)
+        self.banner = Banner(self)
+        self.run_panel = RunPanel(self)
+        self.inbox = InboxWatcher(self)
+        self._build_central()
+        self._build_actions()
+        self._build_status_bar()
+        self._wire()
+        self._marker: tuple[object, int] | None = None
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._poll_changes)
+        self._resume_timer = QTimer(self)  # after a rate limit, the sync picks up by itself
+        self._resume_timer.setSingleShot(True)
+        self._resume_timer.timeout.connect(self.sync_now)
+        self._budget_timer = QTimer(self)
+        self._budget_timer.setInterval(BUDGET_MS)
+        self._budget_timer.timeout.connect(self._show_budget)
+        self._restore_view_state()
+        self.model.reload()
+        self.refresh_connection()
+        self.inbox.watch(self.settings.get("inbox_folder"))
+        self._marker = change_marker()
+        self._poll.start()
+        self._budget_timer.start()
+
+    # -- building ------------------------------------------------------------------------------
+
+    def _build_central(self) -> None:
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(8, 8, 8, 0)
+        layout.addWidget(self.filter_bar)
+        layout.addWidget(self.banner)
+        self.stack = QStackedWidget(central)
+        self.stack.addWidget(self.view)
+        self.empty = EmptyState(central)
+        self.empty.import_requested.connect(self.choose_import)
+        self.empty.clear_requested.connect(self.filter_bar.clear)
+        self.stack.addWidget(self.empty)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+    def _build_actions(self) -> None:
+        self.commands = create_actions(
+            self,
+            {
+                "sync": self.sync_now,
+                "import": self.choose_import,
+                "resolve": self.open_resolve,
+                "details": self.open_current_details,
+                "next_failed": self.next_failed,
+                "find": self.filter_bar.focus_search,
+                "export": self.choose_export,
+                "settings": self.open_settings,
+                "log_folder": self.open_log_folder,
+                "about": self.about,
+                "quit": self.close,
+                "retry": lambda: self.resolve_selected(Action.RETRY),
+                "auto_sync": lambda: self.resolve_selected(Action.AUTO_SYNC),
+                "dismiss": self.dismiss_selected,
+                "undo_dismiss": self.undo_selected,
+                "open_in_xero": self.open_current_in_xero,
+                "copy": self.copy_refs,
+            },
+        )
+        add_menus_and_toolbar(self, self.commands)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.addWidget(self.run_panel)
+        self.budget_label = QLabel()
+        self.budget_label.setObjectName("budget")
+        bar.addPermanentWidget(self.budget_label)
+        self.connection_button = QToolButton(self)
+        self.connection_button.setObjectName("connection")
+        self.connection_button.setAutoRaise(True)
+        self.connection_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.connection_button.clicked.connect(lambda: self.open_settings(CONNECTION_PAGE))
+        bar.addPermanentWidget(self.connection_button)
+
+    def _wire(self) -> None:
+        self.filter_bar.filter_changed.connect(self._filter_changed)
+        self.model.counts_changed.connect(self.filter_bar.set_counts)
+        self.model.reloaded.connect(self._update_empty_state)
+        self.model.modelReset.connect(self._update_actions)
+        self.view.details_requested.connect(self.open_details)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.view.selectionModel().selectionChanged.connect(self._update_actions)
+        self.orders.run_started.connect(self.run_panel.started)
+        self.orders.run_progress.connect(self.run_panel.progressed)
+        self.orders.run_finished.connect(self._run_finished)
+        self.orders.orders_changed.connect(self._orders_changed)
+        # Bound methods only on the long-lived OrderJobs: Qt drops them with the window.
+        self.orders.orders_added.connect(self._orders_added)
+        self.orders.imported.connect(self._imported)
+        self.orders.settings_saved.connect(self._settings_saved)
+        self.orders.busy_changed.connect(self._busy_changed)
+        self.run_panel.cancel_requested.connect(self.orders.cancel)
+        self.inbox.files_ready.connect(self._inbox_files)
+        self.inbox.folder_missing.connect(
+            lambda folder: self.banner.show_message(
+                f"The inbox folder \u201c{folder}\u201d does not exist; nothing is watched.",
+                "warning",
+                ("Settings\u2026", lambda: self.open_settings("Inbox")),
+            )
+        )
+
+    # -- view state ----------------------------------------------------------------------------
+
+    def _restore_view_state(self) -> None:
+        state = self.desktop.view_state
+        geometry = state.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        header = state.value("log/header")
+        if isinstance(header, QByteArray):
+            self.view.horizontalHeader().restoreState(header)
+
+    def save_view_state(self) -> None:
+        state = self.desktop.view_state
+        state.setValue("window/geometry", self.saveGeometry())
+        state.setValue("log/header", self.view.horizontalHeader().saveState())
+        state.sync()
+
+    # -- the log -------------------------------------------------------------------------------
+
+    def _filter_changed(self, log_filter: object) -> None:
+        self.model.set_filter(log_filter)  # type: ignore[arg-type]
+
+    def _update_empty_state(self) -> None:
+        if self.model.rowCount() > 0:
+            self.stack.setCurrentWidget(self.view)
+            return
+        total = sum(self.model.status_counts.values())
+        self.empty.show_for(total, self.settings.get("inbox_folder"))
+        self.stack.setCurrentWidget(self.empty)
+
+    def _orders_added(self, order_ids: list[int]) -> None:
+        self.view.reload_keeping_place()
+
+    def _busy_changed(self, busy: bool) -> None:
+        if not busy:
+            self.run_panel.finished()
+
+    def _orders_changed(self, order_ids: list[int]) -> None:
+        self.model.refresh_orders(order_ids)
+        self._update_actions()
+
+    def _poll_changes(self) -> None:
+        """Follow writes made by other connections (the writer thread, other processes)."""
+        marker = change_marker()
+        if self._marker is not None and marker == self._marker:
+            return
+        self._marker = marker
+        if self.orders.busy:
+            # Our own run is writing: repaint the rows on screen in place (no count, which a
+            # search over a huge log makes slow); the run's end re-runs the query.
+            self.model.refresh_recent()
+        elif not self.model.refresh_all():
+            self.view.reload_keeping_place()
+
+    def _update_actions(self) -> None:
+        selected = self.view.selection_size()
+        self.commands["resolve"].setEnabled(selected > 0)
+        if selected > MAX_ACTED_ON:
+            self.statusBar().showMessage(
+                f"{selected:,} orders selected: actions take the first {MAX_ACTED_ON:,}; filter "
+                "the log to narrow it down.",
+                8000,
+            )
+        self.commands["details"].setEnabled(self.view.current_order_id() is not None)
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def sync_now(self) -> None:
+        if not self.orders.sync_now():
+            self.statusBar().showMessage(
+                "A sync is already running: orders that became pending go with it.", 5000
+            )
+
+    def choose_import(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self,
+            "Import orders",
+            str(self.desktop.view_state.value("paths/import", "")),
+            ORDER_FILES,
+        )
+        if paths:
+            self.desktop.view_state.setValue("paths/import", str(Path(paths[0]).parent))
+            self.import_files([Path(path) for path in paths])
+
+    def import_files(self, paths: Sequence[Path]) -> Job:
+        self.statusBar().showMessage(f"Importing {len(paths)} file(s)\u2026")
+        return self.orders.import_files(paths)
+
+    def _imported(self, outcome: ImportOutcome) -> None:
+        self.statusBar().showMessage(outcome.summary.replace("\n", "; "), 10000)
+        self.view.reload_keeping_place()
+        if outcome.problems:
+            messages.warning(
+                self,
+                "Import problems",
+                outcome.summary + "\n\nNothing was imported from a file with problems; fix them "
+                "and import it again.",
+                "\n".join(outcome.problems),
+            )
+
+    def _inbox_files(self, paths: list[Path]) -> None:
+        job = self.orders.import_files(paths)
+        job.signals.succeeded.connect(self._inbox_imported)
+        job.signals.failed.connect(lambda _failure, paths=paths: self._inbox_failed(paths))
+
+    def _inbox_failed(self, paths: list[Path]) -> None:
+        for path in paths:
+            self.inbox.finished(path, ["not imported: the import failed (see the log file)"])
+
+    def _inbox_imported(self, outcome: ImportOutcome) -> None:
+        for result in outcome.files:
+            self.inbox.finished(result.path, list(result.problems) if result.rejected else [])
+
+    def open_details(self, order_id: int) -> DetailsDialog:
+        dialog = self.details.get(order_id)
+        if dialog is None:
+            dialog = DetailsDialog(
+                order_id,
+                self.orders,
+                self.settings,
+                self,
+                open_url=self.desktop.open_url,
+            )
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.destroyed.connect(lambda _obj=None, o=order_id: self.details.pop(o, None))
+            self.details[order_id] = dialog
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    def open_current_details(self) -> None:
+        order_id = self.view.current_order_id()
+        if order_id is not None:
+            self.open_details(order_id)
+
+    def open_resolve(self, order_ids: Sequence[int] | None = None) -> ResolveDialog | None:
+        ids = list(order_ids) if order_ids is not None else self.view.selected_order_ids()
+        if not ids:
+            self.statusBar().showMessage("Select the orders to resolve first.", 5000)
+            return None
+        dialog = ResolveDialog(ids, self.orders, self.settings, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.settings_requested.connect(lambda: self.open_settings("Xero defaults"))
+        dialog.destroyed.connect(lambda _obj=None: setattr(self, "resolve_dialog", None))
+        self.resolve_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def resolve_selected(self, action: Action) -> Job | None:
+        ids = self.view.selected_order_ids()
+        if not ids:
+            return None
+        if action is Action.AUTO_SYNC and not confirm_auto_sync(self, ids, self.settings):
+            return None
+        return self.orders.resolve(ids, action)
+
+    def dismiss_selected(self) -> Job | None:
+        ids = self.view.selected_order_ids()
+        if not ids:
+            return None
+        reason = messages.ask_text(self, "Dismiss", "Why are they dismissed? (optional)")
+        return None if reason is None else self.orders.dismiss(ids, reason)
+
+    def undo_selected(self) -> Job | None:
+        ids = self.view.selected_order_ids()
+        return self.orders.undo_dismiss(ids) if ids else None
+
+    def open_current_in_xero(self) -> None:
+        row = self.model.row_at(self.view.currentIndex().row())
+        url = invoice_url(book.get_connection(), row.xero_invoice_id if row else None)
+        if url:
+            self.desktop.open_url(QUrl(url))
+
+    def copy_refs(self) -> None:
+        rows = [
+            self.model.row_at(index.row()) for index in self.view.selectionModel().selectedRows()
+        ]
+        refs = [row.order_ref for row in rows if row is not None]
+        if refs:
+            QGuiApplication.clipboard().setText("\n".join(refs))
+
+    def next_failed(self) -> None:
+        """Select the next failed order after the current row (wrapping round)."""
+        if not self.model.status_counts.get("failed"):
+            self.statusBar().showMessage("No failed orders.", 5000)
+            return
+        start = self.view.currentIndex().row() + 1 if self.view.currentIndex().isValid() else 0
+        row = self.model.find_row("failed", start, NEXT_FAILED_SCAN)
+        if row is None:
+            # Far away in a huge log: show the failed orders instead of reading it all.
+            self.filter_bar.set_status("failed")
+            row = 0 if self.model.rowCount() else None
+        if row is not None:
+            self.view.select_row(row)
+            self.view.setFocus()
+
+    def choose_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Export shown log",
+            str(Path.home() / "xero-integration-log.csv"),
+            "CSV files (*.csv)",
+        )
+        if path:
+            self.export_csv(Path(path))
+
+    def export_csv(self, path: Path) -> Job:
+        """Write the orders shown (filter and sort) to ``path`` in the background."""
+        log_filter = self.model.log_filter
+        sort_key, descending = self.model.sort_order
+        self.statusBar().showMessage(f"Exporting to {path}\u2026")
+
+        def done(count: int) -> None:
+            self.statusBar().showMessage(f"Exported {count:,} orders to {path}", 10000)
+
+        def failed(failure: JobFailure) -> None:
+            messages.error(
+                self, "Export failed", f"{path} was not written: {failure.message}", failure.details
+            )
+
+        self.export_job = self.desktop.jobs.submit(
+            "Export",
+            lambda control: export_log(
+                path, log_filter, sort_key, descending, lambda: control.cancelled
+            ),
+            writes=False,
+            on_done=done,
+            on_error=failed,
+        )
+        return self.export_job
+
+    def open_settings(self, page: str = "") -> SettingsDialog:
+        if self.settings_dialog is not None:
+            self.settings_dialog.show_page(page)
+            self.settings_dialog.raise_()
+            return self.settings_dialog
+        dialog = SettingsDialog(
+            self.settings,
+            self.desktop.jobs,
+            self.desktop.load_lists,
+            book.get_connection(),
+            self,
+            page=page,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._save_settings(dialog))
+        dialog.destroyed.connect(lambda _obj=None: setattr(self, "settings_dialog", None))
+        self.settings_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _save_settings(self, dialog: SettingsDialog) -> None:
+        changes = dialog.changes()
+        if changes:
+            self.orders.save_settings(changes)
+
+    def _settings_saved(self, values: dict[str, object]) -> None:
+        if "inbox_folder" in values:
+            self.inbox.watch(str(values["inbox_folder"]))
+        self.statusBar().showMessage("Settings saved.", 5000)
+
+    def open_log_folder(self) -> None:
+        self.desktop.open_url(QUrl.fromLocalFile(str(self.desktop.log_dir)))
+
+    def about(self) -> None:
+        data = html.escape(str(self.desktop.app.data_dir))
+        logs = html.escape(str(self.desktop.log_dir))
+        messages.about(
+            self,
+            "About XeroLogDesk",
+            f"<h3>XeroLogDesk {__version__}</h3>"
+            "<p>Syncs wholesale sales orders to Xero as invoices and keeps the Xero "
+            "integration log.</p>"
+            f"<p>Data folder: {data}<br>Log folder: {logs}</p>"
+            f"<p>PySide6 {pyside_version}. MIT licence.</p>",
+        )
+
+    # -- runs ----------------------------------------------------------------------------------
+
+    def _run_finished(self, report: RunReport) -> None:
+        self.run_panel.finished()
+        self.view.reload_keeping_place()
+        self._show_budget()
+        if report.not_connected:
+            self.banner.show_message(
+                f"Nothing was sent: {report.stopped}",
+                "warning",
+                ("Connection\u2026", lambda: self.open_settings(CONNECTION_PAGE)),
+            )
+        elif report.reconnect:
+            self.banner.show_message(
+                f"Syncing paused: {report.stopped} Reconnect to Xero; the orders wait as "
+                "pending and go as soon as it is back.",
+                "error",
+                ("Connection\u2026", lambda: self.open_settings(CONNECTION_PAGE)),
+            )
+        elif (resume := report.resumes_at(datetime.now(UTC))) is not None:
+            # Trouble that passes (a rate limit, an outage): say when the queue goes on, and
+            # go on then by itself.
+            seconds = max((resume - datetime.now(UTC)).total_seconds(), 1.0)
+            self._resume_timer.start(int(min(seconds, MAX_TIMER_SECONDS) * 1000))
+            self.banner.show_message(
+                f"{report.title} paused: {report.stopped} Syncing resumes by itself at "
+                f"{resume.astimezone():%H:%M}.",
+                "warning",
+                ("Sync now", self.sync_now),
+            )
+        elif report.trouble:
+            self.banner.show_message(
+                f"{report.title} stopped: {report.stopped} The orders not reached stay pending.",
+                "warning",
+                ("Sync now", self.sync_now),
+            )
+        else:
+            self.statusBar().showMessage(f"{report.title}: {report.line}", 10000)
+
+    def refresh_connection(self) -> None:
+        """Show the connected organisation (or none) in the status bar and the title."""
+        connection = book.get_connection()
+        if connection is None:
+            text, icon, tip = "Not connected", "connection-none.svg", "Connect to Xero"
+            title = APP_TITLE
+        else:
+            name = connection.tenant_name or connection.tenant_id
+            sandbox = connection.kind == "sandbox"
+            text = f"{name} \u00b7 sandbox" if sandbox else name
+            icon = "connection-sandbox.svg" if sandbox else "connection-xero.svg"
+            tip = f"Connected to {'the sandbox organisation' if sandbox else 'Xero'}: {name}"
+            title = f"{APP_TITLE} \u2014 {name}"
+        self.connection_button.setText(text)
+        self.connection_button.setIcon(assets.icon(icon))
+        self.connection_button.setToolTip(tip + " (click for the connection settings)")
+        self.setWindowTitle(title)
+
+    def _show_budget(self) -> None:
+        budget = self.desktop.budget()
+        if budget is None or (budget.minute_remaining is None and budget.day_remaining is None):
+            self.budget_label.clear()
+            return
+        parts = []
+        if budget.minute_remaining is not None:
+            parts.append(f"{budget.minute_remaining} calls left this minute")
+        if budget.day_remaining is not None:
+            parts.append(f"{budget.day_remaining:,} today")
+        self.budget_label.setText("Xero: " + ", ".join(parts))
+
+    # -- context menu and closing --------------------------------------------------------------
+
+    def _context_menu(self, position: QPoint) -> None:
+        ids = self.view.selected_order_ids()
+        if not ids:
+            return
+        statuses = {
+            row.status
+            for row in (
+                self.model.row_at(i.row()) for i in self.view.selectionModel().selectedRows()
+            )
+            if row is not None
+        }
+        resolvable = bool(statuses & {"failed", "pending", "dismissed"})
+        enabled = {
+            "auto_sync": resolvable,
+            "retry": resolvable,
+            "dismiss": "failed" in statuses,
+            "undo_dismiss": "dismissed" in statuses,
+            "open_in_xero": statuses == {"succeeded"} and len(ids) == 1,
+        }
+        menu = QMenu(self)
+        for key in CONTEXT_MENU:
+            if key is None:
+                menu.addSeparator()
+                continue
+            self.commands[key].setEnabled(enabled.get(key, True))
+            menu.addAction(self.commands[key])
+        menu.popup(self.view.viewport().mapToGlobal(position))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_view_state()
+        self._poll.stop()
+        self._budget_timer.stop()
+        self.desktop.jobs.cancel_all()
+        super().closeEvent(event)

@@ -1,0 +1,394 @@
+"""The work that changes orders, run on the writer pool: sync, resolve, dismiss, import, settings.
+
+:class:`OrderJobs` is the window's one door to the sync engine and the order book's writes. It
+turns the runner's progress into plain values for the GUI thread, says which orders changed so
+the log repaints only those rows, and coalesces "Sync now": asked again while a sync is running,
+the running sync goes round once more for the orders that became pending meanwhile, instead of
+a second run queueing behind it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from xerologdesk.app import App, NotConnected
+from xerologdesk.store import book
+from xerologdesk.sync.engine import Action, OrderResult, Status
+from xerologdesk.sync.runner import Progress, RunSummary, SyncRunner
+from xerologdesk.ui.workers import Job, JobControl, JobFailure, Jobs
+
+log = logging.getLogger(__name__)
+
+RunnerFactory = Callable[[], SyncRunner]
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    """How far the run under way is, for the progress bar."""
+
+    title: str
+    done: int
+    total: int
+    succeeded: int
+    failed: int
+    seconds_left: float | None
+    note: str = ""  # transient trouble the run is waiting out, in words
+    waiting: float | None = None  # for how many seconds
+
+
+@dataclass(frozen=True)
+class OrderOutcome:
+    """What an action did to one order, in words (the Resolve dialog's result list)."""
+
+    order_id: int
+    order_ref: str
+    status: str
+    message: str
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """How a run ended."""
+
+    title: str
+    line: str  # e.g. "synced 12: 10 succeeded, 2 failed, 0 pending"
+    stopped: str = ""  # why it ended early, in plain words ("" when it finished)
+    cancelled: bool = False
+    not_connected: bool = False  # nothing was sent: connect first
+    reconnect: bool = False  # the connection died: reconnect to Xero
+    retry_after: float | None = None  # seconds until Xero takes calls again (a rate limit)
+    try_again_at: datetime | None = None  # when it is worth trying again (UTC)
+    outcomes: tuple[OrderOutcome, ...] = ()
+
+    @property
+    def trouble(self) -> bool:
+        """True when the run stopped for a reason the user must hear about."""
+        return bool(self.stopped) and not self.cancelled
+
+    def resumes_at(self, now: datetime) -> datetime | None:
+        """When syncing is worth trying again after trouble that passes (a rate limit, an
+        outage); None when the run did not stop for such trouble."""
+        if not self.trouble or self.reconnect or self.not_connected:
+            return None
+        if self.try_again_at is not None:
+            return self.try_again_at
+        if self.retry_after is not None:
+            return now + timedelta(seconds=self.retry_after)
+        return None
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What an import did with one file."""
+
+    path: Path
+    line: str  # "orders.csv: imported 12 orders, skipped 3 already imported"
+    problems: tuple[str, ...]  # "FILE:LINE: message", and conflicts
+    rejected: bool  # nothing was imported from it because of problems
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What an import did, file by file."""
+
+    files: tuple[FileOutcome, ...]
+    new_order_ids: tuple[int, ...]
+
+    @property
+    def summary(self) -> str:
+        return "\n".join(result.line for result in self.files)
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        return tuple(problem for result in self.files for problem in result.problems)
+
+
+def describe(result: OrderResult) -> str:
+    """One order's result in a sentence."""
+    if result.status is Status.SUCCEEDED:
+        invoice = f"invoice {result.invoice_number}" if result.invoice_number else "invoice"
+        return f"Succeeded: {invoice} created in Xero." + (f" {result.note}" if result.note else "")
+    if result.status is Status.FAILED:
+        return " ".join(reason.message for reason in result.reasons) or "Failed."
+    return f"Still pending: {result.note}" if result.note else "Still pending."
+
+
+def _outcomes(results: Sequence[OrderResult]) -> tuple[OrderOutcome, ...]:
+    latest: dict[int, OrderResult] = {}
+    for result in results:
+        latest[result.order_id] = result  # a later pass's answer wins
+    return tuple(
+        OrderOutcome(r.order_id, r.order_ref, str(r.status), describe(r)) for r in latest.values()
+    )
+
+
+def _import_outcome(report: Any) -> ImportOutcome:
+    """The importer's report (store.importer.ImportReport) in words."""
+    files: list[FileOutcome] = []
+    for result in report.files:
+        path = Path(result.path)
+        problems = tuple(str(each) for each in (*result.problems, *result.conflicts))
+        if result.problems:
+            line = f"{path.name}: not imported ({len(result.problems)} problems)"
+        else:
+            line = f"{path.name}: imported {result.imported} orders"
+            if result.skipped_same:
+                line += f", skipped {result.skipped_same} already imported"
+            if result.conflicts:
+                line += f", {len(result.conflicts)} conflicting orders left as they were"
+        files.append(FileOutcome(path, line, problems, bool(result.problems)))
+    return ImportOutcome(tuple(files), tuple(report.new_order_ids))
+
+
+class OrderJobs(QObject):
+    """Runs the order-changing work in the background and reports it on the GUI thread."""
+
+    run_started = Signal(str)  # the run's title
+    run_progress = Signal(object)  # RunProgress
+    run_finished = Signal(object)  # RunReport
+    orders_changed = Signal(list)  # order ids whose log rows changed
+    orders_added = Signal(list)  # order ids of newly imported orders
+    imported = Signal(object)  # ImportOutcome
+    settings_saved = Signal(dict)  # the values stored, by key
+    busy_changed = Signal(bool)
+
+    def __init__(
+        self,
+        app: App,
+        jobs: Jobs,
+        runner_factory: RunnerFactory | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._app = app
+        self._jobs = jobs
+        self._runner_factory = runner_factory or app.runner
+        self._mine: list[Job] = []
+        self._sync_job: Job | None = None
+        self._sync_started = threading.Event()
+        self._sync_again = threading.Event()
+        self._runs: list[tuple[Job, str]] = []  # runs queued or under way, oldest first
+
+    # -- state ---------------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._mine)
+
+    def cancel(self) -> None:
+        """Stop the running sync or resolve after the batch under way."""
+        if self._runs:
+            self._runs[0][0].cancel()
+
+    # -- runs ----------------------------------------------------------------------------------
+
+    def sync_now(self) -> bool:
+        """Sync every pending order; False when merged into a sync already queued or running."""
+        if self._sync_job is not None:
+            if self._sync_started.is_set():
+                self._sync_again.set()
+            return False
+        self._sync_started.clear()
+        self._sync_again.clear()
+        title = "Syncing pending orders"
+        self._sync_job = self._run(title, lambda control: self._sync_work(title, control))
+        return True
+
+    def resolve(self, order_ids: Sequence[int], action: Action) -> Job:
+        """Auto Sync or Retry these orders."""
+        ids = list(order_ids)
+        what = "Auto Sync" if action is Action.AUTO_SYNC else "Retry"
+        title = f"{what} of {len(ids)} order{'s' if len(ids) != 1 else ''}"
+
+        def work(control: JobControl) -> RunReport:
+            runner = self._runner_factory()
+            control.on_cancel(runner.cancel)
+            summary = runner.resolve(ids, action, self._progress_reporter(title, control))
+            return self._report(title, summary, control)
+
+        return self._run(title, work)
+
+    def _sync_work(self, title: str, control: JobControl) -> RunReport:
+        self._sync_started.set()
+        results: list[OrderResult] = []
+        runner = self._runner_factory()
+        control.on_cancel(runner.cancel)
+        while True:
+            summary = runner.sync_pending(self._progress_reporter(title, control))
+            results.extend(summary.results)
+            # A "Sync now" during the run: go round again for what became pending meanwhile.
+            if summary.stopped or control.cancelled or not self._sync_again.is_set():
+                break
+            self._sync_again.clear()
+        summary.results = results
+        return self._report(title, summary, control)
+
+    def _progress_reporter(self, title: str, control: JobControl) -> Callable[[Progress], None]:
+        def report(progress: Progress) -> None:
+            control.report(
+                (
+                    RunProgress(
+                        title,
+                        progress.done,
+                        progress.total,
+                        progress.succeeded,
+                        progress.failed,
+                        progress.seconds_left,
+                        progress.note,
+                        progress.waiting,
+                    ),
+                    [result.order_id for result in progress.latest],
+                )
+            )
+
+        return report
+
+    @staticmethod
+    def _report(title: str, summary: RunSummary, control: JobControl) -> RunReport:
+        cancelled = summary.cancelled or control.cancelled
+        return RunReport(
+            title=title,
+            line=summary.line,
+            stopped=summary.stopped or ("Cancelled; the rest stay pending." if cancelled else ""),
+            cancelled=cancelled,
+            reconnect=summary.reconnect,
+            retry_after=summary.retry_after,
+            try_again_at=summary.try_again_at,
+            outcomes=_outcomes(summary.results),
+        )
+
+    def _run(self, title: str, work: Callable[[JobControl], RunReport]) -> Job:
+        def guarded(control: JobControl) -> RunReport:
+            try:
+                return work(control)
+            except NotConnected as error:
+                return RunReport(title, "nothing sent", str(error), not_connected=True)
+
+        job = self._submit(title, guarded, on_done=self._run_done)
+        job.signals.progress.connect(self._run_progress)
+        # Runs queue on the single writer thread in order: the first one is the one under way.
+        self._runs.append((job, title))
+        if len(self._runs) == 1:
+            self.run_started.emit(title)
+        return job
+
+    def _run_progress(self, value: tuple[RunProgress, list[int]]) -> None:
+        progress, changed = value
+        self.run_progress.emit(progress)
+        if changed:
+            self.orders_changed.emit(changed)
+
+    def _run_done(self, report: RunReport) -> None:
+        changed = [outcome.order_id for outcome in report.outcomes]
+        if changed:
+            self.orders_changed.emit(changed)
+        self.run_finished.emit(report)
+
+    # -- the log's other writes ----------------------------------------------------------------
+
+    def dismiss(self, order_ids: Sequence[int], reason: str) -> Job:
+        """Dismiss failed orders (Xero untouched); the ids that changed come back."""
+        ids = list(order_ids)
+
+        def work(control: JobControl) -> list[int]:
+            return book.dismiss(ids, reason.strip(), book.utc_now())
+
+        return self._submit("Dismiss", work, on_done=self._changed)
+
+    def undo_dismiss(self, order_ids: Sequence[int]) -> Job:
+        """Put dismissed orders back to the status they had."""
+        ids = list(order_ids)
+
+        def work(control: JobControl) -> list[int]:
+            return book.undo_dismiss(ids, book.utc_now())
+
+        return self._submit("Undo dismissal", work, on_done=self._changed)
+
+    def _changed(self, order_ids: list[int]) -> None:
+        if order_ids:
+            self.orders_changed.emit(list(order_ids))
+
+    def import_files(self, paths: Sequence[Path]) -> Job:
+        """Import order files; new orders are synced afterwards when the setting says so."""
+        files = [Path(path) for path in paths]
+
+        def work(control: JobControl) -> ImportOutcome:
+            from xerologdesk.store.importer import import_files
+
+            currency = self._app.settings.get("default_currency")
+            return _import_outcome(import_files(files, default_currency=currency))
+
+        return self._submit("Import", work, on_done=self._imported)
+
+    def _imported(self, outcome: ImportOutcome) -> None:
+        if outcome.new_order_ids:
+            self.orders_added.emit(list(outcome.new_order_ids))
+        self.imported.emit(outcome)
+        if outcome.new_order_ids and self._app.settings.get("auto_sync_new_orders"):
+            self.sync_now()
+
+    def save_settings(self, values: dict[str, Any]) -> Job:
+        """Validate and store settings (SettingError fails the job, naming the setting)."""
+        wanted = dict(values)
+
+        def work(control: JobControl) -> dict[str, Any]:
+            return {key: self._app.settings.set(key, value) for key, value in wanted.items()}
+
+        return self._submit("Save settings", work, on_done=self.settings_saved.emit)
+
+    def connect_sandbox(
+        self, base_url: str, on_done: Callable[[str], None], on_error: Callable[[JobFailure], None]
+    ) -> Job:
+        """Connect to a running sandbox (stores the connection); its organisation's name."""
+        return self._submit(
+            "Connect",
+            lambda control: self._app.connect_sandbox(base_url),
+            on_done=on_done,
+            on_error=on_error,
+        )
+
+    def close_database(self) -> Job:
+        """Close the writer thread's database connection (when the app closes)."""
+        return self._jobs.submit(
+            "Close the database", lambda control: self._app.db.close(), writes=True
+        )
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+
+    def _submit(
+        self,
+        name: str,
+        work: Callable[[JobControl], Any],
+        *,
+        on_done: Callable[[Any], None],
+        on_error: Callable[[JobFailure], None] | None = None,
+    ) -> Job:
+        job = self._jobs.submit(name, work, writes=True, on_done=on_done, on_error=on_error)
+        job.signals.finished.connect(lambda job=job: self._finished(job))
+        was_busy = self.busy
+        self._mine.append(job)
+        if not was_busy:
+            self.busy_changed.emit(True)
+        return job
+
+    def _finished(self, job: Job) -> None:
+        if job in self._mine:
+            self._mine.remove(job)
+        if job is self._sync_job:
+            self._sync_job = None
+        if self._runs and self._runs[0][0] is job:
+            self._runs.pop(0)
+            if self._runs:
+                self.run_started.emit(self._runs[0][1])
+        else:
+            self._runs = [(run, title) for run, title in self._runs if run is not job]
+        if not self.busy:
+            self.busy_changed.emit(False)

@@ -1,0 +1,93 @@
+"""An order's story in plain words for the details dialog: where it stands, why it failed, what
+was looked up in Xero and what came back. Qt-free, built from what the log stored (failures are
+data), so the details never ask Xero again."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from xerologdesk.store.models import LogEntry
+from xerologdesk.store.queries import LogRow
+from xerologdesk.ui.log_model import format_local_time
+
+ACTION_NAMES = {
+    "sync": "Sync",
+    "auto_sync": "Auto Sync",
+    "retry": "Retry",
+    "dismiss": "Dismiss",
+    "undo_dismiss": "Undo dismissal",
+}
+_BY_WORDS = {
+    "ContactID": "the contact remembered from the last sync (ContactID {value})",
+    "AccountNumber": "a contact with account number \u201c{value}\u201d",
+    "Name": "a contact named \u201c{value}\u201d",
+}
+
+
+def load_trace(order_id: int) -> dict[str, Any] | None:
+    """What the last sync looked up for this order (read on the GUI thread: one row by key)."""
+    trace = LogEntry.select(LogEntry.trace).where(LogEntry.order == order_id).tuples().first()
+    return trace[0] if trace else None
+
+
+def status_line(row: LogRow) -> str:
+    """Where the order stands, in a sentence."""
+    tried = f"{row.attempts} attempt{'s' if row.attempts != 1 else ''}"
+    last = format_local_time(row.last_attempt_at)
+    if row.status == "succeeded":
+        number = row.xero_invoice_number or "an invoice"
+        return f"Succeeded: in Xero as {number} ({tried}, last {last})."
+    if row.status == "failed":
+        return f"Failed after {tried} (last {last}). Resolve it below."
+    if row.status == "dismissed":
+        when = format_local_time(row.dismissed_at)
+        why = f": \u201c{row.dismissed_reason}\u201d" if row.dismissed_reason else ""
+        return f"Dismissed on {when}{why}. Xero was left untouched; Undo puts it back."
+    if row.note:
+        return f"Pending: {row.note}"
+    if row.attempts:
+        return f"Pending: waiting for the next sync ({tried} so far)."
+    return "Pending: not synced yet; it goes with the next sync."
+
+
+def failure_paragraphs(row: LogRow) -> list[str]:
+    """Why it failed: each stored reason's message (they name the customer and the SKUs)."""
+    return [str(reason.get("message", "")) for reason in row.reasons or [] if reason]
+
+
+def _contact(found: Mapping[str, Any]) -> str:
+    number = found.get("account_number") or "none"
+    archived = " (archived)" if found.get("status") == "ARCHIVED" else ""
+    return f"\u201c{found.get('name', '')}\u201d, account number {number}{archived}"
+
+
+def lookup_lines(trace: Mapping[str, Any] | None) -> list[str]:
+    """What the sync searched Xero for and what Xero returned, a line each."""
+    if not trace:
+        return []
+    lines: list[str] = []
+    customer = trace.get("customer") or {}
+    for step in customer.get("steps", []):
+        wanted = _BY_WORDS.get(str(step.get("by")), "{value}").format(value=step.get("value", ""))
+        found: Sequence[Mapping[str, Any]] = step.get("found") or []
+        if not found:
+            lines.append(f"Looked for {wanted}: Xero found none.")
+        else:
+            listed = "; ".join(_contact(each) for each in found)
+            lines.append(f"Looked for {wanted}: Xero found {listed}.")
+    matched = customer.get("matched")
+    if matched:
+        how = customer.get("how") or "lookup"
+        lines.append(f"Customer matched by {how}: {_contact(matched)}.")
+    elif customer:
+        lines.append("No usable contact was found for the customer.")
+    for product in trace.get("products", []):
+        sku, code = product.get("sku", ""), product.get("found", "")
+        if not code:
+            lines.append(f"Product {sku}: no item with this code in Xero.")
+        elif code == sku:
+            lines.append(f"Product {sku}: found in Xero.")
+        else:
+            lines.append(f"Product {sku}: found in Xero as \u201c{code}\u201d.")
+    return lines
