@@ -49,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
         "directory, or $XEROLOGDESK_DATA_DIR)",
     )
     parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="open the app offscreen on a temporary data directory with the sandbox, check it "
+        "works, and exit (for packagers and CI)",
+    )
+    parser.add_argument(
         "--sandbox",
         action="store_true",
         help="open the app on the embedded sandbox (a demo organisation; no Xero account needed)",
@@ -149,6 +155,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "reason", None) and not getattr(args, "dismiss", False):
         parser.error("--reason goes with --dismiss")
+    if args.smoke_test:
+        from xerologdesk.ui.smoke import smoke_test
+
+        return smoke_test()
     if args.command is None:
         from xerologdesk.ui.launch import run_desktop
 
