@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,10 +20,12 @@ from xerologdesk.connection import endpoints_for, tokens_for
 from xerologdesk.settings import Settings
 from xerologdesk.store import book
 from xerologdesk.store.db import open_database
+from xerologdesk.sync.backoff import BackoffPolicy
 from xerologdesk.sync.engine import SyncEngine
+from xerologdesk.sync.lock import SyncLock
 from xerologdesk.sync.runner import SyncRunner
 from xerologdesk.xero.auth import ClientCredentialsTokens
-from xerologdesk.xero.client import Endpoints, XeroClient
+from xerologdesk.xero.client import DEFAULT_TIMEOUT, Endpoints, XeroClient
 from xerologdesk.xero.gateway import XeroGateway
 from xerologdesk.xero.limits import Limits, budget_for
 
@@ -31,6 +34,20 @@ SANDBOX_CLIENT_ID = "xerologdesk"
 # Orders the runner hands the engine at once: big enough that per-batch lookups stay few
 # (profiled: 500 cost 1.6 s more per 10,000 orders), small enough for lively progress.
 RUN_BATCH_ORDERS = 2000
+# Shortens the client's read timeout (whole seconds): tests and demos against a sandbox that
+# holds answers back. Unset in normal use.
+READ_TIMEOUT_ENV = "XEROLOGDESK_READ_TIMEOUT"
+
+
+def client_timeout() -> tuple[int, int]:
+    """The client's (connect, read) timeouts, the read one from ``$XEROLOGDESK_READ_TIMEOUT``."""
+    connect, read = DEFAULT_TIMEOUT
+    text = os.environ.get(READ_TIMEOUT_ENV, "").strip()
+    if text:
+        if not text.isdigit() or int(text) < 1:
+            raise ValueError(f"{READ_TIMEOUT_ENV} is a whole number of seconds, not {text!r}")
+        read = int(text)
+    return connect, read
 
 
 class NotConnected(Exception):
@@ -74,13 +91,20 @@ class App:
         # only follows what its answers and 429s say.
         limits = Limits(0, 0, 0) if connection.kind == "sandbox" else Limits()
         budget = budget_for(connection.tenant_id, limits)
-        return XeroGateway(XeroClient(endpoints, connection.tenant_id, tokens), budget)
+        client = XeroClient(endpoints, connection.tenant_id, tokens, timeout=client_timeout())
+        return XeroGateway(client, budget)
 
     def engine(self) -> SyncEngine:
         return SyncEngine(self.gateway(), self.settings)
 
     def runner(self) -> SyncRunner:
-        return SyncRunner(self.engine(), batch_size=RUN_BATCH_ORDERS)
+        """A runner that waits out transient trouble, one run at a time per data directory."""
+        return SyncRunner(
+            self.engine(),
+            batch_size=RUN_BATCH_ORDERS,
+            backoff=BackoffPolicy.from_env(),
+            lock=SyncLock(self.data_dir),
+        )
 
     def connect_sandbox(self, base_url: str) -> str:
         """Connect to a running sandbox's organisation; its name.

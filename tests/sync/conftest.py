@@ -14,6 +14,7 @@ import pytest
 
 from xerologdesk.cli import main
 from xerologdesk.sandbox import Sandbox
+from xerologdesk.sync.backoff import SCALE_ENV
 
 COLUMNS = [
     "order_ref",
@@ -93,8 +94,17 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
 
 
 @pytest.fixture
-def desk(tmp_path: Path, empty_sandbox: Sandbox, run_cli: Callable[..., Run]) -> Iterator[Desk]:
-    """A desk connected to a sandbox holding an organisation with no contacts or items."""
+def desk(
+    tmp_path: Path,
+    empty_sandbox: Sandbox,
+    run_cli: Callable[..., Run],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Desk]:
+    """A desk connected to a sandbox holding an organisation with no contacts or items.
+
+    The run's back-off waits are scaled to nothing: transient trouble is tried again at once.
+    """
+    monkeypatch.setenv(SCALE_ENV, "0")
     made = Desk(tmp_path / "data", empty_sandbox, run_cli, tmp_path)
     connected = made("connect", "--sandbox", empty_sandbox.base_url)
     assert connected.code == 0, connected.err

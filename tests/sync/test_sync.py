@@ -281,7 +281,10 @@ def test_a_503_leaves_the_order_pending_and_the_next_run_sends_it(desk: Desk) ->
         desk.sandbox, contacts=[contact_record("Acme", "C-1")], items=[item_record("SKU-1")]
     )
     desk.import_rows([line("SO-1", ("C-1", "Acme"), "SKU-1")])
-    desk.sandbox.set_faults({"script": [{"method": "PUT", "resource": "/Invoices", "status": 503}]})
+    # Down for longer than the run tries (6 tries): the run stops and says so.
+    desk.sandbox.set_faults(
+        {"script": [{"method": "PUT", "resource": "/Invoices", "status": 503, "times": 6}]}
+    )
     first = desk("sync")
     assert first.code == 2
     assert "503" in first.err
@@ -315,8 +318,14 @@ def test_a_commit_then_drop_is_adopted_on_the_next_run_without_a_second_invoice(
         desk.sandbox, contacts=[contact_record("Acme", "C-1")], items=[item_record("SKU-1")]
     )
     desk.import_rows([line("SO-1", ("C-1", "Acme"), "SKU-1")])
+    # Every answer lost, then Xero down for the rest of the run's tries: it never got to look.
     desk.sandbox.set_faults(
-        {"script": [{"method": "PUT", "resource": "/Invoices", "status": "drop", "times": 3}]}
+        {
+            "script": [
+                {"method": "PUT", "resource": "/Invoices", "status": "drop", "times": 3},
+                {"method": "GET", "resource": "/Invoices", "status": 503, "times": 5},
+            ]
+        }
     )
     first = desk("sync")
     assert first.code == 2

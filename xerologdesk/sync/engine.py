@@ -4,7 +4,8 @@ One call of :meth:`SyncEngine.sync` runs the three steps (MISSION.md) for many o
 customers looked up together, the price list read once per run, missing records and invoices
 created up to 50 per request. Auto Sync creates what is missing first; Retry creates nothing.
 Every create is written to the outbox before it is sent, so a lost answer is reconciled (see
-:meth:`SyncEngine.reconcile`) instead of sent twice.
+:meth:`SyncEngine.reconcile`) instead of sent twice. Orders holding values Xero cannot take
+(:mod:`xerologdesk.sync.checks`) fail before anything of them is sent.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from xerologdesk.store import book
 from xerologdesk.store.book import LineData, OrderData
 from xerologdesk.store.db import write_transaction
 from xerologdesk.sync import outcomes
+from xerologdesk.sync.checks import item_name, item_name_problem, order_problems
 from xerologdesk.sync.customers import CustomerKey, CustomerMatch, match_customers
 from xerologdesk.sync.outcomes import Reason
 from xerologdesk.xero.errors import AuthFailed, OutcomeUnknown, TransientError, XeroError
@@ -89,16 +91,22 @@ def item_key(code: str) -> str:
 
 @dataclass
 class RunContext:
-    """Lookups cached for one run, and the orders already handled in it."""
+    """Lookups cached for one run, the orders already handled in it, and every result so far
+    (kept also when :meth:`SyncEngine.sync` raises, so a run counts what was settled first)."""
 
     items: dict[str, XeroItem] | None = None
     customers: dict[int, CustomerMatch] = field(default_factory=dict)  # matched, by customer id
     attempted: set[int] = field(default_factory=set)
+    results: list[OrderResult] = field(default_factory=list)
 
     def price_list(self, gateway: XeroGateway) -> dict[str, XeroItem]:
         if self.items is None:
             self.items = {item_key(item.code): item for item in gateway.items()}
         return self.items
+
+    def forget_price_list(self) -> None:
+        """Read the price list again next time: an item whose answer was lost may exist now."""
+        self.items = None
 
 
 def utc_now() -> datetime:
@@ -220,11 +228,22 @@ class SyncEngine:
                     results.append(self._leave_pending(order, action, error))
             self._flush()
             raise
+        finally:
+            run.results.extend(results)
         return results
 
     def _sync(
         self, batch: list[_Order], action: Action, run: RunContext, results: list[OrderResult]
     ) -> None:
+        for order in batch:
+            problems = order_problems(order.data)
+            if problems:
+                order.reasons.append(outcomes.order_invalid(problems))
+                results.append(self._finish(order, action, Status.FAILED))
+        self._flush()
+        batch = [order for order in batch if not order.done]
+        if not batch:
+            return  # nothing that can be sent: not even a lookup
         matches = self._match_customers(batch, run)
         items = run.price_list(self.gateway)
         for order in batch:
@@ -270,11 +289,12 @@ class SyncEngine:
     def _match_customers(self, batch: list[_Order], run: RunContext) -> dict[int, CustomerMatch]:
         """Step 1 for the batch; a customer already matched earlier in the run is not asked
         about again."""
+        # Stripped: Xero ignores surrounding spaces, and a where clause must not carry them.
         keys = {
             order.data.customer.id: CustomerKey(
                 order.data.customer.id,
-                order.data.customer.reference,
-                order.data.customer.name,
+                order.data.customer.reference.strip(),
+                order.data.customer.name.strip(),
                 order.data.customer.xero_contact_id or None,
             )
             for order in batch
@@ -304,15 +324,15 @@ class SyncEngine:
             customer = order.data.customer
             if matches[customer.id].missing and not _has(order, outcomes.Code.SETTINGS_INCOMPLETE):
                 wanted[customer.id] = NewContact(
-                    name=customer.name,
-                    account_number=customer.reference,
-                    email=customer.email,
+                    name=customer.name.strip(),
+                    account_number=customer.reference.strip(),
+                    email=customer.email.strip(),
                     address=PostalAddress(
-                        customer.street,
-                        customer.city,
-                        customer.region,
-                        customer.postcode,
-                        customer.country,
+                        customer.street.strip(),
+                        customer.city.strip(),
+                        customer.region.strip(),
+                        customer.postcode.strip(),
+                        customer.country.strip(),
                     ),
                 )
         by_reference = {new.account_number: customer_id for customer_id, new in wanted.items()}
@@ -348,12 +368,24 @@ class SyncEngine:
 
     def _create_items(self, batch: list[_Order], run: RunContext) -> None:
         wanted: dict[str, NewItem] = {}
+        unnamed: dict[str, str] = {}  # SKU key -> why no item can be created under its name
         for order in batch:
             if _has(order, outcomes.Code.SETTINGS_INCOMPLETE):
                 continue
             for line in order.data.lines:
-                if line.sku in order.missing_skus and item_key(line.sku) not in wanted:
-                    wanted[item_key(line.sku)] = self._new_item(line)
+                key = item_key(line.sku)
+                if line.sku not in order.missing_skus or key in wanted or key in unnamed:
+                    continue
+                problem = item_name_problem(line)
+                if problem is None:
+                    wanted[key] = self._new_item(line)
+                else:
+                    unnamed[key] = problem
+        for order in batch:
+            keys = [item_key(sku) for sku in order.missing_skus]
+            problems = [unnamed[key] for key in keys if key in unnamed]
+            if problems:
+                order.reasons.append(outcomes.order_invalid(problems))
         created_items = self._create("item", list(wanted.values()), self.gateway.create_items)
         rejected: dict[str, Reason] = {}
         for created in created_items:
@@ -375,9 +407,9 @@ class SyncEngine:
     def _new_item(self, line: LineData) -> NewItem:
         tax_key = "default_tax_rate" if line.taxable else "default_non_taxable_tax_rate"
         return NewItem(
-            code=line.sku,
-            name=line.name or line.sku,
-            description=line.description,
+            code=line.sku.strip(),
+            name=item_name(line),
+            description=line.description.strip(),
             unit_price=line.product_price,
             account_code=self._setting("default_sales_account"),
             tax_type=self._setting(tax_key),
@@ -421,15 +453,26 @@ class SyncEngine:
     def _deliver(
         send: Callable[[list[Any], str], list[Created]], chunk: list[Any], request_key: str
     ) -> list[Created]:
-        """The network half of a send (safe on a worker thread: it writes nothing)."""
+        """The network half of a send (safe on a worker thread: it writes nothing).
+
+        Once a try may have taken effect (its answer lost), only a success settles the send: any
+        later failure is raised as that :class:`OutcomeUnknown`, so the outbox row stays open
+        and the invoices are looked for before anything is sent again.
+        """
         attempts = 1 + REPLAYS_AFTER_LOST_ANSWER
+        lost: OutcomeUnknown | None = None
         for attempt in range(1, attempts + 1):
             try:
                 return send(chunk, request_key)
-            except OutcomeUnknown:
+            except OutcomeUnknown as error:
+                lost = error
                 if attempt == attempts:
                     raise
                 # The same key again: Xero replays its first answer rather than redo it.
+            except XeroError as error:
+                if lost is None:
+                    raise
+                raise lost from error
         raise AssertionError("unreachable")
 
     def _outbox_failed(self, row: int, error: XeroError) -> None:

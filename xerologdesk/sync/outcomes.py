@@ -22,6 +22,7 @@ class Code(StrEnum):
     XERO_REJECTED = "xero_rejected"
     SETTINGS_INCOMPLETE = "settings_incomplete"
     NOT_CONNECTED = "not_connected"
+    ORDER_INVALID = "order_invalid"
 
 
 @dataclass(frozen=True)
@@ -122,4 +123,15 @@ def not_connected() -> Reason:
     return Reason(
         Code.NOT_CONNECTED,
         "Not connected to Xero: connect to an organisation first (Settings, Connection).",
+    )
+
+
+def order_invalid(problems: Sequence[str]) -> Reason:
+    """Values Xero cannot take (too long, control characters), found before anything was sent."""
+    said = "; ".join(problems)
+    return Reason(
+        Code.ORDER_INVALID,
+        f"This order cannot go to Xero as it is: {said}. Nothing was sent. Correct it where it "
+        "comes from and import it under a new order reference, then Dismiss this one.",
+        {"problems": list(problems)},
     )

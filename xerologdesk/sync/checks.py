@@ -1,0 +1,64 @@
+"""What the engine checks in an order before any of it goes to Xero.
+
+The importer refuses these values already, but an order book written by an older version (or
+edited by hand) may still hold them, and Xero would either refuse them after a create or, worse,
+store something other than what was sent (trimmed, cut short), so that the order could not be
+found again. Each rule is the importer's (:func:`xerologdesk.store.importer.check_text`: Xero's
+length limits counted in UTF-16 units, no control characters), applied to what the engine sends:
+
+- the order reference must be exactly what Xero stores (no surrounding spaces), since a lost
+  answer is settled by finding the invoice by it;
+- the customer reference (AccountNumber, at most 50), the customer name (at most 255) and every
+  SKU (at most 30); surrounding spaces are ignored, as Xero ignores them;
+- for Auto Sync, the name of an item it is about to create (at most 50).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from xerologdesk.store.book import LineData, OrderData
+from xerologdesk.store.importer import MAX_LENGTHS, Invalid, check_text
+
+SHOWN_CHARS = 40
+
+
+def order_problems(order: OrderData) -> list[str]:
+    """Why ``order`` cannot be sent as it is, one clause each; empty when it can."""
+    problems: list[str] = []
+    if order.ref != order.ref.strip():
+        problems.append(f"the order reference {shown(order.ref)} starts or ends with spaces")
+    _check(problems, "the order reference", order.ref, "order_ref")
+    _check(problems, "the customer reference", order.customer.reference, "customer_reference")
+    _check(problems, "the customer name", order.customer.name, "customer_name")
+    for sku in dict.fromkeys(line.sku for line in order.lines):
+        _check(problems, "the SKU", sku, "sku")
+    return problems
+
+
+def item_name(line: LineData) -> str:
+    """The name an item created for ``line`` gets: the product's name, else its SKU."""
+    return (line.name or line.sku).strip()
+
+
+def item_name_problem(line: LineData) -> str | None:
+    """Why an item cannot be created for ``line`` under its name, or None."""
+    problems: list[str] = []
+    _check(problems, f"product {shown(line.sku)}'s name", item_name(line), "product_name")
+    return problems[0] if problems else None
+
+
+def shown(value: str) -> str:
+    """A value quoted for a message: stripped, shortened if long, control characters blotted."""
+    text = "".join("\ufffd" if unicodedata.category(ch) == "Cc" else ch for ch in value.strip())
+    if len(text) > SHOWN_CHARS:
+        text = text[: SHOWN_CHARS - 1] + "\u2026"
+    return f"\u201c{text}\u201d"
+
+
+def _check(problems: list[str], label: str, value: str, field: str) -> None:
+    """Add why ``value`` can't go to Xero (the label shows it, so each SKU is told apart)."""
+    try:
+        check_text(f"{label} {shown(value)}", value, required=True, max_length=MAX_LENGTHS[field])
+    except Invalid as problem:
+        problems.append(str(problem))
