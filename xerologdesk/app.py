@@ -63,11 +63,16 @@ class NotConnected(Exception):
 
 def configure_logging(log_dir: Path, *, verbose: bool = False) -> None:
     """A rotating log file in the platform log directory (tokens are never logged)."""
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "xerologdesk", False)]:
+        # Opening the app again in one process (tests, the GUI after a restart) moves the log.
+        root.removeHandler(old)
+        old.close()
     handler = logging.handlers.RotatingFileHandler(
         log_dir / LOG_FILE, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
+    handler.xerologdesk = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     # urllib3 logs request lines at DEBUG; keep it quiet.

@@ -161,6 +161,9 @@ def import_files(app: App, args: argparse.Namespace) -> int:
 
 
 def _print_progress(progress: Progress) -> None:
+    if progress.waiting is not None:
+        err(f"{progress.note} Trying again in {progress.waiting:.0f} s.".strip())
+        return
     left = progress.seconds_left
     eta = f", about {left:.0f} s left" if left is not None else ""
     err(

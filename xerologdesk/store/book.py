@@ -81,6 +81,7 @@ _REASON_WORDS = {
     "xero_rejected": "rejected by Xero",
     "settings_incomplete": "settings incomplete",
     "not_connected": "not connected",
+    "order_invalid": "order data Xero cannot take",
 }
 
 

@@ -8,7 +8,9 @@ trigger-kept ``status_count`` table, never from a scan.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,8 +19,21 @@ from typing import Any
 import peewee
 
 from xerologdesk.store.book import chunks, tuples
-from xerologdesk.store.db import search_condition
-from xerologdesk.store.models import STATUSES, Attempt, LogEntry, StatusCount
+from xerologdesk.store.db import (
+    MIN_SEARCH_CHARS,
+    SEARCH_TABLE,
+    search_condition,
+    search_index_ready,
+)
+from xerologdesk.store.models import STATUSES, Attempt, LogEntry, StatusCount, database
+
+# A search matching at most this many orders is resolved to their ids first (one cheap index
+# read), so its pages and count cost next to nothing; a broader one is read in the sort order,
+# testing each row, which finds a page of a search matching most rows in a few milliseconds.
+SEARCH_PROBE = 1000
+# How long reading a broad search in the sort order may take before it gives up for the plan
+# that reads every match first (a search whose matches all sit at the far end of the order).
+SCAN_BUDGET_SECONDS = 0.08
 
 
 @dataclass(frozen=True)
@@ -110,7 +125,9 @@ SORT_KEYS: dict[str, peewee.Field] = {
 }
 
 
-def _conditions(log_filter: LogFilter) -> list[Any]:
+def _conditions(log_filter: LogFilter, *, scan: bool = False) -> list[Any]:
+    """The filter as WHERE conditions; ``scan`` tests a broad search row by row (for reading
+    in the sort order) instead of reading every match first."""
     conditions: list[Any] = []
     if log_filter.status is not None:
         conditions.append(LogEntry.status == log_filter.status)
@@ -118,14 +135,84 @@ def _conditions(log_filter: LogFilter) -> list[Any]:
         conditions.append(LogEntry.posted_date >= log_filter.date_from)
     if log_filter.date_to is not None:
         conditions.append(LogEntry.posted_date <= log_filter.date_to)
-    if log_filter.search.strip():
-        conditions.append(search_condition(log_filter.search))
+    text = log_filter.search.strip()
+    if text:
+        ids = search_ids(text, SEARCH_PROBE)
+        if ids is not None:
+            # Whole numbers read from the database: safe to write into the SQL text.
+            listed = ", ".join(str(int(order_id)) for order_id in ids) or "NULL"
+            conditions.append(peewee.SQL(f"order_id IN ({listed})"))
+        elif scan:
+            conditions.append(_row_by_row(text))
+        else:
+            conditions.append(search_condition(text))
     return conditions
 
 
-def _filtered(log_filter: LogFilter, *columns: Any) -> Any:
+def _uses_index(text: str) -> bool:
+    return len(text) >= MIN_SEARCH_CHARS and search_index_ready()
+
+
+def search_ids(text: str, limit: int) -> list[int] | None:
+    """The ids of the orders matching the search ``text`` when at most ``limit`` do, else
+    None (it is broad); reads at most ``limit + 1`` matches."""
+    text = text.strip()
+    if _uses_index(text):
+        phrase = '"' + text.replace('"', '""') + '"'
+        sql = f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ? LIMIT ?"
+        params: list[Any] = [phrase, limit + 1]
+    else:
+        condition = search_condition(text)
+        sql = f"SELECT order_id FROM log_entry WHERE {condition.sql} LIMIT ?"
+        params = [*condition.params, limit + 1]
+    ids = [row[0] for row in database.execute_sql(sql, params).fetchall()]
+    return ids if len(ids) <= limit else None
+
+
+def _row_by_row(text: str) -> peewee.SQL:
+    """A search condition tested on each row read (no index of its own), so the rows come
+    straight off the sort's index."""
+    if _uses_index(text):
+        phrase = '"' + text.replace('"', '""') + '"'
+        return peewee.SQL(
+            f"EXISTS (SELECT 1 FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ? "
+            f"AND {SEARCH_TABLE}.rowid = log_entry.order_id)",
+            [phrase],
+        )
+    if len(text) >= MIN_SEARCH_CHARS:
+        return search_condition(text)  # no trigram index (an old SQLite): LIKE as before
+    pattern = search_condition(text).params[0]  # the prefix pattern, wildcards escaped
+    # Unary + keeps SQLite from choosing these columns' indexes over the sort's index.
+    sql = " OR ".join(f"+{column} LIKE ? ESCAPE '\\'" for column in _SEARCHED)
+    return peewee.SQL(f"({sql})", [pattern] * len(_SEARCHED))
+
+
+_SEARCHED = ("order_ref", "customer_name", "customer_reference")
+
+
+class _OutOfTime(Exception):
+    """A query ran past its budget and was interrupted."""
+
+
+@contextmanager
+def _budget(seconds: float) -> Iterator[None]:
+    """Interrupt this thread's queries that run longer than ``seconds`` (:class:`_OutOfTime`)."""
+    connection: Any = database.connection()
+    deadline = time.perf_counter() + seconds
+    connection.set_progress_handler(lambda: int(time.perf_counter() > deadline), 20_000)
+    try:
+        yield
+    except peewee.OperationalError as error:
+        if "interrupted" in str(error):
+            raise _OutOfTime from error
+        raise
+    finally:
+        connection.set_progress_handler(None, 0)
+
+
+def _filtered(log_filter: LogFilter, *columns: Any, scan: bool = False) -> Any:
     query = LogEntry.select(*columns)
-    conditions = _conditions(log_filter)
+    conditions = _conditions(log_filter, scan=scan)
     return query.where(*conditions) if conditions else query
 
 
@@ -137,11 +224,27 @@ def status_counts() -> dict[str, int]:
 
 
 def count_log(log_filter: LogFilter) -> int:
-    """How many orders the filter shows."""
+    """How many orders the filter shows (exact: a broad search over a huge log takes a few
+    hundred milliseconds, see :func:`count_log_at_most`)."""
     if log_filter.status_only:
         counts = status_counts()
         return counts[log_filter.status] if log_filter.status else sum(counts.values())
     return int(_filtered(log_filter, peewee.fn.COUNT(peewee.SQL("*"))).scalar())
+
+
+def count_log_at_most(log_filter: LogFilter, limit: int) -> int | None:
+    """How many orders the filter shows, when at most ``limit``; None when more (or when
+    finding out would take long): quick whatever the log's size."""
+    if log_filter.status_only:
+        count = count_log(log_filter)
+        return count if count <= limit else None
+    inner = _filtered(log_filter, peewee.SQL("1"), scan=True).limit(limit + 1)
+    try:
+        with _budget(SCAN_BUDGET_SECONDS):
+            count = int(LogEntry.select(peewee.fn.COUNT(peewee.SQL("*"))).from_(inner).scalar())
+    except _OutOfTime:
+        return None
+    return count if count <= limit else None
 
 
 def _row(values: Sequence[Any]) -> LogRow:
@@ -165,10 +268,23 @@ def page_log(
         ) from None
     direction = "desc" if descending else "asc"
     order = (getattr(key, direction)(), getattr(LogEntry.order, direction)())
-    query = _filtered(log_filter, *_ROW_COLUMNS).order_by(*order).offset(max(offset, 0))
-    if limit is not None:
-        query = query.limit(limit)
-    return [_row(values) for values in tuples(query)]
+
+    def read(scan: bool) -> list[LogRow]:
+        query = _filtered(log_filter, *_ROW_COLUMNS, scan=scan).order_by(*order)
+        query = query.offset(max(offset, 0))
+        if limit is not None:
+            query = query.limit(limit)
+        return [_row(values) for values in tuples(query)]
+
+    if log_filter.search.strip() and limit is not None:
+        # A broad search: read in the sort order testing each row (quick when matches are
+        # common near this end), else every match first (the cost of reading them all).
+        try:
+            with _budget(SCAN_BUDGET_SECONDS):
+                return read(scan=True)
+        except _OutOfTime:
+            pass
+    return read(scan=False)
 
 
 def log_rows(order_ids: Iterable[int]) -> dict[int, LogRow]:
