@@ -8,6 +8,7 @@ trigger-kept ``status_count`` table, never from a scan.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -176,7 +177,7 @@ def _row_by_row(text: str) -> peewee.SQL:
         phrase = '"' + text.replace('"', '""') + '"'
         return peewee.SQL(
             f"EXISTS (SELECT 1 FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ? "
-            f"AND {SEARCH_TABLE}.rowid = log_entry.order_id)",
+            f"AND {SEARCH_TABLE}.rowid = order_id)",
             [phrase],
         )
     if len(text) >= MIN_SEARCH_CHARS:
@@ -202,7 +203,8 @@ def _budget(seconds: float) -> Iterator[None]:
     connection.set_progress_handler(lambda: int(time.perf_counter() > deadline), 20_000)
     try:
         yield
-    except peewee.OperationalError as error:
+    # Interrupted while fetching, sqlite3's own error arrives (peewee wraps only execute).
+    except (peewee.OperationalError, sqlite3.OperationalError) as error:
         if "interrupted" in str(error):
             raise _OutOfTime from error
         raise

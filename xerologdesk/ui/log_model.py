@@ -10,6 +10,10 @@ user scrolls cannot jump to its last row without reading every row before it. Pa
 middle are read in the reverse order from the end (ties are broken by order id, so the reverse
 order is the exact mirror), which keeps ``OFFSET`` small at both ends of the log.
 
+A search matching many orders is not counted on the GUI thread (counting a million matches takes
+a few hundred milliseconds): the model shows the first :data:`COUNT_AT_ONCE` rows and more at
+once, paints its first page, and grows to the exact count when a background thread has it.
+
 Rows change in place: :meth:`LogModel.refresh_orders` re-reads the given orders and repaints only
 their rows; :meth:`LogModel.reload` re-runs the query (after a run, an import, a filter change).
 All reads here run on the GUI thread, which is allowed (WAL readers never wait on the writer).
@@ -18,6 +22,7 @@ All reads here run on the GUI thread, which is allowed (WAL readers never wait o
 from __future__ import annotations
 
 import logging
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,12 +32,16 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from xerologdesk.store import queries
+from xerologdesk.store.models import database
 from xerologdesk.store.queries import LogFilter, LogRow
 from xerologdesk.ui import assets
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 200
+# Filters showing more rows than this are counted in the background (the row count shown until
+# then: this and one more, "10,000+").
+COUNT_AT_ONCE = 10_000
 MAX_CACHED_PAGES = 40  # 8,000 rows: a few screens either side of wherever the user looks
 ORDER_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -126,6 +135,8 @@ class LogModel(QAbstractTableModel):
 
     counts_changed = Signal(dict)  # orders per status, for the filter's live counts
     reloaded = Signal()
+    rows_counted = Signal(int)  # the exact row count, once a background count has it
+    _counted = Signal(int, int)  # (query generation, count), from the counting thread
 
     def __init__(self, parent: Any = None, *, page_size: int = PAGE_SIZE) -> None:
         super().__init__(parent)
@@ -136,6 +147,9 @@ class LogModel(QAbstractTableModel):
         self._count = 0
         self._pages: OrderedDict[int, list[LogRow]] = OrderedDict()
         self._counts: dict[str, int] = {}
+        self._exact = True
+        self._generation = 0  # bumped by each reload: a late background count is dropped
+        self._counted.connect(self._apply_count)
 
     # -- what it shows -------------------------------------------------------------------------
 
@@ -146,6 +160,11 @@ class LogModel(QAbstractTableModel):
     @property
     def status_counts(self) -> dict[str, int]:
         return dict(self._counts)
+
+    @property
+    def count_is_exact(self) -> bool:
+        """False while a broad search's rows are still being counted in the background."""
+        return self._exact
 
     @property
     def sort_order(self) -> tuple[str, bool]:
@@ -170,10 +189,46 @@ class LogModel(QAbstractTableModel):
         """Run the query again: the count, and pages as they are next asked for."""
         self.beginResetModel()
         self._pages.clear()
-        self._count = queries.count_log(self._filter)
+        self._generation += 1
+        count = queries.count_log_at_most(self._filter, COUNT_AT_ONCE)
+        self._exact = count is not None
+        self._count = COUNT_AT_ONCE + 1 if count is None else count
         self.endResetModel()
+        if not self._exact:
+            self._count_in_background()
         self._update_counts()
         self.reloaded.emit()
+
+    def _count_in_background(self) -> None:
+        """Count the filter's rows on a thread of its own; :meth:`_apply_count` gets it."""
+        generation, log_filter = self._generation, self._filter
+
+        def count() -> None:
+            try:
+                self._counted.emit(generation, queries.count_log(log_filter))
+            except Exception:
+                log.exception("counting the log's rows failed")
+            finally:
+                database.close()  # this thread's own connection
+
+        threading.Thread(target=count, name="log-count", daemon=True).start()
+
+    def _apply_count(self, generation: int, count: int) -> None:
+        """The exact count arrived: grow (or shrink) to it, unless the query changed since."""
+        if generation != self._generation or self._exact:
+            return
+        if count > self._count:
+            self.beginInsertRows(QModelIndex(), self._count, count - 1)
+            self._count = count
+            self.endInsertRows()
+        elif count < self._count:
+            self.beginRemoveRows(QModelIndex(), count, self._count - 1)
+            self._count = count
+            for page in [page for page in self._pages if page * self._page_size >= count]:
+                del self._pages[page]
+            self.endRemoveRows()
+        self._exact = True
+        self.rows_counted.emit(count)
 
     def refresh_orders(self, order_ids: Iterable[int]) -> None:
         """Re-read these orders and repaint their rows, where they are loaded; rows stay put
@@ -208,8 +263,8 @@ class LogModel(QAbstractTableModel):
     def refresh_all(self) -> bool:
         """The log changed somewhere (another process, a run): read it again, keeping the rows
         in place when the count is unchanged. False when the count changed (then reload)."""
-        count = queries.count_log(self._filter)
-        if count != self._count:
+        count = queries.count_log_at_most(self._filter, COUNT_AT_ONCE)
+        if count is None or not self._exact or count != self._count:
             return False
         self._pages.clear()
         if count:
@@ -259,7 +314,7 @@ class LogModel(QAbstractTableModel):
     def _load_page(self, page: int) -> list[LogRow]:
         start = page * self._page_size
         end = min(start + self._page_size, self._count)
-        if start > self._count // 2:
+        if self._exact and start > self._count // 2:
             # Past the middle: read from the end in the reverse order (small OFFSET), then flip.
             rows = queries.page_log(
                 self._filter, self._sort_key, not self._descending, self._count - end, end - start
