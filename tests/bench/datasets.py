@@ -44,8 +44,16 @@ def write_orders_csv(
     with path.open("w", newline="", encoding="utf-8") as handle:
         out = csv.writer(handle)
         out.writerow(
-            ["order_ref", "posted_date", "customer_reference", "customer_name", "sku",
-             "product_name", "quantity", "unit_price"]
+            [
+                "order_ref",
+                "posted_date",
+                "customer_reference",
+                "customer_name",
+                "sku",
+                "product_name",
+                "quantity",
+                "unit_price",
+            ]
         )
         for n in range(orders):
             reference, name = cat.customers[n % len(cat.customers)]
@@ -53,8 +61,16 @@ def write_orders_csv(
             for _ in range(rng.randint(*lines_per_order)):
                 sku, product, price = rng.choice(cat.skus)
                 out.writerow(
-                    [f"SO-{n:07d}", day.isoformat(), reference, name, sku, product,
-                     rng.randint(1, 12), f"{price:.2f}"]
+                    [
+                        f"SO-{n:07d}",
+                        day.isoformat(),
+                        reference,
+                        name,
+                        sku,
+                        product,
+                        rng.randint(1, 12),
+                        f"{price:.2f}",
+                    ]
                 )
                 written += 1
     return written
