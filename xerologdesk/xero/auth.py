@@ -47,8 +47,8 @@ def post_form(url: str, fields: dict[str, str], timeout: tuple[int, int] = (10, 
     if response.status >= 500:
         raise Unavailable(f"Xero's login service was unavailable ({response.status})")
     if response.status >= 400:
-        error = body.get("error", f"HTTP {response.status}") if isinstance(body, dict) else ""
-        raise AuthFailed(f"Xero's login service refused the request ({error}).")
+        said = body.get("error", f"HTTP {response.status}") if isinstance(body, dict) else ""
+        raise AuthFailed(f"Xero's login service refused the request ({said}).")
     return body
 
 

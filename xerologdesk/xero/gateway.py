@@ -305,13 +305,13 @@ def _match(
         by_key.setdefault(norm(key_of(record)), record)
     results: list[Created] = []
     for key in sent_keys:
-        record = by_key.get(norm(key))
-        if record is None:
+        answer = by_key.get(norm(key))
+        if answer is None:
             results.append(Created(key, False, None, ("Xero's answer did not include it",)))
-        elif wire.element_failed(record):
-            results.append(Created(key, False, None, wire.element_messages(record)))
+        elif wire.element_failed(answer):
+            results.append(Created(key, False, None, wire.element_messages(answer)))
         else:
             results.append(
-                Created(key, True, parse(record), wire.element_messages(record, "Warnings"))
+                Created(key, True, parse(answer), wire.element_messages(answer, "Warnings"))
             )
     return results
