@@ -140,7 +140,8 @@ class SyncRunner:
         action: Action,
         progress: Callable[[Progress], None] | None,
     ) -> RunSummary:
-        self._cancel.clear()
+        # A Cancel pressed before the run began still counts; the flag is cleared when the run
+        # ends, so the runner can run again.
         summary = RunSummary()
         if self.lock is not None:
             try:
@@ -155,6 +156,7 @@ class SyncRunner:
         finally:
             if self.lock is not None:
                 self.lock.release()
+            self._cancel.clear()
         self._refresh_stock(summary)
         return summary
 
