@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,9 +31,12 @@ from PySide6.QtWidgets import (
 
 from xerologdesk.settings import Setting, SettingError, Settings
 from xerologdesk.store.book import ConnectionData
-from xerologdesk.ui.log_model import format_local_time
+from xerologdesk.ui.dialogs.connect_xero import ConnectionPanel, ConnectOptions, describe_connection
 from xerologdesk.ui.reference_lists import Choice, ReferenceLists
 from xerologdesk.ui.workers import JobFailure, Jobs
+
+if TYPE_CHECKING:
+    from xerologdesk.app import App
 
 # Which page each setting is on; a setting declared later and not listed here goes on "Other",
 # so the dialog always shows every setting.
@@ -87,7 +89,11 @@ class SettingsDialog(QDialog):
         parent: QWidget | None = None,
         *,
         page: str = "",
+        app: App | None = None,
+        connect_options: ConnectOptions | None = None,
     ) -> None:
+        """With ``app`` the Connection page can connect and disconnect (see
+        :class:`ConnectionPanel`); without it, it only shows the connection."""
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setObjectName("settings-dialog")
@@ -99,6 +105,11 @@ class SettingsDialog(QDialog):
         self._page_of: dict[str, int] = {}
         self.lists: ReferenceLists | None = None
         self.lists_failure: str = ""
+        self._jobs, self._load_lists_with = jobs, load_lists
+        self.connection_panel: ConnectionPanel | None = None
+        if app is not None:
+            self.connection_panel = ConnectionPanel(app, jobs, connection, connect_options)
+            self.connection_panel.connection_changed.connect(self._connection_changed)
         layout = QVBoxLayout(self)
         self.tabs = QTabWidget()
         layout.addWidget(self.tabs)
@@ -140,8 +151,10 @@ class SettingsDialog(QDialog):
         page = QWidget()
         form = QFormLayout(page)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        if title == CONNECTION_PAGE:
-            _describe_connection(form, connection)
+        if title == CONNECTION_PAGE and self.connection_panel is not None:
+            form.addRow(self.connection_panel)
+        elif title == CONNECTION_PAGE:
+            describe_connection(form, connection)
         for declaration in declarations:
             editor = self._editor(declaration)
             editor.setObjectName(declaration.key)
@@ -258,6 +271,11 @@ class SettingsDialog(QDialog):
             if isinstance(combo, QComboBox):
                 combo.setEnabled(True)  # to clear a value, at least
 
+    def _connection_changed(self, connection: ConnectionData | None) -> None:
+        # Another organisation (or none) now: its lists replace the old ones.
+        self.lists = None
+        self._load_lists(self._jobs, self._load_lists_with, connection)
+
     # -- result --------------------------------------------------------------------------------
 
     def value_of(self, key: str) -> Any:
@@ -298,6 +316,12 @@ class SettingsDialog(QDialog):
         if self._validate():
             super().accept()
 
+    def done(self, result: int) -> None:
+        # Closing the dialog stops waiting for Xero's page (nothing is stored then).
+        if self.connection_panel is not None:
+            self.connection_panel.cancel()
+        super().done(result)
+
     def _validate(self) -> bool:
         problems: dict[str, str] = {}
         for key in self._editors:
@@ -326,31 +350,3 @@ def _fill_choices(combo: QComboBox, choices: Iterable[Choice], chosen: str, opti
     if chosen and combo.findData(chosen) < 0:
         combo.addItem(f"{chosen} (not in the organisation's list)", chosen)
     combo.setCurrentIndex(max(combo.findData(chosen), 0))
-
-
-def _describe_connection(form: QFormLayout, connection: ConnectionData | None) -> None:
-    """The connected organisation, at the top of the Connection page."""
-    if connection is None:
-        text = QLabel(
-            "Not connected to Xero. Run <code>xerologdesk --sandbox</code> to try the app on a "
-            "demo organisation, or see README, \u201cConnect to your Xero organisation\u201d."
-        )
-        text.setObjectName("connection-state")
-        text.setWordWrap(True)
-        text.setTextFormat(Qt.TextFormat.RichText)
-        form.addRow(text)
-        return
-    sandbox = connection.kind == "sandbox"
-    rows = [
-        ("Organisation:", connection.tenant_name or connection.tenant_id),
-        ("Connected to:", "the embedded sandbox (a demo organisation)" if sandbox else "Xero"),
-    ]
-    if sandbox:
-        rows.append(("Address:", connection.base_url))
-    rows.append(("Connected on:", format_local_time(connection.connected_at)))
-    if connection.last_refreshed_at:
-        rows.append(("Last refreshed:", format_local_time(connection.last_refreshed_at)))
-    for label, value in rows:
-        shown = QLabel(value)
-        shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        form.addRow(label, shown)
