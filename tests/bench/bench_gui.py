@@ -68,39 +68,43 @@ def _rss_mb() -> tuple[float, float]:
     return now, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-class _Paints:
-    """Counts the paint events of a widget (the table's viewport)."""
-
-    def __init__(self, widget: Any) -> None:
-        from PySide6.QtCore import QEvent, QObject
-
-        paint = QEvent.Type.Paint
-
-        class Filter(QObject):
-            count = 0
-
-            def eventFilter(self, watched: Any, event: Any) -> bool:
-                if event.type() == paint:
-                    Filter.count += 1
-                return False
-
-        self._filter = Filter()
-        widget.installEventFilter(self._filter)
-
-    @property
-    def count(self) -> int:
-        return int(self._filter.count)
+# PySide6 6.12.0 on Python 3.11 drops one reference to None on every call of a method returning
+# nothing (appendRow, processEvents, setItem...: measured with sys.getrefcount(None)); None is
+# not immortal before 3.12, so a child calling them a million times dies with "Fatal Python
+# error: none_dealloc". The children keep None alive by holding references of their own.
+_NONE_FLOOR = 1_000_000
+_none_reserve: list[None] = []
 
 
-def _wait_for_paint(paints: _Paints, before: int, timeout: float = PAINT_TIMEOUT) -> None:
-    """Run the event loop until the viewport has painted after ``before`` paints."""
+def _keep_none_alive() -> None:
+    """Give None back the references PySide6 took (cheap: a size check, a rare extend)."""
+    missing = _NONE_FLOOR - sys.getrefcount(None)
+    if missing > 0:
+        _none_reserve.extend([None] * (missing + _NONE_FLOOR))
+
+
+def _paint(view: Any) -> None:
+    """Deliver what is queued (model signals, layouts, update requests: the natural repaint),
+    then render the viewport now, reading every visible cell, so the time taken includes a
+    complete paint. (Counting paint events with a Python event filter crashed PySide6 6.12 in
+    ``processEvents`` with "Fatal Python error: none_dealloc".)"""
     from PySide6.QtCore import QCoreApplication
 
+    _keep_none_alive()
+    QCoreApplication.processEvents()
+    QCoreApplication.processEvents()  # zero-delay timers the first pass started (delayed layout)
+    view.viewport().grab()
+
+
+def _wait_for_rows(view: Any, timeout: float = PAINT_TIMEOUT) -> None:
+    """Paint until the viewport shows a real row (the window's first page)."""
     deadline = time.perf_counter() + timeout
-    while paints.count == before:
-        QCoreApplication.processEvents()
+    _paint(view)
+    while not _visible_text(view):
         if time.perf_counter() > deadline:
-            raise TimeoutError("the table never painted")
+            raise TimeoutError("the table never painted a row")
+        time.sleep(0.001)
+        _paint(view)
 
 
 def _spin(seconds: float) -> None:
@@ -108,6 +112,7 @@ def _spin(seconds: float) -> None:
 
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline:
+        _keep_none_alive()
         QCoreApplication.processEvents()
         time.sleep(0.002)
 
@@ -120,12 +125,11 @@ def _visible_text(view: Any) -> str:
     return str(index.data() or "") if index.isValid() else ""
 
 
-def _measure(name: str, view: Any, paints: _Paints, apply: Any) -> float:
-    """Apply a change, wait for the repaint, report the milliseconds between."""
-    before = paints.count
+def _measure(name: str, view: Any, apply: Any) -> float:
+    """Apply a change, repaint, report the milliseconds between."""
     started = time.perf_counter()
     apply()
-    _wait_for_paint(paints, before)
+    _paint(view)
     ms = (time.perf_counter() - started) * 1000
     _emit("op", name=name, ms=ms, rows=view.model().rowCount(), top=_visible_text(view))
     return ms
@@ -169,8 +173,7 @@ def child_ours(data_dir: str, profile_dir: str | None) -> None:
     started = start(Namespace(data_dir=data_dir, sandbox=False), log_to_file=False)
     window = started.window
     view = window.view
-    paints = _Paints(view.viewport())
-    _wait_for_paint(paints, 0)
+    _wait_for_rows(view)
     at = time.time()
     now, peak = _rss_mb()
     _dump(profile, profile_dir)
@@ -185,18 +188,18 @@ def child_ours(data_dir: str, profile_dir: str | None) -> None:
     profile = _profiled(profile_dir, "ops-xerologdesk")
     bar = window.filter_bar
     _spin(0.3)
-    _measure("status filter", view, paints, lambda: bar.set_status("failed"))
-    _measure("status filter back to all", view, paints, lambda: bar.set_status(None))
+    _measure("status filter", view, lambda: bar.set_status("failed"))
+    _measure("status filter back to all", view, lambda: bar.set_status(None))
     for text in SEARCHES:
         bar.search.setText(text)  # typed; the debounce then applies it (as Enter does at once)
-        _measure(f"search {text!r}", view, paints, bar.search.returnPressed.emit)
+        _measure(f"search {text!r}", view, bar.search.returnPressed.emit)
         _settle_count(window.model)
-    _measure("jump to last row (search 'SO-')", view, paints, view.scrollToBottom)
+    _measure("jump to last row (search 'SO-')", view, view.scrollToBottom)
     bar.search.setText("")
-    _measure("clear the search", view, paints, bar.search.returnPressed.emit)
+    _measure("clear the search", view, bar.search.returnPressed.emit)
     _settle_count(window.model)
-    _measure("jump to last row", view, paints, view.scrollToBottom)
-    _measure("jump to first row", view, paints, view.scrollToTop)
+    _measure("jump to last row", view, view.scrollToBottom)
+    _measure("jump to first row", view, view.scrollToTop)
     _dump(profile, profile_dir)
     _emit("done")
     qt_app.processEvents()
@@ -225,6 +228,7 @@ def child_baseline(data_dir: str, spawned: float, cap: float) -> None:
         rows = page_log(LogFilter(), "posted_date", True, offset, step)
         for row in rows:
             source.appendRow([QStandardItem(_display(row, key)) for key in keys])
+        _keep_none_alive()
         offset += len(rows)
         if time.time() - spawned > cap:
             _emit("timeout", loaded=offset)
@@ -244,9 +248,8 @@ def child_baseline(data_dir: str, spawned: float, cap: float) -> None:
     view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
     view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 12)
     view.resize(1200, 720)
-    paints = _Paints(view.viewport())
     view.show()
-    _wait_for_paint(paints, 0)
+    _wait_for_rows(view)
     at = time.time()
     now, peak = _rss_mb()
     _emit(
@@ -257,24 +260,46 @@ def child_baseline(data_dir: str, spawned: float, cap: float) -> None:
         rows=search_proxy.rowCount(),
         top=_visible_text(view),
     )
-    _measure("status filter", view, paints, lambda: status_proxy.setFilterFixedString("Failed"))
-    _measure(
-        "status filter back to all", view, paints, lambda: status_proxy.setFilterFixedString("")
-    )
+    _measure("status filter", view, lambda: status_proxy.setFilterFixedString("Failed"))
+    _measure("status filter back to all", view, lambda: status_proxy.setFilterFixedString(""))
     for text in SEARCHES:
         _measure(
             f"search {text!r}",
             view,
-            paints,
             lambda text=text: search_proxy.setFilterFixedString(text),
         )
-    _measure("jump to last row (search 'SO-')", view, paints, view.scrollToBottom)
-    _measure("clear the search", view, paints, lambda: search_proxy.setFilterFixedString(""))
-    _measure("jump to last row", view, paints, view.scrollToBottom)
-    _measure("jump to first row", view, paints, view.scrollToTop)
+    _measure("jump to last row (search 'SO-')", view, view.scrollToBottom)
+    _measure("clear the search", view, lambda: search_proxy.setFilterFixedString(""))
+    _measure("jump to last row", view, view.scrollToBottom)
+    _measure("jump to first row", view, view.scrollToTop)
     _emit("done")
     qt_app.processEvents()
     os._exit(0)
+
+
+class _GcPauses:
+    """Records how long each garbage collection of the process takes (a full collection stops
+    every thread, the GUI thread included), by generation."""
+
+    def __init__(self) -> None:
+        import gc
+
+        self.pauses: list[tuple[int, float]] = []
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append((info["generation"], (time.perf_counter() - self._started) * 1000))
+
+    def worst(self) -> dict[str, Any]:
+        return {
+            "collections": len(self.pauses),
+            "worst_ms": sorted((ms for _, ms in self.pauses), reverse=True)[:5],
+            "full_collections": sum(1 for generation, _ in self.pauses if generation == 2),
+        }
 
 
 def child_sync(data_dir: str, base_url: str, profile_dir: str | None) -> None:
@@ -293,8 +318,7 @@ def child_sync(data_dir: str, base_url: str, profile_dir: str | None) -> None:
     application()
     started = start(Namespace(data_dir=data_dir, sandbox=False), log_to_file=False)
     window = started.window
-    paints = _Paints(window.view.viewport())
-    _wait_for_paint(paints, 0)
+    _wait_for_rows(window.view)
     _spin(0.5)
     ticks: list[float] = []
     timer = QTimer()
@@ -304,6 +328,7 @@ def child_sync(data_dir: str, base_url: str, profile_dir: str | None) -> None:
     finished: list[Any] = []
     window.orders.run_finished.connect(finished.append)
     profile = _profiled(profile_dir, "sync-gui-thread")
+    collections = _GcPauses()
     timer.start()
     run_started = time.perf_counter()
     window.commands["sync"].trigger()
@@ -323,6 +348,7 @@ def child_sync(data_dir: str, base_url: str, profile_dir: str | None) -> None:
         gaps_over_target=sum(1 for gap in gaps if gap > STALL_MS),
         worst_gaps_ms=gaps[:5],
         ticks=len(ticks),
+        gc=collections.worst(),
         counts=window.model.status_counts,
         painted_rows=window.model.rowCount(),
     )
@@ -332,6 +358,7 @@ def child_sync(data_dir: str, base_url: str, profile_dir: str | None) -> None:
 
 def _child_main(argv: list[str]) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    _keep_none_alive()
     kind = argv[0]
     if kind == "ours":
         child_ours(argv[1], argv[2] or None)
@@ -472,7 +499,9 @@ def print_table(figures: dict[str, Any]) -> list[str]:
     if "seconds" in sync:
         print(
             f"sync: {sync['line']} in {sync['seconds']:.1f} s; {sync['ticks']} ticks, "
-            f"{sync['gaps_over_target']} gaps over {STALL_MS} ms, worst {sync['worst_gaps_ms']}"
+            f"{sync['gaps_over_target']} gaps over {STALL_MS} ms, worst "
+            f"{[round(gap) for gap in sync['worst_gaps_ms']]}; garbage collections "
+            f"{sync.get('gc')}"
         )
     return missed
 

@@ -23,6 +23,7 @@ from xerologdesk.store.book import chunks, tuples
 from xerologdesk.store.db import (
     MIN_SEARCH_CHARS,
     SEARCH_TABLE,
+    change_marker,
     search_condition,
     search_index_ready,
 )
@@ -31,10 +32,13 @@ from xerologdesk.store.models import STATUSES, Attempt, LogEntry, StatusCount, d
 # A search matching at most this many orders is resolved to their ids first (one cheap index
 # read), so its pages and count cost next to nothing; a broader one is read in the sort order,
 # testing each row, which finds a page of a search matching most rows in a few milliseconds.
-SEARCH_PROBE = 1000
+SEARCH_PROBE = 2000
 # How long reading a broad search in the sort order may take before it gives up for the plan
 # that reads every match first (a search whose matches all sit at the far end of the order).
 SCAN_BUDGET_SECONDS = 0.08
+# How long counting a search's first COUNT_AT_ONCE-or-so rows may take on the GUI thread before
+# the count is left to a background thread: the user sees the first page sooner.
+COUNT_BUDGET_SECONDS = 0.03
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,25 @@ def search_ids(text: str, limit: int) -> list[int] | None:
     """The ids of the orders matching the search ``text`` when at most ``limit`` do, else
     None (it is broad); reads at most ``limit + 1`` matches."""
     text = text.strip()
+    # One search costs a count and a page or two, each asking this again; a trigram phrase
+    # whose trigrams are in every order ("SKU-01234") takes ~90 ms to resolve on a million
+    # orders, so the last answer is kept until a commit (of any connection) changes the log.
+    connection, version = change_marker()
+    key = (text, limit, connection, version, getattr(connection, "total_changes", None))
+    last = _last_search.get("last")  # one read: another thread may replace it meanwhile
+    if last is not None and last[0] == key:
+        return None if last[1] is None else list(last[1])
+    ids = _read_search_ids(text, limit)
+    _last_search["last"] = (key, None if ids is None else tuple(ids))
+    return ids
+
+
+# The last search_ids answer, under "last": (key, ids); replaced whole, so threads may share it.
+_last_search: dict[str, tuple[Any, tuple[int, ...] | None]] = {}
+
+
+def _read_search_ids(text: str, limit: int) -> list[int] | None:
+    """:func:`search_ids`, read from the database."""
     if _uses_index(text):
         phrase = '"' + text.replace('"', '""') + '"'
         sql = f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ? LIMIT ?"
@@ -173,6 +196,15 @@ def search_ids(text: str, limit: int) -> list[int] | None:
 def _row_by_row(text: str) -> peewee.SQL:
     """A search condition tested on each row read (no index of its own), so the rows come
     straight off the sort's index."""
+    if _uses_index(text) and text.isascii():
+        # LIKE folds ASCII case as the trigram index does, and testing a row this way costs
+        # microseconds where a MATCH per row costs ~25: a page of a search matching one order
+        # in eight ("Bakery" on a million orders) reads in 3 ms instead of 40. The SKUs are
+        # read from the search index's own copy by rowid (no MATCH, no join).
+        contains = "%" + _escaped(text) + "%"
+        sql = " OR ".join(f"+{column} LIKE ? ESCAPE '\\'" for column in _SEARCHED)
+        skus = f"(SELECT skus FROM {SEARCH_TABLE} WHERE rowid = order_id) LIKE ? ESCAPE '\\'"
+        return peewee.SQL(f"({sql} OR {skus})", [contains] * (len(_SEARCHED) + 1))
     if _uses_index(text):
         phrase = '"' + text.replace('"', '""') + '"'
         return peewee.SQL(
@@ -189,6 +221,11 @@ def _row_by_row(text: str) -> peewee.SQL:
 
 
 _SEARCHED = ("order_ref", "customer_name", "customer_reference")
+
+
+def _escaped(text: str) -> str:
+    """``text`` with LIKE's wildcards (and the escape character) escaped by a backslash."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class _OutOfTime(Exception):
@@ -242,7 +279,7 @@ def count_log_at_most(log_filter: LogFilter, limit: int) -> int | None:
         return count if count <= limit else None
     inner = _filtered(log_filter, peewee.SQL("1"), scan=True).limit(limit + 1)
     try:
-        with _budget(SCAN_BUDGET_SECONDS):
+        with _budget(COUNT_BUDGET_SECONDS):
             count = int(LogEntry.select(peewee.fn.COUNT(peewee.SQL("*"))).from_(inner).scalar())
     except _OutOfTime:
         return None

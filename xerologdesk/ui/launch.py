@@ -8,6 +8,7 @@ but the event loop, so tests start the app exactly as a user does.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 import traceback
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QTimer, QUrl
 from PySide6.QtWidgets import QApplication
 
 from xerologdesk import __version__, paths
@@ -101,6 +102,9 @@ def start(
     )
     window = holder["window"] = MainWindow(desktop)
     window.show()
+    # Everything built so far lives as long as the app: keep it out of the garbage collector's
+    # full passes, which stalled the GUI thread for 55-94 ms during a sync (profiled).
+    QTimer.singleShot(0, gc.freeze)
     if getattr(args, "sandbox", False):
         start_sandbox(desktop, window, **(sandbox_options or {}))
     else:

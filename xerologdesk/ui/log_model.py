@@ -230,15 +230,13 @@ class LogModel(QAbstractTableModel):
         self._exact = True
         self.rows_counted.emit(count)
 
-    def refresh_orders(self, order_ids: Iterable[int]) -> None:
-        """Re-read these orders and repaint their rows, where they are loaded; rows stay put
+    def refresh_orders(self, order_ids: Iterable[int], rows: range | None = None) -> None:
+        """Re-read these orders and repaint their rows, where they are loaded (only among row
+        numbers ``rows`` when given: the rows on screen while a run writes); rows stay put
         (a row whose status left the filter goes at the next :meth:`reload`)."""
         wanted = set(order_ids)
         places = [
-            (page, offset, row.id)
-            for page, rows in self._pages.items()
-            for offset, row in enumerate(rows)
-            if row.id in wanted
+            (page, offset, row.id) for page, offset, row in self._loaded(rows) if row.id in wanted
         ]
         if places:
             fresh = queries.log_rows([order_id for _, _, order_id in places])
@@ -251,14 +249,18 @@ class LogModel(QAbstractTableModel):
                     )
         self._update_counts()
 
-    def refresh_recent(self, pages: int = 2) -> None:
-        """Re-read the rows of the pages used last (the ones on screen) in place, by order id,
-        and forget the others: cheap enough to do while a run writes (no count, one query)."""
-        recent = list(self._pages)[-pages:]
-        for page in list(self._pages):
-            if page not in recent:
-                del self._pages[page]
-        self.refresh_orders([row.id for page in recent for row in self._pages[page]])
+    def _loaded(self, rows: range | None) -> Iterable[tuple[int, int, LogRow]]:
+        """(page, offset, row) of the loaded rows, of those numbered in ``rows`` when given."""
+        if rows is None:
+            for page, loaded in self._pages.items():
+                for offset, row in enumerate(loaded):
+                    yield page, offset, row
+            return
+        for number in rows:
+            page, offset = divmod(number, self._page_size)
+            found = self._pages.get(page)
+            if found is not None and offset < len(found):
+                yield page, offset, found[offset]
 
     def refresh_all(self) -> bool:
         """The log changed somewhere (another process, a run): read it again, keeping the rows

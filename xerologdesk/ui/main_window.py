@@ -54,6 +54,9 @@ log = logging.getLogger(__name__)
 
 APP_TITLE = "XeroLogDesk"
 POLL_MS = 700  # how often the log looks for writes made elsewhere
+# While a run writes, its batches' rows are repainted at most this often, and only those on
+# screen: each refresh reads them on the GUI thread, which must never stall for long.
+RUN_REFRESH_MS = 250
 BUDGET_MS = 2000
 NEXT_FAILED_SCAN = 5000  # rows looked through for the next failed order before filtering
 MAX_TIMER_SECONDS = 24 * 3600  # a QTimer's interval is a 32-bit count of milliseconds
@@ -93,6 +96,12 @@ class MainWindow(QMainWindow):
         self._resume_timer = QTimer(self)  # after a rate limit, the sync picks up by itself
         self._resume_timer.setSingleShot(True)
         self._resume_timer.timeout.connect(self.sync_now)
+        self._in_run = False  # a sync or resolve run is under way (its progress is deferred)
+        self._run_changed: set[int] = set()  # orders a run changed, not yet repainted
+        self._run_refresh = QTimer(self)
+        self._run_refresh.setSingleShot(True)
+        self._run_refresh.setInterval(RUN_REFRESH_MS)
+        self._run_refresh.timeout.connect(self._refresh_run_rows)
         self._budget_timer = QTimer(self)
         self._budget_timer.setInterval(BUDGET_MS)
         self._budget_timer.timeout.connect(self._show_budget)
@@ -168,6 +177,7 @@ class MainWindow(QMainWindow):
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.selectionModel().selectionChanged.connect(self._update_actions)
         self.orders.run_started.connect(self.run_panel.started)
+        self.orders.run_started.connect(self._run_started)
         self.orders.run_progress.connect(self.run_panel.progressed)
         self.orders.run_finished.connect(self._run_finished)
         self.orders.orders_changed.connect(self._orders_changed)
@@ -221,11 +231,43 @@ class MainWindow(QMainWindow):
 
     def _busy_changed(self, busy: bool) -> None:
         if not busy:
+            self._end_run_refreshes()
             self.run_panel.finished()
 
+    def _run_started(self, title: str) -> None:
+        self._in_run = True
+
+    def _end_run_refreshes(self) -> None:
+        """The run is over: repaint its last rows now, and no longer defer repaints."""
+        self._in_run = False
+        self._run_refresh.stop()
+        if self._run_changed:
+            self._refresh_run_rows()
+
     def _orders_changed(self, order_ids: list[int]) -> None:
+        if self._in_run:
+            # A run reports every batch: gather them and repaint once per RUN_REFRESH_MS.
+            self._run_changed.update(order_ids)
+            if not self._run_refresh.isActive():
+                self._run_refresh.start()
+            return
         self.model.refresh_orders(order_ids)
         self._update_actions()
+
+    def _refresh_run_rows(self) -> None:
+        """Repaint the rows on screen that the run changed since the last time."""
+        changed, self._run_changed = self._run_changed, set()
+        self.model.refresh_orders(changed, rows=self._rows_on_screen())
+        self._update_actions()
+
+    def _rows_on_screen(self) -> range:
+        """The row numbers the log's viewport shows (empty when it shows none)."""
+        top = self.view.rowAt(0)
+        if top < 0:
+            return range(0)
+        bottom = self.view.rowAt(self.view.viewport().height() - 1)
+        last = self.model.rowCount() - 1 if bottom < 0 else bottom
+        return range(top, last + 1)
 
     def _poll_changes(self) -> None:
         """Follow writes made by other connections (the writer thread, other processes)."""
@@ -234,10 +276,10 @@ class MainWindow(QMainWindow):
             return
         self._marker = marker
         if self.orders.busy:
-            # Our own run is writing: repaint the rows on screen in place (no count, which a
-            # search over a huge log makes slow); the run's end re-runs the query.
-            self.model.refresh_recent()
-        elif not self.model.refresh_all():
+            # Our own run is writing: its progress repaints the rows it changed, and its end
+            # re-runs the query; reading here too would only stall the GUI thread.
+            return
+        if not self.model.refresh_all():
             self.view.reload_keeping_place()
 
     def _update_actions(self) -> None:
@@ -430,13 +472,22 @@ class MainWindow(QMainWindow):
             book.get_connection(),
             self,
             page=page,
+            app=self.desktop.app,
         )
+        if dialog.connection_panel is not None:
+            # A new sign-in (or a disconnect) changes what the indicator shows and what waits.
+            dialog.connection_panel.connection_changed.connect(self._connection_changed)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._save_settings(dialog))
         dialog.destroyed.connect(lambda _obj=None: setattr(self, "settings_dialog", None))
         self.settings_dialog = dialog
         dialog.open()
         return dialog
+
+    def _connection_changed(self, connection: object) -> None:
+        self.refresh_connection()
+        if connection is not None:
+            self.sync_now()  # orders that waited for a connection go now
 
     def _save_settings(self, dialog: SettingsDialog) -> None:
         changes = dialog.changes()
@@ -467,6 +518,8 @@ class MainWindow(QMainWindow):
     # -- runs ----------------------------------------------------------------------------------
 
     def _run_finished(self, report: RunReport) -> None:
+        # The run's last rows repaint in place first (the selection stays on them).
+        self._end_run_refreshes()
         self.run_panel.finished()
         self.view.reload_keeping_place()
         self._show_budget()
