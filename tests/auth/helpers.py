@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from tests.auth.conftest import CLIENT_ID
 from xerologdesk.app import App
-from xerologdesk.connection import endpoints_for, tokens_for
+from xerologdesk.connection import connect_xero, endpoints_for, tokens_for
+from xerologdesk.sandbox import Sandbox
 from xerologdesk.store import book
 from xerologdesk.xero.client import XeroClient
 from xerologdesk.xero.gateway import XeroGateway
@@ -23,3 +27,27 @@ def gateway_of(app: App) -> XeroGateway:
     assert connection is not None
     tokens = tokens_for(app, connection)
     return XeroGateway(XeroClient(endpoints_for(connection), connection.tenant_id, tokens))
+
+
+def connect_to_sandbox(
+    app: App,
+    sandbox: Sandbox,
+    print_url: Callable[[str], Any],
+    *,
+    timeout: float = 30,
+    tenant: str | None = None,
+    **extra: Any,
+) -> str:
+    """``connect_xero`` as the command line runs it with ``--no-browser`` against the sandbox:
+    the authorize address goes to ``print_url`` (a test browser, or a list)."""
+    return connect_xero(
+        app,
+        CLIENT_ID,
+        port=0,
+        open_browser=False,
+        xero_url=sandbox.base_url,
+        tenant=tenant,
+        print_url=print_url,
+        timeout=timeout,
+        **extra,
+    )

@@ -11,9 +11,9 @@ import pytest
 
 from tests.auth.browser import Browser
 from tests.auth.conftest import CLIENT_ID
-from tests.auth.helpers import gateway_of, stored_tokens
+from tests.auth.helpers import connect_to_sandbox, gateway_of, stored_tokens
 from xerologdesk.app import App, open_app
-from xerologdesk.connection import connect_xero, disconnect
+from xerologdesk.connection import disconnect
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.xero import oauth
 from xerologdesk.xero.errors import AuthFailed
@@ -45,14 +45,10 @@ def test_no_token_anywhere_it_should_not_be(
     messages: list[str] = []
 
     browser = Browser()
-    connect_xero(
+    connect_to_sandbox(
         app,
-        CLIENT_ID,
-        port=0,
-        open_browser=False,
-        xero_url=sandbox.base_url,
-        tenant=None,
-        print_url=browser.open,
+        sandbox,
+        browser.open,
         timeout=30,
     )
     browser.join()

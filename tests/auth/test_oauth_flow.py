@@ -15,7 +15,7 @@ from keyring.backends import fail
 
 from tests.auth.browser import ALL, Browser
 from tests.auth.conftest import CLIENT_ID, ConnectFn
-from tests.auth.helpers import gateway_of, stored_tokens
+from tests.auth.helpers import connect_to_sandbox, gateway_of, stored_tokens
 from tests.auth.keyrings import MemoryKeyring
 from xerologdesk.app import App
 from xerologdesk.connection import connect_xero
@@ -136,14 +136,10 @@ def test_wrong_state_stores_nothing(app: App, sandbox: Sandbox, connect: Connect
 def test_timeout_stores_nothing(app: App, sandbox: Sandbox) -> None:
     shown: list[str] = []
     with pytest.raises(ConnectFailed, match=r"No answer came back from Xero.s page within 0\.3 s"):
-        connect_xero(
+        connect_to_sandbox(
             app,
-            CLIENT_ID,
-            port=0,
-            open_browser=False,
-            xero_url=sandbox.base_url,
-            tenant=None,
-            print_url=shown.append,
+            sandbox,
+            shown.append,
             timeout=0.3,
         )
     assert len(shown) == 1 and shown[0].startswith(sandbox.base_url)
@@ -153,14 +149,10 @@ def test_timeout_stores_nothing(app: App, sandbox: Sandbox) -> None:
 def test_cancel_from_the_app_stores_nothing(app: App, sandbox: Sandbox) -> None:
     cancel = threading.Event()
     with pytest.raises(ConnectFailed, match="cancelled"):
-        connect_xero(
+        connect_to_sandbox(
             app,
-            CLIENT_ID,
-            port=0,
-            open_browser=False,
-            xero_url=sandbox.base_url,
-            tenant=None,
-            print_url=lambda url: cancel.set(),
+            sandbox,
+            lambda url: cancel.set(),
             timeout=30,
             cancel=cancel,
         )
@@ -218,14 +210,10 @@ def test_no_keyring_stops_before_the_browser(
     printed: list[str] = []
     try:
         with pytest.raises(NoKeyring, match="No keyring is available on this system"):
-            connect_xero(
+            connect_to_sandbox(
                 app,
-                CLIENT_ID,
-                port=0,
-                open_browser=False,
-                xero_url=sandbox.base_url,
-                tenant=None,
-                print_url=printed.append,
+                sandbox,
+                printed.append,
                 timeout=30,
             )
     finally:
