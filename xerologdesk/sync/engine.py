@@ -91,12 +91,11 @@ def item_key(code: str) -> str:
 
 @dataclass
 class RunContext:
-    """Lookups cached for one run, the orders already handled in it, and every result so far
+    """Lookups cached for one run (customers matched, the price list) and every result so far
     (kept also when :meth:`SyncEngine.sync` raises, so a run counts what was settled first)."""
 
     items: dict[str, XeroItem] | None = None
     customers: dict[int, CustomerMatch] = field(default_factory=dict)  # matched, by customer id
-    attempted: set[int] = field(default_factory=set)
     results: list[OrderResult] = field(default_factory=list)
 
     def price_list(self, gateway: XeroGateway) -> dict[str, XeroItem]:
@@ -216,7 +215,6 @@ class SyncEngine:
         self._settings = self.settings.all()  # one read per batch, not one per invoice line
         loaded = book.load_orders(list(order_ids))
         batch = [_Order(order) for order in loaded if order.status in ELIGIBLE[action]]
-        run.attempted.update(order.data.id for order in batch)
         results: list[OrderResult] = []
         if not batch:
             return results

@@ -48,7 +48,6 @@ class XeroGateway:
     def __init__(self, client: XeroClient, budget: CallBudget | None = None) -> None:
         self.client = client
         self.budget: CallBudget = budget or Unlimited()
-        self.calls = 0
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -56,7 +55,6 @@ class XeroGateway:
         """Run one SDK call, renewing the token once on 401; the answer as parsed JSON."""
         for attempt in (1, 2):
             with self.budget.slot():
-                self.calls += 1
                 try:
                     response = self.client.call(operation, *args, _preload_content=False, **kwargs)
                 except HTTPStatusException as error:
