@@ -7,18 +7,30 @@ from typing import Any
 
 from tests.auth.conftest import CLIENT_ID
 from xerologdesk.app import App
-from xerologdesk.connection import connect_xero, endpoints_for, tokens_for
+from xerologdesk.connection import connect_xero, endpoints_for, lock_path, token_store, tokens_for
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.store import book
 from xerologdesk.xero.client import XeroClient
 from xerologdesk.xero.gateway import XeroGateway
 from xerologdesk.xero.oauth import TokenSet
-from xerologdesk.xero.tokens import TOKEN_FILE, FileTokenStore, account_for
+from xerologdesk.xero.tokens import TOKEN_FILE, FileTokenStore, PkceTokens, account_for
 
 
 def stored_tokens(app: App, client_id: str = CLIENT_ID) -> TokenSet | None:
     """The tokens the file store holds for ``client_id`` (tests use the file store)."""
     return FileTokenStore(app.data_dir / TOKEN_FILE).load(account_for(client_id))
+
+
+def token_url(sandbox: Sandbox) -> str:
+    """The sandbox's token endpoint (refreshes go there)."""
+    return sandbox.base_url.rstrip("/") + "/connect/token"
+
+
+def pkce_tokens(app: App, sandbox: Sandbox, **options: Any) -> PkceTokens:
+    """A token source of its own over the tokens ``app`` stored for its sandbox connection,
+    sharing the app's store and refresh lock; ``options`` (``clock``, ``on_refreshed``) go to
+    :class:`PkceTokens`."""
+    return PkceTokens(token_store(app), lock_path(app), token_url(sandbox), CLIENT_ID, **options)
 
 
 def gateway_of(app: App) -> XeroGateway:

@@ -9,20 +9,15 @@ from datetime import datetime
 import pytest
 
 from tests.auth.conftest import CLIENT_ID, ConnectFn
-from tests.auth.helpers import gateway_of, stored_tokens
+from tests.auth.helpers import gateway_of, pkce_tokens, stored_tokens, token_url
 from xerologdesk.app import App
-from xerologdesk.connection import endpoints_for, lock_path, token_store
+from xerologdesk.connection import endpoints_for, token_store
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.store import book
 from xerologdesk.xero import oauth
 from xerologdesk.xero.errors import AuthFailed
-from xerologdesk.xero.tokens import PkceTokens
 
 HALF_AN_HOUR_AND_A_MINUTE = 31 * 60
-
-
-def token_url(sandbox: Sandbox) -> str:
-    return sandbox.base_url.rstrip("/") + "/connect/token"
 
 
 def test_an_expired_access_token_is_renewed_after_401(
@@ -52,14 +47,7 @@ def test_refreshed_ahead_of_expiry_without_a_401(
     before = stored_tokens(app)
     assert before is not None
     refreshed: list[datetime] = []
-    tokens = PkceTokens(
-        token_store(app),
-        lock_path(app),
-        token_url(sandbox),
-        CLIENT_ID,
-        clock=sandbox.clock.timestamp,
-        on_refreshed=refreshed.append,
-    )
+    tokens = pkce_tokens(app, sandbox, clock=sandbox.clock.timestamp, on_refreshed=refreshed.append)
     assert tokens.token()["access_token"] == before.access_token
     sandbox.clock.advance(29 * 60)  # within two minutes of expiry
     renewed = tokens.token()
@@ -74,7 +62,7 @@ def test_rotation_old_refresh_token_works_for_30_minutes_then_not(
     connect(sandbox)
     original = stored_tokens(app)
     assert original is not None
-    tokens = PkceTokens(token_store(app), lock_path(app), token_url(sandbox), CLIENT_ID)
+    tokens = pkce_tokens(app, sandbox)
     tokens.renew(original.access_token)
     rotated = stored_tokens(app)
     assert rotated is not None and rotated.refresh_token != original.refresh_token
@@ -124,13 +112,7 @@ def test_threads_renewing_one_token_refresh_once(
     stored = stored_tokens(app)
     assert stored is not None
     refreshed: list[datetime] = []
-    tokens = PkceTokens(
-        token_store(app),
-        lock_path(app),
-        token_url(sandbox),
-        CLIENT_ID,
-        on_refreshed=refreshed.append,
-    )
+    tokens = pkce_tokens(app, sandbox, on_refreshed=refreshed.append)
     start = threading.Barrier(6)
     answers: list[str] = []
 
@@ -151,7 +133,7 @@ def test_token_holders_never_show_tokens(app: App, sandbox: Sandbox, connect: Co
     connect(sandbox)
     stored = stored_tokens(app)
     assert stored is not None
-    tokens = PkceTokens(token_store(app), lock_path(app), token_url(sandbox), CLIENT_ID)
+    tokens = pkce_tokens(app, sandbox)
     tokens.token()
     for shown in (repr(tokens), str(tokens), repr(stored), str(stored)):
         assert stored.access_token not in shown and stored.refresh_token not in shown

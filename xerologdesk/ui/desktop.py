@@ -8,7 +8,7 @@ constructors. Nothing here is global.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from PySide6.QtGui import QDesktopServices
 
 from xerologdesk.app import App
 from xerologdesk.store import book
+from xerologdesk.ui.dialogs.connect_xero import ConnectOptions
 from xerologdesk.ui.order_jobs import OrderJobs, RunnerFactory
 from xerologdesk.ui.reference_lists import ReferenceLists, read_reference_lists
 from xerologdesk.ui.workers import JobFailure, Jobs
@@ -61,6 +62,9 @@ class Desktop:
     open_url: Callable[[QUrl], Any] = QDesktopServices.openUrl
     budget: Callable[[], Budget | None] = connected_budget
     sandbox: Any = None  # the embedded Sandbox when started with --sandbox
+    # How Settings > Connection signs in: the system browser and the registered port, unless
+    # a test drives the sandbox's consent page itself.
+    connect_options: ConnectOptions = field(default_factory=ConnectOptions)
 
 
 def build_desktop(

@@ -13,6 +13,7 @@ import html
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from PySide6 import __version__ as pyside_version
@@ -61,6 +62,7 @@ BUDGET_MS = 2000
 NEXT_FAILED_SCAN = 5000  # rows looked through for the next failed order before filtering
 MAX_TIMER_SECONDS = 24 * 3600  # a QTimer's interval is a 32-bit count of milliseconds
 ORDER_FILES = "Order files (*.csv *.json);;All files (*)"
+RUN_TROUBLE = "run"  # the banner's topic for why a run stopped
 
 
 class MainWindow(QMainWindow):
@@ -473,6 +475,7 @@ class MainWindow(QMainWindow):
             self,
             page=page,
             app=self.desktop.app,
+            connect_options=self.desktop.connect_options,
         )
         if dialog.connection_panel is not None:
             # A new sign-in (or a disconnect) changes what the indicator shows and what waits.
@@ -523,14 +526,17 @@ class MainWindow(QMainWindow):
         self.run_panel.finished()
         self.view.reload_keeping_place()
         self._show_budget()
+        # Whatever stopped a run is shown until a run gets through: then it is over, however
+        # it was dealt with (the banner's button, the connection indicator, time passing).
+        show = partial(self.banner.show_message, topic=RUN_TROUBLE)
         if report.not_connected:
-            self.banner.show_message(
+            show(
                 f"Nothing was sent: {report.stopped}",
                 "warning",
                 ("Connection\u2026", lambda: self.open_settings(CONNECTION_PAGE)),
             )
         elif report.reconnect:
-            self.banner.show_message(
+            show(
                 f"Syncing paused: {report.stopped} Reconnect to Xero; the orders wait as "
                 "pending and go as soon as it is back.",
                 "error",
@@ -541,19 +547,21 @@ class MainWindow(QMainWindow):
             # go on then by itself.
             seconds = max((resume - datetime.now(UTC)).total_seconds(), 1.0)
             self._resume_timer.start(int(min(seconds, MAX_TIMER_SECONDS) * 1000))
-            self.banner.show_message(
+            show(
                 f"{report.title} paused: {report.stopped} Syncing resumes by itself at "
                 f"{resume.astimezone():%H:%M}.",
                 "warning",
                 ("Sync now", self.sync_now),
             )
         elif report.trouble:
-            self.banner.show_message(
+            show(
                 f"{report.title} stopped: {report.stopped} The orders not reached stay pending.",
                 "warning",
                 ("Sync now", self.sync_now),
             )
         else:
+            if not report.stopped:  # not merely cancelled: it went all the way
+                self.banner.clear(RUN_TROUBLE)
             self.statusBar().showMessage(f"{report.title}: {report.line}", 10000)
 
     def refresh_connection(self) -> None:

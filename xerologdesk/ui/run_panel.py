@@ -96,7 +96,11 @@ class RunPanel(QWidget):
 
 
 class Banner(QFrame):
-    """A strip above the log: a message and, optionally, the button that deals with it."""
+    """A strip above the log: a message and, optionally, the button that deals with it.
+
+    A message may name its ``topic``, so whoever learns that its trouble is over can take it
+    down (:meth:`clear`) without hiding another topic's message shown since.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -120,6 +124,7 @@ class Banner(QFrame):
         layout.addWidget(self.action)
         layout.addWidget(close)
         self._callback: Callable[[], object] | None = None
+        self.topic = ""
         self.hide()
 
     def show_message(
@@ -127,6 +132,8 @@ class Banner(QFrame):
         text: str,
         kind: str = "warning",
         action: tuple[str, Callable[[], object]] | None = None,
+        *,
+        topic: str = "",
     ) -> None:
         background, foreground = BANNER_COLOURS.get(kind, BANNER_COLOURS["info"])
         self.setStyleSheet(
@@ -134,11 +141,17 @@ class Banner(QFrame):
             f"border-radius: 4px; }} #banner QLabel {{ color: {foreground}; }}"
         )
         self.text.setText(text)
+        self.topic = topic
         self._callback = action[1] if action else None
         self.action.setVisible(action is not None)
         if action:
             self.action.setText(action[0])
         self.show()
+
+    def clear(self, topic: str) -> None:
+        """Hide the message if it is about ``topic``."""
+        if self.topic == topic:
+            self.hide()
 
     def _act(self) -> None:
         callback = self._callback

@@ -36,6 +36,7 @@ from xerologdesk.store.book import ConnectionData
 from xerologdesk.ui import messages
 from xerologdesk.ui.log_model import format_local_time
 from xerologdesk.ui.workers import JobControl, JobFailure, Jobs
+from xerologdesk.xero.client import XERO
 from xerologdesk.xero.oauth import AUTHORIZE_TIMEOUT_SECONDS, DEFAULT_PORT, ConnectFailed
 from xerologdesk.xero.records import XeroConnection
 from xerologdesk.xero.tokens import TokenStoreError
@@ -209,6 +210,7 @@ class ConnectionPanel(QWidget):
         client_id = self.client_id.text().strip()
         cancel = self._cancel = threading.Event()
         options = self._options
+        xero_url = self._xero_url()
 
         def work(control: JobControl) -> Authorized:
             control.on_cancel(cancel.set)  # closing the dialog or quitting stops the wait too
@@ -217,7 +219,7 @@ class ConnectionPanel(QWidget):
                 self._app,
                 client_id,
                 port=options.port,
-                xero_url=options.xero_url,
+                xero_url=xero_url,
                 timeout=options.timeout,
                 cancel=cancel,
                 print_url=control.report,  # only when no browser opened: shown to copy
@@ -234,6 +236,15 @@ class ConnectionPanel(QWidget):
             on_error=self._failed,
             on_progress=self._no_browser,
         )
+
+    def _xero_url(self) -> str | None:
+        """Where to sign in: the configured place, else where the stored connection lives.
+        Reconnecting one made with ``connect --xero-url`` (a sandbox) must go back there, not
+        to real Xero, which knows neither its client id nor its organisation."""
+        current = self.connection
+        if self._options.xero_url is not None or current is None or current.kind != "xero":
+            return self._options.xero_url
+        return None if connecting.endpoints_for(current) is XERO else current.base_url
 
     def _no_browser(self, url: object) -> None:
         self.status.setText(
