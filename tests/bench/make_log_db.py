@@ -32,9 +32,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.bench.datasets import SEED, catalogue
-from xerologdesk.store.db import open_database, schema_version
+from xerologdesk.store.db import SEARCH_TABLE, SKU_SEARCH_TABLE, open_database, schema_version
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: the search index holds no SKUs (they have their own)
 CUSTOMERS = 1_000
 SKUS = 2_000
 DATABASE_NAME = "xerologdesk.db"  # what xerologdesk.app.open_app opens in a data directory
@@ -120,7 +120,7 @@ def _rows(orders: int, pending: int, start: int, stop: int) -> tuple[list[tuple[
                 total,
             )
         )
-        search_rows.append((order_id, ref, name, reference, " ".join(skus)))
+        search_rows.append((order_id, ref, name, reference))
     return order_rows, line_rows, entry_rows, search_rows
 
 
@@ -205,13 +205,14 @@ def build(directory: Path, orders: int, pending: int) -> None:
             marks = ", ".join("?" * len(_ENTRY_COLUMNS.split(",")))
             db.executemany(f"INSERT INTO log_entry ({_ENTRY_COLUMNS}) VALUES ({marks})", entry_rows)
             db.executemany(
-                "INSERT INTO log_search (rowid, order_ref, customer_name, customer_reference, "
-                "skus) VALUES (?, ?, ?, ?, ?)",
+                f"INSERT INTO {SEARCH_TABLE} (rowid, order_ref, customer_name, "
+                "customer_reference) VALUES (?, ?, ?, ?)",
                 search_rows,
             )
         for _, sql in indexes:
             db.execute(sql)
-        db.execute("INSERT INTO log_search (log_search) VALUES ('optimize')")
+        for table in (SEARCH_TABLE, SKU_SEARCH_TABLE):
+            db.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
         db.execute("COMMIT")
         db.execute("PRAGMA journal_mode = WAL")
     finally:

@@ -12,7 +12,7 @@ Opening a file, in order, before anything is written to it:
    ``<name>.before-v<N>.bak``, N being the version it is about to be brought to;
 3. the pending migrations run in order, each in its own transaction together with its
    ``user_version`` bump, so a failure leaves the file at the last complete version;
-4. the trigram search index is created or rebuilt if this SQLite supports it (3.34+ with FTS5);
+4. the trigram search indexes are created or rebuilt if this SQLite supports them (3.34+, FTS5);
    otherwise search falls back to ``LIKE`` and a warning says so.
 
 Peewee gives each thread its own connection (``thread_safe=True``): with WAL, readers on any
@@ -321,31 +321,51 @@ def rows_by_key(
 
 # -- the search index --------------------------------------------------------------------------
 
-SEARCH_TABLE = "log_search"
-# Deletes and renames follow by trigger; new rows are added by add_to_search_index.
-_SEARCH_TRIGGERS = ("log_search_delete", "log_search_update")
-_SEARCH_ROWS = f"""INSERT INTO {SEARCH_TABLE}
-    (rowid, order_ref, customer_name, customer_reference, skus)
-    SELECT e.order_id, e.order_ref, e.customer_name, e.customer_reference,
-        (SELECT group_concat(p.sku, ' ') FROM order_line AS l JOIN product AS p
-         ON p.id = l.product_id WHERE l.order_id = e.order_id)
-    FROM log_entry AS e"""
+# Two trigram indexes: the log's text columns, one row per order (rowid = order id), and the
+# products' SKUs, one row per product (rowid = product id). A SKU search reaches orders through
+# order_line's product index: indexing each order's SKUs instead put trigrams like "sku" and
+# "-01" in every order of a big log, and resolving "SKU-01234" then read a million-entry list
+# per trigram (~90 ms); the SKU index has a row per product, and stays right when lines change.
+SEARCH_TABLE = "order_search"
+SKU_SEARCH_TABLE = "sku_search"
+# Deletes and renames follow by trigger; new orders are added by add_to_search_index, products
+# (few, and inserted in many places) by trigger.
+_SEARCH_TRIGGERS = (
+    "order_search_delete",
+    "order_search_update",
+    "sku_search_insert",
+    "sku_search_delete",
+    "sku_search_update",
+)
+# What earlier versions built (one index of orders with their SKUs): dropped when found.
+_RETIRED_SEARCH = {"trigger": ("log_search_delete", "log_search_update"), "table": ("log_search",)}
+_SEARCH_ROWS = f"""INSERT INTO {SEARCH_TABLE} (rowid, order_ref, customer_name, customer_reference)
+    SELECT order_id, order_ref, customer_name, customer_reference FROM log_entry"""
 _SEARCH_SCHEMA: tuple[str, ...] = (
     f"""CREATE VIRTUAL TABLE {SEARCH_TABLE} USING fts5(
-        order_ref, customer_name, customer_reference, skus, tokenize = 'trigram',
-        columnsize = 0)""",
-    f"""CREATE TRIGGER log_search_delete AFTER DELETE ON log_entry BEGIN
+        order_ref, customer_name, customer_reference, tokenize = 'trigram', columnsize = 0)""",
+    f"""CREATE VIRTUAL TABLE {SKU_SEARCH_TABLE} USING fts5(
+        sku, tokenize = 'trigram', columnsize = 0)""",
+    f"""CREATE TRIGGER order_search_delete AFTER DELETE ON log_entry BEGIN
         DELETE FROM {SEARCH_TABLE} WHERE rowid = OLD.order_id;
     END""",
-    f"""CREATE TRIGGER log_search_update
+    f"""CREATE TRIGGER order_search_update
     AFTER UPDATE OF order_ref, customer_name, customer_reference ON log_entry BEGIN
         UPDATE {SEARCH_TABLE} SET order_ref = NEW.order_ref, customer_name = NEW.customer_name,
             customer_reference = NEW.customer_reference WHERE rowid = NEW.order_id;
     END""",
+    f"""CREATE TRIGGER sku_search_insert AFTER INSERT ON product BEGIN
+        INSERT INTO {SKU_SEARCH_TABLE} (rowid, sku) VALUES (NEW.id, NEW.sku);
+    END""",
+    f"""CREATE TRIGGER sku_search_delete AFTER DELETE ON product BEGIN
+        DELETE FROM {SKU_SEARCH_TABLE} WHERE rowid = OLD.id;
+    END""",
+    f"""CREATE TRIGGER sku_search_update AFTER UPDATE OF sku ON product BEGIN
+        UPDATE {SKU_SEARCH_TABLE} SET sku = NEW.sku WHERE rowid = NEW.id;
+    END""",
     _SEARCH_ROWS,  # every order already in the log
+    f"INSERT INTO {SKU_SEARCH_TABLE} (rowid, sku) SELECT id, sku FROM product",
 )
-# Below this many characters a trigram index cannot help: search by prefix instead.
-MIN_SEARCH_CHARS = 3
 
 
 @functools.cache
@@ -369,20 +389,21 @@ def _names(db: peewee.Database, kind: str) -> set[str]:
 
 
 def search_index_ready(db: peewee.Database | None = None) -> bool:
-    """Whether log search can use the trigram index (else it falls back to LIKE)."""
+    """Whether log search can use the trigram indexes (else it falls back to LIKE)."""
     chosen: Any = db or database
     return (
         trigram_available()
-        and SEARCH_TABLE in _names(chosen, "table")
+        and {SEARCH_TABLE, SKU_SEARCH_TABLE} <= _names(chosen, "table")
         and set(_SEARCH_TRIGGERS) <= _names(chosen, "trigger")
     )
 
 
 def _ensure_search_index(db: peewee.Database) -> None:
-    """Build the search index if this SQLite can, or stop maintaining one it cannot."""
+    """Build the search indexes if this SQLite can, or stop maintaining ones it cannot."""
     if trigram_available():
         if search_index_ready(db):
             return
+        log.info("building the log's search index (once; a minute at most on a large log)")
         with db.atomic():
             _drop_search_index(db)
             _execute_all(db, _SEARCH_SCHEMA)
@@ -392,7 +413,7 @@ def _ensure_search_index(db: peewee.Database) -> None:
         "falls back to LIKE, which is slower on large logs",
         sqlite3.sqlite_version,
     )
-    triggers = set(_SEARCH_TRIGGERS) & _names(db, "trigger")
+    triggers = {*_SEARCH_TRIGGERS, *_RETIRED_SEARCH["trigger"]} & _names(db, "trigger")
     if triggers:
         # Written by an SQLite that had trigram: its triggers would fail every insert here.
         with db.atomic():
@@ -401,14 +422,15 @@ def _ensure_search_index(db: peewee.Database) -> None:
 
 
 def _drop_search_index(db: peewee.Database) -> None:
-    for trigger in _SEARCH_TRIGGERS:
+    for trigger in (*_SEARCH_TRIGGERS, *_RETIRED_SEARCH["trigger"]):
         db.execute_sql(f"DROP TRIGGER IF EXISTS {trigger}")
-    db.execute_sql(f"DROP TABLE IF EXISTS {SEARCH_TABLE}")
+    for table in (SEARCH_TABLE, SKU_SEARCH_TABLE, *_RETIRED_SEARCH["table"]):
+        db.execute_sql(f"DROP TABLE IF EXISTS {table}")
 
 
-def add_to_search_index(rows: Sequence[tuple[int, str, str, str, str]]) -> None:
+def add_to_search_index(rows: Sequence[tuple[int, str, str, str]]) -> None:
     """Add new log entries to the search index from what the writer already holds:
-    (order id, order ref, customer name, customer reference, the SKUs space separated).
+    (order id, order ref, customer name, customer reference).
 
     Whoever inserts log entries calls this in the same transaction (a per-row trigger made a
     100,000-line import five times slower); does nothing when search falls back to LIKE.
@@ -417,44 +439,9 @@ def add_to_search_index(rows: Sequence[tuple[int, str, str, str, str]]) -> None:
         with peewee.__exception_wrapper__:  # type: ignore[attr-defined]
             database.cursor().executemany(
                 f"INSERT INTO {SEARCH_TABLE} (rowid, order_ref, customer_name, "
-                "customer_reference, skus) VALUES (?, ?, ?, ?, ?)",
+                "customer_reference) VALUES (?, ?, ?, ?)",
                 rows,
             )
-
-
-def _like_pattern(text: str, *, contains: bool) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%" if contains else f"{escaped}%"
-
-
-_TEXT_COLUMNS = ("order_ref", "customer_name", "customer_reference")
-_SKU_ORDERS = (
-    "order_id IN (SELECT l.order_id FROM order_line AS l JOIN product AS p "
-    "ON p.id = l.product_id WHERE p.sku LIKE ? ESCAPE '\\')"
-)
-
-
-def search_condition(text: str) -> peewee.SQL:
-    """A WHERE condition on ``log_entry`` for orders matching ``text`` (case-insensitive).
-
-    Three or more characters: a substring of the order ref, customer name or reference, or
-    one of the order's SKUs, through the trigram index (or, without one, LIKE '%text%').
-    Fewer: a prefix of the ref, customer name or reference, served by their indexes.
-    """
-    text = text.strip()
-    if len(text) < MIN_SEARCH_CHARS:
-        pattern = _like_pattern(text, contains=False)
-        sql = " OR ".join(f"{column} LIKE ? ESCAPE '\\'" for column in _TEXT_COLUMNS)
-        return peewee.SQL(f"({sql})", [pattern] * len(_TEXT_COLUMNS))
-    if search_index_ready():
-        phrase = '"' + text.replace('"', '""') + '"'
-        return peewee.SQL(
-            f"order_id IN (SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ?)",
-            [phrase],
-        )
-    pattern = _like_pattern(text, contains=True)
-    sql = " OR ".join(f"{column} LIKE ? ESCAPE '\\'" for column in _TEXT_COLUMNS)
-    return peewee.SQL(f"({sql} OR {_SKU_ORDERS})", [pattern] * (len(_TEXT_COLUMNS) + 1))
 
 
 # -- opening -----------------------------------------------------------------------------------

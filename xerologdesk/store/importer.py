@@ -1055,8 +1055,7 @@ def _insert_orders(
             amounts.append((quantity, price))
             line_rows.append((order_id, line_no, product_ids[sku], _units(quantity), _units(price)))
         customer_name = collector.customers[customer_ref].values[0]
-        skus = " ".join(sku for sku, _ in order.lines)
-        search_rows.append((order_id, order.ref, customer_name, customer_ref, skus))
+        search_rows.append((order_id, order.ref, customer_name, customer_ref))
         entry_rows.append(
             (
                 order_id,

@@ -20,14 +20,8 @@ from typing import Any
 import peewee
 
 from xerologdesk.store.book import chunks, tuples
-from xerologdesk.store.db import (
-    MIN_SEARCH_CHARS,
-    SEARCH_TABLE,
-    change_marker,
-    search_condition,
-    search_index_ready,
-)
 from xerologdesk.store.models import STATUSES, Attempt, LogEntry, StatusCount, database
+from xerologdesk.store.search import matching, search_ids, tested_per_row
 
 # A search matching at most this many orders is resolved to their ids first (one cheap index
 # read), so its pages and count cost next to nothing; a broader one is read in the sort order,
@@ -148,84 +142,10 @@ def _conditions(log_filter: LogFilter, *, scan: bool = False) -> list[Any]:
             listed = ", ".join(str(int(order_id)) for order_id in ids) or "NULL"
             conditions.append(peewee.SQL(f"order_id IN ({listed})"))
         elif scan:
-            conditions.append(_row_by_row(text))
+            conditions.append(tested_per_row(text))
         else:
-            conditions.append(search_condition(text))
+            conditions.append(matching(text))
     return conditions
-
-
-def _uses_index(text: str) -> bool:
-    return len(text) >= MIN_SEARCH_CHARS and search_index_ready()
-
-
-def search_ids(text: str, limit: int) -> list[int] | None:
-    """The ids of the orders matching the search ``text`` when at most ``limit`` do, else
-    None (it is broad); reads at most ``limit + 1`` matches."""
-    text = text.strip()
-    # One search costs a count and a page or two, each asking this again; a trigram phrase
-    # whose trigrams are in every order ("SKU-01234") takes ~90 ms to resolve on a million
-    # orders, so the last answer is kept until a commit (of any connection) changes the log.
-    connection, version = change_marker()
-    key = (text, limit, connection, version, getattr(connection, "total_changes", None))
-    last = _last_search.get("last")  # one read: another thread may replace it meanwhile
-    if last is not None and last[0] == key:
-        return None if last[1] is None else list(last[1])
-    ids = _read_search_ids(text, limit)
-    _last_search["last"] = (key, None if ids is None else tuple(ids))
-    return ids
-
-
-# The last search_ids answer, under "last": (key, ids); replaced whole, so threads may share it.
-_last_search: dict[str, tuple[Any, tuple[int, ...] | None]] = {}
-
-
-def _read_search_ids(text: str, limit: int) -> list[int] | None:
-    """:func:`search_ids`, read from the database."""
-    if _uses_index(text):
-        phrase = '"' + text.replace('"', '""') + '"'
-        sql = f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ? LIMIT ?"
-        params: list[Any] = [phrase, limit + 1]
-    else:
-        condition = search_condition(text)
-        sql = f"SELECT order_id FROM log_entry WHERE {condition.sql} LIMIT ?"
-        params = [*condition.params, limit + 1]
-    ids = [row[0] for row in database.execute_sql(sql, params).fetchall()]
-    return ids if len(ids) <= limit else None
-
-
-def _row_by_row(text: str) -> peewee.SQL:
-    """A search condition tested on each row read (no index of its own), so the rows come
-    straight off the sort's index."""
-    if _uses_index(text) and text.isascii():
-        # LIKE folds ASCII case as the trigram index does, and testing a row this way costs
-        # microseconds where a MATCH per row costs ~25: a page of a search matching one order
-        # in eight ("Bakery" on a million orders) reads in 3 ms instead of 40. The SKUs are
-        # read from the search index's own copy by rowid (no MATCH, no join).
-        contains = "%" + _escaped(text) + "%"
-        sql = " OR ".join(f"+{column} LIKE ? ESCAPE '\\'" for column in _SEARCHED)
-        skus = f"(SELECT skus FROM {SEARCH_TABLE} WHERE rowid = order_id) LIKE ? ESCAPE '\\'"
-        return peewee.SQL(f"({sql} OR {skus})", [contains] * (len(_SEARCHED) + 1))
-    if _uses_index(text):
-        phrase = '"' + text.replace('"', '""') + '"'
-        return peewee.SQL(
-            f"EXISTS (SELECT 1 FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ? "
-            f"AND {SEARCH_TABLE}.rowid = order_id)",
-            [phrase],
-        )
-    if len(text) >= MIN_SEARCH_CHARS:
-        return search_condition(text)  # no trigram index (an old SQLite): LIKE as before
-    pattern = search_condition(text).params[0]  # the prefix pattern, wildcards escaped
-    # Unary + keeps SQLite from choosing these columns' indexes over the sort's index.
-    sql = " OR ".join(f"+{column} LIKE ? ESCAPE '\\'" for column in _SEARCHED)
-    return peewee.SQL(f"({sql})", [pattern] * len(_SEARCHED))
-
-
-_SEARCHED = ("order_ref", "customer_name", "customer_reference")
-
-
-def _escaped(text: str) -> str:
-    """``text`` with LIKE's wildcards (and the escape character) escaped by a backslash."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class _OutOfTime(Exception):
@@ -277,6 +197,11 @@ def count_log_at_most(log_filter: LogFilter, limit: int) -> int | None:
     if log_filter.status_only:
         count = count_log(log_filter)
         return count if count <= limit else None
+    text = log_filter.search.strip()
+    if text and search_ids(text, SEARCH_PROBE) is None:
+        # Broad: counting even its first ``limit`` matches row by row would hold up the first
+        # page (30 ms for "Bakery" on a million orders), so leave it to the exact count.
+        return None
     inner = _filtered(log_filter, peewee.SQL("1"), scan=True).limit(limit + 1)
     try:
         with _budget(COUNT_BUDGET_SECONDS):

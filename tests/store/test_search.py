@@ -1,0 +1,227 @@
+"""Log search on a log big enough for every plan: the ids of a narrow search, the row-by-row
+test of a broad one and the read-every-match count must all find exactly the orders a plain
+case-insensitive substring test finds, in the same order."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import peewee
+import pytest
+
+from xerologdesk.store import db as store_db
+from xerologdesk.store import queries
+from xerologdesk.store.db import open_database, search_index_ready
+from xerologdesk.store.importer import import_files
+from xerologdesk.store.queries import LogFilter, count_log, count_log_at_most, page_log
+from xerologdesk.store.search import search_ids
+
+HEADER = "order_ref,posted_date,customer_reference,customer_name,sku,quantity,unit_price\n"
+CUSTOMERS = [
+    ("BAKE-01", "Bondi Bakery"),
+    ("BAKE-02", "Glebe Bakery & Co"),
+    ("CAFE-01", "Caf\u00e9 \u00c9toile"),
+    ("CAFE-02", "Cafe Marco"),
+    ("DELI-01", "Smith's Deli (Wholesale)"),
+    ("GROC-50%", "Newtown 50% Grocer"),
+]
+SKUS = ["SKU-00001", "SKU-00012", "SKU-01234", "BEAN_1KG", "CR\u00c8ME-500"]
+
+
+@dataclass(frozen=True)
+class Order:
+    ref: str
+    posted: str
+    reference: str
+    name: str
+    skus: tuple[str, ...]
+
+    def matches(self, text: str) -> bool:
+        """The oracle: a substring of the ref, name, reference or a SKU, case folded as the
+        search folds it (the trigram index: all letters; the LIKE fallback: A to Z)."""
+        fold = str.casefold if search_index_ready() else _ascii_lower
+        text = fold(text.strip())
+        values = (self.ref, self.name, self.reference, *self.skus)
+        return any(text in fold(value) for value in values)
+
+
+def _ascii_lower(text: str) -> str:
+    return "".join(c.lower() if c.isascii() else c for c in text)
+
+
+def generated_orders(count: int = 240) -> list[Order]:
+    orders = []
+    for n in range(1, count + 1):
+        reference, name = CUSTOMERS[n % len(CUSTOMERS)]
+        skus = tuple(dict.fromkeys(SKUS[(n * k) % len(SKUS)] for k in (1, 3) if n % (k + 1)))
+        orders.append(
+            Order(
+                f"SO-{n:04d}",
+                f"2026-0{1 + n % 9}-{1 + n % 27:02d}",
+                reference,
+                name,
+                skus or ("BEAN_1KG",),
+            )
+        )
+    return orders
+
+
+def _csv(orders: list[Order]) -> str:
+    lines = [HEADER]
+    for order in orders:
+        for sku in order.skus:
+            name = f'"{order.name}"' if "," in order.name else order.name
+            lines.append(f"{order.ref},{order.posted},{order.reference},{name},{sku},1,2.50\n")
+    return "".join(lines)
+
+
+@pytest.fixture(params=["trigram", "like"])
+def orders(
+    request: pytest.FixtureRequest,
+    db_path: Path,
+    write: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[list[Order]]:
+    """The generated orders in an order book, searched with the trigram indexes or LIKE."""
+    if request.param == "like":
+        monkeypatch.setattr(store_db, "trigram_available", lambda: False)
+    generated = generated_orders()
+    database = open_database(db_path)
+    report = import_files([write("orders.csv", _csv(generated))], "AUD")
+    assert report.imported == len(generated)
+    assert search_index_ready() is (request.param == "trigram")
+    yield generated
+    database.close()
+
+
+SEARCHES = [
+    "SO-",  # every order
+    "bakery",  # a third of them, any case
+    "SKU-0",  # a prefix every SKU shares: most orders, through their lines
+    "sku-01234",  # one product
+    "SO-0123",  # one order
+    "\u00e9toile",  # accented, folded
+    "50%",  # a LIKE wildcard is plain text
+    "BEAN_",
+    "cr\u00e8me",
+    "nobody has this",
+]
+
+
+def _expected(orders: list[Order], text: str) -> list[str]:
+    """Refs of the matching orders, newest posted first, ties by order (as the log sorts)."""
+    numbered = list(enumerate(orders, start=1))
+    chosen = [
+        (order.posted, number, order.ref) for number, order in numbered if order.matches(text)
+    ]
+    return [ref for _, _, ref in sorted(chosen, reverse=True)]
+
+
+def _refs(log_filter: LogFilter, limit: int | None = None) -> list[str]:
+    rows = page_log(log_filter, "posted_date", True, 0, limit)
+    return [row.order_ref for row in rows]
+
+
+@pytest.mark.parametrize("text", SEARCHES)
+def test_every_plan_finds_what_a_substring_test_finds(
+    orders: list[Order], text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = _expected(orders, text)
+    log_filter = LogFilter(search=text)
+    narrow = (_refs(log_filter), _refs(log_filter, 25), count_log(log_filter))
+    # With a probe of one order every search but the empty one is broad: read row by row in
+    # the sort order (pages) and by reading every match first (the exact count).
+    monkeypatch.setattr(queries, "SEARCH_PROBE", 1)
+    broad = (_refs(log_filter), _refs(log_filter, 25), count_log(log_filter))
+    assert narrow == broad == (expected, expected[:25], len(expected))
+
+
+def test_a_status_narrows_a_broad_search(orders: list[Order]) -> None:
+    from xerologdesk.store import book
+
+    failed = [orders[n].ref for n in (4, 9, 10)]
+    ids = book.order_ids_for_refs(failed)
+    store_db.database.execute_sql(
+        f"UPDATE log_entry SET status = 'failed' WHERE order_id IN ({','.join('?' * len(ids))})",
+        list(ids.values()),
+    )
+    log_filter = LogFilter(status="failed", search="SO-")
+    assert sorted(_refs(log_filter)) == sorted(failed)
+    assert count_log(log_filter) == 3
+
+
+def test_search_ids_lists_a_narrow_search_and_gives_up_on_a_broad_one(
+    orders: list[Order],
+) -> None:
+    one = search_ids("SO-0123", 10)
+    assert one is not None and len(one) == 1
+    bakeries = [o for o in orders if o.matches("bakery")]
+    assert search_ids("bakery", len(bakeries)) is not None
+    assert len(search_ids("bakery", len(bakeries)) or []) == len(bakeries)
+    assert search_ids("bakery", len(bakeries) - 1) is None
+
+
+def test_a_count_is_quick_or_left_for_later(
+    orders: list[Order], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert count_log_at_most(LogFilter(search="SO-0123"), 100) == 1
+    one_product = len(_expected(orders, "SKU-01234"))
+    assert count_log_at_most(LogFilter(search="SKU-01234"), 1000) == one_product
+    assert count_log_at_most(LogFilter(search="SKU-01234"), one_product - 1) is None
+    # Broader than the probe: not counted on the caller's thread at all.
+    monkeypatch.setattr(queries, "SEARCH_PROBE", 100)
+    assert count_log_at_most(LogFilter(search="SO-"), 10_000) is None
+    assert count_log_at_most(LogFilter(status="pending"), 10_000) == len(orders)
+
+
+def test_a_search_sees_a_commit_from_another_connection(
+    orders: list[Order], db_path: Path, write: Callable[..., Path]
+) -> None:
+    assert search_ids("Zanzibar", 10) == []
+    other = sqlite3.connect(db_path)
+    other.execute(
+        "UPDATE log_entry SET customer_name = 'Zanzibar Foods' WHERE order_ref = ?", ("SO-0007",)
+    )
+    other.commit()
+    other.close()
+    found = search_ids("Zanzibar", 10)
+    assert found is not None and len(found) == 1
+    assert _refs(LogFilter(search="zanzibar")) == ["SO-0007"]
+
+
+def test_a_new_product_is_searchable_at_once(
+    orders: list[Order], write: Callable[..., Path]
+) -> None:
+    text = HEADER + "SO-9001,2026-09-30,BAKE-01,Bondi Bakery,NEW-WIDGET-77,1,3.00\n"
+    import_files([write("more.csv", text)], "AUD")
+    assert _refs(LogFilter(search="widget-77")) == ["SO-9001"]
+
+
+def test_an_index_from_an_earlier_version_is_rebuilt(
+    db_path: Path, write: Callable[..., Path]
+) -> None:
+    database: peewee.Database = open_database(db_path)
+    import_files([write("orders.csv", _csv(generated_orders(12)))], "AUD")
+    # What versions before 0.2 built: one index of orders with their SKUs, kept by triggers.
+    store_db._drop_search_index(database)
+    database.execute_sql(
+        "CREATE VIRTUAL TABLE log_search USING fts5(order_ref, customer_name, "
+        "customer_reference, skus, tokenize = 'trigram', columnsize = 0)"
+    )
+    database.execute_sql(
+        "CREATE TRIGGER log_search_delete AFTER DELETE ON log_entry BEGIN "
+        "DELETE FROM log_search WHERE rowid = OLD.order_id; END"
+    )
+    database.close()
+
+    database = open_database(db_path)
+    try:
+        tables = {row[0] for row in database.execute_sql("SELECT name FROM sqlite_master")}
+        assert "log_search" not in tables and "log_search_delete" not in tables
+        assert search_index_ready()
+        assert _refs(LogFilter(search="sku-01234")) == _expected(generated_orders(12), "SKU-01234")
+    finally:
+        database.close()
