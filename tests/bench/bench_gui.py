@@ -338,7 +338,11 @@ def child_sync(data_dir: str, base_url: str, profile_dir: str | None) -> None:
     _spin(1.5)  # the reload after the run, and a poll or two
     timer.stop()
     _dump(profile, profile_dir)
-    gaps = sorted(((b - a) * 1000 for a, b in itertools.pairwise(ticks)), reverse=True)
+    # (gap, seconds from pressing Sync now to the gap's start): where the worst ones fall.
+    timed = sorted(
+        (((b - a) * 1000, a - run_started) for a, b in itertools.pairwise(ticks)), reverse=True
+    )
+    gaps = [gap for gap, _ in timed]
     report = finished[0] if finished else None
     _emit(
         "sync",
@@ -347,6 +351,8 @@ def child_sync(data_dir: str, base_url: str, profile_dir: str | None) -> None:
         max_gap_ms=gaps[0] if gaps else None,
         gaps_over_target=sum(1 for gap in gaps if gap > STALL_MS),
         worst_gaps_ms=gaps[:5],
+        worst_gaps_at_s=[round(at, 2) for _, at in timed[:5]],
+        run_ended_at_s=run_seconds,
         ticks=len(ticks),
         gc=collections.worst(),
         counts=window.model.status_counts,
@@ -500,7 +506,9 @@ def print_table(figures: dict[str, Any]) -> list[str]:
         print(
             f"sync: {sync['line']} in {sync['seconds']:.1f} s; {sync['ticks']} ticks, "
             f"{sync['gaps_over_target']} gaps over {STALL_MS} ms, worst "
-            f"{[round(gap) for gap in sync['worst_gaps_ms']]}; garbage collections "
+            f"{[round(gap) for gap in sync['worst_gaps_ms']]} ms, "
+            f"{sync['worst_gaps_at_s']} s after Sync now (the run ended at "
+            f"{sync['run_ended_at_s']:.2f} s); garbage collections "
             f"{sync.get('gc')}"
         )
     return missed
