@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from tests.reliability.conftest import connected_desk
@@ -14,7 +15,7 @@ from xerologdesk.app import open_app
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.store import book
 from xerologdesk.sync.backoff import BackoffPolicy
-from xerologdesk.sync.engine import Action, SyncEngine
+from xerologdesk.sync.engine import Action, SyncEngine, utc_now
 from xerologdesk.sync.lock import SyncLock
 from xerologdesk.sync.runner import Progress, RunSummary, SyncRunner
 from xerologdesk.xero.limits import Limits, RateBudget
@@ -51,15 +52,17 @@ def run(
     *,
     auto_sync: list[str] | None = None,
     progress: list[Progress] | None = None,
+    now: Callable[[], datetime] = utc_now,
 ) -> RunSummary:
-    """One run, as the app makes it but with the injected wait and clock."""
+    """One run, as the app makes it but with the injected wait and clock (``now``: the
+    engine's wall clock, which dates its records and ages the outbox)."""
     app = open_app(desk.data_dir, log=False)
     try:
         gateway = app.gateway()
         # The organisation's rate budget on the same clock: it sees the run's waits pass.
         gateway.budget = RateBudget(Limits(0, 0, 0), clock=waits.clock, sleep=waits.sleep)
         runner = SyncRunner(
-            SyncEngine(gateway, app.settings),
+            SyncEngine(gateway, app.settings, now=now),
             backoff=policy,
             wait=waits.wait,
             clock=waits.clock,

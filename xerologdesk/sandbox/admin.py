@@ -3,7 +3,7 @@
 - ``GET /_sandbox/state[?tenant=ID]``: the organisation's contacts, items and invoices (Xero's JSON
   shape), its organisation record, every tenant, the clock, the limits, the faults, and ``calls``:
   ``{"PUT /Invoices": 3, "GET /Contacts": 12, ...}`` (method and collection; ids and query left
-  out), counted since start or the last reset.
+  out), counted since start or the last reset, and ``held_calls`` (calls a ``hold`` fault holds).
 - ``POST /_sandbox/reset`` ``{"seed": "demo"}`` (optional): back to a freshly seeded primary
   organisation (same tenant id; added organisations dropped), no calls counted, no faults, limit
   windows and idempotency keys forgotten. Tokens and connections stay, so a connected app keeps
@@ -12,6 +12,8 @@
 - ``GET``/``POST /_sandbox/limits`` ``{"minute": N, "day": N, "concurrent": N}`` (each optional,
   0 = no limit): the limits in force.
 - ``GET``/``POST /_sandbox/faults``: the fault configuration (see :mod:`faults`).
+- ``POST /_sandbox/faults/release``: let the calls a ``hold`` fault holds take effect and be
+  answered; answers ``{"released": N}`` once they have.
 - ``GET /_sandbox/invoices/{InvoiceID}``: an HTML page showing the invoice, the sandbox's stand-in
   for "Open in Xero".
 
@@ -44,6 +46,7 @@ class Admin(Protocol):
     def limits(self) -> dict[str, int]: ...
     def set_faults(self, config: Mapping[str, Any]) -> dict[str, Any]: ...
     def faults(self) -> dict[str, Any]: ...
+    def release_held(self) -> int: ...
     def ledger(self, tenant_id: str | None = None) -> Ledger: ...
 
 
@@ -89,6 +92,8 @@ def handle(request: Request, admin: Admin) -> Response:
             if method == "POST":
                 return json_response(200, admin.set_faults(_body(request)))
             return json_response(200, admin.faults())
+        if route == "faults/release" and method == "POST":
+            return json_response(200, {"released": admin.release_held()})
         if route.startswith("invoices/") and method == "GET":
             return _invoice_page(admin, request.path.rsplit("/", 1)[1])
     except KeyError as error:

@@ -111,8 +111,10 @@ class Sandbox:
         return self
 
     def stop(self) -> None:
-        """Stop serving (answers held back by a timeout fault are dropped) and save the state."""
+        """Stop serving (answers held back by a timeout fault are dropped, calls held by a hold
+        fault end without effect) and save the state."""
         self._stopping.set()
+        self.fault_injector.let_go()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -188,6 +190,7 @@ class Sandbox:
             clock=self.clock.now().isoformat(),
             limits=self.limiter.limits(),
             faults=self.fault_injector.config(),
+            held_calls=self.fault_injector.held(),
         )
         # A round trip through JSON, so in-process callers see exactly what HTTP callers see.
         parsed: dict[str, Any] = json.loads(dumps(snapshot), parse_float=Decimal)
@@ -225,6 +228,10 @@ class Sandbox:
 
     def faults(self) -> dict[str, Any]:
         return self.fault_injector.config()
+
+    def release_held(self) -> int:
+        """Let the calls a ``hold`` fault holds take effect; how many (once they have)."""
+        return self.fault_injector.release()
 
     # --- persistence --------------------------------------------------------------------------
 

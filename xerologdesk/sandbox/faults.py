@@ -21,6 +21,11 @@ What each fault does to a call:
   answer is held back ``timeout_seconds`` real seconds (default 3) before it is sent, so a client
   whose read timeout is shorter gives up first. (This is the one place the sandbox waits in real
   time: a client's read timeout runs on the real clock.)
+- *hold* (only a step's ``"status": "hold"``): the call takes its ``Idempotency-Key`` (so it is
+  under way, as a request Xero is still processing), then waits without taking effect until
+  released (``POST /_sandbox/faults/release`` or :meth:`FaultInjector.release`), then takes effect
+  and is answered. A client whose read timeout passes meanwhile loses the answer, and its
+  replays meet a call still in progress. Reset and stop let held calls go without effect.
 - ``latency_ms`` delays every accounting call by that many real milliseconds.
 
 The script is deterministic and consumed in order: a call uses the first step whose ``method``
@@ -34,14 +39,17 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 DEFAULT_STATUSES = (500, 503)
 DEFAULT_TIMEOUT_SECONDS = 3.0
-ACTIONS = ("drop", "timeout")
+ACTIONS = ("drop", "timeout", "hold")
+# How long a release waits for the calls it let go to take effect and be answered (real seconds).
+RELEASE_WAIT_SECONDS = 30.0
 
 
 @dataclass
@@ -166,14 +174,25 @@ def _step(raw: Any) -> Step:
 
 @dataclass(frozen=True)
 class Fault:
-    """What to do to one call. ``status``: answer it instead; ``drop``/``timeout``: after it."""
+    """What to do to one call. ``status``: answer it instead; ``drop``/``timeout``: after it;
+    ``hold``: before it takes effect, until released."""
 
     status: int | None = None
     retry_after: int | None = None
     drop: bool = False
     timeout: bool = False
+    hold: bool = False
     hold_seconds: float = 0.0
     latency_seconds: float = 0.0
+
+
+class _Held:
+    """One call held before it takes effect."""
+
+    def __init__(self) -> None:
+        self.decided = threading.Event()  # released, or let go without effect
+        self.go = False
+        self.finished = threading.Event()  # taken effect and answered (or given up)
 
 
 class FaultInjector:
@@ -184,6 +203,7 @@ class FaultInjector:
         self._random = random.Random(seed)
         self._config = FaultConfig()
         self._lock = threading.Lock()
+        self._held: list[_Held] = []
 
     def configure(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """Replace the configuration; the configuration now in force."""
@@ -197,10 +217,49 @@ class FaultInjector:
             return self._config.to_json()
 
     def reset(self) -> None:
-        """No faults, and the random sequence from its start again."""
+        """No faults, and the random sequence from its start again; held calls let go."""
         with self._lock:
             self._config = FaultConfig()
             self._random = random.Random(self._seed)
+        self.let_go()
+
+    @contextmanager
+    def hold(self) -> Iterator[bool]:
+        """Hold the calling request until :meth:`release` (True: take effect now) or
+        :meth:`let_go` (False: give up without effect). Leaving the block marks it answered."""
+        held = _Held()
+        with self._lock:
+            self._held.append(held)
+        try:
+            held.decided.wait()
+            yield held.go
+        finally:
+            held.finished.set()
+
+    def held(self) -> int:
+        """How many calls are held now."""
+        with self._lock:
+            return len(self._held)
+
+    def release(self, wait: float = RELEASE_WAIT_SECONDS) -> int:
+        """Let every held call take effect; how many. Returns once each has taken effect and
+        been answered (or after ``wait`` seconds), so what follows sees its effect."""
+        released = self._decide_held(go=True)
+        for held in released:
+            held.finished.wait(wait)
+        return len(released)
+
+    def let_go(self) -> int:
+        """Let every held call end without taking effect (reset, stop); how many."""
+        return len(self._decide_held(go=False))
+
+    def _decide_held(self, *, go: bool) -> list[_Held]:
+        with self._lock:
+            held, self._held = self._held, []
+        for each in held:
+            each.go = go
+            each.decided.set()
+        return held
 
     def decide(self, method: str, resource: str) -> Fault | None:
         """The fault for one call to ``resource`` (e.g. ``/Invoices``), or None."""
@@ -231,5 +290,7 @@ def _fault_of(action: int | str, retry_after: int | None, hold: float, latency: 
         return Fault(drop=True, latency_seconds=latency)
     if action == "timeout":
         return Fault(timeout=True, hold_seconds=hold, latency_seconds=latency)
+    if action == "hold":
+        return Fault(hold=True, latency_seconds=latency)
     assert isinstance(action, int)
     return Fault(status=action, retry_after=retry_after, latency_seconds=latency)

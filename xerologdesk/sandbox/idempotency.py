@@ -10,8 +10,14 @@ Keys are kept per organisation for :data:`WINDOW_SECONDS` on the sandbox clock f
   sandbox answers problem details ``{"Title": "Bad Request", "Status": 400, "Detail": ...}``, the
   shape of the errors Xero's API gateway (not its accounting app) gives for 401 and 403;
 - a key of more than 128 characters answers 400 in the same shape;
-- two calls with one key at the same time: the second waits for the first to be answered and then
-  gets its answer, so they never both take effect.
+- a call whose key belongs to a call still under way (a replay sent after its first try timed
+  out, while the first is still being processed): Xero does not document this answer, so the
+  sandbox picks the conservative one. The second call never takes effect and never answers
+  anything the first has not decided: it waits for the first to be answered and gets its answer;
+  if the first is still under way after :data:`WAIT_SECONDS` (longer than a client's read
+  timeout), it answers ``409`` problem details (``Idempotency Key: K is used by a request still
+  in progress.``, wording chosen), which says nothing of what became of the first call. A client
+  must treat both a timed-out replay and that 409 as "outcome still unknown", never as a refusal.
 
 Only answers of the accounting app itself are kept: a fault the sandbox injected before the call
 took effect (a scripted 503, say) or a 429 is not, so a retry with the same key is served for
@@ -27,11 +33,12 @@ from dataclasses import dataclass, field
 from xerologdesk.sandbox import messages
 from xerologdesk.sandbox.clock import SandboxClock
 from xerologdesk.sandbox.http import Request, Response
-from xerologdesk.sandbox.wire import bad_request
+from xerologdesk.sandbox.wire import bad_request, conflict
 
 WINDOW_SECONDS = 6 * 60
 MAX_KEY_LENGTH = 128
-# How long a call waits for another one with its key to finish before giving up (real seconds).
+# How long a call waits for another one with its key to finish before answering 409 (real
+# seconds): as long as the app's default read timeout, so its client has given up by then.
 WAIT_SECONDS = 60.0
 
 
@@ -49,6 +56,8 @@ class Claim:
 
     response: Response | None = None
     key: tuple[str, str] | None = None
+    # The entry the call claimed: a call held across a reset must not touch a newer claim.
+    entry: _Entry | None = field(default=None, compare=False, repr=False)
 
 
 def fingerprint(request: Request) -> str:
@@ -83,15 +92,16 @@ class IdempotencyStore:
                 self._prune(now)
                 entry = self._entries.get(slot)
                 if entry is None:
-                    self._entries[slot] = _Entry(wanted, now)
-                    return Claim(key=slot)
+                    entry = self._entries[slot] = _Entry(wanted, now)
+                    return Claim(key=slot, entry=entry)
                 if entry.fingerprint != wanted:
                     return Claim(response=_reused(key))
                 if entry.response is not None:
                     return Claim(response=_copy(entry.response))
             # Another call with this key is under way: its answer will be ours.
             if not entry.done.wait(WAIT_SECONDS):
-                return Claim(response=_reused(key))
+                # Not "used with a different request": that would read as a definite refusal.
+                return Claim(response=_in_progress(key))
 
     def finish(self, claim: Claim, response: Response) -> None:
         """Keep the answer to a claimed call, for replay."""
@@ -99,7 +109,7 @@ class IdempotencyStore:
             return
         with self._lock:
             entry = self._entries.get(claim.key)
-            if entry is not None:
+            if entry is not None and entry is claim.entry:
                 entry.response = _copy(response)
                 entry.done.set()
 
@@ -108,9 +118,11 @@ class IdempotencyStore:
         if claim.key is None:
             return
         with self._lock:
-            entry = self._entries.pop(claim.key, None)
-        if entry is not None:
-            entry.done.set()
+            entry = self._entries.get(claim.key)
+            if entry is None or entry is not claim.entry:
+                return  # forgotten already (a reset), perhaps claimed afresh since
+            del self._entries[claim.key]
+        entry.done.set()
 
     def reset(self) -> None:
         with self._lock:
@@ -130,6 +142,10 @@ class IdempotencyStore:
 
 def _reused(key: str) -> Response:
     return bad_request(messages.IDEMPOTENCY_KEY_REUSED.format(key=key))
+
+
+def _in_progress(key: str) -> Response:
+    return conflict(messages.IDEMPOTENCY_KEY_IN_PROGRESS.format(key=key))
 
 
 def _copy(response: Response) -> Response:

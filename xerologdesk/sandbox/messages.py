@@ -71,3 +71,5 @@ TOO_LONG = "{field} must not be more than {limit} characters long."
 IDEMPOTENCY_KEY_REUSED = "Idempotency Key: {key} is used with a different request."
 # Chosen.
 IDEMPOTENCY_KEY_TOO_LONG = "Idempotency Key: must be at most 128 characters."
+# Chosen (Xero does not document its answer while the first call with a key is under way).
+IDEMPOTENCY_KEY_IN_PROGRESS = "Idempotency Key: {key} is used by a request still in progress."

@@ -21,6 +21,7 @@ import socket
 import threading
 from collections import Counter
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -117,7 +118,7 @@ class AccountingGate:
             if fault is not None and fault.status is not None:
                 response = _fault_response(fault)
             else:
-                response = self._answer(request, tenant_id, ledger)
+                response = self._answer(request, tenant_id, ledger, fault)
         finally:
             self.limiter.release(tenant_id)
         response.headers.update(admission.headers)
@@ -126,18 +127,26 @@ class AccountingGate:
         hold = fault.hold_seconds if fault is not None and fault.timeout else 0.0
         return Answer(response, hold)
 
-    def _answer(self, request: Request, tenant_id: str, ledger: Ledger) -> Response:
+    def _answer(
+        self, request: Request, tenant_id: str, ledger: Ledger, fault: Fault | None
+    ) -> Response:
         claim = self.idempotency.claim(tenant_id, request)
         if claim.response is not None:
             return claim.response
-        try:
-            response = accounting.handle(request, ledger)
-        except Exception:
-            self.idempotency.abandon(claim)
-            log.exception("the sandbox failed on %s %s", request.method, request.path)
-            return wire.server_error(500)
-        self.idempotency.finish(claim, response)
-        return response
+        # A held call holds its key meanwhile: it is "under way", as at Xero (see faults.hold).
+        held = self.faults.hold() if fault is not None and fault.hold else nullcontext(True)
+        with held as go:
+            if not go:
+                self.idempotency.abandon(claim)
+                return wire.server_error(503)
+            try:
+                response = accounting.handle(request, ledger)
+            except Exception:
+                self.idempotency.abandon(claim)
+                log.exception("the sandbox failed on %s %s", request.method, request.path)
+                return wire.server_error(500)
+            self.idempotency.finish(claim, response)
+            return response
 
 
 def _fault_response(fault: Fault) -> Response:

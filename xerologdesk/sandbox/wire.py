@@ -261,3 +261,8 @@ def server_error(status: int, headers: Mapping[str, str] | None = None) -> Respo
 def bad_request(detail: str) -> Response:
     """400 as problem details: the answer of Xero's API gateway (not of the accounting app)."""
     return _json(400, {"Title": "Bad Request", "Status": 400, "Detail": detail})
+
+
+def conflict(detail: str) -> Response:
+    """409 as problem details, in the shape of :func:`bad_request` (Xero's gateway's shape)."""
+    return _json(409, {"Title": "Conflict", "Status": 409, "Detail": detail})

@@ -14,8 +14,9 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -27,7 +28,13 @@ from xerologdesk.sync import outcomes
 from xerologdesk.sync.checks import item_name, item_name_problem, order_problems
 from xerologdesk.sync.customers import CustomerKey, CustomerMatch, match_customers
 from xerologdesk.sync.outcomes import Reason
-from xerologdesk.xero.errors import AuthFailed, OutcomeUnknown, TransientError, XeroError
+from xerologdesk.xero.errors import (
+    AuthFailed,
+    OutcomeUnknown,
+    Rejected,
+    TransientError,
+    XeroError,
+)
 from xerologdesk.xero.gateway import BATCH_SIZE, XeroGateway
 from xerologdesk.xero.records import (
     Created,
@@ -44,6 +51,21 @@ log = logging.getLogger(__name__)
 
 # A lost answer is asked again with the same Idempotency-Key: Xero replays what it did.
 REPLAYS_AFTER_LOST_ANSWER = 2
+# Xero keeps an Idempotency-Key for 6 minutes from the first call and replays that call's answer
+# (FACTS.md); past that, the same request is a new one and makes second invoices.
+IDEMPOTENCY_WINDOW = timedelta(minutes=6)
+# A replay must reach Xero while it still keeps the key. The outbox row's age is counted from just
+# before the first send, so it runs ahead of Xero's; the margin covers the replay's own way there
+# (the rate budget may hold a call for a minute window, and a connect timeout is 10 s).
+REPLAY_MARGIN = timedelta(seconds=90)
+# Xero's answer when a key comes with a body other than its first call's (FACTS.md): it says
+# nothing of what became of that first call.
+KEY_USED_WITH_ANOTHER_REQUEST = "is used with a different request"
+AWAITING_ANSWER = (
+    "An earlier send of this order has no answer from Xero yet; asking Xero for that answer "
+    "before anything is sent again"
+)
+REPLAYED_NOTE = "Xero's answer to an earlier send, asked for again after it was lost."
 # Invoice requests under way at once (Xero allows 5 per organisation; the budget enforces it).
 INVOICE_REQUESTS_IN_FLIGHT = 3
 # Invoices in these states no longer stand for the order: never adopt them.
@@ -164,8 +186,14 @@ class SyncEngine:
     def reconcile(self) -> list[OrderResult]:
         """Settle every create whose answer was lost, before anything is sent again.
 
-        Invoices are looked up by Reference and adopted when they arrived; contacts and items
-        need nothing here, since the next lookup finds them if they arrived.
+        Invoices are looked up by Reference and adopted when they arrived. A request with
+        invoices not found that Xero still keeps the key of (:meth:`_replayable`) is replayed:
+        the same Idempotency-Key and body get Xero's answer to the first send, even when that
+        send was still being processed during the lookup, and the answer settles its orders as a
+        first answer would. If the replay gets no answer either, the request stays open and its
+        orders Pending: :meth:`sync` sends none of them under a new key meanwhile. An older
+        request not found is given up, and its orders are sent again. Contacts and items need
+        nothing here, since the next lookup finds them if they arrived.
         """
         rows = book.outbox_unfinished()
         invoice_rows = [row for row in rows if row.kind == "invoice"]
@@ -176,8 +204,11 @@ class SyncEngine:
         if not refs:
             return []
         found: dict[str, XeroInvoice] = {}
+        dead: set[str] = set()  # invoice ids
         for invoice in self.gateway.invoices_by_reference(refs):
-            if invoice.status not in DEAD_INVOICE_STATES:
+            if invoice.status in DEAD_INVOICE_STATES:
+                dead.add(invoice.invoice_id)
+            else:
                 found.setdefault(invoice.reference, invoice)
         results = []
         ids = book.order_ids_for_refs(refs)
@@ -189,17 +220,78 @@ class SyncEngine:
             note = "Found in Xero after an earlier send whose answer was lost; not sent again."
             self._record(order, Action.SYNC, Status.SUCCEEDED, [], {}, note, invoice)
             results.append(_result(order, Status.SUCCEEDED, [], note, invoice))
+        replays = []
         with write_transaction():
             self._flush()
             for row in invoice_rows:
                 adopted = [ref for ref in row.payload.get("refs", []) if ref in found]
+                if len(adopted) < len(row.payload.get("refs", [])) and self._replayable(row):
+                    replays.append(row)
+                    continue
                 book.outbox_mark(
                     row.id,
                     "done" if adopted else "abandoned",
                     response={"adopted": adopted},
                     at=self.now(),
                 )
+        for row in replays:
+            trouble = self._replay(row, orders, set(found), dead, results)
+            if isinstance(trouble, AuthFailed):
+                raise trouble
+            if trouble is not None and trouble.transient:
+                break  # Xero is in trouble: the other requests wait for the next reconcile
         return results
+
+    def _replayable(self, row: book.OutboxRow) -> bool:
+        """Whether the row's request can be sent again as it was and Xero still keeps its key
+        (rows written before requests were kept can't be)."""
+        age = self.now() - row.created_at
+        return "invoices" in row.payload and age < IDEMPOTENCY_WINDOW - REPLAY_MARGIN
+
+    def _replay(
+        self,
+        row: book.OutboxRow,
+        orders: dict[str, OrderData],
+        adopted: set[str],
+        dead: set[str],
+        results: list[OrderResult],
+    ) -> XeroError | None:
+        """Send a lost invoice request again, key and body as they were; the trouble, when its
+        answer is still unknown (the row then stays open). ``dead``: ids of invoices voided or
+        deleted in Xero."""
+        invoices = [_invoice_from_json(each) for each in row.payload["invoices"]]
+
+        def unsettled(settled: set[str]) -> list[_Order]:
+            # Orders already settled (adopted above, or since) keep what they have.
+            return [
+                _Order(orders[invoice.reference])
+                for invoice in invoices
+                if invoice.reference in orders
+                and invoice.reference not in settled
+                and orders[invoice.reference].status != Status.SUCCEEDED
+            ]
+
+        try:
+            created = self.gateway.create_invoices(invoices, row.idempotency_key)
+        except XeroError as error:
+            if isinstance(error, Rejected) and not _about_the_key(error):
+                # Xero's first answer was a refusal of the whole request: replayed, it stands.
+                self._outbox_failed(row.id, error)
+                self._refused(unsettled(adopted), Action.SYNC, error, results)
+                return None
+            log.warning("the replay of %s got no answer yet: %s", row.idempotency_key, error)
+            book.outbox_mark(row.id, "unknown", response={"replay": str(error)}, at=self.now())
+            return error
+        # What the send made and someone voided since no longer stands for its order: the order
+        # stays Pending and is sent again, as when no replay was possible.
+        voided = {
+            answer.key
+            for answer in created
+            if isinstance(answer.record, XeroInvoice) and answer.record.invoice_id in dead
+        }
+        settle = self._settler(unsettled(adopted | voided), Action.SYNC, results, REPLAYED_NOTE)
+        self._outbox_done(row.id, created, settle)
+        return None
 
     # -- the sync ------------------------------------------------------------------------------
 
@@ -209,7 +301,8 @@ class SyncEngine:
         """Run ``action`` on the orders (those it applies to); their results.
 
         Transient trouble and a dead connection are raised after the orders not yet settled
-        are left *Pending* with the error noted.
+        are left *Pending* with the error noted. So is an order whose earlier send is still
+        unanswered (left open by :meth:`reconcile`): it waits for that answer, never sent twice.
         """
         run = run or RunContext()
         self._settings = self.settings.all()  # one read per batch, not one per invoice line
@@ -218,8 +311,11 @@ class SyncEngine:
         results: list[OrderResult] = []
         if not batch:
             return results
+        awaiting = _refs_awaiting_answer()
         try:
-            self._sync(batch, action, run, results)
+            self._sync([o for o in batch if o.data.ref not in awaiting], action, run, results)
+            if any(order.data.ref in awaiting for order in batch):
+                raise OutcomeUnknown(AWAITING_ANSWER)
         except (TransientError, AuthFailed) as error:
             for order in batch:
                 if not order.done:
@@ -443,9 +539,17 @@ class SyncEngine:
         self._outbox_done(row, created)
         return created
 
-    def _outbox_open(self, kind: str, keys: list[str]) -> tuple[int, str]:
+    def _outbox_open(
+        self, kind: str, keys: list[str], invoices: Sequence[NewInvoice] = ()
+    ) -> tuple[int, str]:
+        """Record a send under a fresh key; invoices are kept whole, so that reconcile can
+        replay the very same request while Xero keeps the key."""
         request_key = f"xld-{kind}-{uuid.uuid4()}"
-        return book.outbox_add(kind, request_key, keys[0], {"refs": keys}), request_key
+        payload: dict[str, Any] = {"refs": keys}
+        if invoices:
+            payload["invoices"] = [_invoice_json(invoice) for invoice in invoices]
+        row = book.outbox_add(kind, request_key, keys[0], payload, at=self.now())
+        return row, request_key
 
     @staticmethod
     def _deliver(
@@ -455,7 +559,7 @@ class SyncEngine:
 
         Once a try may have taken effect (its answer lost), only a success settles the send: any
         later failure is raised as that :class:`OutcomeUnknown`, so the outbox row stays open
-        and the invoices are looked for before anything is sent again.
+        and :meth:`reconcile` settles it before anything is sent again.
         """
         attempts = 1 + REPLAYS_AFTER_LOST_ANSWER
         lost: OutcomeUnknown | None = None
@@ -515,7 +619,8 @@ class SyncEngine:
             sent = []
             for chunk in chunks:
                 invoices = [self._new_invoice(order, items) for order in chunk]
-                row, key = self._outbox_open("invoice", [invoice.reference for invoice in invoices])
+                refs = [invoice.reference for invoice in invoices]
+                row, key = self._outbox_open("invoice", refs, invoices)
                 future = pool.submit(self._deliver, self.gateway.create_invoices, invoices, key)
                 sent.append((chunk, row, future))
             for chunk, row, future in sent:
@@ -533,14 +638,17 @@ class SyncEngine:
             raise trouble
 
     def _settler(
-        self, chunk: list[_Order], action: Action, results: list[OrderResult]
+        self, chunk: list[_Order], action: Action, results: list[OrderResult], note: str = ""
     ) -> Callable[[list[Created]], None]:
-        """What records each order's answer from one invoice request."""
+        """What records each order's answer from one invoice request (answers about orders not
+        in ``chunk``, settled otherwise already, are left alone)."""
         by_ref = {order.data.ref: order for order in chunk}
 
         def settle(created: list[Created]) -> None:
             for answer in created:
-                order = by_ref[answer.key]
+                order = by_ref.get(answer.key)
+                if order is None:
+                    continue
                 if answer.ok and isinstance(answer.record, XeroInvoice):
                     status, invoice = Status.SUCCEEDED, answer.record
                 else:
@@ -548,7 +656,7 @@ class SyncEngine:
                         outcomes.xero_rejected("invoice", answer.messages, order.data.ref)
                     )
                     status, invoice = Status.FAILED, None
-                results.append(self._finish(order, action, status, invoice, answer.messages))
+                results.append(self._finish(order, action, status, invoice, answer.messages, note))
             self._flush()
 
         return settle
@@ -597,9 +705,11 @@ class SyncEngine:
         status: Status,
         invoice: XeroInvoice | None = None,
         messages: Sequence[str] = (),
+        note: str = "",
     ) -> OrderResult:
         order.done = True
-        note = "Xero: " + " ".join(messages) if messages and status is Status.SUCCEEDED else ""
+        if messages and status is Status.SUCCEEDED:  # warnings on a created invoice
+            note = " ".join(filter(None, [note, "Xero: " + " ".join(messages)]))
         self._record(
             order.data, action, status, order.reasons, order.trace, note, invoice, messages
         )
@@ -660,6 +770,49 @@ def _result(
         invoice_id=invoice.invoice_id if invoice else "",
         invoice_number=invoice.invoice_number if invoice else "",
     )
+
+
+def _refs_awaiting_answer() -> set[str]:
+    """The orders in invoice requests whose answer is still unknown (see ``reconcile``)."""
+    return {
+        ref
+        for row in book.outbox_unfinished()
+        if row.kind == "invoice"
+        for ref in row.payload.get("refs", [])
+    }
+
+
+def _about_the_key(error: Rejected) -> bool:
+    """Whether a refusal is about the Idempotency-Key, not the request: another call with the
+    key is still in progress (409), or the body differs from the first call's. Neither says
+    what became of the first call."""
+    return error.status == 409 or any(
+        KEY_USED_WITH_ANOTHER_REQUEST in message for message in error.messages
+    )
+
+
+def _invoice_json(invoice: NewInvoice) -> dict[str, Any]:
+    """An invoice as the outbox keeps it; amounts as text, so not a digit changes."""
+    data = asdict(invoice)
+    data["date"] = invoice.date.isoformat()
+    for line in data["lines"]:
+        line["quantity"], line["unit_amount"] = str(line["quantity"]), str(line["unit_amount"])
+    return data
+
+
+def _invoice_from_json(data: dict[str, Any]) -> NewInvoice:
+    """The invoice :func:`_invoice_json` kept: equal to the one sent, so its body is too."""
+    lines = tuple(
+        NewLine(
+            **{
+                **line,
+                "quantity": Decimal(line["quantity"]),
+                "unit_amount": Decimal(line["unit_amount"]),
+            }
+        )
+        for line in data["lines"]
+    )
+    return NewInvoice(**{**data, "date": date.fromisoformat(data["date"]), "lines": lines})
 
 
 def _missing_skus(lines: Sequence[LineData], items: dict[str, XeroItem]) -> list[str]:

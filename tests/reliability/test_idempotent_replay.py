@@ -1,0 +1,149 @@
+"""A lost invoice send is replayed with its own Idempotency-Key and body while Xero keeps the key,
+over real HTTP against the sandbox: a send Xero is still processing (a ``hold`` fault) becomes one
+invoice, never two, a replayed refusal stands and an invoice deleted since is not taken for the
+order; past Xero's 6 minutes the lost send is looked up by Reference and, not found, sent again
+as before."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+
+from tests.reliability.conftest import CallWatch
+from tests.reliability.test_runner_retries import Waits, invoices, run, with_acme
+from tests.sync.conftest import Desk
+from xerologdesk.app import READ_TIMEOUT_ENV
+from xerologdesk.sandbox import Sandbox
+from xerologdesk.sync.backoff import NO_RETRIES
+from xerologdesk.sync.engine import REPLAYED_NOTE, utc_now
+
+pytestmark = pytest.mark.timeout(120)
+
+HOLD = {"script": [{"method": "PUT", "resource": "/Invoices", "status": "hold"}]}
+
+
+@pytest.fixture
+def held_send(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> Desk:
+    """SO-1 sent once and never answered: Xero (the sandbox) is still processing the send.
+
+    The run ends at that trouble (no retries), as when the app is closed or the network lost;
+    its read timeout is 1 s, so the send and both its replays time out quickly.
+    """
+    monkeypatch.setenv(READ_TIMEOUT_ENV, "1")
+    with_acme(desk, "SO-1")
+    desk.sandbox.set_faults(HOLD)
+    first = run(desk, Waits(), NO_RETRIES)
+    assert "no answer in time" in first.stopped
+    assert desk.log()["SO-1"]["status"] == "pending"
+    state = desk.xero()
+    assert (state["held_calls"], state["invoices"]) == (1, [])
+    assert state["calls"]["PUT /Invoices"] == 3  # the send and its two replays, one key
+    return desk
+
+
+def test_a_send_that_commits_after_the_next_runs_lookup_becomes_one_invoice(
+    held_send: Desk, watch_calls: Callable[[Sandbox], CallWatch]
+) -> None:
+    desk = held_send
+    seen: list[str] = []
+
+    def commit_once_looked_up(method: str, resource: str) -> None:
+        seen.append(f"{method} {resource}")
+        if seen == ["GET /Invoices", "PUT /Invoices"]:
+            # The lookup found nothing; Xero finishes the first send as the next call arrives.
+            desk.sandbox.release_held()
+
+    watch_calls(desk.sandbox).on_call = commit_once_looked_up
+    second = run(desk, Waits())
+    assert second.stopped == ""
+    assert seen == ["GET /Invoices", "PUT /Invoices"]  # looked up, then replayed; nothing new
+    [invoice] = desk.xero()["invoices"]
+    row = desk.log()["SO-1"]
+    assert row["status"] == "succeeded"
+    assert row["xero_invoice_id"] == invoice["InvoiceID"]
+    [result] = second.results
+    assert (result.status, result.note) == ("succeeded", REPLAYED_NOTE)
+
+
+def test_while_a_replay_gets_no_answer_the_order_waits_and_nothing_is_sent_anew(
+    held_send: Desk,
+) -> None:
+    desk = held_send
+    second = run(desk, Waits(), NO_RETRIES)
+    assert "has no answer from Xero yet" in second.stopped
+    assert desk.log()["SO-1"]["status"] == "pending"
+    state = desk.xero()
+    assert state["invoices"] == []
+    assert state["calls"]["PUT /Invoices"] == 4  # only the replay: never a send under a new key
+    assert desk.sandbox.release_held() == 1  # Xero finishes the first send at last
+    third = run(desk, Waits())
+    assert third.stopped == ""
+    assert desk.log()["SO-1"]["status"] == "succeeded"
+    assert invoices(desk) == ["SO-1"]
+    assert desk.xero()["calls"]["PUT /Invoices"] == 4
+
+
+def test_past_xeros_six_minutes_a_lost_send_not_found_is_sent_again(held_send: Desk) -> None:
+    desk = held_send
+    later = 7 * 60  # Xero has forgotten the key: a replay would be a new request anyway
+    desk.sandbox.advance_clock(later)
+    second = run(desk, Waits(), now=lambda: utc_now() + timedelta(seconds=later))
+    assert second.stopped == ""
+    assert desk.log()["SO-1"]["status"] == "succeeded"
+    assert invoices(desk) == ["SO-1"]
+    calls = desk.xero()["calls"]
+    assert calls["GET /Invoices"] == 1  # looked up by Reference first, as before
+    assert calls["PUT /Invoices"] == 4  # then sent once more, under a new key
+
+
+def test_a_replayed_refusal_fails_the_order_with_xeros_words(desk: Desk) -> None:
+    with_acme(desk, "SO-1")
+    desk.settings(default_sales_account="999")  # no such account in the organisation
+    # Xero refuses the invoice, but every answer is lost.
+    desk.sandbox.set_faults(
+        {"script": [{"method": "PUT", "resource": "/Invoices", "status": "drop", "times": 3}]}
+    )
+    first = run(desk, Waits(), NO_RETRIES)
+    assert first.stopped != ""
+    assert desk.log()["SO-1"]["status"] == "pending"
+    # Fixed meanwhile: the lost send still asked for account 999, and Xero's answer to it stands.
+    desk.settings(default_sales_account="200")
+    second = run(desk, Waits())
+    assert second.stopped == ""
+    row = desk.log()["SO-1"]
+    assert row["status"] == "failed"
+    [reason] = row["reasons"]
+    assert reason["code"] == "xero_rejected"
+    assert reason["message"].endswith(": Account code '999' is not a valid code for this document.")
+    state = desk.xero()
+    assert state["invoices"] == []
+    assert state["calls"]["PUT /Invoices"] == 4  # the replay: the same key and body
+    # Retrying is a new request, with the setting as it is now.
+    assert desk("resolve", "--retry", "SO-1").code == 0
+    assert desk.log()["SO-1"]["status"] == "succeeded"
+    [invoice] = desk.xero()["invoices"]
+    assert invoice["LineItems"][0]["AccountCode"] == "200"
+
+
+def test_an_invoice_deleted_in_xero_since_the_lost_send_is_not_taken_for_the_order(
+    desk: Desk,
+) -> None:
+    with_acme(desk, "SO-1")
+    desk.sandbox.set_faults(
+        {"script": [{"method": "PUT", "resource": "/Invoices", "status": "drop", "times": 3}]}
+    )
+    run(desk, Waits(), NO_RETRIES)
+    # Someone deletes the draft the lost send made, before the next run.
+    ledger = desk.sandbox.ledger()
+    with ledger.lock:
+        [made] = ledger.invoices
+        ledger.invoices.put({**made, "Status": "DELETED"})
+    second = run(desk, Waits())
+    assert second.stopped == ""
+    row = desk.log()["SO-1"]
+    assert row["status"] == "succeeded"
+    live = [each for each in desk.xero()["invoices"] if each["Status"] != "DELETED"]
+    assert [each["InvoiceID"] for each in live] == [row["xero_invoice_id"]]
+    assert row["xero_invoice_id"] != made["InvoiceID"]
