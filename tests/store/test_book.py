@@ -172,11 +172,16 @@ def test_dismiss_only_failed_orders_and_undo_it(ids: dict[str, int]) -> None:
 
 def test_contacts_are_remembered_and_forgotten(ids: dict[str, int]) -> None:
     customer_id = book.load_orders([ids["SO-3"]])[0].customer.id
-    book.remember_contact(customer_id, "contact-guid", T0)
+    others = [c.id for c in Customer.select().where(Customer.id != customer_id)]
+    assert others
+    book.link_contacts({customer_id: "contact-guid"}, T0)
     assert book.load_orders([ids["SO-3"]])[0].customer.xero_contact_id == "contact-guid"
     assert Customer.get_by_id(customer_id).contact_linked_at == T0
-    book.forget_contact(customer_id)
-    assert book.load_orders([ids["SO-3"]])[0].customer.xero_contact_id is None
+    assert all(Customer.get_by_id(other).xero_contact_id is None for other in others)
+    book.link_contacts({customer_id: None, **dict.fromkeys(others, "other-guid")}, T0)
+    customer = Customer.get_by_id(customer_id)
+    assert (customer.xero_contact_id, customer.contact_linked_at) == (None, None)
+    assert all(Customer.get_by_id(other).xero_contact_id == "other-guid" for other in others)
 
 
 def test_stock_on_hand_is_stored(ids: dict[str, int]) -> None:

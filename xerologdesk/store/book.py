@@ -6,6 +6,7 @@ write that changes more than one row runs in one transaction.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -453,18 +454,23 @@ def undo_dismiss(order_ids: Sequence[int], at: datetime) -> list[int]:
 # -- customers and products -------------------------------------------------------------------
 
 
-def remember_contact(customer_id: int, contact_id: str, at: datetime) -> None:
-    """Link the customer to a Xero ContactID, tried first next time."""
-    Customer.update({Customer.xero_contact_id: contact_id, Customer.contact_linked_at: at}).where(
-        Customer.id == customer_id
-    ).execute()
+def link_contacts(links: Mapping[int, str | None], at: datetime) -> None:
+    """Link customers to Xero ContactIDs, tried first next time (None: drop the link, the
+    contact was deleted or archived there); by customer id, in one statement.
 
-
-def forget_contact(customer_id: int) -> None:
-    """Drop the customer's link to a Xero contact (it was deleted or archived there)."""
-    Customer.update({Customer.xero_contact_id: None, Customer.contact_linked_at: None}).where(
-        Customer.id == customer_id
-    ).execute()
+    One statement, not one per customer: each statement lets go of the interpreter lock and
+    takes it straight back, and a thousand of them in a row (a run's first batch) kept the GUI
+    thread waiting for it for 50-80 ms.
+    """
+    if not links:
+        return
+    linked_at = Customer.contact_linked_at.db_value(at)
+    database.execute_sql(
+        "UPDATE customer SET xero_contact_id = link.value, "
+        "contact_linked_at = CASE WHEN link.value IS NULL THEN NULL ELSE ? END "
+        "FROM json_each(?) AS link WHERE customer.id = CAST(link.key AS INTEGER)",
+        (linked_at, json.dumps({str(customer): contact for customer, contact in links.items()})),
+    )
 
 
 def update_stock(stock: Mapping[int, Decimal], at: datetime) -> None:

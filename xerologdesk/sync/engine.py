@@ -395,14 +395,14 @@ class SyncEngine:
             if order.data.customer.id not in run.customers
         }
         matches = match_customers(self.gateway, list(keys.values()))
-        now = self.now()
+        links = {
+            customer_id: match.contact.contact_id if match.contact is not None else None
+            for customer_id, match in matches.items()
+            if (match.contact.contact_id if match.contact is not None else None)
+            != keys[customer_id].remembered_contact_id
+        }
         with write_transaction():
-            for customer_id, match in matches.items():
-                remembered = keys[customer_id].remembered_contact_id
-                if match.contact is not None and match.contact.contact_id != remembered:
-                    book.remember_contact(customer_id, match.contact.contact_id, now)
-                elif match.contact is None and remembered:
-                    book.forget_contact(customer_id)
+            book.link_contacts(links, self.now())
         run.customers.update(
             (customer_id, match) for customer_id, match in matches.items() if match.contact
         )
@@ -430,14 +430,16 @@ class SyncEngine:
                     ),
                 )
         by_reference = {new.account_number: customer_id for customer_id, new in wanted.items()}
+        links: dict[int, str | None] = {}
         for created in self._create("contact", list(wanted.values()), self.gateway.create_contacts):
             customer_id = by_reference[created.key]
             match = matches[customer_id]
             if created.ok and created.record is not None:
                 match.contact, match.reason, match.how = created.record, None, "created"  # type: ignore[assignment]
-                book.remember_contact(customer_id, created.record.contact_id, self.now())  # type: ignore[union-attr]
+                links[customer_id] = created.record.contact_id  # type: ignore[union-attr]
             else:
                 match.reason = outcomes.xero_rejected("contact", created.messages, created.key)
+        book.link_contacts(links, self.now())
 
     # -- step 2: products ---------------------------------------------------------------------
 
