@@ -53,6 +53,24 @@ def tuples(query: Any) -> list[tuple[Any, ...]]:
     return list(query.tuples())
 
 
+def rows_at_once(query: Any, *columns: peewee.Field) -> list[tuple[Any, ...]]:
+    """The ``columns`` of a query's rows (order not kept), read in one SQLite step and
+    converted by the fields.
+
+    For the sync's worker thread: sqlite3 lets go of the interpreter lock for each row it
+    steps to and takes it straight back, and a few thousand rows in a row kept the GUI
+    thread waiting for the lock for up to 90 ms (a lock convoy). Packed by SQLite into one
+    JSON array, the whole read runs without the lock.
+    """
+    packed = query.clone().select(peewee.fn.json_group_array(peewee.fn.json_array(*columns)))
+    converters = [column.python_value for column in columns]
+    text = packed.order_by().scalar()
+    return [
+        tuple(convert(value) for convert, value in zip(converters, row, strict=True))
+        for row in json.loads(text or "[]")
+    ]
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -186,42 +204,44 @@ def load_orders(ids: Sequence[int]) -> list[OrderData]:
     heads: dict[int, tuple[Any, ...]] = {}
     lines: dict[int, list[LineData]] = {}
     for chunk in chunks(list(dict.fromkeys(ids))):
+        head_columns = (
+            Order.id,
+            Order.ref,
+            Order.posted_date,
+            Order.currency,
+            LogEntry.status,
+            LogEntry.attempts,
+            *_CUSTOMER_COLUMNS,
+        )
         head_query = (
-            Order.select(
-                Order.id,
-                Order.ref,
-                Order.posted_date,
-                Order.currency,
-                LogEntry.status,
-                LogEntry.attempts,
-                *_CUSTOMER_COLUMNS,
-            )
+            Order.select()
             .join(Customer, on=(Order.customer == Customer.id))
             .switch(Order)
             .join(LogEntry, on=(LogEntry.order == Order.id))
             .where(Order.id.in_(list(chunk)))
         )
-        for row in tuples(head_query):
+        for row in rows_at_once(head_query, *head_columns):
             heads[row[0]] = row
+        line_columns = (
+            OrderLine.order,
+            OrderLine.line_no,
+            Product.sku,
+            Product.name,
+            Product.description,
+            OrderLine.quantity,
+            OrderLine.unit_price,
+            Product.taxable,
+            Product.id,
+            Product.price,
+        )
         line_query = (
-            OrderLine.select(
-                OrderLine.order,
-                OrderLine.line_no,
-                Product.sku,
-                Product.name,
-                Product.description,
-                OrderLine.quantity,
-                OrderLine.unit_price,
-                Product.taxable,
-                Product.id,
-                Product.price,
-            )
+            OrderLine.select()
             .join(Product, on=(OrderLine.product == Product.id))
             .where(OrderLine.order.in_(list(chunk)))
-            .order_by(OrderLine.order, OrderLine.line_no)
         )
-        for order_id, *values in tuples(line_query):
-            lines.setdefault(order_id, []).append(LineData(*values))
+        rows = sorted(rows_at_once(line_query, *line_columns), key=lambda row: row[:2])
+        for order_id, line_no, *values in rows:
+            lines.setdefault(order_id, []).append(LineData(line_no, *values))
     orders = []
     for order_id in ids:
         head = heads.get(order_id)
