@@ -494,12 +494,19 @@ def link_contacts(links: Mapping[int, str | None], at: datetime) -> None:
 
 
 def update_stock(stock: Mapping[int, Decimal], at: datetime) -> None:
-    """Store quantities on hand read from Xero, by product id, in one transaction."""
-    with database.atomic():
-        for product_id, quantity in stock.items():
-            Product.update({Product.stock_on_hand: quantity, Product.stock_updated_at: at}).where(
-                Product.id == product_id
-            ).execute()
+    """Store quantities on hand read from Xero, by product id, in one statement (see
+    :func:`link_contacts` for why one)."""
+    if not stock:
+        return
+    units = Product.stock_on_hand.db_value
+    database.execute_sql(
+        "UPDATE product SET stock_on_hand = CAST(level.value AS INTEGER), stock_updated_at = ? "
+        "FROM json_each(?) AS level WHERE product.id = CAST(level.key AS INTEGER)",
+        (
+            Product.stock_updated_at.db_value(at),
+            json.dumps({str(product): units(quantity) for product, quantity in stock.items()}),
+        ),
+    )
 
 
 # -- the outbox --------------------------------------------------------------------------------
