@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from tests.reliability.conftest import CallWatch
 from tests.reliability.test_runner_retries import Waits, invoices, run, with_acme
-from tests.sync.conftest import Desk
-from xerologdesk.app import READ_TIMEOUT_ENV
-from xerologdesk.sandbox import Sandbox
+from tests.sync.conftest import Desk, line
+from xerologdesk.app import READ_TIMEOUT_ENV, open_app
+from xerologdesk.sandbox import Sandbox, idempotency
+from xerologdesk.store import book
 from xerologdesk.sync.backoff import NO_RETRIES
 from xerologdesk.sync.engine import REPLAYED_NOTE, utc_now
 
@@ -147,3 +149,64 @@ def test_an_invoice_deleted_in_xero_since_the_lost_send_is_not_taken_for_the_ord
     live = [each for each in desk.xero()["invoices"] if each["Status"] != "DELETED"]
     assert [each["InvoiceID"] for each in live] == [row["xero_invoice_id"]]
     assert row["xero_invoice_id"] != made["InvoiceID"]
+
+
+def after_first(watch: CallWatch, sandbox: Sandbox, call: str, faults: dict[str, Any]) -> None:
+    """Put ``faults`` in force once the first ``call`` ("PUT /Invoices") reaches Xero: from the
+    next call on, that one being decided already."""
+    armed = [True]
+
+    def arm(method: str, resource: str) -> None:
+        if armed and f"{method} {resource}" == call:
+            armed.clear()
+            sandbox.set_faults(faults)
+
+    watch.on_call = arm
+
+
+def unanswered_sends(desk: Desk) -> list[list[str]]:
+    """The orders of each invoice request still waiting for Xero's answer (the outbox)."""
+    app = open_app(desk.data_dir, log=False)
+    try:
+        return [row.payload["refs"] for row in book.outbox_unfinished() if row.kind == "invoice"]
+    finally:
+        app.close()
+
+
+def test_an_order_found_counts_in_the_run_when_a_replay_then_meets_a_dead_connection(
+    held_send: Desk,
+    watch_calls: Callable[[Sandbox], CallWatch],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    desk = held_send  # SO-1's send is still under way in Xero, unanswered
+    desk.import_rows([line("SO-2", ("C-1", "Acme"), "S-1")])
+    # SO-1's replay gets Xero's 409 at once (its send still under way: nothing settles), then
+    # SO-2's send takes effect and every answer to it is lost.
+    monkeypatch.setattr(idempotency, "WAIT_SECONDS", 0)
+    watch = watch_calls(desk.sandbox)
+    lost = {"method": "PUT", "resource": "/Invoices", "status": "drop", "times": 3}
+    after_first(watch, desk.sandbox, "PUT /Invoices", {"script": [lost]})
+    second = run(desk, Waits(), NO_RETRIES)
+    assert second.stopped != ""
+    assert invoices(desk) == ["SO-2"]
+    assert {ref: row["status"] for ref, row in desk.log().items()} == {
+        "SO-1": "pending",
+        "SO-2": "pending",
+    }
+    # The next run finds SO-2; as SO-1's replay goes out, the organisation is disconnected:
+    # Xero refuses the app every call (403), as for an organisation no longer connected.
+    after_first(watch, desk.sandbox, "GET /Invoices", {"script": [{"status": 403, "times": 99}]})
+    third = run(desk, Waits())
+    assert third.reconnect and "may have been disconnected" in third.stopped
+    assert third.line == "synced 1: 1 succeeded, 0 failed, 0 pending"
+    [found] = third.results
+    assert (found.order_ref, found.status) == ("SO-2", "succeeded")
+    assert found.note.startswith("Found in Xero after an earlier send whose answer was lost")
+    rows = desk.log()
+    assert rows["SO-2"]["status"] == "succeeded"
+    assert rows["SO-2"]["xero_invoice_id"] == desk.xero()["invoices"][0]["InvoiceID"]
+    assert rows["SO-1"]["status"] == "pending"
+    # SO-1's send stays open, its answer still to be asked for: never sent under a new key.
+    assert unanswered_sends(desk) == [["SO-1"]]
+    state = desk.xero()
+    assert (state["held_calls"], invoices(desk)) == (1, ["SO-2"])

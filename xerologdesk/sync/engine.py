@@ -30,6 +30,7 @@ from xerologdesk.sync.customers import CustomerKey, CustomerMatch, match_custome
 from xerologdesk.sync.outcomes import Reason
 from xerologdesk.xero.errors import (
     AuthFailed,
+    KeyInUse,
     OutcomeUnknown,
     Rejected,
     TransientError,
@@ -58,9 +59,6 @@ IDEMPOTENCY_WINDOW = timedelta(minutes=6)
 # before the first send, so it runs ahead of Xero's; the margin covers the replay's own way there
 # (the rate budget may hold a call for a minute window, and a connect timeout is 10 s).
 REPLAY_MARGIN = timedelta(seconds=90)
-# Xero's answer when a key comes with a body other than its first call's (FACTS.md): it says
-# nothing of what became of that first call.
-KEY_USED_WITH_ANOTHER_REQUEST = "is used with a different request"
 AWAITING_ANSWER = (
     "An earlier send of this order has no answer from Xero yet; asking Xero for that answer "
     "before anything is sent again"
@@ -183,8 +181,8 @@ class SyncEngine:
 
     # -- reconciling lost answers -------------------------------------------------------------
 
-    def reconcile(self) -> list[OrderResult]:
-        """Settle every create whose answer was lost, before anything is sent again.
+    def reconcile(self, run: RunContext | None = None) -> list[OrderResult]:
+        """Settle every create whose answer was lost, before anything is sent again; the results.
 
         Invoices are looked up by Reference and adopted when they arrived. A request with
         invoices not found that Xero still keeps the key of (:meth:`_replayable`) is replayed:
@@ -194,7 +192,22 @@ class SyncEngine:
         orders Pending: :meth:`sync` sends none of them under a new key meanwhile. An older
         request not found is given up, and its orders are sent again. Contacts and items need
         nothing here, since the next lookup finds them if they arrived.
+
+        A dead connection met by a replay is raised (transient trouble ends the replays quietly;
+        a failed lookup is raised before anything is settled). The results recorded before are
+        added to ``run.results`` whatever ends the call, as :meth:`sync` does, so a run counts
+        the orders settled first.
         """
+        results: list[OrderResult] = []
+        try:
+            self._reconcile(results)
+        finally:
+            if run is not None:
+                run.results.extend(results)
+        return results
+
+    def _reconcile(self, results: list[OrderResult]) -> None:
+        """:meth:`reconcile`, each result appended to ``results`` as it is recorded."""
         rows = book.outbox_unfinished()
         invoice_rows = [row for row in rows if row.kind == "invoice"]
         for row in rows:
@@ -202,7 +215,7 @@ class SyncEngine:
                 book.outbox_mark(row.id, "abandoned", at=self.now())
         refs = [ref for row in invoice_rows for ref in row.payload.get("refs", [])]
         if not refs:
-            return []
+            return
         found: dict[str, XeroInvoice] = {}
         dead: set[str] = set()  # invoice ids
         for invoice in self.gateway.invoices_by_reference(refs):
@@ -210,7 +223,6 @@ class SyncEngine:
                 dead.add(invoice.invoice_id)
             else:
                 found.setdefault(invoice.reference, invoice)
-        results = []
         ids = book.order_ids_for_refs(refs)
         orders = {order.ref: order for order in book.load_orders(list(ids.values()))}
         for ref, invoice in found.items():
@@ -240,7 +252,6 @@ class SyncEngine:
                 raise trouble
             if trouble is not None and trouble.transient:
                 break  # Xero is in trouble: the other requests wait for the next reconcile
-        return results
 
     def _replayable(self, row: book.OutboxRow) -> bool:
         """Whether the row's request can be sent again as it was and Xero still keeps its key
@@ -274,7 +285,8 @@ class SyncEngine:
         try:
             created = self.gateway.create_invoices(invoices, row.idempotency_key)
         except XeroError as error:
-            if isinstance(error, Rejected) and not _about_the_key(error):
+            # A refusal of the key (KeyInUse) says nothing of what became of the first send.
+            if isinstance(error, Rejected) and not isinstance(error, KeyInUse):
                 # Xero's first answer was a refusal of the whole request: replayed, it stands.
                 self._outbox_failed(row.id, error)
                 self._refused(unsettled(adopted), Action.SYNC, error, results)
@@ -782,15 +794,6 @@ def _refs_awaiting_answer() -> set[str]:
         if row.kind == "invoice"
         for ref in row.payload.get("refs", [])
     }
-
-
-def _about_the_key(error: Rejected) -> bool:
-    """Whether a refusal is about the Idempotency-Key, not the request: another call with the
-    key is still in progress (409), or the body differs from the first call's. Neither says
-    what became of the first call."""
-    return error.status == 409 or any(
-        KEY_USED_WITH_ANOTHER_REQUEST in message for message in error.messages
-    )
 
 
 def _invoice_json(invoice: NewInvoice) -> dict[str, Any]:

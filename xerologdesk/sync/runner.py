@@ -231,19 +231,20 @@ class _Run:
         return latest
 
     def _reconcile(self) -> None:
-        """Settle lost answers, waiting out transient trouble as a batch does."""
+        """Settle lost answers, waiting out transient trouble as a batch does. What was settled
+        counts in the summary whatever ends the reconcile (a replay meeting a dead connection)."""
         while True:
             self._check_cancelled()
+            start = len(self.context.results)
             try:
-                settled = self.engine.reconcile()
+                self.engine.reconcile(self.context)
             except TransientError as error:
-                self._wait_out(error, ())
+                self._wait_out(error, self._collect(start))
                 continue
             except AuthFailed as error:
+                self._collect(start)
                 self._stop(error)
-            self.summary.results.extend(settled)
-            if settled:
-                self.backoff.progressed()
+            self._collect(start)
             return
 
     def _wait_out(self, error: TransientError, latest: tuple[OrderResult, ...]) -> None:

@@ -5,6 +5,9 @@ errors, ValueError from response validation). :func:`classify` turns each into o
 below, so the engine decides by class, never by status code:
 
 - :class:`Rejected`: Xero gave a definite "no" with its messages (the order fails).
+- :class:`KeyInUse`: a refusal of the Idempotency-Key, not of the request (a call with the key
+  still under way, or the key first used for another request): it says nothing of what became of
+  the first call with that key.
 - :class:`RateLimited`, :class:`Unavailable`, :class:`Offline`: transient; nothing happened, try
   later (the order stays pending).
 - :class:`OutcomeUnknown`: a write whose answer was lost (read timeout, dropped connection); it may
@@ -20,6 +23,10 @@ from typing import Any
 
 import urllib3.exceptions
 from xero_python.exceptions import HTTPStatusException, OAuth2InvalidGrantError
+
+# Xero's words when a key comes with a body other than its first call's (FACTS.md); the only sign,
+# since that answer is a 400 like any refusal of the request itself.
+KEY_USED_WITH_ANOTHER_REQUEST = "is used with a different request"
 
 
 class XeroError(Exception):
@@ -38,6 +45,13 @@ class Rejected(XeroError):
         super().__init__(message)
         self.messages = messages or [message]
         self.status = status
+
+
+class KeyInUse(Rejected):
+    """Xero refused the Idempotency-Key, not the request: another call with the key is still in
+    progress (409), or the key came first with a different request (400, "... is used with a
+    different request."). Neither says what became of the first call with the key, so a replay
+    that meets this settles nothing."""
 
 
 class NotFound(Rejected):
@@ -175,7 +189,10 @@ def _classify_status(error: HTTPStatusException) -> XeroError:
         return NotFound("Xero found no such record (404).", messages or None, status=404)
     if status in (400, 409, 422):
         summary = "; ".join(messages) if messages else f"Xero rejected the request ({status})"
-        return Rejected(summary, messages or None, status=status)
+        # A 409 is another call with the key still under way; a different request is told apart
+        # from other 400s only by Xero's words.
+        key = status == 409 or any(KEY_USED_WITH_ANOTHER_REQUEST in each for each in messages)
+        return (KeyInUse if key else Rejected)(summary, messages or None, status=status)
     if status >= 500 or status in (408, 0):
         detail = f": {messages[0]}" if messages else ""
         retry = _header(error, "Retry-After")
