@@ -9,6 +9,8 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from tests.sync.conftest import Run
+from xerologdesk.cli import main
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.xero.limits import forget_budgets
 
@@ -57,3 +59,16 @@ def sandbox(sandbox_factory: Callable[..., Sandbox]) -> Sandbox:
 def empty_sandbox(sandbox_factory: Callable[..., Sandbox]) -> Sandbox:
     """A running sandbox with the empty organisation (accounts, tax rates, currencies only)."""
     return sandbox_factory(seed="empty")
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
+    """The ``xerologdesk`` command run in this process: exit code, stdout, stderr."""
+
+    def run(*args: str) -> Run:
+        capsys.readouterr()
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run

@@ -14,25 +14,11 @@ from pathlib import Path
 import pytest
 
 from tests.sync.conftest import Desk, Run
-from xerologdesk.cli import main
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.sandbox.faults import Fault
 from xerologdesk.sync.backoff import SCALE_ENV
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
-    """The ``xerologdesk`` command run in this process: exit code, stdout, stderr."""
-
-    def run(*args: str) -> Run:
-        capsys.readouterr()
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
-
-    return run
 
 
 def connected_desk(

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from xerologdesk.cli import main
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.sync.backoff import SCALE_ENV
 
@@ -80,17 +79,6 @@ class Desk:
 
     def xero(self) -> dict[str, Any]:
         return self.sandbox.state()
-
-
-@pytest.fixture
-def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
-    def run(*args: str) -> Run:
-        capsys.readouterr()
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
-
-    return run
 
 
 @pytest.fixture
