@@ -198,21 +198,36 @@ _CUSTOMER_COLUMNS = (
     Customer.xero_contact_id,
 )
 
+# What load_orders reads: an order's head (with its customer: CustomerData), and its lines
+# (order id, then LineData's fields).
+_HEAD_COLUMNS = (
+    Order.id,
+    Order.ref,
+    Order.posted_date,
+    Order.currency,
+    LogEntry.status,
+    LogEntry.attempts,
+    *_CUSTOMER_COLUMNS,
+)
+_LINE_COLUMNS = (
+    OrderLine.order,
+    OrderLine.line_no,
+    Product.sku,
+    Product.name,
+    Product.description,
+    OrderLine.quantity,
+    OrderLine.unit_price,
+    Product.taxable,
+    Product.id,
+    Product.price,
+)
+
 
 def load_orders(ids: Sequence[int]) -> list[OrderData]:
     """The orders with these ids (in that order; unknown ids left out), lines and customer."""
     heads: dict[int, tuple[Any, ...]] = {}
     lines: dict[int, list[LineData]] = {}
     for chunk in chunks(list(dict.fromkeys(ids))):
-        head_columns = (
-            Order.id,
-            Order.ref,
-            Order.posted_date,
-            Order.currency,
-            LogEntry.status,
-            LogEntry.attempts,
-            *_CUSTOMER_COLUMNS,
-        )
         head_query = (
             Order.select()
             .join(Customer, on=(Order.customer == Customer.id))
@@ -220,26 +235,14 @@ def load_orders(ids: Sequence[int]) -> list[OrderData]:
             .join(LogEntry, on=(LogEntry.order == Order.id))
             .where(Order.id.in_(list(chunk)))
         )
-        for row in rows_at_once(head_query, *head_columns):
+        for row in rows_at_once(head_query, *_HEAD_COLUMNS):
             heads[row[0]] = row
-        line_columns = (
-            OrderLine.order,
-            OrderLine.line_no,
-            Product.sku,
-            Product.name,
-            Product.description,
-            OrderLine.quantity,
-            OrderLine.unit_price,
-            Product.taxable,
-            Product.id,
-            Product.price,
-        )
         line_query = (
             OrderLine.select()
             .join(Product, on=(OrderLine.product == Product.id))
             .where(OrderLine.order.in_(list(chunk)))
         )
-        rows = sorted(rows_at_once(line_query, *line_columns), key=lambda row: row[:2])
+        rows = sorted(rows_at_once(line_query, *_LINE_COLUMNS), key=lambda row: row[:2])
         for order_id, line_no, *values in rows:
             lines.setdefault(order_id, []).append(LineData(line_no, *values))
     orders = []
