@@ -32,6 +32,8 @@ BADGE_COLOURS = {
     "dismissed": ("#e8ebee", "#454e57"),
 }
 ICON_SIZE = 14
+# Badges kept drawn (4 statuses x a few sizes; more only while a column is being resized).
+MAX_CACHED_BADGES = 64
 PADDING = 6
 
 
@@ -70,6 +72,8 @@ class StatusBadgeDelegate(QStyledItemDelegate):
         key = (status, width, height, ratio, option.font.key())
         badge = self._badges.get(key)
         if badge is None:
+            if len(self._badges) >= MAX_CACHED_BADGES:
+                self._badges.clear()  # a column dragged through many widths: start again
             badge = self._badges[key] = _draw_badge(status, metrics, width, height, ratio)
         return badge
 
