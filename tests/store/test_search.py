@@ -12,8 +12,8 @@ from pathlib import Path
 import peewee
 import pytest
 
+from xerologdesk.store import book, queries
 from xerologdesk.store import db as store_db
-from xerologdesk.store import queries
 from xerologdesk.store.db import open_database, search_index_ready
 from xerologdesk.store.importer import import_files
 from xerologdesk.store.queries import LogFilter, count_log, count_log_at_most, page_log
@@ -139,18 +139,22 @@ def test_every_plan_finds_what_a_substring_test_finds(
     assert narrow == broad == (expected, expected[:25], len(expected))
 
 
-def test_a_status_narrows_a_broad_search(orders: list[Order]) -> None:
-    from xerologdesk.store import book
-
-    failed = [orders[n].ref for n in (4, 9, 10)]
-    ids = book.order_ids_for_refs(failed)
+def test_a_status_narrows_a_broad_search(
+    orders: list[Order], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queries, "SEARCH_PROBE", 1)  # every search read as broad
+    failed = [orders[n] for n in range(0, 60, 7)]
+    expected = sorted(order.ref for order in failed if order.matches("bakery"))
+    assert 0 < len(expected) < len(failed)  # the search must narrow the failed ones down
+    ids = book.order_ids_for_refs([order.ref for order in failed])
     store_db.database.execute_sql(
         f"UPDATE log_entry SET status = 'failed' WHERE order_id IN ({','.join('?' * len(ids))})",
         list(ids.values()),
     )
-    log_filter = LogFilter(status="failed", search="SO-")
-    assert sorted(_refs(log_filter)) == sorted(failed)
-    assert count_log(log_filter) == 3
+    log_filter = LogFilter(status="failed", search="bakery")
+    assert sorted(_refs(log_filter)) == expected
+    assert sorted(_refs(log_filter, 2)) == sorted(_refs(log_filter)[:2])
+    assert count_log(log_filter) == len(expected)
 
 
 def test_search_ids_lists_a_narrow_search_and_gives_up_on_a_broad_one(
