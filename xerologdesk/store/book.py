@@ -6,7 +6,6 @@ write that changes more than one row runs in one transaction.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -15,7 +14,13 @@ from typing import Any, TypeVar
 
 import peewee
 
-from xerologdesk.store.db import bulk_insert, rows_by_key, write_transaction
+from xerologdesk.store.db import (
+    bulk_insert,
+    bulk_update,
+    rows_at_once,
+    rows_by_key,
+    write_transaction,
+)
 from xerologdesk.store.models import (
     ATTEMPT_ACTIONS,
     OUTBOX_KINDS,
@@ -51,24 +56,6 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
 def tuples(query: Any) -> list[tuple[Any, ...]]:
     """A query's rows as tuples of Python values (converted by the selected fields)."""
     return list(query.tuples())
-
-
-def rows_at_once(query: Any, *columns: peewee.Field) -> list[tuple[Any, ...]]:
-    """The ``columns`` of a query's rows (order not kept), read in one SQLite step and
-    converted by the fields.
-
-    For the sync's worker thread: sqlite3 lets go of the interpreter lock for each row it
-    steps to and takes it straight back, and a few thousand rows in a row kept the GUI
-    thread waiting for the lock for up to 90 ms (a lock convoy). Packed by SQLite into one
-    JSON array, the whole read runs without the lock.
-    """
-    packed = query.clone().select(peewee.fn.json_group_array(peewee.fn.json_array(*columns)))
-    converters = [column.python_value for column in columns]
-    text = packed.order_by().scalar()
-    return [
-        tuple(convert(value) for convert, value in zip(converters, row, strict=True))
-        for row in json.loads(text or "[]")
-    ]
 
 
 def utc_now() -> datetime:
@@ -479,36 +466,25 @@ def undo_dismiss(order_ids: Sequence[int], at: datetime) -> list[int]:
 
 def link_contacts(links: Mapping[int, str | None], at: datetime) -> None:
     """Link customers to Xero ContactIDs, tried first next time (None: drop the link, the
-    contact was deleted or archived there); by customer id, in one statement.
-
-    One statement, not one per customer: each statement lets go of the interpreter lock and
-    takes it straight back, and a thousand of them in a row (a run's first batch) kept the GUI
-    thread waiting for it for 50-80 ms.
-    """
-    if not links:
-        return
+    contact was deleted or archived there); by customer id, in one statement."""
     linked_at = Customer.contact_linked_at.db_value(at)
-    database.execute_sql(
-        "UPDATE customer SET xero_contact_id = link.value, "
-        "contact_linked_at = CASE WHEN link.value IS NULL THEN NULL ELSE ? END "
-        "FROM json_each(?) AS link WHERE customer.id = CAST(link.key AS INTEGER)",
-        (linked_at, json.dumps({str(customer): contact for customer, contact in links.items()})),
+    bulk_update(
+        Customer,
+        (Customer.xero_contact_id, Customer.contact_linked_at),
+        {
+            customer: (contact, linked_at if contact else None)
+            for customer, contact in links.items()
+        },
     )
 
 
 def update_stock(stock: Mapping[int, Decimal], at: datetime) -> None:
-    """Store quantities on hand read from Xero, by product id, in one statement (see
-    :func:`link_contacts` for why one)."""
-    if not stock:
-        return
-    units = Product.stock_on_hand.db_value
-    database.execute_sql(
-        "UPDATE product SET stock_on_hand = CAST(level.value AS INTEGER), stock_updated_at = ? "
-        "FROM json_each(?) AS level WHERE product.id = CAST(level.key AS INTEGER)",
-        (
-            Product.stock_updated_at.db_value(at),
-            json.dumps({str(product): units(quantity) for product, quantity in stock.items()}),
-        ),
+    """Store quantities on hand read from Xero, by product id, in one statement."""
+    units, stamp = Product.stock_on_hand.db_value, Product.stock_updated_at.db_value(at)
+    bulk_update(
+        Product,
+        (Product.stock_on_hand, Product.stock_updated_at),
+        {product: (units(quantity), stamp) for product, quantity in stock.items()},
     )
 
 
