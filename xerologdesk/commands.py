@@ -198,9 +198,10 @@ def show_log(app: App, args: argparse.Namespace) -> int:
         return EXIT_OK
     for row in rows:
         invoice = row.xero_invoice_number or ""
+        why = row.reason_summary or (row.note if row.status == "pending" else "") or ""
         print(
             f"{row.order_ref}\t{row.posted_date}\t{row.customer_name}\t{row.total} {row.currency}"
-            f"\t{row.status}\t{invoice}\t{row.reason_summary or ''}"
+            f"\t{row.status}\t{invoice}\t{why}"
         )
     return EXIT_OK
 
@@ -218,6 +219,8 @@ def _row_json(row: Any) -> dict[str, Any]:
         "xero_invoice_id": row.xero_invoice_id,
         "xero_invoice_number": row.xero_invoice_number,
         "attempts": row.attempts,
+        "pending_action": row.pending_action,
+        "note": row.note,
         "last_attempt_at": row.last_attempt_at.isoformat() if row.last_attempt_at else None,
     }
 

@@ -26,6 +26,7 @@ from xerologdesk.store.models import (
     OUTBOX_KINDS,
     OUTBOX_STATES,
     OUTBOX_UNFINISHED,
+    PENDING_ACTIONS,
     STATUSES,
     Attempt,
     Connection,
@@ -148,6 +149,7 @@ class OrderData:
     customer: CustomerData
     lines: tuple[LineData, ...]
     total: Decimal
+    pending_action: str | None = None  # what a Pending order waits to have done (see models)
 
 
 def pending_order_ids(limit: int | None = None) -> list[int]:
@@ -194,6 +196,7 @@ _HEAD_COLUMNS = (
     Order.currency,
     LogEntry.status,
     LogEntry.attempts,
+    LogEntry.pending_action,
     *_CUSTOMER_COLUMNS,
 )
 _LINE_COLUMNS = (
@@ -246,7 +249,8 @@ def load_orders(ids: Sequence[int]) -> list[OrderData]:
                 currency=head[3],
                 status=head[4],
                 attempts=head[5],
-                customer=CustomerData(*head[6:]),
+                pending_action=head[6],
+                customer=CustomerData(*head[7:]),
                 lines=own_lines,
                 total=order_total((line.quantity, line.unit_price) for line in own_lines),
             )
@@ -286,13 +290,21 @@ _RECORD_SQL = """UPDATE log_entry SET status = ?, reasons = ?, trace = ?, note =
     xero_invoice_number = COALESCE(?, xero_invoice_number),
     dismissed_reason = CASE WHEN ? THEN dismissed_reason END,
     dismissed_at = CASE WHEN ? THEN dismissed_at END,
-    previous_status = CASE WHEN ? THEN previous_status END
+    previous_status = CASE WHEN ? THEN previous_status END,
+    pending_action = CASE WHEN ? = 'pending' THEN COALESCE(?, pending_action) END
     WHERE order_id = ?"""
+
+
+def _intent(action: str) -> str | None:
+    """The pending action an attempt leaves behind when it ends *Pending*: an Auto Sync or a
+    Retry is remembered (and carried out by the next sync); a plain sync keeps what was there."""
+    return action if action in PENDING_ACTIONS else None
 
 
 def record_attempts(records: Sequence[AttemptRecord]) -> None:
     """Store many outcomes on their orders' log entries and add each to its order's history,
-    all in one transaction. An invoice id or number not given is kept."""
+    all in one transaction. An invoice id or number not given is kept. An order left *Pending*
+    by an Auto Sync or a Retry remembers it; any settled outcome forgets it."""
     if not records:
         return
     for record in records:
@@ -320,6 +332,8 @@ def record_attempts(records: Sequence[AttemptRecord]) -> None:
                 kept,
                 kept,
                 kept,
+                record.status,
+                _intent(record.action),
                 record.order_id,
             )
         )

@@ -215,9 +215,21 @@ def _migrate_to_v1(db: peewee.Database) -> None:
     _execute_all(db, SCHEMA_V1)
 
 
+def _migrate_add_pending_action(db: peewee.Database) -> None:
+    """Remember what a *Pending* order waits to have done (an Auto Sync or a Retry stopped by
+    transient trouble), so the next sync carries it out instead of a plain sync."""
+    db.execute_sql(
+        "ALTER TABLE log_entry ADD COLUMN pending_action TEXT "
+        "CHECK (pending_action IN ('auto_sync', 'retry'))"
+    )
+
+
 # The ordered migrations: MIGRATIONS[n - 1] brings a database from version n - 1 to n. Never
 # edit a released one; append a new one (and keep the models in step with the result).
-MIGRATIONS: list[Callable[[peewee.Database], None]] = [_migrate_to_v1]
+MIGRATIONS: list[Callable[[peewee.Database], None]] = [
+    _migrate_to_v1,
+    _migrate_add_pending_action,
+]
 
 
 def schema_version() -> int:

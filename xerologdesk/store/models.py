@@ -18,6 +18,8 @@ database = peewee.DatabaseProxy()
 
 STATUSES = ("pending", "succeeded", "failed", "dismissed")
 ATTEMPT_ACTIONS = ("sync", "auto_sync", "retry", "dismiss", "undo_dismiss")
+# The actions a Pending order can be left waiting for (see LogEntry.pending_action).
+PENDING_ACTIONS = ("auto_sync", "retry")
 OUTBOX_KINDS = ("contact", "item", "invoice")
 OUTBOX_STATES = ("pending", "sent", "done", "failed", "unknown", "abandoned")
 # Sends whose answer is not known yet: reconciled against Xero before anything is sent again.
@@ -99,6 +101,9 @@ class LogEntry(BaseModel):
     dismissed_reason = peewee.TextField(null=True)
     dismissed_at = UtcDateTimeField(null=True)
     previous_status = peewee.TextField(null=True)  # what Undo Dismiss goes back to
+    # What a Pending order waits to have done ("auto_sync", "retry"; None: a plain sync):
+    # an Auto Sync stopped by transient trouble is carried out by the next sync.
+    pending_action = peewee.TextField(null=True)
     # Copies of the order's columns, so the log pages from this table alone.
     order_ref = peewee.TextField()
     posted_date = peewee.DateField()

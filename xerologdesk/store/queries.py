@@ -75,6 +75,7 @@ class LogRow:
     note: str | None
     dismissed_reason: str | None
     dismissed_at: datetime | None
+    pending_action: str | None = None  # an Auto Sync or Retry the order waits to have done
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ _ROW_COLUMNS = (
     LogEntry.note,
     LogEntry.dismissed_reason,
     LogEntry.dismissed_at,
+    LogEntry.pending_action,
 )
 
 # The columns the log can be sorted by; ties are broken by order id, so pages never overlap.

@@ -324,14 +324,19 @@ class SyncEngine:
         if not batch:
             return results
         awaiting = _refs_awaiting_answer()
+        intents = _intents(batch, action)
         try:
-            self._sync([o for o in batch if o.data.ref not in awaiting], action, run, results)
+            for intent in dict.fromkeys(intents.values()):
+                ready = [
+                    o for o in batch if intents[o.data.id] is intent and o.data.ref not in awaiting
+                ]
+                self._sync(ready, intent, run, results)
             if any(order.data.ref in awaiting for order in batch):
                 raise OutcomeUnknown(AWAITING_ANSWER)
         except (TransientError, AuthFailed) as error:
             for order in batch:
                 if not order.done:
-                    results.append(self._leave_pending(order, action, error))
+                    results.append(self._leave_pending(order, intents[order.data.id], error))
             self._flush()
             raise
         finally:
@@ -732,7 +737,7 @@ class SyncEngine:
     def _leave_pending(self, order: _Order, action: Action, error: XeroError) -> OrderResult:
         order.done = True
         reasons = [outcomes.not_connected()] if isinstance(error, AuthFailed) else []
-        note = str(error)
+        note = outcomes.waiting_note(str(action), str(error))
         self._record(order.data, action, Status.PENDING, reasons, order.trace, note, None, [note])
         return _result(order.data, Status.PENDING, reasons, note, None)
 
@@ -784,6 +789,18 @@ def _result(
         invoice_id=invoice.invoice_id if invoice else "",
         invoice_number=invoice.invoice_number if invoice else "",
     )
+
+
+def _intents(batch: Sequence[_Order], action: Action) -> dict[int, Action]:
+    """What each order gets, by order id: a plain sync carries out the Auto Sync or Retry a
+    Pending order was left waiting for (stopped by transient trouble); the others get
+    ``action``."""
+    return {
+        order.data.id: Action(order.data.pending_action)
+        if action is Action.SYNC and order.data.pending_action
+        else action
+        for order in batch
+    }
 
 
 def _refs_awaiting_answer() -> set[str]:

@@ -35,6 +35,16 @@ class Reason:
         return {"code": str(self.code), "message": self.message, "details": self.details}
 
 
+# What a Pending order left by an Auto Sync or a Retry waits for (the log's note says it).
+WAITING = {"auto_sync": "Auto Sync waiting to try again", "retry": "Retry waiting to try again"}
+
+
+def waiting_note(action: str, trouble: str) -> str:
+    """The note of an order left *Pending* by ``trouble``: what it waits for, then why."""
+    waiting = WAITING.get(action)
+    return f"{waiting}: {trouble}" if waiting else trouble
+
+
 def _quote(text: str) -> str:
     return f"\u201c{text}\u201d"
 
