@@ -177,8 +177,20 @@ def _report(summary: RunSummary) -> int:
         err(f"xerologdesk: stopped: {summary.stopped}")
         if summary.reconnect:
             err("Reconnect to Xero, then run the sync again; the orders wait as pending.")
+    if summary.waiting_on:
+        err(
+            "xerologdesk: waiting for Xero's answer to an earlier send of "
+            f"{', '.join(summary.waiting_on)}; they stay pending and are not sent again until "
+            "it is known (the next sync asks Xero again)."
+        )
+    if summary.held_back:
+        err(
+            f"xerologdesk: Xero kept failing on {', '.join(summary.held_back)} alone; they stay "
+            "pending (tried again at the next sync) and the other orders went on."
+        )
     print(summary.line)
-    return EXIT_FAILURE if summary.stopped and not summary.cancelled else EXIT_OK
+    unsettled = summary.waiting_on or summary.held_back
+    return EXIT_FAILURE if (summary.stopped and not summary.cancelled) or unsettled else EXIT_OK
 
 
 @command

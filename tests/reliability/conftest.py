@@ -75,8 +75,8 @@ class CallWatch:
         self.on_call: Callable[[str, str], None] | None = None
         self._injector.decide = self._watched  # type: ignore[method-assign]
 
-    def _watched(self, method: str, resource: str) -> Fault | None:
-        fault = self._decide(method, resource)
+    def _watched(self, method: str, resource: str, detail: Callable[[], str] = str) -> Fault | None:
+        fault = self._decide(method, resource, detail)
         with self._lock:
             self.calls[f"{method} {resource}"] += 1
             if fault is not None:

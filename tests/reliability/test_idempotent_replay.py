@@ -74,8 +74,11 @@ def test_while_a_replay_gets_no_answer_the_order_waits_and_nothing_is_sent_anew(
 ) -> None:
     desk = held_send
     second = run(desk, Waits(), NO_RETRIES)
-    assert "has no answer from Xero yet" in second.stopped
-    assert desk.log()["SO-1"]["status"] == "pending"
+    # The run goes on without it (nothing else to do here) and names what it waits for.
+    assert (second.stopped, second.waiting_on) == ("", ["SO-1"])
+    row = desk.log()["SO-1"]
+    assert row["status"] == "pending"
+    assert "has no answer from Xero yet" in row["note"]
     state = desk.xero()
     assert state["invoices"] == []
     assert state["calls"]["PUT /Invoices"] == 4  # only the replay: never a send under a new key

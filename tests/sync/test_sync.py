@@ -318,17 +318,18 @@ def test_a_commit_then_drop_is_adopted_on_the_next_run_without_a_second_invoice(
         desk.sandbox, contacts=[contact_record("Acme", "C-1")], items=[item_record("SKU-1")]
     )
     desk.import_rows([line("SO-1", ("C-1", "Acme"), "SKU-1")])
-    # Every answer lost, then Xero down for the rest of the run's tries: it never got to look.
+    # Every answer lost, then Xero down for the run's tries of reconciling: it never got to look.
     desk.sandbox.set_faults(
         {
             "script": [
                 {"method": "PUT", "resource": "/Invoices", "status": "drop", "times": 3},
-                {"method": "GET", "resource": "/Invoices", "status": 503, "times": 5},
+                {"method": "GET", "resource": "/Invoices", "status": 503, "times": 2},
             ]
         }
     )
     first = desk("sync")
     assert first.code == 2
+    assert "waiting for Xero's answer to an earlier send of SO-1" in first.err
     assert desk.log()["SO-1"]["status"] == "pending"
     assert len(invoices_for(desk, "SO-1")) == 1  # it arrived; only the answer was lost
     second = desk("sync")

@@ -30,7 +30,9 @@ What each fault does to a call:
 
 The script is deterministic and consumed in order: a call uses the first step whose ``method``
 and ``resource`` match it (``"*"`` or a missing key matches any; ``resource`` is the collection,
-``"/Invoices"``, also for ``/Invoices/{id}``), and that step's ``times`` goes down by one; a step
+``"/Invoices"``, also for ``/Invoices/{id}``; a step with ``"contains": "SO-7"`` matches only calls
+whose query values or body hold that text, e.g. one order's invoice or the look-up of its
+Reference), and that step's ``times`` goes down by one; a step
 at 0 is removed. Script steps win over the random faults, which draw from a RNG seeded with the
 sandbox's ``fault_seed`` (so a seeded run injects the same faults in the same order).
 """
@@ -39,7 +41,7 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -61,11 +63,13 @@ class Step:
     action: int | str
     times: int
     retry_after: int | None = None
+    contains: str = ""  # matches only calls whose query or body holds this text ("": any)
 
-    def matches(self, method: str, resource: str) -> bool:
-        return self.method in ("*", method.upper()) and self.resource.lower() in (
-            "*",
-            resource.lower(),
+    def matches(self, method: str, resource: str, detail: Callable[[], str]) -> bool:
+        return (
+            self.method in ("*", method.upper())
+            and self.resource.lower() in ("*", resource.lower())
+            and (not self.contains or self.contains in detail())
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -77,6 +81,8 @@ class Step:
         }
         if self.retry_after is not None:
             data["retry_after"] = self.retry_after
+        if self.contains:
+            data["contains"] = self.contains
         return data
 
 
@@ -169,7 +175,11 @@ def _step(raw: Any) -> Step:
     resource = str(raw.get("resource") or "*")
     if resource != "*" and not resource.startswith("/"):
         resource = "/" + resource
-    return Step(str(raw.get("method") or "*").upper(), resource, action, times, retry_after)
+    contains = raw.get("contains") or ""
+    if not isinstance(contains, str):
+        raise ValueError("a script step's contains is text")
+    method = str(raw.get("method") or "*").upper()
+    return Step(method, resource, action, times, retry_after, contains)
 
 
 @dataclass(frozen=True)
@@ -261,13 +271,17 @@ class FaultInjector:
             each.decided.set()
         return held
 
-    def decide(self, method: str, resource: str) -> Fault | None:
-        """The fault for one call to ``resource`` (e.g. ``/Invoices``), or None."""
+    def decide(self, method: str, resource: str, detail: Callable[[], str] = str) -> Fault | None:
+        """The fault for one call to ``resource`` (e.g. ``/Invoices``), or None. ``detail``
+        gives the call's query values and body as text, for steps that match on ``contains``
+        (read only when one does: a body can be large)."""
         with self._lock:
             config = self._config
             latency = config.latency_ms / 1000
             hold = config.timeout_seconds
-            step = next((each for each in config.script if each.matches(method, resource)), None)
+            step = next(
+                (each for each in config.script if each.matches(method, resource, detail)), None
+            )
             if step is not None:
                 step.times -= 1
                 if step.times <= 0:

@@ -37,7 +37,7 @@ VOIDED and DELETED invoices cannot change.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +59,9 @@ TRANSITIONS = {
 }
 LINE_AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
 PAYMENT_TERMS_DAYS = 30
+# Xero keeps dates as SQL Server datetimes, which start on 1753-01-01 (an earlier
+# If-Modified-Since gets a 500 there); a date Xero cannot keep is refused, never a 500.
+EARLIEST_DAY = date(1753, 1, 1)
 QUANTITY_PLACES = 4
 
 _INVOICE_ORDER = (
@@ -228,22 +231,34 @@ def _set_currency(
 def _set_dates(
     draft: _Draft, record: dict[str, Any], element: Mapping[str, Any], old: Mapping[str, Any]
 ) -> None:
-    day = _day(element, "Date", draft.path)
+    day = _day(draft, element, "Date")
     if day is None:
         record["Date"] = old.get("Date") or ms_date(draft.ledger.now().date())
     else:
         record["Date"] = ms_date(day)
-    due = _day(element, "DueDate", draft.path)
+    due = _day(draft, element, "DueDate")
     if due is not None:
         record["DueDate"] = ms_date(due)
     elif old.get("DueDate") and day is None:
         record["DueDate"] = old["DueDate"]
     else:
         start = parse_day(record["Date"])
-        record["DueDate"] = ms_date(start + timedelta(days=PAYMENT_TERMS_DAYS))
+        if date.max - start < timedelta(days=PAYMENT_TERMS_DAYS):
+            draft.error(messages.DUE_DATE_OUT_OF_RANGE.format(days=PAYMENT_TERMS_DAYS, day=start))
+            record["DueDate"] = record["Date"]
+        else:
+            record["DueDate"] = ms_date(start + timedelta(days=PAYMENT_TERMS_DAYS))
 
 
-def _day(element: Mapping[str, Any], key: str, path: str) -> Any:
+def _day(draft: _Draft, element: Mapping[str, Any], key: str) -> Any:
+    """The element's date ``key``, or None; a date Xero cannot keep is noted as an error."""
+    day = _parsed_day(element, key, draft.path)
+    if day is not None and day < EARLIEST_DAY:
+        draft.error(messages.DATE_OUT_OF_RANGE.format(field=key, day=day.isoformat()))
+    return day
+
+
+def _parsed_day(element: Mapping[str, Any], key: str, path: str) -> Any:
     value = element.get(key)
     if value is None or value == "":
         return None

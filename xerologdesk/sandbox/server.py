@@ -112,7 +112,7 @@ class AccountingGate:
             return Answer(response)
         fault: Fault | None = None
         try:
-            fault = self.faults.decide(request.method, resource)
+            fault = self.faults.decide(request.method, resource, lambda: _detail(request))
             if fault is not None and fault.latency_seconds:
                 self.stopping.wait(fault.latency_seconds)
             if fault is not None and fault.status is not None:
@@ -147,6 +147,12 @@ class AccountingGate:
                 return wire.server_error(500)
             self.idempotency.finish(claim, response)
             return response
+
+
+def _detail(request: Request) -> str:
+    """A call's query values and body as text, for fault steps that match on what it holds."""
+    values = [value for each in request.query.values() for value in each]
+    return "\n".join([*values, request.body.decode("utf-8", "replace")])
 
 
 def _fault_response(fault: Fault) -> Response:

@@ -452,6 +452,15 @@ def dismiss(order_ids: Sequence[int], reason: str, at: datetime) -> list[int]:
     return changed
 
 
+def note_pending(order_ids: Sequence[int], note: str, at: datetime) -> None:
+    """Say on *Pending* orders' log entries why they wait (others are left alone)."""
+    with write_transaction():
+        for chunk in chunks(list(dict.fromkeys(order_ids))):
+            LogEntry.update({LogEntry.note: note, LogEntry.updated_at: at}).where(
+                LogEntry.order.in_(list(chunk)), LogEntry.status == "pending"
+            ).execute()
+
+
 def undo_dismiss(order_ids: Sequence[int], at: datetime) -> list[int]:
     """Put *Dismissed* orders back to the status they had (*Failed*); the ids that changed."""
     with database.atomic():

@@ -266,14 +266,29 @@ def check_text(label: str, value: Any, *, required: bool, max_length: int | None
     return value
 
 
+# The posted dates accepted. Xero does not publish its range: it stores dates as SQL Server
+# datetimes (none before 1753; an earlier date gets a 500, not a validation error) and works out
+# due dates weeks or months after the invoice date, so the last days of year 9999 overflow (the
+# sandbox's 9999-12-31 500 of issue 16). 1900..2999 holds every real trading date with room for
+# any payment terms, and refuses typos like 0202 or 9999 before they reach Xero.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2999, 12, 31)
+
+
 def check_date(label: str, value: Any) -> date:
     text = check_text(label, value, required=True, max_length=None)
     if not _DATE.fullmatch(text):
         raise Invalid(f"{label} {_shown(text)} is not a date in the form YYYY-MM-DD (2026-05-01)")
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise Invalid(f"{label} {_shown(text)} is not a real date") from None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise Invalid(
+            f"{label} {_shown(text)} is outside the dates Xero can take "
+            f"({EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()})"
+        )
+    return day
 
 
 def check_amount(label: str, value: Any, *, zero_ok: bool) -> Decimal:

@@ -123,7 +123,7 @@ class Backoff:
         wait = policy.wait_after(self.failures, error.retry_after)
         if self.failures >= policy.max_failures:
             tries = f" ({self.failures} tries in a row failed)" if self.failures > 1 else ""
-            return self._give_up(f"{_clause(str(error))}{tries}.", wait)
+            return self._give_up(f"{clause(str(error))}{tries}.", wait)
         return Step(wait=wait)
 
     def _offline(self, error: Offline) -> Step:
@@ -136,7 +136,7 @@ class Backoff:
         wait = policy.wait_after(self.failures)
         waited = now - self._offline_since
         if not policy.retries:
-            return self._give_up(f"{_clause(str(error))}.", wait)
+            return self._give_up(f"{clause(str(error))}.", wait)
         if waited + wait > policy.offline_patience * policy.scale:
             return self._give_up(f"Xero could not be reached for {about(waited)}.", wait)
         return Step(wait=wait)
@@ -166,7 +166,7 @@ def _plural(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def _clause(text: str) -> str:
+def clause(text: str) -> str:  # also the runner's, for its notes
     """An error's message as a clause: no closing full stop, no promise to try again."""
     text = text.rstrip(".")
     for promise in ("; will try again", ", will try again"):

@@ -253,6 +253,12 @@ class SyncEngine:
             if trouble is not None and trouble.transient:
                 break  # Xero is in trouble: the other requests wait for the next reconcile
 
+    @staticmethod
+    def orders_awaiting_answer() -> dict[str, int]:
+        """The orders (id by ref) in invoice requests whose answer is still unknown: none of
+        them is sent again until :meth:`reconcile` settles it."""
+        return book.order_ids_for_refs(_refs_awaiting_answer())
+
     def _replayable(self, row: book.OutboxRow) -> bool:
         """Whether the row's request can be sent again as it was and Xero still keeps its key
         (rows written before requests were kept can't be)."""

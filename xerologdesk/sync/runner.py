@@ -12,6 +12,14 @@ reconciles once more, so an invoice whose answer was lost is found and adopted, 
 and it reads the price list again, since an item whose answer was lost may have been created.
 Trouble that won't pass within the run (a day limit, too many failures in a row, a long outage, a
 dead connection) ends it with a plain message and the time it is worth trying again.
+
+No one order can hold the others. A batch that Xero keeps failing (:data:`SPLIT_AFTER` times in a
+row, with an internal error: 500) is split in halves, each tried after the batches already queued,
+so an order whose content makes Xero fail ends up alone: it stays *Pending* (tried again at the
+next sync, its note saying so) and the others go on. And reconciling is bounded: when lost
+answers cannot be settled within :data:`RECONCILE_TRIES` tries, the run goes on with the other
+orders, and the ones that wait for an answer are named (``RunSummary.waiting_on``) and noted in
+the log.
 """
 
 from __future__ import annotations
@@ -19,21 +27,38 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NoReturn
 
 from xerologdesk.store import book
-from xerologdesk.sync.backoff import NO_RETRIES, Backoff, BackoffPolicy, Step
-from xerologdesk.sync.engine import Action, OrderResult, RunContext, Status, SyncEngine
+from xerologdesk.sync.backoff import NO_RETRIES, Backoff, BackoffPolicy, Step, clause
+from xerologdesk.sync.engine import (
+    AWAITING_ANSWER,
+    Action,
+    OrderResult,
+    RunContext,
+    Status,
+    SyncEngine,
+)
 from xerologdesk.sync.lock import SyncBusy, SyncLock
-from xerologdesk.xero.errors import AuthFailed, TransientError, XeroError
+from xerologdesk.xero.errors import AuthFailed, TransientError, Unavailable, XeroError
 
 log = logging.getLogger(__name__)
 
 BATCH_ORDERS = 500
 CANCELLED = "Cancelled; the rest stay pending."
+# Tries of one batch failing on Xero's side (5xx) before it is split in halves; the back-off's
+# limit of failures in a row (6) still ends a run in an outage, where every half fails too.
+SPLIT_AFTER = 2
+# Tries of reconciling lost answers before the run goes on without those orders.
+RECONCILE_TRIES = 2
+HELD_BACK = (
+    "Xero failed on this order alone {tries} times in a row ({error}); the other orders went on. "
+    "It is tried again at the next sync."
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +91,10 @@ class RunSummary:
     cancelled: bool = False
     busy_pid: int | None = None  # another process was syncing this data directory
     retries: int = 0  # tries that met transient trouble and were made again
+    # Orders left pending because an earlier send of theirs has no answer yet (by ref).
+    waiting_on: list[str] = field(default_factory=list)
+    # Orders Xero kept failing on alone, left pending so the others could go (by ref).
+    held_back: list[str] = field(default_factory=list)
 
     def count(self, status: Status) -> int:
         return len({r.order_id for r in self.results if r.status is status})
@@ -90,6 +119,21 @@ class RunSummary:
 
 class _Stop(Exception):
     """Ends a run early; the summary already says why."""
+
+
+def _may_come_of_content(error: XeroError) -> bool:
+    """Whether Xero's trouble may come of what the request holds: an internal error (500),
+    unlike unavailable (503), rate limits, timeouts or being offline, which split nothing."""
+    return isinstance(error, Unavailable) and error.status == 500
+
+
+@dataclass
+class _Piece:
+    """Orders tried together, and how many tries in a row Xero failed them."""
+
+    ids: list[int]
+    split: bool = False  # split off a batch Xero kept failing
+    failures: int = 0
 
 
 class SyncRunner:
@@ -189,38 +233,73 @@ class _Run:
         self.started = runner._clock()
         self.done = 0
         self.total = 0
+        self.waiting: set[int] = set()  # orders whose earlier send has no answer yet
 
     def run(self, chosen: list[int] | None) -> None:
         self._reconcile()
         queue = chosen if chosen is not None else book.pending_order_ids()
         self.total = len(queue)
         size = self.runner.batch_size
-        position = 0
-        while position < len(queue):
+        pieces = deque(_Piece(queue[start : start + size]) for start in range(0, len(queue), size))
+        while pieces:
             self._check_cancelled()
-            latest = self._sync(queue[position : position + size])
-            if latest is None:
-                continue  # the same batch again, after the wait: only its unsettled orders go
-            position += size
-            self.done = min(position, self.total)
-            self._report(latest)
+            piece = pieces[0]
+            piece.ids = [each for each in piece.ids if each not in self.waiting]
+            latest, trouble = self._sync(piece.ids)
+            if trouble is None:
+                pieces.popleft()
+                self._finished(len(piece.ids), latest)
+                continue
+            # The same piece again, after the wait: only its unsettled orders go.
+            settled = {r.order_id for r in latest if r.status is not Status.PENDING}
+            piece.ids = [each for each in piece.ids if each not in settled]
+            piece.failures += 1
+            self.done += len(settled)
+            if piece.failures < SPLIT_AFTER or not _may_come_of_content(trouble):
+                continue
+            if len(piece.ids) > 1:
+                pieces.popleft()
+                half = len(piece.ids) // 2
+                pieces.extend(
+                    (_Piece(piece.ids[:half], split=True), _Piece(piece.ids[half:], True))
+                )
+            elif len(pieces) > 1:
+                pieces.rotate(-1)  # the others first: they show whether Xero fails only on it
+                piece.failures = 0
+            elif piece.split and self.summary.count(Status.SUCCEEDED):
+                pieces.popleft()
+                self._hold_back(piece, trouble)
 
-    def _sync(self, batch: list[int]) -> tuple[OrderResult, ...] | None:
-        """One try of a batch: the orders it changed, or None after transient trouble (waited
-        out, and lost answers reconciled, so the batch can be tried again)."""
+    def _finished(self, count: int, latest: tuple[OrderResult, ...]) -> None:
+        self.done = min(self.done + count, self.total)
+        self._report(latest)
+
+    def _hold_back(self, piece: _Piece, trouble: XeroError) -> None:
+        """Leave an order Xero keeps failing on alone *Pending*, saying so, and go on."""
+        note = HELD_BACK.format(tries=piece.failures, error=clause(str(trouble)))
+        book.note_pending(piece.ids, note, self.engine.now())
+        refs = {r.order_id: r.order_ref for r in self.summary.results}
+        self.summary.held_back.extend(refs.get(each, str(each)) for each in piece.ids)
+        log.warning("held back %s: %s", piece.ids, note)
+        self._finished(len(piece.ids), ())
+
+    def _sync(self, batch: list[int]) -> tuple[tuple[OrderResult, ...], XeroError | None]:
+        """One try of a batch: the orders it changed, and the transient trouble that ended it
+        (waited out, and lost answers reconciled, so the batch can be tried again)."""
         start = len(self.context.results)
         try:
             self.engine.sync(batch, self.action, self.context)
         except TransientError as error:
-            self._wait_out(error, self._collect(start))
+            latest = self._collect(start)
+            self._wait_out(error, latest)
             # A create may have landed unanswered: re-read the price list, adopt lost invoices.
             self.context.forget_price_list()
             self._reconcile()
-            return None
+            return latest, error
         except AuthFailed as error:
             self._collect(start)
             self._stop(error)
-        return self._collect(start)
+        return self._collect(start), None
 
     def _collect(self, start: int) -> tuple[OrderResult, ...]:
         """The results the engine added since ``start``, into the summary."""
@@ -231,21 +310,43 @@ class _Run:
         return latest
 
     def _reconcile(self) -> None:
-        """Settle lost answers, waiting out transient trouble as a batch does. What was settled
-        counts in the summary whatever ends the reconcile (a replay meeting a dead connection)."""
-        while True:
+        """Settle lost answers, waiting out transient trouble as a batch does, at most
+        :data:`RECONCILE_TRIES` times: then the run goes on, and the orders still waiting for an
+        answer are left out of it and named. What was settled counts in the summary whatever
+        ends the reconcile (a replay meeting a dead connection)."""
+        trouble: XeroError | None = None
+        for attempt in range(1, RECONCILE_TRIES + 1):
             self._check_cancelled()
             start = len(self.context.results)
             try:
                 self.engine.reconcile(self.context)
             except TransientError as error:
-                self._wait_out(error, self._collect(start))
+                trouble, latest = error, self._collect(start)
+                if attempt < RECONCILE_TRIES:
+                    self._wait_out(error, latest)
                 continue
             except AuthFailed as error:
                 self._collect(start)
                 self._stop(error)
+            except XeroError as error:  # a look-up Xero refuses: the others must still go
+                trouble = error
+                self._collect(start)
+                break
             self._collect(start)
+            trouble = None
+            break
+        self._note_waiting(trouble)
+
+    def _note_waiting(self, trouble: XeroError | None) -> None:
+        """Leave out of the run the orders whose earlier send still has no answer, and say so."""
+        waiting = self.engine.orders_awaiting_answer()
+        self.waiting = set(waiting.values())
+        self.summary.waiting_on = sorted(waiting)
+        if not waiting:
             return
+        note = AWAITING_ANSWER + (f" ({clause(str(trouble))})" if trouble else "") + "."
+        book.note_pending(list(self.waiting), note, self.engine.now())
+        log.warning("waiting for Xero's answer about %s", ", ".join(sorted(waiting)))
 
     def _wait_out(self, error: TransientError, latest: tuple[OrderResult, ...]) -> None:
         """Wait before trying again (cancellable), or stop the run."""

@@ -92,7 +92,12 @@ class RateLimited(TransientError):
 
 
 class Unavailable(TransientError):
-    """Xero answered 5xx, or answered nothing for a read: try again later."""
+    """Xero answered 5xx, or answered nothing for a read: try again later. ``status``: the
+    HTTP status (0: no answer); a 500 may come of what the request holds (see the runner)."""
+
+    def __init__(self, message: str, retry_after: float | None = None, status: int = 0) -> None:
+        super().__init__(message, retry_after)
+        self.status = status
 
 
 class Offline(TransientError):
@@ -197,7 +202,7 @@ def _classify_status(error: HTTPStatusException) -> XeroError:
         detail = f": {messages[0]}" if messages else ""
         retry = _header(error, "Retry-After")
         return Unavailable(
-            f"Xero was unavailable ({status}){detail}", float(retry) if retry else None
+            f"Xero was unavailable ({status}){detail}", float(retry) if retry else None, status
         )
     summary = "; ".join(messages) if messages else f"Xero answered {status}"
     return Rejected(summary, messages or None, status=status)
