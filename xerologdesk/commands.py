@@ -16,7 +16,14 @@ from xerologdesk.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from xerologdesk.settings import SettingError
 from xerologdesk.store import book, queries
 from xerologdesk.store.db import CorruptDatabaseError, NewerDatabaseError
-from xerologdesk.sync.engine import Action, OrderResult, Status, utc_now
+from xerologdesk.sync.engine import (
+    DISMISSED_UNANSWERED,
+    Action,
+    OrderResult,
+    Status,
+    dismiss,
+    utc_now,
+)
 from xerologdesk.sync.runner import Progress, RunSummary
 from xerologdesk.xero.errors import XeroError
 
@@ -248,14 +255,21 @@ def resolve(app: App, args: argparse.Namespace) -> int:
     refs_by_id = {order_id: ref for ref, order_id in ids.items()}
     if args.dismiss or args.undo_dismiss:
         now = utc_now()
+        unanswered: set[int] = set()
         if args.dismiss:
-            changed = set(book.dismiss(order_ids, args.reason or "", now))
-            done, needed = "dismissed", "failed"
+            dismissal = dismiss(order_ids, args.reason or "", now)
+            changed, unanswered = set(dismissal.changed), set(dismissal.unanswered)
+            done, needed = "dismissed", "failed or pending"
         else:
             changed = set(book.undo_dismiss(order_ids, now))
-            done, needed = "back to failed", "dismissed"
+            done, needed = "back", "dismissed"
+        now_status = {order.id: order.status for order in book.load_orders(list(changed))}
         for order_id in order_ids:
             outcome = done if order_id in changed else f"unchanged (it is not {needed})"
+            if order_id in unanswered:
+                outcome = DISMISSED_UNANSWERED
+            elif args.undo_dismiss and order_id in changed:
+                outcome = f"back to {now_status[order_id]}"
             print(f"{refs_by_id[order_id]}: {outcome}")
         return EXIT_OK
     action = Action.AUTO_SYNC if args.auto_sync else Action.RETRY

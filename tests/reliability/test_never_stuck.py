@@ -168,3 +168,51 @@ def test_a_lost_answer_that_cannot_be_settled_does_not_stop_new_orders(desk: Des
     assert desk("sync").code == 0
     assert desk.log()["LOST-1"]["status"] == "succeeded"
     assert invoice_refs(desk) == ["LOST-1", "NEW-1", "NEW-2"]
+
+
+def test_a_pending_order_can_be_dismissed_and_undone(desk: Desk) -> None:
+    acme_orders(desk, ["SO-1", "SO-2"])
+    poison = {"method": "PUT", "resource": "/Invoices", "status": 500, "contains": "SO-1"}
+    desk.sandbox.set_faults({"script": [{**poison, "times": 1000}]})
+    desk("sync")
+    assert desk.log()["SO-1"]["status"] == "pending"
+    dismissed = desk("resolve", "--dismiss", "--reason", "invoiced by hand", "SO-1", "SO-2")
+    assert dismissed.out.splitlines() == [
+        "SO-1: dismissed",
+        "SO-2: unchanged (it is not failed or pending)",
+    ]
+    assert desk.log()["SO-1"]["status"] == "dismissed"
+    desk.sandbox.set_faults({})
+    assert desk("sync").out.strip() == "synced 0: 0 succeeded, 0 failed, 0 pending"
+    assert invoice_refs(desk) == ["SO-2"]  # a dismissed order is not sent
+    assert desk("resolve", "--undo-dismiss", "SO-1").out.strip() == "SO-1: back to pending"
+    desk("sync")
+    assert invoice_refs(desk) == ["SO-1", "SO-2"]
+
+
+def test_dismissing_an_order_whose_send_is_unanswered_keeps_the_invoice_xero_made(
+    desk: Desk,
+) -> None:
+    acme_orders(desk, ["LOST-1"])
+    lookups = {"method": "GET", "resource": "/Invoices", "status": 503, "contains": "LOST-1"}
+    desk.sandbox.set_faults(
+        {
+            "script": [
+                {"method": "PUT", "resource": "/Invoices", "status": "drop", "times": 3},
+                {**lookups, "times": 1000},
+            ]
+        }
+    )
+    desk("sync")
+    dismissed = desk("resolve", "--dismiss", "LOST-1")
+    assert dismissed.out.startswith(
+        "LOST-1: Dismissed, but an earlier send of it still has no answer from Xero"
+    )
+    desk.sandbox.set_faults({})
+    desk("sync")
+    # Xero had made it: the order shows it, and nothing was sent again.
+    row = desk.log()["LOST-1"]
+    assert row["status"] == "succeeded"
+    [invoice] = desk.xero()["invoices"]
+    assert row["xero_invoice_id"] == invoice["InvoiceID"]
+    assert desk.xero()["calls"]["PUT /Invoices"] == 3

@@ -143,8 +143,11 @@ def test_dismiss_only_failed_orders_and_undo_it(ids: dict[str, int]) -> None:
     book.record_attempt(
         ids["SO-2"], action="sync", status="failed", reasons=NOT_FOUND, trace=None, note=None, at=T0
     )
+    book.record_attempt(
+        ids["SO-1"], action="sync", status="succeeded", reasons=[], trace=None, note=None, at=T0
+    )
     changed = book.dismiss([ids["SO-1"], ids["SO-2"]], "  customer closed  ", T0)
-    assert changed == [ids["SO-2"]]  # SO-1 is pending: left alone
+    assert changed == [ids["SO-2"]]  # SO-1 succeeded: left alone
     row = queries.log_row(ids["SO-2"])
     assert row is not None
     assert (row.status, row.dismissed_reason, row.dismissed_at) == (
@@ -167,7 +170,20 @@ def test_dismiss_only_failed_orders_and_undo_it(ids: dict[str, int]) -> None:
         ("dismiss", "dismissed", ["customer closed"]),
         ("undo_dismiss", "failed", []),
     ]
-    assert queries.status_counts() == {"pending": 2, "succeeded": 0, "failed": 1, "dismissed": 0}
+    assert queries.status_counts() == {"pending": 1, "succeeded": 1, "failed": 1, "dismissed": 0}
+
+
+def test_a_pending_order_is_dismissed_forgetting_its_waiting_action_and_undone_to_pending(
+    ids: dict[str, int],
+) -> None:
+    book.record_attempt(
+        ids["SO-3"], action="auto_sync", status="pending", reasons=[], trace=None, note="503", at=T0
+    )
+    assert book.load_orders([ids["SO-3"]])[0].pending_action == "auto_sync"
+    assert book.dismiss([ids["SO-3"]], "", T0) == [ids["SO-3"]]
+    assert book.load_orders([ids["SO-3"]])[0].pending_action is None
+    assert book.undo_dismiss([ids["SO-3"]], T0) == [ids["SO-3"]]
+    assert book.load_orders([ids["SO-3"]])[0].status == "pending"
 
 
 def test_contacts_are_remembered_and_forgotten(ids: dict[str, int]) -> None:

@@ -23,6 +23,7 @@ from xerologdesk.store.db import (
 )
 from xerologdesk.store.models import (
     ATTEMPT_ACTIONS,
+    DISMISSABLE,
     OUTBOX_KINDS,
     OUTBOX_STATES,
     OUTBOX_UNFINISHED,
@@ -430,14 +431,15 @@ def _add_history(
 
 
 def dismiss(order_ids: Sequence[int], reason: str, at: datetime) -> list[int]:
-    """Mark *Failed* orders *Dismissed* (others are left alone); the ids that changed.
+    """Mark *Failed* or *Pending* orders *Dismissed* (others are left alone); the ids that
+    changed. A pending order's waiting Auto Sync or Retry is forgotten.
 
     Nothing is sent to Xero; the reasons and the history stay, and Undo Dismiss reverses it.
     """
     reason = reason.strip()
     with database.atomic():
         statuses = _statuses(order_ids, LogEntry.status)
-        changed = [i for i in dict.fromkeys(order_ids) if statuses.get(i) == "failed"]
+        changed = [i for i in dict.fromkeys(order_ids) if statuses.get(i) in DISMISSABLE]
         for chunk in chunks(changed):
             LogEntry.update(
                 {
@@ -446,6 +448,7 @@ def dismiss(order_ids: Sequence[int], reason: str, at: datetime) -> list[int]:
                     LogEntry.dismissed_reason: reason or None,
                     LogEntry.dismissed_at: at,
                     LogEntry.updated_at: at,
+                    LogEntry.pending_action: None,
                 }
             ).where(LogEntry.order.in_(list(chunk))).execute()
         _add_history(dict.fromkeys(changed, "dismissed"), "dismiss", [reason] if reason else [], at)
@@ -462,7 +465,8 @@ def note_pending(order_ids: Sequence[int], note: str, at: datetime) -> None:
 
 
 def undo_dismiss(order_ids: Sequence[int], at: datetime) -> list[int]:
-    """Put *Dismissed* orders back to the status they had (*Failed*); the ids that changed."""
+    """Put *Dismissed* orders back to the status they had (*Failed* or *Pending*); the ids that
+    changed."""
     with database.atomic():
         statuses = _statuses(order_ids, LogEntry.status)
         changed = [i for i in dict.fromkeys(order_ids) if statuses.get(i) == "dismissed"]

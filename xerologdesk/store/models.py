@@ -18,6 +18,8 @@ database = peewee.DatabaseProxy()
 
 STATUSES = ("pending", "succeeded", "failed", "dismissed")
 ATTEMPT_ACTIONS = ("sync", "auto_sync", "retry", "dismiss", "undo_dismiss")
+# What Dismiss takes: a failed order, or a pending one a user gives up on (see sync.engine).
+DISMISSABLE = ("failed", "pending")
 # The actions a Pending order can be left waiting for (see LogEntry.pending_action).
 PENDING_ACTIONS = ("auto_sync", "retry")
 OUTBOX_KINDS = ("contact", "item", "invoice")

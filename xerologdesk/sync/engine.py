@@ -24,6 +24,7 @@ from xerologdesk.settings import Settings
 from xerologdesk.store import book
 from xerologdesk.store.book import LineData, OrderData
 from xerologdesk.store.db import write_transaction
+from xerologdesk.store.models import DISMISSABLE as DISMISSABLE  # for the ui
 from xerologdesk.sync import outcomes
 from xerologdesk.sync.checks import item_name, item_name_problem, order_problems
 from xerologdesk.sync.customers import CustomerKey, CustomerMatch, match_customers
@@ -59,6 +60,10 @@ IDEMPOTENCY_WINDOW = timedelta(minutes=6)
 # before the first send, so it runs ahead of Xero's; the margin covers the replay's own way there
 # (the rate budget may hold a call for a minute window, and a connect timeout is 10 s).
 REPLAY_MARGIN = timedelta(seconds=90)
+DISMISSED_UNANSWERED = (
+    "Dismissed, but an earlier send of it still has no answer from Xero: the next sync asks "
+    "Xero, and if Xero made the invoice the order shows Succeeded with it (never sent again)."
+)
 AWAITING_ANSWER = (
     "An earlier send of this order has no answer from Xero yet; asking Xero for that answer "
     "before anything is sent again"
@@ -795,6 +800,28 @@ def _result(
         invoice_id=invoice.invoice_id if invoice else "",
         invoice_number=invoice.invoice_number if invoice else "",
     )
+
+
+@dataclass(frozen=True)
+class Dismissal:
+    """What Dismiss did: the orders it dismissed, and those of them whose earlier send still
+    has no answer from Xero (reconciling goes on for them: see :func:`dismiss`)."""
+
+    changed: list[int]
+    unanswered: list[int]
+
+
+def dismiss(order_ids: Sequence[int], reason: str, at: datetime) -> Dismissal:
+    """Dismiss failed or pending orders (:data:`DISMISSABLE`); nothing is sent to Xero.
+
+    Safe for an order in flight: a send already made stays in the outbox, so the next reconcile
+    still asks Xero for its answer and, if Xero made the invoice, the order becomes *Succeeded*
+    with it (never sent again, never lost). A sync under way that settles it records its
+    outcome over the dismissal, for the same reason. Undo Dismiss puts it back to *Pending*.
+    """
+    changed = book.dismiss(order_ids, reason, at)
+    awaiting = set(SyncEngine.orders_awaiting_answer().values())
+    return Dismissal(changed, [order_id for order_id in changed if order_id in awaiting])
 
 
 def _intents(batch: Sequence[_Order], action: Action) -> dict[int, Action]:

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from xerologdesk import __version__
 from xerologdesk.store import book
 from xerologdesk.store.db import change_marker
-from xerologdesk.sync.engine import Action
+from xerologdesk.sync.engine import DISMISSABLE, Action
 from xerologdesk.ui import assets, messages
 from xerologdesk.ui.desktop import Desktop
 from xerologdesk.ui.dialogs.details_dialog import DetailsDialog
@@ -611,7 +611,7 @@ class MainWindow(QMainWindow):
         enabled = {
             "auto_sync": resolvable,
             "retry": resolvable,
-            "dismiss": "failed" in statuses,
+            "dismiss": bool(statuses & set(DISMISSABLE)),
             "undo_dismiss": "dismissed" in statuses,
             "open_in_xero": statuses == {"succeeded"} and len(ids) == 1,
         }

@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, Signal
 
 from xerologdesk.app import App, NotConnected
 from xerologdesk.store import book
-from xerologdesk.sync.engine import Action, OrderResult, Status
+from xerologdesk.sync.engine import Action, Dismissal, OrderResult, Status, dismiss
 from xerologdesk.sync.runner import Progress, RunSummary, SyncRunner
 from xerologdesk.ui.workers import Job, JobControl, JobFailure, Jobs
 
@@ -295,13 +295,15 @@ class OrderJobs(QObject):
     # -- the log's other writes ----------------------------------------------------------------
 
     def dismiss(self, order_ids: Sequence[int], reason: str) -> Job:
-        """Dismiss failed orders (Xero untouched); the ids that changed come back."""
+        """Dismiss failed or pending orders (Xero untouched); a :class:`Dismissal` comes back."""
         ids = list(order_ids)
 
-        def work(control: JobControl) -> list[int]:
-            return book.dismiss(ids, reason.strip(), book.utc_now())
+        def work(control: JobControl) -> Dismissal:
+            return dismiss(ids, reason.strip(), book.utc_now())
 
-        return self._submit("Dismiss", work, on_done=self._changed)
+        return self._submit(
+            "Dismiss", work, on_done=lambda dismissal: self._changed(dismissal.changed)
+        )
 
     def undo_dismiss(self, order_ids: Sequence[int]) -> Job:
         """Put dismissed orders back to the status they had."""

@@ -28,7 +28,7 @@ from xerologdesk.settings import Settings
 from xerologdesk.store import book, queries
 from xerologdesk.store.book import ConnectionData, OrderData
 from xerologdesk.store.queries import LogRow
-from xerologdesk.sync.engine import Action
+from xerologdesk.sync.engine import DISMISSABLE, DISMISSED_UNANSWERED, Action, Dismissal
 from xerologdesk.ui import assets, messages, order_story
 from xerologdesk.ui.dialogs.resolve_dialog import confirm_auto_sync
 from xerologdesk.ui.log_model import STATUS_LABELS, format_local_time, format_money
@@ -255,7 +255,7 @@ class DetailsDialog(QDialog):
         idle = self._job is None
         self.auto_sync_button.setVisible(status in ("failed", "pending", "dismissed"))
         self.retry_button.setVisible(status in ("failed", "pending", "dismissed"))
-        self.dismiss_button.setVisible(status == "failed")
+        self.dismiss_button.setVisible(status in DISMISSABLE)
         self.undo_button.setVisible(status == "dismissed")
         self.open_button.setVisible(status == "succeeded" and bool(self._url()))
         for button in (self.auto_sync_button, self.retry_button, self.dismiss_button):
@@ -314,8 +314,11 @@ class DetailsDialog(QDialog):
                 self.outcome.setText(f"{what} stopped: {result.stopped}")
             else:
                 self.outcome.setText(f"{what}: nothing to do for this order.")
+        elif isinstance(result, Dismissal) and self.order_id in result.unanswered:
+            self.outcome.setText(DISMISSED_UNANSWERED)
         else:
-            changed = isinstance(result, list) and self.order_id in result
+            ids = result.changed if isinstance(result, Dismissal) else result
+            changed = isinstance(ids, list) and self.order_id in ids
             self.outcome.setText(f"{what}: done." if changed else f"{what}: nothing changed.")
         self.refresh()
 

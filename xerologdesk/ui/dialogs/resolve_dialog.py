@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from xerologdesk.settings import Settings
 from xerologdesk.store import queries
 from xerologdesk.store.queries import LogRow
-from xerologdesk.sync.engine import Action
+from xerologdesk.sync.engine import DISMISSABLE, DISMISSED_UNANSWERED, Action, Dismissal
 from xerologdesk.ui import assets, messages
 from xerologdesk.ui.log_model import STATUS_LABELS, reason_text
 from xerologdesk.ui.order_jobs import OrderJobs, OrderOutcome, RunProgress, RunReport
@@ -201,7 +201,7 @@ class ResolveDialog(QDialog):
         resolvable = any(row.status in RESOLVABLE for row in self.rows)
         self.auto_sync_button.setEnabled(idle and resolvable)
         self.retry_button.setEnabled(idle and resolvable)
-        self.dismiss_button.setEnabled(idle and any(row.status == "failed" for row in self.rows))
+        self.dismiss_button.setEnabled(idle and any(row.status in DISMISSABLE for row in self.rows))
         self.dismiss_reason.setEnabled(idle)
 
     # -- actions -------------------------------------------------------------------------------
@@ -238,16 +238,19 @@ class ResolveDialog(QDialog):
             stopped = f" Stopped: {result.stopped}" if result.stopped else ""
             self._show_results(f"{result.title}: {result.line}.{stopped}")
         else:
-            changed = set(result) if isinstance(result, list) else set()
+            dismissal = result if isinstance(result, Dismissal) else Dismissal([], [])
+            changed, unanswered = set(dismissal.changed), set(dismissal.unanswered)
             self.outcomes = [
                 OrderOutcome(
                     row.id,
                     row.order_ref,
                     "dismissed" if row.id in changed else row.status,
-                    "Dismissed: Xero left untouched."
+                    DISMISSED_UNANSWERED
+                    if row.id in unanswered
+                    else "Dismissed: Xero left untouched."
                     if row.id in changed
-                    else f"Left as it was: only failed orders can be dismissed (this one is "
-                    f"{row.status}).",
+                    else "Left as it was: only failed or pending orders can be dismissed (this "
+                    f"one is {row.status}).",
                 )
                 for row in self.rows
             ]
