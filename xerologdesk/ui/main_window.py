@@ -34,6 +34,7 @@ from xerologdesk import __version__
 from xerologdesk.store import book
 from xerologdesk.store.db import change_marker
 from xerologdesk.sync.engine import DISMISSABLE, Action
+from xerologdesk.sync.lock import sync_busy_message
 from xerologdesk.ui import assets, messages
 from xerologdesk.ui.desktop import Desktop
 from xerologdesk.ui.dialogs.details_dialog import DetailsDialog
@@ -60,6 +61,11 @@ POLL_MS = 700  # how often the log looks for writes made elsewhere
 RUN_REFRESH_MS = 250
 BUDGET_MS = 2000
 NEXT_FAILED_SCAN = 5000  # rows looked through for the next failed order before filtering
+OTHER_SYNC_POLL_MS = 1000  # how often a sync refused as busy looks whether the other one ended
+WAITING_FOR_OTHER_SYNC = (
+    "Waiting for the other sync to finish (another xerologdesk is syncing this data folder); "
+    "the pending orders go as soon as it has."
+)
 MAX_TIMER_SECONDS = 24 * 3600  # a QTimer's interval is a 32-bit count of milliseconds
 ORDER_FILES = "Order files (*.csv *.json);;All files (*)"
 RUN_TROUBLE = "run"  # the banner's topic for why a run stopped
@@ -98,6 +104,11 @@ class MainWindow(QMainWindow):
         self._resume_timer = QTimer(self)  # after a rate limit, the sync picks up by itself
         self._resume_timer.setSingleShot(True)
         self._resume_timer.timeout.connect(self.sync_now)
+        # A sync refused because another process syncs this data directory (an inbox import's,
+        # say): the lock is looked at now and then, and the sync runs as soon as it is free.
+        self._other_sync_timer = QTimer(self)
+        self._other_sync_timer.setInterval(OTHER_SYNC_POLL_MS)
+        self._other_sync_timer.timeout.connect(self._sync_when_the_other_is_done)
         self._in_run = False  # a sync or resolve run is under way (its progress is deferred)
         self._run_changed: set[int] = set()  # orders a run changed, not yet repainted
         self._run_refresh = QTimer(self)
@@ -526,6 +537,11 @@ class MainWindow(QMainWindow):
         self.run_panel.finished()
         self.view.reload_keeping_place()
         self._show_budget()
+        if report.busy:
+            self._other_sync_timer.start()
+            self.statusBar().showMessage(WAITING_FOR_OTHER_SYNC)
+            return
+        self._other_sync_timer.stop()  # a run got in: nothing is left waiting for the lock
         # Whatever stopped a run is shown until a run gets through: then it is over, however
         # it was dealt with (the banner's button, the connection indicator, time passing).
         show = partial(self.banner.show_message, topic=RUN_TROUBLE)
@@ -563,6 +579,13 @@ class MainWindow(QMainWindow):
             if not report.stopped:  # not merely cancelled: it went all the way
                 self.banner.clear(RUN_TROUBLE)
             self.statusBar().showMessage(f"{report.title}: {report.line}", 10000)
+
+    def _sync_when_the_other_is_done(self) -> None:
+        if sync_busy_message(self.desktop.app.data_dir) is not None:
+            return
+        self._other_sync_timer.stop()
+        self.statusBar().clearMessage()
+        self.sync_now()
 
     def refresh_connection(self) -> None:
         """Show the connected organisation (or none) in the status bar and the title."""

@@ -67,6 +67,7 @@ class RunReport:
     retry_after: float | None = None  # seconds until Xero takes calls again (a rate limit)
     try_again_at: datetime | None = None  # when it is worth trying again (UTC)
     outcomes: tuple[OrderOutcome, ...] = ()
+    busy: bool = False  # it never started: another process was syncing this data directory
 
     @property
     def trouble(self) -> bool:
@@ -263,6 +264,7 @@ class OrderJobs(QObject):
             retry_after=summary.retry_after,
             try_again_at=summary.try_again_at,
             outcomes=_outcomes(summary.results),
+            busy=summary.busy,
         )
 
     def _run(self, title: str, work: Callable[[JobControl], RunReport]) -> Job:
