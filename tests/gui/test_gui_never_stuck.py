@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from gui_support import WAIT_MS, line, status_of
+from gui_support import MISSING_SKU, WAIT_MS, cell, line, order_id, status_of, wait_idle
 from pytestqt.qtbot import QtBot
 
 from xerologdesk.sandbox import Sandbox
+from xerologdesk.store import queries
+from xerologdesk.sync.engine import Action
 from xerologdesk.sync.lock import SyncLock
 from xerologdesk.ui.main_window import WAITING_FOR_OTHER_SYNC, MainWindow
 from xerologdesk.ui.order_jobs import RunReport
+from xerologdesk.ui.order_story import status_line
 
 
 def test_orders_imported_while_another_process_syncs_go_when_it_has_finished(
@@ -40,3 +43,35 @@ def test_orders_imported_while_another_process_syncs_go_when_it_has_finished(
     assert sorted(
         i["Reference"] for i in connected.state()["invoices"] if i["Reference"] in {"SO-1", "SO-2"}
     ) == ["SO-1", "SO-2"]
+
+
+def test_an_auto_sync_waiting_to_try_again_says_so_and_the_next_sync_does_it(
+    window: MainWindow,
+    connected: Sandbox,
+    import_lines: Callable[..., object],
+    qtbot: QtBot,
+) -> None:
+    window.desktop.app.settings.set("auto_sync_new_orders", False)
+    import_lines([line("SO-1", sku=MISSING_SKU, product="Single Origin Kenya")])
+    with qtbot.waitSignal(window.orders.run_finished, timeout=WAIT_MS):
+        window.sync_now()
+    assert status_of(window, "SO-1") == "Failed"
+    connected.set_faults(
+        {"script": [{"method": "PUT", "resource": "/Items", "status": 503, "times": 10}]}
+    )
+    with qtbot.waitSignal(window.orders.run_finished, timeout=WAIT_MS) as stopped:
+        window.orders.resolve([order_id(window, "SO-1")], Action.AUTO_SYNC)
+    assert stopped.args[0].stopped
+    wait_idle(window, qtbot)
+    assert status_of(window, "SO-1") == "Pending"
+    assert cell(window, "SO-1", "reason").startswith("Auto Sync waiting to try again: ")
+    row = queries.log_row(order_id(window, "SO-1"))
+    assert row is not None
+    assert status_line(row).startswith("Pending: Auto Sync waiting to try again: ")
+    # The next plain sync (the window's own) carries the Auto Sync out: the item is made.
+    connected.set_faults({})
+    with qtbot.waitSignal(window.orders.run_finished, timeout=WAIT_MS):
+        window.sync_now()
+    wait_idle(window, qtbot)
+    assert status_of(window, "SO-1") == "Succeeded"
+    assert [i["Code"] for i in connected.state()["items"]].count(MISSING_SKU) == 1

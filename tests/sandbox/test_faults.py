@@ -114,6 +114,17 @@ def test_bad_fault_settings_are_refused(sandbox, config, message) -> None:
     assert admin(sandbox, "POST", "/_sandbox/faults", config) == (400, {"error": message})
 
 
+def test_a_step_with_contains_fails_only_the_calls_that_hold_that_text(sandbox, xero) -> None:
+    poison = {"method": "PUT", "resource": "/Invoices", "status": 500, "contains": "SO-7"}
+    sandbox.set_faults({"script": [{**poison, "times": 5}]})
+    put_invoice(xero, reference="SO-1")  # not matched: it goes through
+    with pytest.raises(HTTPStatusException) as raised:
+        put_invoice(xero, reference="SO-7")
+    assert raised.value.status == 500
+    assert [each["Reference"] for each in sandbox.state()["invoices"]] == ["SO-1"]
+    assert sandbox.faults()["script"] == [{**poison, "times": 4}]
+
+
 def test_random_drops_and_timeouts_come_after_the_call() -> None:
     injector = FaultInjector(1)
     injector.configure({"drop_after_commit_rate": 1.0})

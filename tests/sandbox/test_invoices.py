@@ -392,3 +392,19 @@ def test_a_voided_invoice_cannot_change_again(xero, bondi) -> None:
         xero.tenant, invoices(back), summarize_errors=False
     ).invoices
     assert messages_of(refused) == ["Invoice not of valid status for modification"]
+
+
+def test_dates_xero_cannot_keep_are_refused_not_a_500(xero, bondi) -> None:
+    item = line("CUP-8OZ-1000", "1", "9.50", tax_type="OUTPUT")
+    far, early = create(
+        xero,
+        invoice(bondi, item, reference="SO-FAR", date=date(9999, 12, 31)),
+        invoice(bondi, item, reference="SO-EARLY", date=date(1700, 1, 1)),
+    )
+    assert messages_of(far) == [
+        "The document DueDate cannot be worked out: 30 days after 9999-12-31 is past 9999-12-31."
+    ]
+    assert messages_of(early) == [
+        "The document Date 1700-01-01 is out of range (from 1753-01-01 to 9999-12-31)."
+    ]
+    assert xero.sandbox.state()["invoices"] == []
