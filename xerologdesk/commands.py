@@ -17,6 +17,7 @@ from xerologdesk.settings import SettingError
 from xerologdesk.store import book, queries
 from xerologdesk.store.db import CorruptDatabaseError, NewerDatabaseError
 from xerologdesk.sync.engine import (
+    AWAITING_ANSWER,
     DISMISSED_UNANSWERED,
     Action,
     OrderResult,
@@ -275,9 +276,12 @@ def resolve(app: App, args: argparse.Namespace) -> int:
     action = Action.AUTO_SYNC if args.auto_sync else Action.RETRY
     summary = app.runner().resolve(order_ids, action)
     latest: dict[int, OrderResult] = {r.order_id: r for r in summary.results}
+    waiting = set(summary.waiting_on)
     for order_id in order_ids:
         result = latest.get(order_id)
-        if result is None:
+        if refs_by_id[order_id] in waiting:
+            print(f"{refs_by_id[order_id]}: still pending: {AWAITING_ANSWER}.")
+        elif result is None:
             print(f"{refs_by_id[order_id]}: unchanged (already succeeded)")
         else:
             print(_describe(result))

@@ -4,8 +4,18 @@ folder go as soon as that sync ends, with no user action."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
-from gui_support import MISSING_SKU, WAIT_MS, cell, line, order_id, status_of, wait_idle
+from gui_support import (
+    MISSING_SKU,
+    WAIT_MS,
+    cell,
+    line,
+    order_id,
+    status_of,
+    wait_idle,
+    write_orders,
+)
 from pytestqt.qtbot import QtBot
 
 from xerologdesk.sandbox import Sandbox
@@ -17,18 +27,19 @@ from xerologdesk.ui.order_jobs import RunReport
 from xerologdesk.ui.order_story import status_line
 
 
-def test_orders_imported_while_another_process_syncs_go_when_it_has_finished(
-    window: MainWindow,
-    connected: Sandbox,
-    import_lines: Callable[..., object],
-    qtbot: QtBot,
+def test_orders_dropped_in_the_inbox_while_another_process_syncs_go_when_it_has_finished(
+    window: MainWindow, connected: Sandbox, tmp_path: Path, qtbot: QtBot
 ) -> None:
     window.desktop.app.settings.set("auto_sync_new_orders", True)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    window.inbox.set_settle_interval(20)
+    window.inbox.watch(str(inbox))
     other = SyncLock(window.desktop.app.data_dir)  # another process's run, as the lock sees it
     other.acquire()
     try:
         with qtbot.waitSignal(window.orders.run_finished, timeout=WAIT_MS) as refused:
-            import_lines([line("SO-1"), line("SO-2")], wait_sync=False)
+            write_orders(inbox / "monday.csv", [line("SO-1"), line("SO-2")])
         report: RunReport = refused.args[0]
         assert report.busy and "another xerologdesk is syncing" in report.stopped
         assert [status_of(window, ref) for ref in ("SO-1", "SO-2")] == ["Pending", "Pending"]
