@@ -86,3 +86,28 @@ def test_an_auto_sync_waiting_to_try_again_says_so_and_the_next_sync_does_it(
     wait_idle(window, qtbot)
     assert status_of(window, "SO-1") == "Succeeded"
     assert [i["Code"] for i in connected.state()["items"]].count(MISSING_SKU) == 1
+
+
+def test_an_order_xero_keeps_failing_on_is_named_and_the_others_go(
+    window: MainWindow,
+    connected: Sandbox,
+    import_lines: Callable[..., object],
+    qtbot: QtBot,
+) -> None:
+    window.desktop.app.settings.set("auto_sync_new_orders", False)
+    refs = [f"SO-{n:02d}" for n in range(1, 7)]
+    import_lines([line(ref) for ref in refs])
+    poison = {"method": "PUT", "resource": "/Invoices", "status": 500, "contains": "SO-03"}
+    connected.set_faults({"script": [{**poison, "times": 1000}]})
+    with qtbot.waitSignal(window.orders.run_finished, timeout=WAIT_MS) as finished:
+        window.sync_now()
+    report: RunReport = finished.args[0]
+    assert (report.stopped, report.held_back) == ("", ("SO-03",))
+    wait_idle(window, qtbot)
+    assert "Xero kept failing on SO-03 alone: they stay pending" in (
+        window.statusBar().currentMessage()
+    )
+    assert [status_of(window, ref) for ref in refs] == ["Succeeded"] * 2 + ["Pending"] + [
+        "Succeeded"
+    ] * 3
+    assert cell(window, "SO-03", "reason").startswith("Xero failed on this order alone")

@@ -578,7 +578,8 @@ class MainWindow(QMainWindow):
         else:
             if not report.stopped:  # not merely cancelled: it went all the way
                 self.banner.clear(RUN_TROUBLE)
-            self.statusBar().showMessage(f"{report.title}: {report.line}", 10000)
+            unsettled = f" ({report.unsettled}: they stay pending)" if report.unsettled else ""
+            self.statusBar().showMessage(f"{report.title}: {report.line}{unsettled}", 10000)
 
     def _sync_when_the_other_is_done(self) -> None:
         if sync_busy_message(self.desktop.app.data_dir) is not None:

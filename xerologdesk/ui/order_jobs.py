@@ -68,6 +68,19 @@ class RunReport:
     try_again_at: datetime | None = None  # when it is worth trying again (UTC)
     outcomes: tuple[OrderOutcome, ...] = ()
     busy: bool = False  # it never started: another process was syncing this data directory
+    # Orders left pending: an earlier send still unanswered, or Xero failing on them alone.
+    waiting_on: tuple[str, ...] = ()
+    held_back: tuple[str, ...] = ()
+
+    @property
+    def unsettled(self) -> str:
+        """The orders the run had to leave pending, in a sentence ("" when none)."""
+        parts = []
+        if self.waiting_on:
+            parts.append(f"waiting for Xero's answer about {', '.join(self.waiting_on)}")
+        if self.held_back:
+            parts.append(f"Xero kept failing on {', '.join(self.held_back)} alone")
+        return "; ".join(parts)
 
     @property
     def trouble(self) -> bool:
@@ -265,6 +278,8 @@ class OrderJobs(QObject):
             try_again_at=summary.try_again_at,
             outcomes=_outcomes(summary.results),
             busy=summary.busy,
+            waiting_on=tuple(summary.waiting_on),
+            held_back=tuple(summary.held_back),
         )
 
     def _run(self, title: str, work: Callable[[JobControl], RunReport]) -> Job:
