@@ -238,6 +238,7 @@ class _Run:
     def run(self, chosen: list[int] | None) -> None:
         self._reconcile()
         queue = chosen if chosen is not None else book.pending_order_ids()
+        queue = [each for each in queue if each not in self.waiting]
         self.total = len(queue)
         size = self.runner.batch_size
         pieces = deque(_Piece(queue[start : start + size]) for start in range(0, len(queue), size))
@@ -263,12 +264,14 @@ class _Run:
                 pieces.extend(
                     (_Piece(piece.ids[:half], split=True), _Piece(piece.ids[half:], True))
                 )
+            elif piece.split and self.summary.count(Status.SUCCEEDED):
+                # Xero takes the others: it is this order. (Not counted as progress: in an
+                # outage of 500s the back-off still ends the run.)
+                pieces.popleft()
+                self._hold_back(piece, trouble)
             elif len(pieces) > 1:
                 pieces.rotate(-1)  # the others first: they show whether Xero fails only on it
                 piece.failures = 0
-            elif piece.split and self.summary.count(Status.SUCCEEDED):
-                pieces.popleft()
-                self._hold_back(piece, trouble)
 
     def _finished(self, count: int, latest: tuple[OrderResult, ...]) -> None:
         self.done = min(self.done + count, self.total)
