@@ -212,3 +212,15 @@ def test_dismissing_an_order_whose_send_is_unanswered_keeps_the_invoice_xero_mad
     [invoice] = desk.xero()["invoices"]
     assert row["xero_invoice_id"] == invoice["InvoiceID"]
     assert desk.xero()["calls"]["PUT /Invoices"] == 3
+
+
+def test_when_xero_fails_every_request_splitting_still_ends_the_run(desk: Desk) -> None:
+    acme_orders(desk, REFS)
+    every = {"method": "PUT", "resource": "/Invoices", "status": 500, "times": 1000}
+    desk.sandbox.set_faults({"script": [every]})
+    synced = desk("sync")
+    assert synced.code != 0
+    assert "(6 tries in a row failed)" in synced.err
+    assert "synced 22: 0 succeeded, 0 failed, 22 pending" in synced.out
+    assert "kept failing on" not in synced.err  # an outage holds no order back as its culprit
+    assert desk.xero()["calls"]["PUT /Invoices"] == 6  # as many tries as without splitting
