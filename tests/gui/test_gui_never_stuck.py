@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from gui_support import (
     MISSING_SKU,
     WAIT_MS,
@@ -56,18 +57,24 @@ def test_orders_dropped_in_the_inbox_while_another_process_syncs_go_when_it_has_
     ) == ["SO-1", "SO-2"]
 
 
+@pytest.fixture
+def by_hand(window: MainWindow, connected: Sandbox) -> Sandbox:
+    """The connected sandbox, new orders synced only when asked."""
+    window.desktop.app.settings.set("auto_sync_new_orders", False)
+    return connected
+
+
 def test_an_auto_sync_waiting_to_try_again_says_so_and_the_next_sync_does_it(
     window: MainWindow,
-    connected: Sandbox,
+    by_hand: Sandbox,
     import_lines: Callable[..., object],
     qtbot: QtBot,
 ) -> None:
-    window.desktop.app.settings.set("auto_sync_new_orders", False)
     import_lines([line("SO-1", sku=MISSING_SKU, product="Single Origin Kenya")])
     with qtbot.waitSignal(window.orders.run_finished, timeout=WAIT_MS):
         window.sync_now()
     assert status_of(window, "SO-1") == "Failed"
-    connected.set_faults(
+    by_hand.set_faults(
         {"script": [{"method": "PUT", "resource": "/Items", "status": 503, "times": 10}]}
     )
     with qtbot.waitSignal(window.orders.run_finished, timeout=WAIT_MS) as stopped:
@@ -80,25 +87,24 @@ def test_an_auto_sync_waiting_to_try_again_says_so_and_the_next_sync_does_it(
     assert row is not None
     assert status_line(row).startswith("Pending: Auto Sync waiting to try again: ")
     # The next plain sync (the window's own) carries the Auto Sync out: the item is made.
-    connected.set_faults({})
+    by_hand.set_faults({})
     with qtbot.waitSignal(window.orders.run_finished, timeout=WAIT_MS):
         window.sync_now()
     wait_idle(window, qtbot)
     assert status_of(window, "SO-1") == "Succeeded"
-    assert [i["Code"] for i in connected.state()["items"]].count(MISSING_SKU) == 1
+    assert [i["Code"] for i in by_hand.state()["items"]].count(MISSING_SKU) == 1
 
 
 def test_an_order_xero_keeps_failing_on_is_named_and_the_others_go(
     window: MainWindow,
-    connected: Sandbox,
+    by_hand: Sandbox,
     import_lines: Callable[..., object],
     qtbot: QtBot,
 ) -> None:
-    window.desktop.app.settings.set("auto_sync_new_orders", False)
     refs = [f"SO-{n:02d}" for n in range(1, 7)]
     import_lines([line(ref) for ref in refs])
     poison = {"method": "PUT", "resource": "/Invoices", "status": 500, "contains": "SO-03"}
-    connected.set_faults({"script": [{**poison, "times": 1000}]})
+    by_hand.set_faults({"script": [{**poison, "times": 1000}]})
     with qtbot.waitSignal(window.orders.run_finished, timeout=WAIT_MS) as finished:
         window.sync_now()
     report: RunReport = finished.args[0]
