@@ -13,10 +13,13 @@ from gui_support import (
     cell,
     line,
     order_id,
+    select_refs,
     status_of,
+    table_texts,
     wait_idle,
     write_orders,
 )
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from xerologdesk.sandbox import Sandbox
@@ -117,3 +120,23 @@ def test_an_order_xero_keeps_failing_on_is_named_and_the_others_go(
         "Succeeded"
     ] * 3
     assert cell(window, "SO-03", "reason").startswith("Xero failed on this order alone")
+
+
+def test_a_pending_order_is_dismissed_from_the_resolve_dialog(
+    window: MainWindow, by_hand: Sandbox, import_lines: Callable[..., object], qtbot: QtBot
+) -> None:
+    import_lines([line("SO-1"), line("SO-2")])
+    assert status_of(window, "SO-1") == "Pending"
+    select_refs(window, ["SO-1"])
+    dialog = window.open_resolve()
+    assert dialog is not None
+    assert dialog.dismiss_button.isEnabled()
+    qtbot.mouseClick(dialog.dismiss_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(dialog.results.isVisible, timeout=WAIT_MS)
+    wait_idle(window, qtbot)
+    assert table_texts(dialog.results) == [["SO-1", "Dismissed", "Dismissed: Xero left untouched."]]
+    assert status_of(window, "SO-1") == "Dismissed"
+    with qtbot.waitSignal(window.orders.run_finished, timeout=WAIT_MS):
+        window.sync_now()
+    wait_idle(window, qtbot)
+    assert (status_of(window, "SO-1"), status_of(window, "SO-2")) == ("Dismissed", "Succeeded")
