@@ -100,6 +100,11 @@ def test_summarize_errors_makes_a_duplicate_code_a_400(xero) -> None:
             "Account code '999' is not a valid code.",
         ),
         (
+            {"Code": "OLD-ACC", "SalesDetails": {"UnitPrice": 1, "AccountCode": "290"}},
+            "Account code '290' has been archived, or has been deleted. Each line item must "
+            "reference a valid account.",
+        ),
+        (
             {"Code": "BAD-TAX", "SalesDetails": {"UnitPrice": 1, "TaxType": "INPUT"}},
             "The TaxType code INPUT does not exist or cannot be used for this type of transaction.",
         ),
