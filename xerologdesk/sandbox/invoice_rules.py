@@ -19,11 +19,12 @@ A ``TaxAmount`` sent on a line is ignored (Xero lets it override; the sandbox al
 Defaults, as Xero fills them: a line's ``Description``, ``UnitAmount``, ``AccountCode`` and
 ``TaxType`` come from its item's sales (or purchase) details, then ``TaxType`` from the account;
 ``Quantity`` is 1; ``Status`` DRAFT; ``LineAmountTypes`` Exclusive; ``CurrencyCode`` the base
-currency; ``Date`` today (sandbox clock); ``DueDate`` from the contact's sales payment terms,
-else the organisation's (the seeds' are 30 days after ``Date``; the ``no-terms`` seed has none),
-and without either an invoice other than a DRAFT is refused (``DUE_DATE_REQUIRED``); an ACCREC without ``InvoiceNumber`` takes the next number of the
-organisation's sequence. A contact given by ``Name`` alone is matched among active contacts, or
-created, as Xero does; other contact fields sent along with a ``ContactID`` update that contact.
+currency; ``Date`` today (sandbox clock); ``DueDate`` from the contact's sales payment terms, else
+the organisation's (the seeds' are 30 days after ``Date``; the ``no-terms`` seed has none), and
+without either an invoice other than a DRAFT is refused (``DUE_DATE_REQUIRED``); an ACCREC without
+``InvoiceNumber`` takes the next number of the organisation's sequence. A contact given by ``Name``
+alone is matched among active contacts, or created, as Xero does; other contact fields sent along
+with a ``ContactID`` update that contact.
 
 Side effects of a saved invoice: its contact becomes ``IsCustomer`` (ACCREC) or ``IsSupplier``;
 an AUTHORISED (or PAID) invoice moves tracked items' ``QuantityOnHand`` (sales down, bills up) and
@@ -60,7 +61,12 @@ TRANSITIONS = {
 }
 LINE_AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
 # Xero's payment term types (OpenAPI ``PaymentTermType``).
-PAYMENT_TERM_TYPES = ("DAYSAFTERBILLDATE", "DAYSAFTERBILLMONTH", "OFCURRENTMONTH", "OFFOLLOWINGMONTH")
+PAYMENT_TERM_TYPES = (
+    "DAYSAFTERBILLDATE",
+    "DAYSAFTERBILLMONTH",
+    "OFCURRENTMONTH",
+    "OFFOLLOWINGMONTH",
+)
 QUANTITY_PLACES = 4
 
 _INVOICE_ORDER = (

@@ -1,8 +1,9 @@
 """Every validation message the sandbox answers, in one place.
 
-Messages marked *Xero's* are Xero's own words (FACTS.md, Xero's OpenAPI examples, answers quoted
-in Xero's SDK issue trackers, or in the help pages of integrations that show Xero's answers). Xero does not publish the others; the sandbox picks a wording in
-Xero's style, and tests assert exactly these strings, so change them here only.
+Messages marked *Xero's* are Xero's own words (FACTS.md, Xero's OpenAPI examples, answers quoted in
+Xero's SDK issue trackers, or in the help pages of integrations that show Xero's answers). Xero does
+not publish the others; the sandbox picks a wording in Xero's style, and tests assert exactly these
+strings, so change them here only.
 """
 
 from __future__ import annotations
