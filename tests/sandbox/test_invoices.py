@@ -401,3 +401,39 @@ def test_a_voided_invoice_cannot_change_again(xero, bondi) -> None:
         xero.tenant, invoices(back), summarize_errors=False
     ).invoices
     assert messages_of(refused) == ["Invoice not of valid status for modification"]
+
+
+# --- due dates ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_terms(sandbox_factory, xero_factory):
+    """The SDK on an organisation without payment terms, with one contact (C-1) and no items."""
+    sandbox = sandbox_factory(seed="no-terms")
+    xero = xero_factory(sandbox)
+    xero.api.create_contacts(xero.tenant, contacts(Contact(name="Acme", account_number="C-1")))
+    return xero
+
+
+def test_without_payment_terms_an_approved_invoice_needs_a_due_date(no_terms) -> None:
+    acme = contact_id(no_terms.sandbox, "C-1")
+    plain = line(item_code=None, account_code="200")
+    (refused,) = create(no_terms, invoice(acme, plain, status="AUTHORISED"))
+    assert messages_of(refused) == ["The document DueDate field must be specified."]
+    (draft,) = create(no_terms, invoice(acme, plain, reference="SO-D"))
+    assert draft.status_attribute_string == "OK"
+    assert draft.due_date is None
+    due = date(2026, 5, 15)
+    (dated,) = create(no_terms, invoice(acme, plain, status="AUTHORISED", due_date=due))
+    assert (dated.status_attribute_string, dated.due_date) == ("OK", due)
+
+
+def test_a_contacts_payment_terms_give_the_due_date(no_terms) -> None:
+    acme = contact_id(no_terms.sandbox, "C-1")
+    record = no_terms.sandbox.ledger().contacts.get(acme)
+    terms = {"Sales": {"Day": 20, "Type": "OFFOLLOWINGMONTH"}}
+    no_terms.sandbox.ledger().load_records([dict(record, PaymentTerms=terms)], [])
+    (created,) = create(
+        no_terms, invoice(acme, line(item_code=None, account_code="200"), status="AUTHORISED")
+    )
+    assert created.due_date == date(2026, 6, 20)  # dated 2026-05-01: the 20th of next month
