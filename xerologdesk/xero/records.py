@@ -6,8 +6,8 @@ Nothing here knows Xero's JSON; :mod:`xerologdesk.xero.wire` converts. Money and
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import datetime
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
