@@ -403,6 +403,19 @@ def test_a_voided_invoice_cannot_change_again(xero, bondi) -> None:
     assert messages_of(refused) == ["Invoice not of valid status for modification"]
 
 
+def test_an_invoice_line_keeps_four_decimals_shown_only_with_unitdp_4(xero, bondi) -> None:
+    sent = invoice(bondi, line("CUP-8OZ-1000", "3", "10.1234", tax_type="OUTPUT"))
+    (created,) = create(xero, sent, unitdp=4)
+    assert created.total == Decimal("33.41")  # 30.37 + 3.04, from the unrounded price
+
+    def unit_amount(**options) -> Decimal:
+        (found,) = xero.api.get_invoices(xero.tenant, page=1, **options).invoices
+        return found.line_items[0].unit_amount
+
+    assert unit_amount() == Decimal("10.12")
+    assert unit_amount(unitdp=4) == Decimal("10.1234")
+
+
 # --- due dates ----------------------------------------------------------------------------------
 
 

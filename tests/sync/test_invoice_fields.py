@@ -7,8 +7,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from conftest import Desk, contact_record, item_record, line, put_in_xero
 
+from tests.sync.conftest import Desk, contact_record, item_record, line, put_in_xero
 from xerologdesk.sandbox.wire import parse_day
 
 pytestmark = pytest.mark.timeout(120)

@@ -253,7 +253,8 @@ def _set_due_date(
 ) -> None:
     """The DueDate sent, else the one kept (an update that leaves both dates out), else the one
     the contact's or the organisation's sales payment terms give; none at all refuses an invoice
-    that is not a draft (Xero: xeroizer#290 and #395, xero-python#78)."""
+    that is not a draft (Xero refuses an AUTHORISED one: xeroizer#290 and #395, xero-python#78;
+    whether it refuses a SUBMITTED one is not documented, and the sandbox does)."""
     due = _day(element, "DueDate", draft.path)
     if due is not None:
         record["DueDate"] = ms_date(due)
