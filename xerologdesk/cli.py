@@ -160,6 +160,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return smoke_test()
     if args.command is None:
+        from xerologdesk.qt_check import display_problem
+
+        # Before PySide6 is imported: Qt would abort the process with a misleading message.
+        problem = display_problem()
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return EXIT_USAGE
         from xerologdesk.ui.launch import run_desktop
 
         return run_desktop(args)

@@ -117,6 +117,13 @@ def _optional(pattern: str, *, upper: bool) -> Validator:
     return check
 
 
+def _days(value: str) -> str:
+    """ "" (leave the due date to Xero's payment terms) or a whole number of days, 0 to 365."""
+    if value and not (value.isascii() and value.isdigit() and int(value) <= 365):
+        raise ValueError(value)
+    return str(int(value)) if value else ""
+
+
 def _currency(value: str) -> str:
     value = value.upper()
     if not re.fullmatch(r"[A-Z]{3}", value):
@@ -167,6 +174,18 @@ DECLARATIONS: tuple[Setting, ...] = (
         "Invoice status",
         "The status invoices are created with in Xero.",
         choices=("DRAFT", "SUBMITTED", "AUTHORISED"),
+    ),
+    Setting(
+        "due_in_days",
+        str,
+        "",
+        "Invoices due in (days)",
+        "Empty: Xero gives each invoice the due date of the contact's or the organisation's "
+        "payment terms. A number: invoices are due that many days after the order's posted date "
+        "(Xero refuses a submitted or approved invoice without a due date when there are no "
+        "payment terms).",
+        validator=_days,
+        allowed="a whole number of days from 0 to 365, or empty (Xero's payment terms)",
     ),
     Setting(
         "invoice_number_from_order_ref",

@@ -70,8 +70,11 @@ class Browser:
         tenants: Sequence[str] | None = None,
         *,
         forged_state: str | None = None,
+        scope: str | None = None,
     ) -> None:
         self.decision = decision
+        # Scopes posted back instead of those the app asked for (a grant narrower than asked).
+        self.scope = scope
         # Organisation names to tick, or ALL; None keeps the page's defaults.
         self.tenants = tenants
         self.forged_state = forged_state  # an attacker's state put into the redirect
@@ -109,7 +112,8 @@ class Browser:
         elif self.tenants is not None:
             by_name = {label: tenant_id for tenant_id, label in form.tenants.items()}
             ticked = [by_name[name] for name in self.tenants]
-        fields = [*form.hidden.items(), *(("tenant", each) for each in ticked)]
+        hidden = dict(form.hidden, **({"scope": self.scope} if self.scope is not None else {}))
+        fields = [*hidden.items(), *(("tenant", each) for each in ticked)]
         fields.append(("decision", self.decision))
         answer = self._http.request(
             "POST",

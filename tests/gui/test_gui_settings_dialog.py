@@ -114,3 +114,24 @@ def test_the_connection_indicator_opens_the_connection_page(
     assert dialog.tabs.tabText(dialog.tabs.currentIndex()) == CONNECTION_PAGE
     qtbot.waitUntil(lambda: dialog.lists is not None, timeout=WAIT_MS)
     dialog.reject()
+
+
+def test_due_in_days_is_on_the_syncing_page_and_takes_only_days(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    dialog = window.open_settings()
+    editor = dialog._editors["due_in_days"]
+    assert dialog.tabs.tabText(dialog._page_of["due_in_days"]) == "Syncing"
+    assert editor.isEnabled()
+    dialog.set_value("due_in_days", "two weeks")
+    dialog.accept()
+    assert dialog.isVisible()
+    assert "due_in_days must be a whole number of days from 0 to 365" in (
+        dialog._errors["due_in_days"].text()
+    )
+    assert dialog.set_value("due_in_days", "14")
+    with qtbot.waitSignal(window.orders.settings_saved, timeout=WAIT_MS) as saved:
+        dialog.accept()
+    wait_idle(window, qtbot)
+    assert saved.args[0] == {"due_in_days": "14"}
+    assert window.settings.get("due_in_days") == "14"

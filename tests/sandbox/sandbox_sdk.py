@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import jsonschema
 import urllib3
+import yaml
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 from xero_python.accounting import AccountingApi
@@ -25,7 +27,46 @@ from xero_python.identity import IdentityApi
 from xerologdesk.sandbox import Sandbox
 
 SPEC_PATH = Path(__file__).resolve().parents[1] / "data" / "xero_accounting.yaml"
-VALIDATED = ("contacts", "items", "invoices", "accounts", "taxrates")
+VALIDATED = (
+    "contacts",
+    "items",
+    "invoices",
+    "accounts",
+    "taxrates",
+    "organisation",
+    "currencies",
+)
+# Every answer's envelope carries these besides the records; the spec leaves them out of its
+# envelope schemas (Xero's "Responses" documentation lists them).
+ENVELOPES = ("Contacts", "Items", "Invoices", "Accounts", "TaxRates", "Organisations", "Currencies")
+ENVELOPE_FIELDS = {
+    "Id": {"type": "string", "format": "uuid"},
+    "Status": {"type": "string"},
+    "ProviderName": {"type": "string"},
+    "DateTimeUTC": {"type": "string"},
+}
+# Schemas Xero's answers are known to go beyond: an element of a 400 ValidationException echoes
+# the whole record sent (contact, item or invoice fields), where the spec lists only the errors.
+OPEN = ("Element",)
+# Xero's identity service is not in the accounting spec: a connection as its OpenAPI spec
+# (xero-identity.yaml, ``Connection``) declares it.
+CONNECTIONS_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "tenantId", "tenantType"],
+        "properties": {
+            "id": {"type": "string", "format": "uuid"},
+            "authEventId": {"type": "string", "format": "uuid"},
+            "tenantId": {"type": "string", "format": "uuid"},
+            "tenantType": {"type": "string"},
+            "tenantName": {"type": ["string", "null"]},
+            "createdDateUtc": {"type": "string"},
+            "updatedDateUtc": {"type": "string"},
+        },
+    },
+}
 
 
 @dataclass
@@ -111,8 +152,25 @@ def build_xero(sandbox: Sandbox, token: dict[str, Any] | None = None) -> Xero:
     )
 
 
+def strict_spec() -> dict[str, Any]:
+    """Xero's spec with ``additionalProperties: false`` on every object schema that lists its
+    properties, so an answer carrying a field Xero does not have fails the check (the shipped
+    file stays as Xero publishes it)."""
+    spec: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
+    schemas = spec["components"]["schemas"]
+    for name, schema in schemas.items():
+        if schema.get("type") == "object" and "properties" in schema and name not in OPEN:
+            schema.setdefault("additionalProperties", False)
+    for name in ENVELOPES:
+        schemas[name]["properties"].update(ENVELOPE_FIELDS)
+    return spec
+
+
 def validate_exchange(openapi: OpenAPI, exchange: Exchange) -> None:
     """Check one answer's body against the spec; 400s against the Error schema of a write."""
+    if exchange.path.lower() == "/connections":
+        jsonschema.validate(exchange.json(), CONNECTIONS_SCHEMA)
+        return
     path = exchange.path
     method = exchange.method.lower()
     if exchange.status == 400:
@@ -126,8 +184,13 @@ def validate_exchange(openapi: OpenAPI, exchange: Exchange) -> None:
 
 
 def is_validated(exchange: Exchange) -> bool:
-    """Whether the spec check applies: a 200 or 400 of one of the resources in VALIDATED."""
+    """Whether the spec check applies: a 200 or 400 of one of the resources in VALIDATED, or
+    the list of connections."""
     parts = exchange.path.lower().split("/")
+    if exchange.path.lower() == "/connections":
+        return exchange.status == 200 and exchange.method == "GET"
+    if exchange.status == 400 and b'"Title"' in exchange.body:
+        return False  # the API gateway's problem body (an Idempotency-Key refusal): not in the spec
     return (
         exchange.status in (200, 400)
         and len(parts) > 3

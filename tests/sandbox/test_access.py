@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sandbox_helpers import raw
+from sandbox_helpers import contact, contact_id, contacts, invoice, invoices, item, items, raw
 from xero_python.exceptions import HTTPStatusException
 
 pytestmark = pytest.mark.timeout(60)
@@ -69,3 +69,57 @@ def test_every_accounting_answer_carries_the_limit_headers(xero) -> None:
     headers = {key.lower(): value for key, value in xero.last().headers.items()}
     for name in ("x-daylimit-remaining", "x-minlimit-remaining", "x-appminlimit-remaining"):
         assert int(headers[name]) > 0
+
+
+# --- scopes -------------------------------------------------------------------------------------
+
+
+def test_a_read_only_contacts_token_reads_contacts_and_creates_nothing(
+    sandbox, xero_factory
+) -> None:
+    xero = xero_factory(sandbox, sandbox.issue_token(scopes=("accounting.contacts.read",)))
+    assert xero.api.get_contacts(xero.tenant).contacts
+    before = sandbox.state()
+    for create in (
+        lambda: xero.api.create_contacts(xero.tenant, contacts(contact("New Co", "N-1"))),
+        lambda: xero.api.create_invoices(
+            xero.tenant, invoices(invoice(contact_id(sandbox, "C-1001")))
+        ),
+        lambda: xero.api.create_items(xero.tenant, items(item("NEW-1"))),
+        lambda: xero.api.get_items(xero.tenant),
+        lambda: xero.api.get_accounts(xero.tenant),
+    ):
+        with pytest.raises(HTTPStatusException) as raised:
+            create()
+        assert raised.value.status == 401
+        body = xero.last().json()
+        assert (body["Title"], body["Detail"]) == ("Unauthorized", "AuthorizationUnsuccessful")
+    after = sandbox.state()
+    assert [len(after[key]) for key in ("contacts", "invoices", "items")] == [
+        len(before[key]) for key in ("contacts", "invoices", "items")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("granted", "call", "allowed"),
+    [
+        ("accounting.invoices.read", "get_items", True),  # granular: items with invoices
+        ("accounting.invoices.read", "create_items", False),
+        ("accounting.invoices", "create_items", True),
+        ("accounting.transactions", "create_items", False),  # legacy: items are settings
+        ("accounting.settings", "create_items", True),
+        ("accounting.transactions.read", "get_invoices", True),
+        ("accounting.settings.read", "get_organisations", True),
+        ("accounting.settings.read", "get_currencies", True),
+        ("accounting.contacts", "get_tax_rates", False),
+    ],
+)
+def test_each_scope_allows_what_xero_documents(sandbox, xero_factory, granted, call, allowed):
+    xero = xero_factory(sandbox, sandbox.issue_token(scopes=(granted,)))
+    arguments = (items(item("SCOPED-1")),) if call == "create_items" else ()
+    try:
+        getattr(xero.api, call)(xero.tenant, *arguments)
+    except HTTPStatusException as error:
+        assert not allowed and error.status == 401
+    else:
+        assert allowed

@@ -56,7 +56,7 @@ def test_reset_can_switch_to_the_empty_seed(sandbox) -> None:
     assert sandbox.state()["contacts"] == []
     assert admin(sandbox, "POST", "/_sandbox/reset", {"seed": "huge"}) == (
         400,
-        {"error": "unknown seed 'huge': choose one of empty, demo"},
+        {"error": "unknown seed 'huge': choose one of empty, demo, no-terms"},
     )
 
 

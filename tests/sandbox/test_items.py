@@ -71,6 +71,23 @@ def test_unitdp_4_keeps_four_decimals(empty_xero) -> None:
     assert answer.items[0].sales_details.unit_price == Decimal("1.2346")
 
 
+def test_four_decimals_are_kept_and_shown_only_when_a_read_asks_unitdp_4(empty_xero) -> None:
+    empty_xero.api.create_items(empty_xero.tenant, items(item("NEW-4", "Four", "1.2346")), unitdp=4)
+
+    def price(**options) -> Decimal:
+        (found,) = empty_xero.api.get_items(empty_xero.tenant, **options).items
+        return found.sales_details.unit_price
+
+    assert price() == Decimal("1.23")  # as Xero shows it by default
+    assert price(unitdp=4) == Decimal("1.2346")
+    assert price(where='Code=="NEW-4"') == Decimal("1.23")
+    assert price(where='Code=="NEW-4"', unitdp=4) == Decimal("1.2346")
+    (one,) = empty_xero.api.get_item(empty_xero.tenant, "NEW-4").items
+    assert one.sales_details.unit_price == Decimal("1.23")
+    (one,) = empty_xero.api.get_item(empty_xero.tenant, "NEW-4", unitdp=4).items
+    assert one.sales_details.unit_price == Decimal("1.2346")
+
+
 def test_an_item_code_is_unique_regardless_of_case_with_xeros_message(xero) -> None:
     answer = xero.api.create_items(
         xero.tenant, items(item("Tea-Chai-500", "Another chai")), summarize_errors=False
@@ -98,6 +115,11 @@ def test_summarize_errors_makes_a_duplicate_code_a_400(xero) -> None:
         (
             {"Code": "BAD-ACC", "SalesDetails": {"UnitPrice": 1, "AccountCode": "999"}},
             "Account code '999' is not a valid code.",
+        ),
+        (
+            {"Code": "OLD-ACC", "SalesDetails": {"UnitPrice": 1, "AccountCode": "290"}},
+            "Account code '290' has been archived, or has been deleted. Each line item must "
+            "reference a valid account.",
         ),
         (
             {"Code": "BAD-TAX", "SalesDetails": {"UnitPrice": 1, "TaxType": "INPUT"}},

@@ -8,8 +8,11 @@ Routes (paths case-insensitive, as Xero's):
   Archived contacts are left out of lists unless ``includeArchived=true``; ``searchTerm`` looks,
   case- and accent-insensitively, into Name, FirstName, LastName, ContactNumber, CompanyNumber and
   EmailAddress.
-- ``GET /Items`` (``where``, ``order``; unpaged, as Xero), ``GET /Items/{ItemID or Code}``,
-  ``PUT``/``POST /Items`` (``summarizeErrors``, ``unitdp``), ``POST /Items/{ItemID}``.
+- ``GET /Items`` (``where``, ``order``, ``unitdp``; unpaged, as Xero), ``GET /Items/{ItemID or
+  Code}``, ``PUT``/``POST /Items`` (``summarizeErrors``, ``unitdp``), ``POST /Items/{ItemID}``.
+  Unit prices are kept with the decimals written (2, or 4 with ``unitdp=4``) and shown to 2
+  unless a read asks ``unitdp=4``, as Xero does (items' ``UnitPrice``, invoice lines'
+  ``UnitAmount``).
 - ``GET /Invoices`` (``where``, ``IDs``, ``InvoiceNumbers``, ``ContactIDs``, ``Statuses``,
   ``searchTerm`` over InvoiceNumber and Reference, ``page``, ``pageSize``, ``order``),
   ``GET /Invoices/{InvoiceID or InvoiceNumber}``, ``PUT``/``POST /Invoices`` (``summarizeErrors``,
@@ -29,17 +32,19 @@ saved. A body that cannot be read is a 400 ``PostDataInvalidException`` either w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
 
-from xerologdesk.sandbox import invoice_rules, queries, rules, wire
+from xerologdesk.sandbox import fields, invoice_rules, queries, rules, wire
 from xerologdesk.sandbox.http import Request, Response
 from xerologdesk.sandbox.ledger import Ledger, Outcome
 from xerologdesk.sandbox.queries import Listing
 from xerologdesk.sandbox.table import Record, Table
 from xerologdesk.sandbox.where import WhereSyntaxError, fold
+from xerologdesk.sandbox.wire import dumps, json_array
 
 PREFIX = "/api.xro/2.0"
 
@@ -254,7 +259,7 @@ def write(request: Request, ledger: Ledger, resource: str, record_id: str | None
     writer = _WRITERS[resource]
     create_only = request.method == "PUT"
     summarize = (request.param("summarizeErrors") or "true").strip().lower() != "false"
-    places = 4 if (request.param("unitdp") or "").strip() == "4" else 2
+    places = unit_places(request)
     try:
         elements = _elements(request, writer.plural, record_id, writer.id_field)
         outcomes: list[Outcome] = []
@@ -293,6 +298,44 @@ def _decorate(outcome: Outcome, writer: _Writer) -> dict[str, Any]:
 
 
 # --- reading ------------------------------------------------------------------------------------
+
+
+def unit_places(request: Request) -> int:
+    """Decimals of unit prices: 4 with ``unitdp=4``, else Xero's 2 (stored and shown)."""
+    return 4 if (request.param("unitdp") or "").strip() == "4" else 2
+
+
+def _at_two_places(record: Record) -> dict[str, Any] | None:
+    """The record as Xero shows it without ``unitdp=4`` (unit prices to 2 decimals), or None
+    when it shows as stored. Xero keeps 4 decimals either way."""
+
+    def cut(value: Any) -> Any:
+        if isinstance(value, Decimal) and value.as_tuple().exponent < -2:  # type: ignore[operator]
+            return fields.round_to(value, 2)
+        return value
+
+    changed = dict(record)
+    for key in ("SalesDetails", "PurchaseDetails"):
+        details = record.get(key)
+        if isinstance(details, Mapping) and "UnitPrice" in details:
+            changed[key] = dict(details, UnitPrice=cut(details["UnitPrice"]))
+    lines = record.get("LineItems")
+    if isinstance(lines, list):
+        changed["LineItems"] = [
+            dict(line, UnitAmount=cut(line.get("UnitAmount"))) if "UnitAmount" in line else line
+            for line in lines
+        ]
+    return None if changed == record else changed
+
+
+def _records_json(table: Table, records: Iterable[Record], places: int) -> str:
+    """Records as a JSON array, unit prices shown to ``places`` decimals."""
+    if places == 4:
+        return table.json_array(records)
+    return json_array(
+        dumps(shown) if (shown := _at_two_places(record)) is not None else table.json_of(record)
+        for record in records
+    )
 
 
 def _one(table: Table, record_id: str, alternate: str, folded: bool) -> Record | None:
@@ -362,17 +405,23 @@ def _paged_answer(
         if page is None:
             if summary is not None:
                 return wire.ok(plural, [summary(each) for each in records], ledger.now())
-            return wire.ok(plural, table.json_array(records), ledger.now())
+            return wire.ok(
+                plural, _records_json(table, records, unit_places(request)), ledger.now()
+            )
         shown, pagination = queries.paginate(records, page)
-        return wire.ok(plural, table.json_array(shown), ledger.now(), {"pagination": pagination})
+        array = _records_json(table, shown, unit_places(request))
+        return wire.ok(plural, array, ledger.now(), {"pagination": pagination})
 
 
 def _list_items(request: Request, ledger: Ledger) -> Response:
+    places = unit_places(request)
     with ledger.lock:
         if request.param("where") is None and request.param("order") is None:
-            return wire.ok("Items", ledger.items.all_json(), ledger.now())
+            if places == 4:
+                return wire.ok("Items", ledger.items.all_json(), ledger.now())
+            return wire.ok("Items", _records_json(ledger.items, ledger.items, places), ledger.now())
         records = queries.select(ledger.items, request, ITEMS)
-        return wire.ok("Items", ledger.items.json_array(records), ledger.now())
+        return wire.ok("Items", _records_json(ledger.items, records, places), ledger.now())
 
 
 def _list_reference(
@@ -391,7 +440,7 @@ _TABLES: dict[str, tuple[Callable[[Ledger], Table], str, bool, str]] = {
 }
 
 
-def read_one(ledger: Ledger, resource: str, record_id: str) -> Response:
+def read_one(ledger: Ledger, resource: str, record_id: str, places: int = 4) -> Response:
     """``GET /{Resource}/{id}``: the record in an envelope, or 404."""
     if resource == "accounts":
         with ledger.lock:
@@ -403,7 +452,7 @@ def read_one(ledger: Ledger, resource: str, record_id: str) -> Response:
         record = _one(table, record_id, alternate, folded)
         if record is None:
             return wire.not_found()
-        return wire.ok(plural, table.json_array([record]), ledger.now())
+        return wire.ok(plural, _records_json(table, [record], places), ledger.now())
 
 
 # --- routing ------------------------------------------------------------------------------------
@@ -440,7 +489,7 @@ def handle(request: Request, ledger: Ledger) -> Response:
         if method == "GET" and record_id is None and resource in _LISTS:
             return _LISTS[resource](request, ledger)
         if method == "GET" and record_id is not None and resource in (*_TABLES, "accounts"):
-            return read_one(ledger, resource, record_id)
+            return read_one(ledger, resource, record_id, unit_places(request))
         if method in ("PUT", "POST") and resource in _WRITERS:
             if method == "PUT" and record_id is not None:
                 return wire.not_found()

@@ -160,9 +160,16 @@ class Sandbox:
         """An organisation's ledger (default: the primary), for direct set-up in tests."""
         return self.organisations.get(tenant_id)
 
-    def issue_token(self, client_id: str = "test") -> dict[str, Any]:
-        """A client_credentials token for the primary organisation, as ``/connect/token`` gives."""
-        token = self.identity.issue_client_credentials(client_id)
+    def issue_token(
+        self, client_id: str = "test", scopes: tuple[str, ...] | None = None
+    ) -> dict[str, Any]:
+        """A client_credentials token for the primary organisation, as ``/connect/token`` gives
+        (``scopes``: only these, as an admin may grant a custom connection; default: all)."""
+        token = (
+            self.identity.issue_client_credentials(client_id, scopes)
+            if scopes is not None
+            else self.identity.issue_client_credentials(client_id)
+        )
         self._changed()
         return token
 

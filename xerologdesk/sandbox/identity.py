@@ -32,6 +32,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from xerologdesk.sandbox import scopes
 from xerologdesk.sandbox.clock import SandboxClock
 from xerologdesk.sandbox.http import Request, Response, html_response, json_response, redirect
 from xerologdesk.sandbox.identity_ledger import (
@@ -122,19 +123,25 @@ class IdentityService:
 
     # Access checks ---------------------------------------------------------------------------
 
-    def check_access(self, request: Request) -> tuple[str | None, Response | None]:
+    def check_access(
+        self, request: Request, resource: str = ""
+    ) -> tuple[str | None, Response | None]:
         """For an accounting call: ``(tenant_id, None)``, or ``(None, the 401/403 to send)``.
 
-        The token must be live and the ``xero-tenant-id`` header name an organisation its app is
-        connected to (GUIDs compared case-insensitively; the id is returned as the sandbox
-        spells it). A client_credentials token may leave the header out or empty: it then means
-        the organisation of its custom connection, as with Xero's custom connections.
+        The token must be live, its scopes must allow the call on ``resource`` (``contacts``,
+        ...; see :mod:`~xerologdesk.sandbox.scopes`), and the ``xero-tenant-id`` header must name
+        an organisation its app is connected to (GUIDs compared case-insensitively; the id is
+        returned as the sandbox spells it). A client_credentials token may leave the header out
+        or empty: it then means the organisation of its custom connection, as with Xero's custom
+        connections.
         """
         known = {tenant_id for tenant_id, _ in self._tenants()}
         with self._lock:
             token, failure = self._authenticate(request)
             if token is None:
                 return None, failure
+            if not scopes.allows(token.scopes, request.method, resource):
+                return None, scopes.not_allowed()
             connected = [
                 connection.tenant_id
                 for connection in self._ledger.connections_of(token.client_id, _is_custom(token))
@@ -352,8 +359,11 @@ class IdentityService:
         answer["scope"] = " ".join(grant.scopes)
         return answer
 
-    def issue_client_credentials(self, client_id: str = "sandbox") -> dict:
-        """A custom-connection token for the primary organisation, as ``/connect/token`` answers.
+    def issue_client_credentials(
+        self, client_id: str = "sandbox", scopes: tuple[str, ...] = CUSTOM_CONNECTION_SCOPES
+    ) -> dict:
+        """A custom-connection token for the primary organisation, as ``/connect/token`` answers
+        (with ``scopes``: the ones its admin chose; by default all the app needs).
 
         The first one for a client id connects it to the primary organisation; after that
         connection was deleted (or its organisation is gone) the next one connects it again, as
@@ -369,14 +379,12 @@ class IdentityService:
                 for stale in connections:
                     self._ledger.disconnect(stale.id)
                 self._ledger.connect(client_id, True, primary, str(uuid.uuid4()), now)
-            token = AccessToken(
-                client_id, None, CUSTOM_CONNECTION_SCOPES, now + ACCESS_TOKEN_LIFETIME
-            )
+            token = AccessToken(client_id, None, tuple(scopes), now + ACCESS_TOKEN_LIFETIME)
             return {
                 "access_token": self._ledger.add_access_token(token),
                 "expires_in": int(ACCESS_TOKEN_LIFETIME.total_seconds()),
                 "token_type": "Bearer",
-                "scope": " ".join(CUSTOM_CONNECTION_SCOPES),
+                "scope": " ".join(scopes),
             }
 
     # Revocation ------------------------------------------------------------------------------

@@ -19,10 +19,12 @@ A ``TaxAmount`` sent on a line is ignored (Xero lets it override; the sandbox al
 Defaults, as Xero fills them: a line's ``Description``, ``UnitAmount``, ``AccountCode`` and
 ``TaxType`` come from its item's sales (or purchase) details, then ``TaxType`` from the account;
 ``Quantity`` is 1; ``Status`` DRAFT; ``LineAmountTypes`` Exclusive; ``CurrencyCode`` the base
-currency; ``Date`` today (sandbox clock); ``DueDate`` 30 days after ``Date`` (the demo
-organisation's payment terms); an ACCREC without ``InvoiceNumber`` takes the next number of the
-organisation's sequence. A contact given by ``Name`` alone is matched among active contacts, or
-created, as Xero does; other contact fields sent along with a ``ContactID`` update that contact.
+currency; ``Date`` today (sandbox clock); ``DueDate`` from the contact's sales payment terms, else
+the organisation's (the seeds' are 30 days after ``Date``; the ``no-terms`` seed has none), and
+without either an invoice other than a DRAFT is refused (``DUE_DATE_REQUIRED``); an ACCREC without
+``InvoiceNumber`` takes the next number of the organisation's sequence. A contact given by ``Name``
+alone is matched among active contacts, or created, as Xero does; other contact fields sent along
+with a ``ContactID`` update that contact.
 
 Side effects of a saved invoice: its contact becomes ``IsCustomer`` (ACCREC) or ``IsSupplier``;
 an AUTHORISED (or PAID) invoice moves tracked items' ``QuantityOnHand`` (sales down, bills up) and
@@ -58,10 +60,16 @@ TRANSITIONS = {
     "AUTHORISED": frozenset({"AUTHORISED", "VOIDED"}),
 }
 LINE_AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
-PAYMENT_TERMS_DAYS = 30
 # Xero keeps dates as SQL Server datetimes, which start on 1753-01-01 (an earlier
 # If-Modified-Since gets a 500 there); a date Xero cannot keep is refused, never a 500.
 EARLIEST_DAY = date(1753, 1, 1)
+# Xero's payment term types (OpenAPI ``PaymentTermType``).
+PAYMENT_TERM_TYPES = (
+    "DAYSAFTERBILLDATE",
+    "DAYSAFTERBILLMONTH",
+    "OFCURRENTMONTH",
+    "OFFOLLOWINGMONTH",
+)
 QUANTITY_PLACES = 4
 
 _INVOICE_ORDER = (
@@ -148,6 +156,7 @@ def save_invoice(
     _set_dates(draft, record, element, old)
     contact = _resolve_contact(draft, element, old)
     record["Contact"] = rules.contact_summary(contact) if contact else _given_contact(element)
+    _set_due_date(draft, record, element, old, contact)
     _set_lines(draft, record, element, old)
     _check_number(draft, record, existing)
     record.update(
@@ -236,18 +245,57 @@ def _set_dates(
         record["Date"] = old.get("Date") or ms_date(draft.ledger.now().date())
     else:
         record["Date"] = ms_date(day)
+
+
+def _set_due_date(
+    draft: _Draft,
+    record: dict[str, Any],
+    element: Mapping[str, Any],
+    old: Mapping[str, Any],
+    contact: Mapping[str, Any] | None,
+) -> None:
+    """The DueDate sent, else the one kept (an update that leaves both dates out), else the one
+    the contact's or the organisation's sales payment terms give; none at all refuses an invoice
+    that is not a draft (Xero refuses an AUTHORISED one: xeroizer#290 and #395, xero-python#78;
+    whether it refuses a SUBMITTED one is not documented, and the sandbox does)."""
     due = _day(draft, element, "DueDate")
     if due is not None:
         record["DueDate"] = ms_date(due)
-    elif old.get("DueDate") and day is None:
+        return
+    if old.get("DueDate") and element.get("Date") in (None, ""):
         record["DueDate"] = old["DueDate"]
-    else:
+        return
+    terms = _sales_terms(contact) or _sales_terms(draft.ledger.organisation)
+    if terms is not None:
         start = parse_day(record["Date"])
-        if date.max - start < timedelta(days=PAYMENT_TERMS_DAYS):
-            draft.error(messages.DUE_DATE_OUT_OF_RANGE.format(days=PAYMENT_TERMS_DAYS, day=start))
+        try:
+            record["DueDate"] = ms_date(due_by_terms(start, terms))
+        except OverflowError:  # the terms run past 9999-12-31: refused, never a 500
+            days = terms.get("Day") or 0
+            draft.error(messages.DUE_DATE_OUT_OF_RANGE.format(days=days, day=start))
             record["DueDate"] = record["Date"]
-        else:
-            record["DueDate"] = ms_date(start + timedelta(days=PAYMENT_TERMS_DAYS))
+    elif record["Status"] != "DRAFT":
+        draft.error(messages.DUE_DATE_REQUIRED)
+
+
+def _sales_terms(record: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    terms = ((record or {}).get("PaymentTerms") or {}).get("Sales")
+    return terms if isinstance(terms, Mapping) and terms.get("Type") in PAYMENT_TERM_TYPES else None
+
+
+def due_by_terms(start: date, terms: Mapping[str, Any]) -> date:
+    """The due date Xero's payment terms give an invoice dated ``start``: N days after it, N days
+    after the end of its month, or day N of its month or of the next (clamped to the month)."""
+    days = int(terms.get("Day") or 0)
+    kind = terms.get("Type")
+    if kind == "DAYSAFTERBILLDATE":
+        return start + timedelta(days=days)
+    next_month = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    if kind == "DAYSAFTERBILLMONTH":
+        return next_month - timedelta(days=1) + timedelta(days=days)
+    month = start.replace(day=1) if kind == "OFCURRENTMONTH" else next_month
+    last = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return month.replace(day=max(1, min(days, last.day)))
 
 
 def _day(draft: _Draft, element: Mapping[str, Any], key: str) -> Any:
@@ -310,7 +358,7 @@ def _resolve_contact(
     else:
         draft.error(messages.CONTACT_EMPTY)
     if contact is not None and contact.get("ContactStatus") != "ACTIVE":
-        draft.error(messages.CONTACT_ARCHIVED.format(name=contact.get("Name", "")))
+        draft.error(messages.CONTACT_ARCHIVED)
     return contact
 
 
@@ -411,7 +459,9 @@ def _line(
     amount = fields.money(gross * (1 - (discount or Decimal(0)) / 100))
     account_code = fields.text(raw, "AccountCode", path) or details.get("AccountCode")
     account = ledger.account(account_code) if account_code else None
-    if account_code and not _usable_on_invoice(account):
+    if account_code and account is not None and account.get("Status") == "ARCHIVED":
+        draft.error(messages.ACCOUNT_CODE_ARCHIVED.format(code=account_code))
+    elif account_code and not _usable_on_invoice(account):
         draft.error(messages.ACCOUNT_CODE_INVALID.format(code=account_code))
     if not account_code and record.get("Status") != "DRAFT":
         draft.error(messages.ACCOUNT_CODE_REQUIRED)

@@ -1,8 +1,9 @@
 """Every validation message the sandbox answers, in one place.
 
-Messages marked *Xero's* are Xero's own words (FACTS.md, Xero's OpenAPI examples, or answers quoted
-in Xero's SDK issue trackers). Xero does not publish the others; the sandbox picks a wording in
-Xero's style, and tests assert exactly these strings, so change them here only.
+Messages marked *Xero's* are Xero's own words (FACTS.md, Xero's OpenAPI examples, answers quoted in
+Xero's SDK issue trackers, or in the help pages of integrations that show Xero's answers). Xero does
+not publish the others; the sandbox picks a wording in Xero's style, and tests assert exactly these
+strings, so change them here only.
 """
 
 from __future__ import annotations
@@ -53,11 +54,21 @@ CURRENCY_NOT_ENABLED = "Organisation is not subscribed to currency {code}"
 INVOICE_STATUS_FOR_CREATION = "Invoice not of valid status for creation"
 # Xero's.
 INVOICE_STATUS_FOR_MODIFICATION = "Invoice not of valid status for modification"
-# Chosen.
+# Xero's (quoted by Fooman Connect's help page "Error Message: Item Code 'X' is not valid").
 ITEM_CODE_INVALID = "Item code '{code}' is not valid."
+# Xero's (quoted by the Xero help pages of ServiceM8, YourTradebase, Re-Leased and others).
 CONTACT_ARCHIVED = (
-    "The contact {name} is archived. Invoices cannot be raised for an archived contact."
+    "The contact with the specified contact details has been archived. The contact must be "
+    "un-archived before creating new invoices or credit notes."
 )
+# Xero's (quoted by Expend's and YourTradebase's help pages).
+ACCOUNT_CODE_ARCHIVED = (
+    "Account code '{code}' has been archived, or has been deleted. Each line item must reference "
+    "a valid account."
+)
+# Xero's (xeroizer#290): an approved invoice with no DueDate and no payment terms to give one.
+DUE_DATE_REQUIRED = "The document DueDate field must be specified."
+# Chosen.
 INVOICE_TYPE_REQUIRED = "Invoice Type must be specified."
 LINE_ITEMS_REQUIRED = "Invoices must have at least one line item."
 INVOICE_NOT_FOUND = "An invoice with InvoiceID {invoice_id} could not be found."

@@ -406,7 +406,10 @@ def item_errors(
     for key, revenue in (("SalesDetails", True), ("PurchaseDetails", False)):
         details = record.get(key) or {}
         account_code = details.get("AccountCode")
-        if account_code and not _usable_account(ledger, account_code):
+        account = ledger.account(account_code) if account_code else None
+        if account is not None and account.get("Status") == "ARCHIVED":
+            errors.append(messages.ACCOUNT_CODE_ARCHIVED.format(code=account_code))
+        elif account_code and (account is None or account.get("Status") != "ACTIVE"):
             errors.append(messages.ITEM_ACCOUNT_INVALID.format(code=account_code))
         tax_type = details.get("TaxType")
         if tax_type and not usable_tax_rate(ledger, tax_type, revenue=revenue):
@@ -419,11 +422,6 @@ def item_errors(
 
 
 # --- reference data checks shared with invoices -------------------------------------------------
-
-
-def _usable_account(ledger: Ledger, code: str) -> bool:
-    account = ledger.account(code)
-    return account is not None and account.get("Status") == "ACTIVE"
 
 
 def usable_tax_rate(ledger: Ledger, tax_type: str, *, revenue: bool) -> bool:

@@ -1,7 +1,9 @@
-"""The organisations a sandbox starts with: ``empty`` and ``demo``.
+"""The organisations a sandbox starts with: ``empty``, ``demo`` and ``no-terms``.
 
-Both are Australian organisations in AUD (NZD and USD enabled too) with the same chart of accounts
-and GST tax rates; ``empty`` has no contacts or items. Everything is deterministic: ids are UUIDv5
+All are Australian organisations in AUD (NZD and USD enabled too) with the same chart of accounts
+and GST tax rates; ``empty`` has no contacts or items, and sales payment terms of 30 days after the
+invoice date, as ``demo``; ``no-terms`` is ``empty`` without payment terms, so an approved invoice
+without a DueDate is refused there, as Xero refuses it. Everything is deterministic: ids are UUIDv5
 of the tenant and a natural key, timestamps fixed, so files written for the demo (the demo order
 file) can rely on them.
 
@@ -84,9 +86,11 @@ from xerologdesk.sandbox.clock import SandboxClock
 from xerologdesk.sandbox.ledger import Ledger
 from xerologdesk.sandbox.wire import ms_date
 
-SEEDS = ("empty", "demo")
+SEEDS = ("empty", "demo", "no-terms")
 DEMO_NAME = "Harbourside Wholesale"
 EMPTY_NAME = "Sandbox Organisation"
+NO_TERMS_NAME = "No Terms Trading"
+_NAMES = {"demo": DEMO_NAME, "empty": EMPTY_NAME, "no-terms": NO_TERMS_NAME}
 _NAMESPACE = uuid.UUID("6f1c3a52-94b7-4c55-8d0e-2a3f7e9b1c40")
 _CREATED = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -108,11 +112,15 @@ def build(
     if seed not in SEEDS:
         raise ValueError(f"unknown seed {seed!r}: choose one of {', '.join(SEEDS)}")
     tenant = tenant_id or primary_tenant_id(seed)
-    org_name = name or (DEMO_NAME if seed == "demo" else EMPTY_NAME)
+    org_name = name or _NAMES[seed]
+    organisation = _organisation(tenant, org_name)
+    if seed == "no-terms":
+        # No sales payment terms: an approved invoice must bring its own DueDate.
+        del organisation["PaymentTerms"]
     ledger = Ledger(
         tenant,
         clock,
-        organisation=_organisation(tenant, org_name),
+        organisation=organisation,
         accounts=_accounts(tenant),
         tax_rates=_TAX_RATES,
         currencies=_CURRENCIES,

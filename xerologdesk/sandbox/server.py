@@ -9,8 +9,8 @@ DEBUG, never to stderr per request.
 
 :class:`Router` sends ``/_sandbox/...`` to :mod:`admin`, the identity paths to the identity service
 and ``/api.xro/2.0/...`` through :class:`AccountingGate`: URL length (over 2,000 characters is a
-404, as Xero's), call counting, the access check, rate limits, injected faults, the
-``Idempotency-Key`` store, then :mod:`accounting`. Everything else is a 404.
+404, as Xero's), call counting, the access check (token, scopes, tenant), rate limits, injected
+faults, the ``Idempotency-Key`` store, then :mod:`accounting`. Everything else is a 404.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ class AccountingGate:
         self.calls.count(request.method, resource)
         if target_length > MAX_URL_LENGTH:
             return Answer(wire.not_found())
-        tenant_id, refusal = self.identity.check_access(request)
+        tenant_id, refusal = self.identity.check_access(request, resource.lstrip("/"))
         if tenant_id is None:
             return Answer(refusal or wire.not_found())
         try:

@@ -724,7 +724,13 @@ class SyncEngine:
             status=self._setting("invoice_status"),
             lines=lines,
             invoice_number=data.ref if self._setting("invoice_number_from_order_ref") else "",
+            due_date=self._due_date(data.posted_date),
         )
+
+    def _due_date(self, posted: date) -> date | None:
+        """The ``due_in_days`` setting applied to the posted date; None leaves it to Xero."""
+        days = self._setting("due_in_days")
+        return posted + timedelta(days=int(days)) if days else None
 
     # -- writing results -----------------------------------------------------------------------
 
@@ -850,6 +856,7 @@ def _invoice_json(invoice: NewInvoice) -> dict[str, Any]:
     """An invoice as the outbox keeps it; amounts as text, so not a digit changes."""
     data = asdict(invoice)
     data["date"] = invoice.date.isoformat()
+    data["due_date"] = invoice.due_date.isoformat() if invoice.due_date else None
     for line in data["lines"]:
         line["quantity"], line["unit_amount"] = str(line["quantity"]), str(line["unit_amount"])
     return data
@@ -867,7 +874,15 @@ def _invoice_from_json(data: dict[str, Any]) -> NewInvoice:
         )
         for line in data["lines"]
     )
-    return NewInvoice(**{**data, "date": date.fromisoformat(data["date"]), "lines": lines})
+    due = data.get("due_date")  # absent from rows written before the setting existed
+    return NewInvoice(
+        **{
+            **data,
+            "date": date.fromisoformat(data["date"]),
+            "due_date": date.fromisoformat(due) if due else None,
+            "lines": lines,
+        }
+    )
 
 
 def _missing_skus(lines: Sequence[LineData], items: dict[str, XeroItem]) -> list[str]:

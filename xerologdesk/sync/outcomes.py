@@ -111,12 +111,26 @@ def product_not_found(sku: str) -> Reason:
     )
 
 
+# What to do about a refusal whose cause is a setting here or in Xero, by a part of Xero's words.
+_WHAT_TO_SET = {
+    "DueDate field must be specified": (
+        "Set \u201cInvoices due in (days)\u201d (due_in_days) in Settings, or give the "
+        "organisation (or this contact) payment terms in Xero, then Retry."
+    ),
+}
+
+
 def xero_rejected(what: str, messages: Sequence[str], key: str = "") -> Reason:
     said = " ".join(message if message.endswith(".") else f"{message}." for message in messages)
     subject = f"the {what} {_quote(key)}" if key else f"the {what}"
+    advice = [
+        hint
+        for words, hint in _WHAT_TO_SET.items()
+        if any(words in message for message in messages)
+    ]
     return Reason(
         Code.XERO_REJECTED,
-        f"Xero rejected {subject}: {said}",
+        " ".join([f"Xero rejected {subject}: {said}", *advice]),
         {"what": what, "key": key, "messages": list(messages)},
     )
 

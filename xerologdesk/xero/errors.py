@@ -29,6 +29,16 @@ from xero_python.exceptions import HTTPStatusException, OAuth2InvalidGrantError
 KEY_USED_WITH_ANOTHER_REQUEST = "is used with a different request"
 
 
+# Xero's 401 Detail when the token is live but its scopes do not allow the call.
+NOT_IN_SCOPE = "AuthorizationUnsuccessful"
+SCOPE_MISSING = (
+    "Xero did not allow this call (AuthorizationUnsuccessful): the connection was not granted "
+    "the access xerologdesk needs. Connect to Xero again and allow access to invoices, contacts "
+    "and settings; if your Xero app was created before March 2026, turn the legacy_scopes "
+    "setting on first."
+)
+
+
 class XeroError(Exception):
     """A call to Xero that did not succeed; ``str()`` is a plain-English message."""
 
@@ -182,6 +192,8 @@ def _classify_status(error: HTTPStatusException) -> XeroError:
         )
     if status == 400 and isinstance(body, dict) and body.get("error") == "invalid_grant":
         return AuthFailed("Xero no longer accepts this connection (invalid_grant); reconnect.")
+    if status == 401 and NOT_IN_SCOPE in messages:
+        return AuthFailed(SCOPE_MISSING)
     if status == 401:
         detail = messages[0] if messages else "unauthorized"
         return AuthFailed(f"Xero refused the access token ({detail}).")

@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 50  # Xero's practical ceiling for one request (FACTS.md)
 PAGE_SIZE = 1000  # the largest page Xero serves for contacts and invoices
 IDS_PER_REQUEST = 40
+# Unit prices travel with 4 decimals (Xero rounds them to 2 unless asked): on item and invoice
+# writes, and on the reads of items and invoices, so a price of 10.1234 stays 10.1234.
+UNIT_DECIMALS = 4
 
 
 class XeroGateway:
@@ -118,7 +121,7 @@ class XeroGateway:
 
     def items(self) -> list[XeroItem]:
         """The whole price list: Xero serves it unpaged, so one call per run."""
-        body = self._get(self.client.accounting.get_items)
+        body = self._get(self.client.accounting.get_items, unitdp=UNIT_DECIMALS)
         return [wire.item(each) for each in body.get("Items") or []]
 
     def contacts_by_ids(self, contact_ids: Iterable[str]) -> list[XeroContact]:
@@ -190,13 +193,16 @@ class XeroGateway:
         safe = [value for value in wanted if is_safe_literal(value)]
         for clause, _chunk in or_equals_chunks("Reference", safe):
             for record in self._get_pages(
-                self.client.accounting.get_invoices, "Invoices", where=clause
+                self.client.accounting.get_invoices, "Invoices", where=clause, unitdp=UNIT_DECIMALS
             ):
                 records[str(record.get("InvoiceID"))] = record
         for value in wanted:
             if value not in safe:
                 for record in self._get_pages(
-                    self.client.accounting.get_invoices, "Invoices", search_term=value
+                    self.client.accounting.get_invoices,
+                    "Invoices",
+                    search_term=value,
+                    unitdp=UNIT_DECIMALS,
                 ):
                     records[str(record.get("InvoiceID"))] = record
         keys = set(wanted)
@@ -223,7 +229,10 @@ class XeroGateway:
     def create_items(self, new: Sequence[NewItem], idempotency_key: str) -> list[Created]:
         """Create up to 50 items in one PUT; each answer matched back by Code."""
         body = self._put(
-            self.client.accounting.create_items, wire.items_body(list(new)), idempotency_key
+            self.client.accounting.create_items,
+            wire.items_body(list(new)),
+            idempotency_key,
+            unitdp=UNIT_DECIMALS,
         )
         return _match(
             body.get("Items") or [],
@@ -254,6 +263,7 @@ class XeroGateway:
                 self.client.accounting.create_invoices,
                 wire.invoices_body(sendable),
                 idempotency_key,
+                unitdp=UNIT_DECIMALS,
             )
             results = _match(
                 body.get("Invoices") or [],
@@ -264,7 +274,9 @@ class XeroGateway:
             answered = {result.key: result for result in results}
         return [refused.get(each.reference) or answered[each.reference] for each in new]
 
-    def _put(self, operation: Callable[..., Any], payload: Any, idempotency_key: str) -> Any:
+    def _put(
+        self, operation: Callable[..., Any], payload: Any, idempotency_key: str, **extra: Any
+    ) -> Any:
         if len(idempotency_key) > 128:
             raise ValueError("an Idempotency-Key is at most 128 characters")
         return self._send(
@@ -274,6 +286,7 @@ class XeroGateway:
             write=True,
             summarize_errors=False,
             idempotency_key=idempotency_key,
+            **extra,
         )
 
 

@@ -6,6 +6,7 @@ Nothing here knows Xero's JSON; :mod:`xerologdesk.xero.wire` converts. Money and
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -126,6 +127,8 @@ class NewInvoice:
     status: str
     lines: tuple[NewLine, ...]
     invoice_number: str = ""
+    # None: Xero's payment terms give it. (Spelled in full: the field ``date`` hides the type.)
+    due_date: datetime.date | None = None
 
 
 @dataclass(frozen=True)

@@ -189,6 +189,7 @@ def _invoice_model(new: NewInvoice) -> Invoice:
         type="ACCREC",
         contact=Contact(contact_id=new.contact_id),  # only the id: other fields update it
         date=new.date,
+        due_date=new.due_date,
         reference=new.reference,
         invoice_number=new.invoice_number or None,
         status=new.status,

@@ -47,6 +47,7 @@ PAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "auto_create_customers",
             "auto_sync_new_orders",
             "invoice_status",
+            "due_in_days",
             "invoice_number_from_order_ref",
             "retrieve_stock_on_hand",
         ),
