@@ -22,16 +22,21 @@ thread never block the single writer.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import json
 import logging
+import os
+import shutil
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import peewee
 
+from xerologdesk import paths
 from xerologdesk.store.models import STATUSES, database
 
 log = logging.getLogger(__name__)
@@ -50,26 +55,87 @@ PRAGMAS: tuple[tuple[str, object], ...] = (
 FULL_CHECK_MAX_BYTES = 128 * 1024 * 1024
 
 
-class NewerDatabaseError(Exception):
+class DatabaseProblem(Exception):
+    """The order book cannot be used as it is; the message says what, where and what to do."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        self.path = path
+        super().__init__(message)
+
+
+class NewerDatabaseError(DatabaseProblem):
     """The file's schema is newer than this program knows; nothing was changed."""
 
     def __init__(self, path: Path, found: int, known: int) -> None:
-        self.path, self.found, self.known = path, found, known
+        self.found, self.known = found, known
         super().__init__(
+            path,
             f"This database was written by a newer xerologdesk (schema v{found}; this program "
-            f"knows up to v{known}). Open it with that version or choose another data directory."
+            f"knows up to v{known}). Open it with that version or choose another data directory.",
         )
 
 
-class CorruptDatabaseError(Exception):
+class CorruptDatabaseError(DatabaseProblem):
     """The file is damaged or not a xerologdesk database; nothing was changed."""
 
     def __init__(self, path: Path, detail: str) -> None:
-        self.path, self.detail = path, detail
+        self.detail = detail
         super().__init__(
+            path,
             f"The database {path} is damaged or is not a xerologdesk database ({detail}). "
             "Nothing was changed. Restore a backup (a *.bak file beside it, if there is one) "
-            "or choose another data directory."
+            "or choose another data directory.",
+        )
+
+
+class EmptyDatabaseError(DatabaseProblem):
+    """The file is empty although the data directory has been used: the order book was lost."""
+
+    def __init__(self, path: Path, trace: Path, backups: Sequence[Path]) -> None:
+        if backups:
+            restore = (
+                f"Restore the newest backup beside it ({', '.join(b.name for b in backups)}) "
+                f"by copying it over {path.name}"
+            )
+        else:
+            restore = "There is no *.bak backup beside it: restore the file from your own backups"
+        super().__init__(
+            path,
+            f"The database {path} is empty (0 bytes), but this data directory has been used "
+            f"before ({trace} is there): the order book was lost (a crash, a full disk, a "
+            f"copying tool?). Nothing was changed. {restore}, or choose another data directory. "
+            "Starting afresh here would sync again orders Xero already has.",
+        )
+
+
+class DatabaseUnwritable(DatabaseProblem):
+    """The file or its folder cannot be written: read-only, or the disk is full."""
+
+    def __init__(self, path: Path, what: str, todo: str) -> None:
+        super().__init__(path, f"The database {path} cannot be used: {what}. {todo}")
+
+
+class DatabaseBusyError(DatabaseProblem):
+    """Another process kept the database's write lock for longer than this one waits."""
+
+    def __init__(self, path: Path, waited: float) -> None:
+        super().__init__(
+            path,
+            f"The database {path} stayed busy for {waited:.0f} s: another xerologdesk (an import "
+            "in another window?) is still writing to it. What this command did so far is kept; "
+            "run it again when the other one has finished.",
+        )
+
+
+class DatabaseFileGone(DatabaseProblem):
+    """The database file was deleted or replaced while this process had it open."""
+
+    def __init__(self, path: Path, how: str) -> None:
+        super().__init__(
+            path,
+            f"The database {path} was {how} while xerologdesk had it open, so the run stopped: "
+            "what it would record could not be kept. Put the file back (or restore a *.bak "
+            "backup beside it) and run again; close other programs that move or delete it.",
         )
 
 
@@ -486,6 +552,129 @@ def add_to_search_index(rows: Sequence[tuple[int, str, str, str]]) -> None:
             )
 
 
+# -- waiting for another writer -----------------------------------------------------------------
+
+# SQLite's own busy handler waits BUSY_TIMEOUT_MS for a lock; past that a write that has not
+# begun (BEGIN, or a statement outside a transaction) is tried again, the wait reported, until
+# this limit: an import of 600,000 orders in another window holds the write lock for minutes.
+BUSY_WAIT_LIMIT_SECONDS = 600.0
+BUSY_WAIT_MESSAGE = (
+    "waiting for another xerologdesk to finish writing to the database (an import in another "
+    "window?)…"
+)
+
+
+def _quiet(waited: float) -> None:
+    log.info("%s %.0f s", BUSY_WAIT_MESSAGE, waited)
+
+
+# What to do with the wait: the command line prints it, the window shows it.
+_busy_reporter: Callable[[float], None] = _quiet
+
+
+def report_busy_waits(reporter: Callable[[float], None] | None) -> None:
+    """Have ``reporter(seconds waited so far)`` called while a write waits for another one."""
+    global _busy_reporter
+    _busy_reporter = reporter or _quiet
+
+
+def _is_busy(error: BaseException) -> bool:
+    text = str(error)
+    return "database is locked" in text or "database is busy" in text
+
+
+class _PatientDatabase(peewee.SqliteDatabase):
+    """An SQLite database whose writes wait for another process's write lock, saying so."""
+
+    file_identity: tuple[int, int] | None = None  # (device, inode) of the file opened
+
+    def begin(self, lock_type: str | None = None) -> None:
+        self._patiently(lambda: super(_PatientDatabase, self).begin(lock_type))
+
+    def execute_sql(self, sql: str, params: Any = None) -> Any:
+        if self.in_transaction():  # BEGIN IMMEDIATE took the lock: nothing here waits for it
+            return super().execute_sql(sql, params)
+        return self._patiently(lambda: super(_PatientDatabase, self).execute_sql(sql, params))
+
+    def _patiently(self, statement: Callable[[], Any]) -> Any:
+        # Safe to repeat: a statement that met the lock did nothing.
+        started = time.monotonic()
+        while True:
+            try:
+                return statement()
+            except peewee.OperationalError as error:
+                waited = time.monotonic() - started + BUSY_TIMEOUT_MS / 1000
+                if not _is_busy(error):
+                    raise
+                if waited >= BUSY_WAIT_LIMIT_SECONDS:
+                    raise DatabaseBusyError(Path(self.database), waited) from error
+                _busy_reporter(waited)
+
+
+# -- why a write failed --------------------------------------------------------------------------
+
+MIN_FREE_BYTES = 1024 * 1024  # less than this free beside the database: the disk is full
+
+
+def _disk_full(folder: Path) -> bool:
+    try:
+        return shutil.disk_usage(folder).free < MIN_FREE_BYTES
+    except OSError:
+        return False
+
+
+def _full(path: Path) -> DatabaseUnwritable:
+    return DatabaseUnwritable(
+        path,
+        f"the disk holding {path.parent} is full",
+        "Nothing was lost: what was done before is kept, and a sync that was cut short is "
+        "picked up by the next one (nothing is sent to Xero twice). Free some space on that "
+        "disk and run the command again.",
+    )
+
+
+def _read_only_folder(path: Path) -> DatabaseUnwritable:
+    return DatabaseUnwritable(
+        path,
+        f"its folder {path.parent} cannot be written to (read-only, or no permission)",
+        "Nothing was changed. Give your user write access to that folder (or choose another "
+        "data directory with --data-dir) and try again.",
+    )
+
+
+def problem_from(error: BaseException, path: Path | None = None) -> DatabaseProblem | None:
+    """The plain-words problem behind an SQLite error met while using the order book, or None
+    for an error that is not about the file or its disk (a bug: left to the caller)."""
+    if isinstance(error, DatabaseProblem):
+        return error
+    if path is None:
+        opened = getattr(database, "obj", None)
+        if opened is None:
+            return None
+        path = Path(opened.database)
+    text = str(error)
+    if _is_busy(error):
+        return DatabaseBusyError(path, BUSY_TIMEOUT_MS / 1000)
+    if "disk is full" in text or ("disk I/O error" in text and _disk_full(path.parent)):
+        return _full(path)
+    if "readonly database" in text or "read-only" in text:
+        if not os.access(path.parent, os.W_OK):
+            return _read_only_folder(path)
+        return DatabaseUnwritable(
+            path,
+            "it is read-only",
+            "Make the file (and any -wal and -shm beside it) writable for your user, then try "
+            "again.",
+        )
+    if "disk I/O error" in text or "unable to open database file" in text:
+        return DatabaseUnwritable(
+            path,
+            f"it could not be read or written ({text})",
+            "Check the disk holding it (is it still there, full, or failing?), then try again.",
+        )
+    return None
+
+
 # -- opening -----------------------------------------------------------------------------------
 
 
@@ -494,26 +683,127 @@ def _read_only(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
 
 
+@functools.lru_cache(maxsize=8)
+def _expected_tables(
+    migrations: tuple[Callable[[peewee.Database], None], ...],
+) -> dict[str, set[str]]:
+    """The tables and their columns that ``migrations`` make, built in memory."""
+    reference = peewee.SqliteDatabase(":memory:")
+    reference.connect()
+    try:
+        for migration in migrations:
+            migration(reference)
+        return {
+            table: {row[1] for row in reference.execute_sql(f'PRAGMA table_info("{table}")')}
+            for table in sorted(_names(reference, "table"))
+        }
+    finally:
+        reference.close()
+
+
+def _schema_gap(probe: sqlite3.Connection, version: int) -> str:
+    """What a file that says schema ``version`` lacks of that schema ("" when nothing)."""
+    for table, columns in _expected_tables(tuple(MIGRATIONS[:version])).items():
+        found = {row[1] for row in probe.execute(f'PRAGMA table_info("{table}")')}
+        if not found:
+            return f"it says schema v{version} but has no table {table}"
+        missing = sorted(columns - found)
+        if missing:
+            return f"it says schema v{version} but its table {table} has no {', '.join(missing)}"
+    return ""
+
+
+def _integrity_problem(path: Path, probe: sqlite3.Connection) -> str:
+    """One line for the user about what ``quick_check`` found ("" when intact); all of it goes
+    to the log file."""
+    found = "\n".join(row[0] for row in probe.execute("PRAGMA quick_check"))
+    if found == "ok":
+        return ""
+    lines = [line for line in found.splitlines() if line.strip()]
+    log.error("the integrity check of %s found:\n%s", path, "\n".join(lines))
+    more = f", and {len(lines) - 1} more lines in the log file" if len(lines) > 1 else ""
+    return f"the integrity check found: {lines[0].strip()}{more}"
+
+
 def _inspect(path: Path, *, full_check: bool) -> int:
     """The file's schema version, after checking it is an intact xerologdesk database."""
     try:
         probe = _read_only(path)
     except sqlite3.Error as error:
-        raise CorruptDatabaseError(path, str(error)) from error
+        raise _cannot_open(path, error) from error
     try:
         version = int(probe.execute("PRAGMA user_version").fetchone()[0])
         tables = {row[0] for row in probe.execute("SELECT name FROM sqlite_master")}
-        if full_check:
-            problems = [row[0] for row in probe.execute("PRAGMA quick_check")]
-            if problems != ["ok"]:
-                raise CorruptDatabaseError(path, "; ".join(problems[:3]))
+        problem = _integrity_problem(path, probe) if full_check else ""
+        if not problem and version < 0:
+            problem = f"its schema version {version} is not one xerologdesk writes"
+        if not problem and version == 0 and tables:
+            problem = "it holds tables but no xerologdesk schema version"
+        if not problem and 0 < version <= schema_version():
+            problem = _schema_gap(probe, version)
     except sqlite3.DatabaseError as error:  # "file is not a database", "malformed", ...
-        raise CorruptDatabaseError(path, str(error)) from error
+        raise _cannot_open(path, error) from error
     finally:
         probe.close()
-    if version == 0 and tables:
-        raise CorruptDatabaseError(path, "it holds tables but no xerologdesk schema version")
+    if problem:
+        raise CorruptDatabaseError(path, problem)
     return version
+
+
+def _cannot_open(path: Path, error: sqlite3.Error) -> DatabaseProblem:
+    """Why the file could not even be looked at: its folder or disk, or the file itself."""
+    if isinstance(error, sqlite3.OperationalError):
+        problem = problem_from(error, path)
+        if problem is not None:
+            return problem
+    return CorruptDatabaseError(path, str(error))
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse, before anything is opened, a folder or file this process cannot write; give a
+    -wal or -shm file left read-only (by a copy, a restore) back its owner's write bit."""
+    folder = path.parent
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise _read_only_folder(path)
+    for file in (path, *_companions(path)):
+        if not file.exists() or os.access(file, os.W_OK):
+            continue
+        if file != path and _owned(file):
+            # SQLite's own working file, ours: making it writable again changes no data.
+            os.chmod(file, paths.PRIVATE_FILE_MODE)
+            log.warning("%s was read-only; made it writable again", file)
+            continue
+        whose = "" if _owned(file) else " and belongs to another user"
+        raise DatabaseUnwritable(
+            path,
+            f"{file} is read-only{whose}",
+            "Make it writable for your user (chmod u+w), or, if it is the -wal or -shm file "
+            "and no xerologdesk is running, delete it; then try again.",
+        )
+
+
+def _owned(file: Path) -> bool:
+    return os.name != "posix" or file.stat().st_uid == os.geteuid()
+
+
+def _companions(path: Path) -> tuple[Path, Path]:
+    """SQLite's write-ahead log and shared-memory index beside the database."""
+    return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
+
+
+def backups_of(path: Path) -> list[Path]:
+    """The backups beside ``path`` the app took, newest first."""
+    found = path.parent.glob(f"{path.name}*.bak")
+    return sorted(found, key=lambda backup: backup.stat().st_mtime, reverse=True)
+
+
+def _trace_of_use(path: Path, traces: Sequence[Path]) -> Path | None:
+    """A file that says the data directory was used before (a backup, a log, tokens...)."""
+    wal = _companions(path)[0]
+    for candidate in (*backups_of(path), wal, *traces):
+        if candidate.is_file() and candidate.stat().st_size > 0:
+            return candidate
+    return None
 
 
 def backup_path(path: Path, version: int) -> Path:
@@ -529,6 +819,7 @@ def backup_path(path: Path, version: int) -> Path:
 def _backup(path: Path, version: int) -> Path:
     """Copy the database (with whatever its WAL holds) before it is migrated."""
     target = backup_path(path, version)
+    paths.create_private(target)  # customers' details: for the owner only
     source = _read_only(path)
     copy = sqlite3.connect(target)
     try:
@@ -556,6 +847,29 @@ def _migrate(db: peewee.Database) -> None:
             db.execute_sql(f"PRAGMA user_version = {number:d}")
 
 
+def _create(path: Path) -> None:
+    """Make a new order book at ``path``, whole or not at all: built beside it and linked into
+    place, so a crash never leaves an empty file that looks like a lost one."""
+    temporary = path.with_name(f"{path.name}.new-{os.getpid()}")
+    paths.create_private(temporary)
+    try:
+        fresh = peewee.SqliteDatabase(str(temporary))
+        fresh.connect()
+        try:
+            _migrate(fresh)
+        finally:
+            fresh.close()
+        try:
+            os.link(temporary, path)  # never over a file another process made meanwhile
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 def change_marker(db: peewee.Database | None = None) -> tuple[object, int]:
     """Changes when another connection commits: (this thread's connection, its data_version).
 
@@ -566,25 +880,57 @@ def change_marker(db: peewee.Database | None = None) -> tuple[object, int]:
     return connection, int(connection.execute("PRAGMA data_version").fetchone()[0])
 
 
-def open_database(path: Path) -> peewee.SqliteDatabase:
+def _identity(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_dev, status.st_ino
+
+
+def check_still_here(db: peewee.Database | None = None) -> None:
+    """Raise :class:`DatabaseFileGone` if the open database's file was deleted or replaced
+    (a sync tool, a restore, a user) since it was opened: writes would go into a lost file."""
+    chosen: Any = db or getattr(database, "obj", None)
+    expected = getattr(chosen, "file_identity", None)
+    if expected is None:
+        return
+    path = Path(chosen.database)
+    try:
+        found = _identity(path)
+    except FileNotFoundError:
+        raise DatabaseFileGone(path, "deleted") from None
+    if found != expected:
+        raise DatabaseFileGone(path, "replaced by another file")
+
+
+def open_database(path: Path, *, traces: Sequence[Path] = ()) -> peewee.SqliteDatabase:
     """Open (creating or migrating) the order book at ``path`` and bind the models to it.
 
-    Raises :class:`CorruptDatabaseError` or :class:`NewerDatabaseError` before writing anything.
+    ``traces`` are files whose presence says the data directory was used before (its log,
+    tokens): with one there, an empty database file is a lost one and is refused.
+
+    Raises a :class:`DatabaseProblem` (damaged, newer, emptied, read-only, on a full disk)
+    before writing anything.
     """
     path = Path(path)
     known = schema_version()
-    exists = path.exists() and path.stat().st_size > 0
-    found = 0
-    if exists:
-        small = path.stat().st_size <= FULL_CHECK_MAX_BYTES
-        found = _inspect(path, full_check=small)
-        if found > known:
-            raise NewerDatabaseError(path, found, known)
-        if found < known:
-            if not small:
-                _inspect(path, full_check=True)
-            _backup(path, known)
-    db = peewee.SqliteDatabase(
+    _check_writable(path)
+    if path.exists() and path.stat().st_size == 0:
+        trace = _trace_of_use(path, traces)
+        if trace is not None:
+            raise EmptyDatabaseError(path, trace, backups_of(path))
+        path.unlink()  # an empty file and nothing else here: a first run, made properly below
+    if not path.exists():
+        _opening(path, _create)
+    small = path.stat().st_size <= FULL_CHECK_MAX_BYTES
+    found = _inspect(path, full_check=small)
+    if found > known:
+        raise NewerDatabaseError(path, found, known)
+    if found < known:
+        if not small:
+            _inspect(path, full_check=True)
+        _opening(path, lambda at: _backup(at, known))
+    for file in (path, *_companions(path)):
+        paths.make_private(file)
+    db = _PatientDatabase(
         str(path),
         pragmas=list(PRAGMAS),
         timeout=BUSY_TIMEOUT_MS / 1000,
@@ -592,11 +938,34 @@ def open_database(path: Path) -> peewee.SqliteDatabase:
         thread_safe=True,
     )
     database.initialize(db)
-    db.connect(reuse_if_open=True)
     try:
-        _migrate(db)
-        _ensure_search_index(db)
+        _opening(path, lambda _: _connect(db, migrate=found < known))
     except BaseException:
         db.close()
         raise
+    db.file_identity = _identity(path)
     return db
+
+
+def _connect(db: peewee.SqliteDatabase, *, migrate: bool) -> None:
+    db.connect(reuse_if_open=True)
+    if migrate:  # the write lock only when there is something to write
+        _migrate(db)
+    _ensure_search_index(db)
+
+
+def _opening(path: Path, step: Callable[[Path], object]) -> None:
+    """Run a step of opening, with its SQLite or file-system failure said in plain words."""
+    try:
+        step(path)
+    except (sqlite3.Error, peewee.DatabaseError, OSError) as error:
+        if isinstance(error, OSError) and not isinstance(error, sqlite3.Error):
+            if error.errno == errno.ENOSPC:
+                raise _full(path) from error
+            if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise _read_only_folder(path) from error
+            raise
+        problem = problem_from(error, path)
+        if problem is None:
+            raise
+        raise problem from error

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import NoReturn
 
 from xerologdesk.store import book
+from xerologdesk.store.db import check_still_here
 from xerologdesk.sync.backoff import NO_RETRIES, Backoff, BackoffPolicy, Step
 from xerologdesk.sync.engine import Action, OrderResult, RunContext, Status, SyncEngine
 from xerologdesk.sync.lock import SyncBusy, SyncLock
@@ -198,12 +199,14 @@ class _Run:
         position = 0
         while position < len(queue):
             self._check_cancelled()
+            check_still_here()  # a deleted or replaced file would swallow what comes next
             latest = self._sync(queue[position : position + size])
             if latest is None:
                 continue  # the same batch again, after the wait: only its unsettled orders go
             position += size
             self.done = min(position, self.total)
             self._report(latest)
+        check_still_here()
 
     def _sync(self, batch: list[int]) -> tuple[OrderResult, ...] | None:
         """One try of a batch: the orders it changed, or None after transient trouble (waited

@@ -20,9 +20,9 @@ from PySide6.QtCore import QTimer, QUrl
 from PySide6.QtWidgets import QApplication
 
 from xerologdesk import __version__, paths
-from xerologdesk.app import LOG_FILE, open_app
+from xerologdesk.app import LOG_FILE, DataDirUnusable, open_app
 from xerologdesk.store import book, queries
-from xerologdesk.store.db import CorruptDatabaseError, NewerDatabaseError
+from xerologdesk.store.db import DatabaseProblem
 from xerologdesk.ui import assets, messages
 from xerologdesk.ui.desktop import Desktop, build_desktop
 from xerologdesk.ui.errors import ErrorReporter
@@ -182,7 +182,7 @@ def run_desktop(args: argparse.Namespace) -> int:
     qt_app = application()
     try:
         started = start(args)
-    except (NewerDatabaseError, CorruptDatabaseError) as error:
+    except (DatabaseProblem, DataDirUnusable) as error:
         messages.error(None, "The order book cannot be opened", str(error))
         return EXIT_FAILURE
     except Exception as error:
