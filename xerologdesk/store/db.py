@@ -603,7 +603,7 @@ class _PatientDatabase(peewee.SqliteDatabase):
             try:
                 return statement()
             except peewee.OperationalError as error:
-                waited = time.monotonic() - started + BUSY_TIMEOUT_MS / 1000
+                waited = time.monotonic() - started  # SQLite's own wait included
                 if not _is_busy(error):
                     raise
                 if waited >= BUSY_WAIT_LIMIT_SECONDS:
