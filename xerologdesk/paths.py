@@ -37,8 +37,9 @@ def _guarded() -> bool:
     return os.name == "posix" and not shared()
 
 
-def make_private(path: Path, mode: int = PRIVATE_FILE_MODE) -> None:
-    """Narrow ``path`` to ``mode`` if group or others may use it (nothing if it is missing)."""
+def make_private(path: Path) -> None:
+    """Take group's and others' rights away from ``path`` (nothing if it is missing); the
+    owner's stay as they are (a folder made read-only on purpose stays read-only)."""
     if not _guarded():
         return
     try:
@@ -46,12 +47,13 @@ def make_private(path: Path, mode: int = PRIVATE_FILE_MODE) -> None:
     except FileNotFoundError:
         return
     if current & 0o077:
+        narrowed = current & ~0o077
         try:
-            os.chmod(path, mode)
+            os.chmod(path, narrowed)
         except OSError as error:  # another user's file, a read-only disk: said when it matters
-            log.warning("could not narrow %s to mode %o: %s", path, mode, error)
+            log.warning("could not narrow %s to mode %o: %s", path, narrowed, error)
             return
-        log.info("narrowed %s from %o to %o: it holds private data", path, current, mode)
+        log.info("narrowed %s from %o to %o: it holds private data", path, current, narrowed)
 
 
 def create_private(path: Path) -> None:
@@ -64,7 +66,7 @@ def create_private(path: Path) -> None:
 def private_dir(directory: Path) -> Path:
     """``directory``, created if missing, for its owner only (see the module's note)."""
     directory.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE if _guarded() else 0o777)
-    make_private(directory, PRIVATE_DIR_MODE)
+    make_private(directory)
     return directory
 
 
