@@ -111,10 +111,10 @@ def run_on_small_disk(source: Path, *args: str) -> Run:
         '&& (dd if=/dev/zero of="$1/filler" bs=4k 2>/dev/null; true) && shift 2 '
         '&& exec "$@"'
     )
+    command = [sys.executable, "-m", "xerologdesk", "--data-dir", str(mount_point / "data")]
     completed = subprocess.run(
         ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh"]
-        + [str(mount_point), str(source), sys.executable, "-m", "xerologdesk"]
-        + ["--data-dir", str(mount_point / "data"), *args],
+        + [str(mount_point), str(source), *command, *args],
         capture_output=True,
         text=True,
         env=child_environment(),
