@@ -112,9 +112,9 @@ def run_on_small_disk(source: Path, *args: str) -> Run:
         '&& exec "$@"'
     )
     command = [sys.executable, "-m", "xerologdesk", "--data-dir", str(mount_point / "data")]
+    namespace = ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh"]
     completed = subprocess.run(
-        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh"]
-        + [str(mount_point), str(source), *command, *args],
+        [*namespace, str(mount_point), str(source), *command, *args],
         capture_output=True,
         text=True,
         env=child_environment(),
