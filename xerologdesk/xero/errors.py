@@ -222,7 +222,7 @@ def _classify_network(error: BaseException, *, write: bool) -> XeroError:
         else "The connection to Xero was dropped before its answer came"
     )
     if write:
-        return OutcomeUnknown(f"{what}; the change may have been saved, checking first")
+        return OutcomeUnknown(f"{what}; the change may have been saved, checking first.")
     return Unavailable(f"{what}; will try again.")
 
 
