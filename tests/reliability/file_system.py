@@ -60,7 +60,10 @@ def give_away(path: Path) -> None:
 
 def run_as_user(*args: str) -> Run:
     """``xerologdesk ARGS...`` in a forked child with an ordinary user's rights."""
-    from xerologdesk import cli, commands  # noqa: F401 (imported before the rights are dropped)
+    # Everything the command imports, imported before the rights are dropped (the checkout may
+    # sit where an ordinary user cannot read).
+    from xerologdesk import cli, commands  # noqa: F401
+    from xerologdesk.sandbox import cli as sandbox_cli  # noqa: F401
 
     ids = _ordinary_ids()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
