@@ -1,5 +1,6 @@
-"""The window's side of an order book that cannot be opened: one plain message box, exit
-status 2, and the file left as it was (the command line's side: tests/reliability)."""
+"""The window's side of the order book's trouble: a file that cannot be opened is one plain
+message box, exit status 2, and the file left as it was; a write waiting for another window says
+so in the status bar (the command line's side: tests/reliability)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,15 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from gui_support import Shown
+from gui_support import QT_MARKS, WAIT_MS, Shown, wait_idle
 from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
+from tests.reliability.test_database_lock import WriteLock
 from xerologdesk.app import open_app
 from xerologdesk.ui import launch
+
+pytestmark = QT_MARKS
 
 
 class _NoEventLoop:
@@ -61,3 +66,27 @@ def test_a_schema_missing_a_table_is_one_message_box_and_exit_2(
     assert title == "The order book cannot be opened"
     assert "(it says schema v1 but has no table attempt). Nothing was changed." in text
     assert path.read_bytes() == before
+
+
+def test_a_write_waiting_for_another_window_shows_in_the_status_bar(
+    qapp: QApplication, tmp_path: Path, qtbot: QtBot
+) -> None:
+    started = launch.start(
+        argparse.Namespace(data_dir=str(tmp_path / "data"), sandbox=False), log_to_file=False
+    )
+    try:
+        lock = WriteLock(tmp_path / "data" / "xerologdesk.db")  # an import in another window
+        try:
+            started.desktop.orders.save_settings({"default_currency": "NZD"})
+            bar = started.window.statusBar()
+            qtbot.waitUntil(
+                lambda: bar.currentMessage().startswith("Waiting for another xerologdesk"),
+                timeout=WAIT_MS,
+            )
+            assert "(an import in another window?)" in bar.currentMessage()
+        finally:
+            lock.release()
+        wait_idle(started.window, qtbot)
+        assert started.desktop.app.settings.get("default_currency") == "NZD"
+    finally:
+        started.shutdown()
