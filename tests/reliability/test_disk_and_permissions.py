@@ -22,7 +22,6 @@ from tests.sync.conftest import Desk, Run, contact_record, item_record, line, pu
 from xerologdesk import app as app_module
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.store import db as store_db
-from xerologdesk.sync.backoff import SCALE_ENV
 
 __all__ = ["shared_tmp"]  # the fixture, used by name
 
@@ -149,13 +148,8 @@ def test_a_full_disk_before_start_is_said_to_be_full_not_damaged(
 
 
 def test_a_disk_filling_up_mid_sync_stops_plainly_and_the_next_sync_sends_nothing_twice(
-    tmp_path: Path,
-    empty_sandbox: Sandbox,
-    run_cli: Callable[..., Run],
-    monkeypatch: pytest.MonkeyPatch,
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(SCALE_ENV, "0")
-    desk = connected_desk(tmp_path, empty_sandbox, run_cli)
     put_in_xero(desk.sandbox, contacts=[contact_record("Acme", "C-1")], items=[item_record("S-1")])
     refs = [f"SO-{number:03d}" for number in range(120)]
     desk.import_rows([line(ref, ("C-1", "Acme"), "S-1") for ref in refs])
