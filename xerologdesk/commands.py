@@ -17,8 +17,7 @@ import peewee
 from xerologdesk.app import App, DataDirUnusable, NotConnected, open_app
 from xerologdesk.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from xerologdesk.settings import SettingError
-from xerologdesk.store import book, queries
-from xerologdesk.store import db as store_db
+from xerologdesk.store import book, queries, trouble
 from xerologdesk.sync.engine import Action, OrderResult, Status, utc_now
 from xerologdesk.sync.runner import Progress, RunSummary
 from xerologdesk.xero.errors import XeroError
@@ -29,12 +28,12 @@ def err(message: str) -> None:
 
 
 def _say_waiting(waited: float) -> None:
-    err(f"xerologdesk: {store_db.BUSY_WAIT_MESSAGE} ({waited:.0f} s)")
+    err(f"xerologdesk: {trouble.BUSY_WAIT_MESSAGE} ({waited:.0f} s)")
 
 
 @contextmanager
 def _opened(args: argparse.Namespace) -> Iterator[App]:
-    store_db.report_busy_waits(_say_waiting)
+    trouble.report_busy_waits(_say_waiting)
     app = open_app(args.data_dir)
     try:
         yield app
@@ -49,12 +48,12 @@ def command(run: Callable[[App, argparse.Namespace], int]) -> Callable[[argparse
         try:
             with _opened(args) as app:
                 return run(app, args)
-        except (store_db.DatabaseProblem, DataDirUnusable) as error:
+        except (trouble.DatabaseProblem, DataDirUnusable) as error:
             err(f"xerologdesk: {error}")
             return EXIT_FAILURE
         except (peewee.DatabaseError, sqlite3.DatabaseError) as error:
             # A full disk or another writer met mid-command: said plainly; a bug stays loud.
-            problem = store_db.problem_from(error)
+            problem = trouble.problem_from(error)
             if problem is None:
                 raise
             err(f"xerologdesk: {problem}")

@@ -14,7 +14,7 @@ import pytest
 
 from tests.reliability.conftest import start_command
 from tests.sync.conftest import Desk, contact_record, item_record, line, put_in_xero
-from xerologdesk.store import db as store_db
+from xerologdesk.store import trouble
 
 HOLD_WRITE_LOCK = """
 import sqlite3, sys
@@ -77,7 +77,7 @@ def test_a_sync_waits_for_the_other_writer_says_so_and_completes(
     sync = start_command(two_orders.data_dir, "sync")
     assert sync.stderr is not None
     waiting = sync.stderr.readline()  # the run's first write meets the lock
-    assert waiting.startswith(f"xerologdesk: {store_db.BUSY_WAIT_MESSAGE}"), waiting
+    assert waiting.startswith(f"xerologdesk: {trouble.BUSY_WAIT_MESSAGE}"), waiting
     held.release()
     out, rest = sync.communicate(timeout=120)
     assert sync.returncode == 0, waiting + rest
@@ -90,7 +90,7 @@ def test_a_sync_waits_for_the_other_writer_says_so_and_completes(
 def test_a_write_that_cannot_wait_longer_is_refused_plainly(
     two_orders: Desk, held: WriteLock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_db, "BUSY_WAIT_LIMIT_SECONDS", 0.0)
+    monkeypatch.setattr(trouble, "BUSY_WAIT_LIMIT_SECONDS", 0.0)
     result = two_orders("resolve", "--dismiss", "SO-1")
     assert result.code == 2
     path = two_orders.data_dir / "xerologdesk.db"

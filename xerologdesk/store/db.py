@@ -3,17 +3,26 @@
 Everything SQLite-specific lives here (pragmas, the schema's DDL, triggers, FTS5), so that a
 PostgreSQL back end later replaces this module and leaves the models and queries alone.
 
-Opening a file, in order, before anything is written to it:
+Opening a file, in order, before anything is written to it (each refusal is a
+:class:`~xerologdesk.store.trouble.DatabaseProblem` saying what, where and what to do):
 
-1. a read-only look: is it an SQLite database at all, is it intact, which schema version
-   (``PRAGMA user_version``) it holds. A damaged file raises :class:`CorruptDatabaseError`, a
-   file from a newer xerologdesk :class:`NewerDatabaseError`; neither is touched.
-2. an older schema is copied (SQLite's online backup API, safe for WAL files) to
+1. its folder and files must be writable (a read-only -wal or -shm of ours gets its write bit
+   back); an empty file in a data directory that was used before is refused (a lost order book,
+   not a new one); a missing file is created whole, beside it and linked into place;
+2. a read-only look: is it an SQLite database at all, is it intact, which schema version
+   (``PRAGMA user_version``) it holds, and does it have every table and column that version
+   has. A damaged or foreign file raises :class:`CorruptDatabaseError`, a file from a newer
+   xerologdesk :class:`NewerDatabaseError`; neither is touched (not even switched to WAL);
+3. an older schema is copied (SQLite's online backup API, safe for WAL files) to
    ``<name>.before-v<N>.bak``, N being the version it is about to be brought to;
-3. the pending migrations run in order, each in its own transaction together with its
-   ``user_version`` bump, so a failure leaves the file at the last complete version;
-4. the trigram search indexes are created or rebuilt if this SQLite supports them (3.34+, FTS5);
+4. only then is the write lock taken, and only to migrate: the pending migrations run in order,
+   each in its own transaction together with its ``user_version`` bump, so a failure leaves the
+   file at the last complete version. A file already current is opened without it, so opening
+   never waits for another process's import;
+5. the trigram search indexes are created or rebuilt if this SQLite supports them (3.34+, FTS5);
    otherwise search falls back to ``LIKE`` and a warning says so.
+
+While open, :func:`check_still_here` tells whether the file was deleted or replaced meanwhile.
 
 Peewee gives each thread its own connection (``thread_safe=True``): with WAL, readers on any
 thread never block the single writer.
@@ -27,9 +36,7 @@ import functools
 import json
 import logging
 import os
-import shutil
 import sqlite3
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -38,10 +45,22 @@ import peewee
 
 from xerologdesk import paths
 from xerologdesk.store.models import STATUSES, database
+from xerologdesk.store.trouble import (
+    BUSY_TIMEOUT_MS,
+    CorruptDatabaseError,
+    DatabaseFileGone,
+    DatabaseProblem,
+    EmptyDatabaseError,
+    NewerDatabaseError,
+    PatientDatabase,
+    check_writable,
+    companions,
+    disk_full_problem,
+    problem_from,
+    read_only_folder_problem,
+)
 
 log = logging.getLogger(__name__)
-
-BUSY_TIMEOUT_MS = 5000
 PRAGMAS: tuple[tuple[str, object], ...] = (
     ("journal_mode", "wal"),
     ("foreign_keys", 1),
@@ -53,90 +72,6 @@ PRAGMAS: tuple[tuple[str, object], ...] = (
 # file up to this size; larger files get the quick structural checks (header, schema) so
 # the window of a million-order log still opens at once.
 FULL_CHECK_MAX_BYTES = 128 * 1024 * 1024
-
-
-class DatabaseProblem(Exception):
-    """The order book cannot be used as it is; the message says what, where and what to do."""
-
-    def __init__(self, path: Path, message: str) -> None:
-        self.path = path
-        super().__init__(message)
-
-
-class NewerDatabaseError(DatabaseProblem):
-    """The file's schema is newer than this program knows; nothing was changed."""
-
-    def __init__(self, path: Path, found: int, known: int) -> None:
-        self.found, self.known = found, known
-        super().__init__(
-            path,
-            f"This database was written by a newer xerologdesk (schema v{found}; this program "
-            f"knows up to v{known}). Open it with that version or choose another data directory.",
-        )
-
-
-class CorruptDatabaseError(DatabaseProblem):
-    """The file is damaged or not a xerologdesk database; nothing was changed."""
-
-    def __init__(self, path: Path, detail: str) -> None:
-        self.detail = detail
-        super().__init__(
-            path,
-            f"The database {path} is damaged or is not a xerologdesk database ({detail}). "
-            "Nothing was changed. Restore a backup (a *.bak file beside it, if there is one) "
-            "or choose another data directory.",
-        )
-
-
-class EmptyDatabaseError(DatabaseProblem):
-    """The file is empty although the data directory has been used: the order book was lost."""
-
-    def __init__(self, path: Path, trace: Path, backups: Sequence[Path]) -> None:
-        if backups:
-            restore = (
-                f"Restore the newest backup beside it ({', '.join(b.name for b in backups)}) "
-                f"by copying it over {path.name}"
-            )
-        else:
-            restore = "There is no *.bak backup beside it: restore the file from your own backups"
-        super().__init__(
-            path,
-            f"The database {path} is empty (0 bytes), but this data directory has been used "
-            f"before ({trace} is there): the order book was lost (a crash, a full disk, a "
-            f"copying tool?). Nothing was changed. {restore}, or choose another data directory. "
-            "Starting afresh here would sync again orders Xero already has.",
-        )
-
-
-class DatabaseUnwritable(DatabaseProblem):
-    """The file or its folder cannot be written: read-only, or the disk is full."""
-
-    def __init__(self, path: Path, what: str, todo: str) -> None:
-        super().__init__(path, f"The database {path} cannot be used: {what}. {todo}")
-
-
-class DatabaseBusyError(DatabaseProblem):
-    """Another process kept the database's write lock for longer than this one waits."""
-
-    def __init__(self, path: Path, waited: float) -> None:
-        super().__init__(
-            path,
-            f"The database {path} stayed busy for {waited:.0f} s: another xerologdesk (an import "
-            "in another window?) is still writing to it. What this command did so far is kept; "
-            "run it again when the other one has finished.",
-        )
-
-
-class DatabaseFileGone(DatabaseProblem):
-    """The database file was deleted or replaced while this process had it open."""
-
-    def __init__(self, path: Path, how: str) -> None:
-        super().__init__(
-            path,
-            f"The database {path} was {how} while xerologdesk had it open, so the run stopped: "
-            "what it would record could not be kept. Put the file back (or restore a *.bak "
-            "backup beside it) and run again; close other programs that move or delete it.",
-        )
 
 
 # -- the schema -------------------------------------------------------------------------------
@@ -552,129 +487,6 @@ def add_to_search_index(rows: Sequence[tuple[int, str, str, str]]) -> None:
             )
 
 
-# -- waiting for another writer -----------------------------------------------------------------
-
-# SQLite's own busy handler waits BUSY_TIMEOUT_MS for a lock; past that a write that has not
-# begun (BEGIN, or a statement outside a transaction) is tried again, the wait reported, until
-# this limit: an import of 600,000 orders in another window holds the write lock for minutes.
-BUSY_WAIT_LIMIT_SECONDS = 600.0
-BUSY_WAIT_MESSAGE = (
-    "waiting for another xerologdesk to finish writing to the database (an import in another "
-    "window?)…"
-)
-
-
-def _quiet(waited: float) -> None:
-    log.info("%s %.0f s", BUSY_WAIT_MESSAGE, waited)
-
-
-# What to do with the wait: the command line prints it, the window shows it.
-_busy_reporter: Callable[[float], None] = _quiet
-
-
-def report_busy_waits(reporter: Callable[[float], None] | None) -> None:
-    """Have ``reporter(seconds waited so far)`` called while a write waits for another one."""
-    global _busy_reporter
-    _busy_reporter = reporter or _quiet
-
-
-def _is_busy(error: BaseException) -> bool:
-    text = str(error)
-    return "database is locked" in text or "database is busy" in text
-
-
-class _PatientDatabase(peewee.SqliteDatabase):
-    """An SQLite database whose writes wait for another process's write lock, saying so."""
-
-    file_identity: tuple[int, int] | None = None  # (device, inode) of the file opened
-
-    def begin(self, lock_type: str | None = None) -> None:
-        self._patiently(lambda: super(_PatientDatabase, self).begin(lock_type))
-
-    def execute_sql(self, sql: str, params: Any = None) -> Any:
-        if self.in_transaction():  # BEGIN IMMEDIATE took the lock: nothing here waits for it
-            return super().execute_sql(sql, params)
-        return self._patiently(lambda: super(_PatientDatabase, self).execute_sql(sql, params))
-
-    def _patiently(self, statement: Callable[[], Any]) -> Any:
-        # Safe to repeat: a statement that met the lock did nothing.
-        started = time.monotonic()
-        while True:
-            try:
-                return statement()
-            except peewee.OperationalError as error:
-                waited = time.monotonic() - started  # SQLite's own wait included
-                if not _is_busy(error):
-                    raise
-                if waited >= BUSY_WAIT_LIMIT_SECONDS:
-                    raise DatabaseBusyError(Path(self.database), waited) from error
-                _busy_reporter(waited)
-
-
-# -- why a write failed --------------------------------------------------------------------------
-
-MIN_FREE_BYTES = 1024 * 1024  # less than this free beside the database: the disk is full
-
-
-def _disk_full(folder: Path) -> bool:
-    try:
-        return shutil.disk_usage(folder).free < MIN_FREE_BYTES
-    except OSError:
-        return False
-
-
-def _full(path: Path) -> DatabaseUnwritable:
-    return DatabaseUnwritable(
-        path,
-        f"the disk holding {path.parent} is full",
-        "Nothing was lost: what was done before is kept, and a sync that was cut short is "
-        "picked up by the next one (nothing is sent to Xero twice). Free some space on that "
-        "disk and run the command again.",
-    )
-
-
-def _read_only_folder(path: Path) -> DatabaseUnwritable:
-    return DatabaseUnwritable(
-        path,
-        f"its folder {path.parent} cannot be written to (read-only, or no permission)",
-        "Nothing was changed. Give your user write access to that folder (or choose another "
-        "data directory with --data-dir) and try again.",
-    )
-
-
-def problem_from(error: BaseException, path: Path | None = None) -> DatabaseProblem | None:
-    """The plain-words problem behind an SQLite error met while using the order book, or None
-    for an error that is not about the file or its disk (a bug: left to the caller)."""
-    if isinstance(error, DatabaseProblem):
-        return error
-    if path is None:
-        opened = getattr(database, "obj", None)
-        if opened is None:
-            return None
-        path = Path(opened.database)
-    text = str(error)
-    if _is_busy(error):
-        return DatabaseBusyError(path, BUSY_TIMEOUT_MS / 1000)
-    if "disk is full" in text or ("disk I/O error" in text and _disk_full(path.parent)):
-        return _full(path)
-    if "readonly database" in text or "read-only" in text:
-        if not os.access(path.parent, os.W_OK):
-            return _read_only_folder(path)
-        return DatabaseUnwritable(
-            path,
-            "it is read-only",
-            "Make the file (and any -wal and -shm beside it) writable for your user, then try "
-            "again.",
-        )
-    if "disk I/O error" in text or "unable to open database file" in text:
-        return DatabaseUnwritable(
-            path,
-            f"it could not be read or written ({text})",
-            "Check the disk holding it (is it still there, full, or failing?), then try again.",
-        )
-    return None
-
-
 # -- opening -----------------------------------------------------------------------------------
 
 
@@ -763,38 +575,6 @@ def _cannot_open(path: Path, error: sqlite3.Error) -> DatabaseProblem:
     return CorruptDatabaseError(path, str(error))
 
 
-def _check_writable(path: Path) -> None:
-    """Refuse, before anything is opened, a folder or file this process cannot write; give a
-    -wal or -shm file left read-only (by a copy, a restore) back its owner's write bit."""
-    folder = path.parent
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise _read_only_folder(path)
-    for file in (path, *_companions(path)):
-        if not file.exists() or os.access(file, os.W_OK):
-            continue
-        if file != path and _owned(file):
-            # SQLite's own working file, ours: making it writable again changes no data.
-            os.chmod(file, paths.PRIVATE_FILE_MODE)
-            log.warning("%s was read-only; made it writable again", file)
-            continue
-        whose = "" if _owned(file) else " and belongs to another user"
-        raise DatabaseUnwritable(
-            path,
-            f"{file} is read-only{whose}",
-            "Make it writable for your user (chmod u+w), or, if it is the -wal or -shm file "
-            "and no xerologdesk is running, delete it; then try again.",
-        )
-
-
-def _owned(file: Path) -> bool:
-    return os.name != "posix" or file.stat().st_uid == os.geteuid()
-
-
-def _companions(path: Path) -> tuple[Path, Path]:
-    """SQLite's write-ahead log and shared-memory index beside the database."""
-    return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
-
-
 def backups_of(path: Path) -> list[Path]:
     """The backups beside ``path`` the app took, newest first."""
     found = path.parent.glob(f"{path.name}*.bak")
@@ -803,7 +583,7 @@ def backups_of(path: Path) -> list[Path]:
 
 def _trace_of_use(path: Path, traces: Sequence[Path]) -> Path | None:
     """A file that says the data directory was used before (a backup, a log, tokens...)."""
-    wal = _companions(path)[0]
+    wal = companions(path)[0]
     for candidate in (*backups_of(path), wal, *traces):
         if candidate.is_file() and candidate.stat().st_size > 0:
             return candidate
@@ -916,7 +696,7 @@ def open_database(path: Path, *, traces: Sequence[Path] = ()) -> peewee.SqliteDa
     """
     path = Path(path)
     known = schema_version()
-    _check_writable(path)
+    check_writable(path)
     if path.exists() and path.stat().st_size == 0:
         trace = _trace_of_use(path, traces)
         if trace is not None:
@@ -932,9 +712,9 @@ def open_database(path: Path, *, traces: Sequence[Path] = ()) -> peewee.SqliteDa
         if not small:
             _inspect(path, full_check=True)
         _opening(path, lambda at: _backup(at, known))
-    for file in (path, *_companions(path)):
+    for file in (path, *companions(path)):
         paths.make_private(file)
-    db = _PatientDatabase(
+    db = PatientDatabase(
         str(path),
         pragmas=list(PRAGMAS),
         timeout=BUSY_TIMEOUT_MS / 1000,
@@ -965,9 +745,9 @@ def _opening(path: Path, step: Callable[[Path], object]) -> None:
     except (sqlite3.Error, peewee.DatabaseError, OSError) as error:
         if isinstance(error, OSError) and not isinstance(error, sqlite3.Error):
             if error.errno == errno.ENOSPC:
-                raise _full(path) from error
+                raise disk_full_problem(path) from error
             if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-                raise _read_only_folder(path) from error
+                raise read_only_folder_problem(path) from error
             raise
         problem = problem_from(error, path)
         if problem is None:

@@ -21,9 +21,8 @@ from PySide6.QtWidgets import QApplication
 
 from xerologdesk import __version__, paths
 from xerologdesk.app import LOG_FILE, DataDirUnusable, open_app
-from xerologdesk.store import book, queries
-from xerologdesk.store import db as store_db
-from xerologdesk.store.db import DatabaseProblem
+from xerologdesk.store import book, queries, trouble
+from xerologdesk.store.trouble import DatabaseProblem
 from xerologdesk.ui import assets, messages
 from xerologdesk.ui.desktop import Desktop, build_desktop
 from xerologdesk.ui.errors import ErrorReporter
@@ -70,14 +69,14 @@ class BusyNotice(QObject):
         super().__init__(window)
         self.waited.connect(self._show)
         self._window = window
-        store_db.report_busy_waits(self.waited.emit)
+        trouble.report_busy_waits(self.waited.emit)
 
     def _show(self, seconds: float) -> None:
-        text = f"{store_db.BUSY_WAIT_MESSAGE[0].upper()}{store_db.BUSY_WAIT_MESSAGE[1:]}"
+        text = f"{trouble.BUSY_WAIT_MESSAGE[0].upper()}{trouble.BUSY_WAIT_MESSAGE[1:]}"
         self._window.statusBar().showMessage(f"{text} ({seconds:.0f} s)", 10_000)
 
     def uninstall(self) -> None:
-        store_db.report_busy_waits(None)
+        trouble.report_busy_waits(None)
 
 
 @dataclass
