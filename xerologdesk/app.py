@@ -129,9 +129,9 @@ def configure_logging(log_dir: Path, *, verbose: bool = False) -> None:
 class DataDirUnusable(Exception):
     """The data directory cannot be made or entered: the message says which and why."""
 
-    def __init__(self, error: OSError) -> None:
+    def __init__(self, directory: Path, error: OSError) -> None:
         super().__init__(
-            f"The data directory {error.filename} cannot be created or used "
+            f"The data directory {directory} cannot be created or used "
             f"({error.strerror or error}). Choose another with --data-dir, or give your user "
             "write access to it."
         )
@@ -202,7 +202,7 @@ def open_app(data_dir: str | Path | None = None, *, log: bool = True) -> App:
     try:
         directory = paths.data_dir(data_dir)
     except OSError as error:
-        raise DataDirUnusable(error) from error
+        raise DataDirUnusable(paths.chosen_data_dir(data_dir), error) from error
     log_file = None
     if log:
         try:

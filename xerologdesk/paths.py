@@ -78,10 +78,14 @@ def _chosen(override: str | Path | None) -> Path | None:
     return Path(from_env).expanduser() if from_env else None
 
 
+def chosen_data_dir(override: str | Path | None = None) -> Path:
+    """The data directory's path, whether or not it exists."""
+    return _chosen(override) or Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
 def data_dir(override: str | Path | None = None) -> Path:
     """The data directory, created if missing."""
-    directory = _chosen(override) or Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-    return private_dir(directory)
+    return private_dir(chosen_data_dir(override))
 
 
 def log_dir(override: str | Path | None = None) -> Path:

@@ -89,4 +89,5 @@ def test_a_write_waiting_for_another_window_shows_in_the_status_bar(
         wait_idle(started.window, qtbot)
         assert started.desktop.app.settings.get("default_currency") == "NZD"
     finally:
+        started.window.close()
         started.shutdown()

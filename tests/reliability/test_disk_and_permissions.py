@@ -177,3 +177,16 @@ def test_a_disk_filling_up_mid_sync_stops_plainly_and_the_next_sync_sends_nothin
     assert {row["status"] for row in log.values()} == {"succeeded"}
     invoices = desk.xero()["invoices"]
     assert sorted(invoice["Reference"] for invoice in invoices) == refs  # one each, none twice
+
+
+def test_a_data_directory_that_cannot_be_made_is_said_plainly(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("a file where the folder would go\n", encoding="utf-8")
+    result = run_cli("--data-dir", str(blocker / "data"), "status")
+    assert result.code == 2
+    assert result.err == (
+        f"xerologdesk: The data directory {blocker / 'data'} cannot be created or used (Not a "
+        "directory). Choose another with --data-dir, or give your user write access to it.\n"
+    )
