@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import peewee
 
@@ -30,6 +32,7 @@ from xerologdesk.xero.gateway import XeroGateway
 from xerologdesk.xero.limits import Limits, budget_for
 
 LOG_FILE = "xerologdesk.log"
+DATABASE_FILE = "xerologdesk.db"
 SANDBOX_CLIENT_ID = "xerologdesk"
 # Orders the runner hands the engine at once: big enough that per-batch lookups stay few
 # (profiled: 500 cost 1.6 s more per 10,000 orders), small enough for lively progress.
@@ -61,22 +64,77 @@ class NotConnected(Exception):
         )
 
 
-def configure_logging(log_dir: Path, *, verbose: bool = False) -> None:
-    """A rotating log file in the platform log directory (tokens are never logged)."""
+class _PrivateLogFile(logging.handlers.RotatingFileHandler):
+    """The rotating log file, for its owner only (it names customers), that says once, in one
+    line, when it cannot be written (a full disk) instead of a traceback per record."""
+
+    failed = False
+
+    def _open(self) -> Any:
+        paths.create_private(Path(self.baseFilename))
+        return super()._open()
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            self.failed = True
+            error = sys.exc_info()[1]
+            print(
+                f"xerologdesk: warning: cannot write the log file {self.baseFilename} ({error}); "
+                "logging stops until the next start",
+                file=sys.stderr,
+            )
+
+
+def _drop_our_handlers() -> logging.Logger:
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "xerologdesk", False)]:
         # Opening the app again in one process (tests, the GUI after a restart) moves the log.
         root.removeHandler(old)
         old.close()
-    handler = logging.handlers.RotatingFileHandler(
+    return root
+
+
+def log_to_stderr_only(problem: OSError) -> None:
+    """When the log folder cannot be written: one warning line, then warnings to stderr."""
+    where = f" {problem.filename}" if problem.filename else ""
+    print(
+        f"xerologdesk: warning: cannot write the log file{where} ({problem.strerror or problem}); "
+        "logging to the terminal only",
+        file=sys.stderr,
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("xerologdesk: %(levelname)s: %(message)s"))
+    handler.xerologdesk = True  # type: ignore[attr-defined]
+    root = _drop_our_handlers()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def configure_logging(log_dir: Path, *, verbose: bool = False) -> None:
+    """A rotating log file in the platform log directory (tokens are never logged); raises
+    OSError when it cannot be created."""
+    handler = _PrivateLogFile(
         log_dir / LOG_FILE, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
     )
+    root = _drop_our_handlers()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.xerologdesk = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     # urllib3 logs request lines at DEBUG; keep it quiet.
     logging.getLogger("urllib3").setLevel(logging.WARNING)
+
+
+class DataDirUnusable(Exception):
+    """The data directory cannot be made or entered: the message says which and why."""
+
+    def __init__(self, directory: Path, error: OSError) -> None:
+        super().__init__(
+            f"The data directory {directory} cannot be created or used "
+            f"({error.strerror or error}). Choose another with --data-dir, or give your user "
+            "write access to it."
+        )
 
 
 @dataclass
@@ -141,8 +199,24 @@ class App:
 
 def open_app(data_dir: str | Path | None = None, *, log: bool = True) -> App:
     """Open the data directory's database (creating or migrating it) and its settings."""
-    directory = paths.data_dir(data_dir)
+    try:
+        directory = paths.data_dir(data_dir)
+    except OSError as error:
+        raise DataDirUnusable(paths.chosen_data_dir(data_dir), error) from error
+    log_file = None
     if log:
-        configure_logging(paths.log_dir(data_dir))
-    db = open_database(directory / "xerologdesk.db")
+        try:
+            log_file = paths.log_dir(data_dir) / LOG_FILE
+            configure_logging(log_file.parent)
+        except OSError as error:
+            log_to_stderr_only(error)
+    db = open_database(directory / DATABASE_FILE, traces=_traces_of_use(directory, log_file))
     return App(data_dir=directory, db=db, settings=Settings())
+
+
+def _traces_of_use(directory: Path, log_file: Path | None) -> list[Path]:
+    """Files that say this data directory was used before: what else is in it (tokens, the
+    sync lock, the sandbox's state, backups) and the log file."""
+    own = {DATABASE_FILE, DATABASE_FILE + "-wal", DATABASE_FILE + "-shm"}
+    found = [path for path in directory.iterdir() if path.name not in own]
+    return [*found, *([log_file] if log_file is not None else [])]

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from xerologdesk.app import App, NotConnected, open_app
+import peewee
+
+from xerologdesk.app import App, DataDirUnusable, NotConnected, open_app
 from xerologdesk.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from xerologdesk.settings import SettingError
-from xerologdesk.store import book, queries
-from xerologdesk.store.db import CorruptDatabaseError, NewerDatabaseError
+from xerologdesk.store import book, queries, trouble
 from xerologdesk.sync.engine import (
     AWAITING_ANSWER,
     DISMISSED_UNANSWERED,
@@ -33,8 +35,13 @@ def err(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _say_waiting(waited: float) -> None:
+    err(f"xerologdesk: {trouble.BUSY_WAIT_MESSAGE} ({waited:.0f} s)")
+
+
 @contextmanager
 def _opened(args: argparse.Namespace) -> Iterator[App]:
+    trouble.report_busy_waits(_say_waiting)
     app = open_app(args.data_dir)
     try:
         yield app
@@ -49,8 +56,15 @@ def command(run: Callable[[App, argparse.Namespace], int]) -> Callable[[argparse
         try:
             with _opened(args) as app:
                 return run(app, args)
-        except (NewerDatabaseError, CorruptDatabaseError) as error:
+        except (trouble.DatabaseProblem, DataDirUnusable) as error:
             err(f"xerologdesk: {error}")
+            return EXIT_FAILURE
+        except (peewee.DatabaseError, sqlite3.DatabaseError) as error:
+            # A full disk or another writer met mid-command: said plainly; a bug stays loud.
+            problem = trouble.problem_from(error)
+            if problem is None:
+                raise
+            err(f"xerologdesk: {problem}")
             return EXIT_FAILURE
         except NotConnected as error:
             err(f"xerologdesk: {error}")

@@ -3,17 +3,26 @@
 Everything SQLite-specific lives here (pragmas, the schema's DDL, triggers, FTS5), so that a
 PostgreSQL back end later replaces this module and leaves the models and queries alone.
 
-Opening a file, in order, before anything is written to it:
+Opening a file, in order, before anything is written to it (each refusal is a
+:class:`~xerologdesk.store.trouble.DatabaseProblem` saying what, where and what to do):
 
-1. a read-only look: is it an SQLite database at all, is it intact, which schema version
-   (``PRAGMA user_version``) it holds. A damaged file raises :class:`CorruptDatabaseError`, a
-   file from a newer xerologdesk :class:`NewerDatabaseError`; neither is touched.
-2. an older schema is copied (SQLite's online backup API, safe for WAL files) to
+1. its folder and files must be writable (a read-only -wal or -shm of ours gets its write bit
+   back); an empty file in a data directory that was used before is refused (a lost order book,
+   not a new one); a missing file is created whole, beside it and linked into place;
+2. a read-only look: is it an SQLite database at all, is it intact, which schema version
+   (``PRAGMA user_version``) it holds, and does it have every table and column that version
+   has. A damaged or foreign file raises :class:`CorruptDatabaseError`, a file from a newer
+   xerologdesk :class:`NewerDatabaseError`; neither is touched (not even switched to WAL);
+3. an older schema is copied (SQLite's online backup API, safe for WAL files) to
    ``<name>.before-v<N>.bak``, N being the version it is about to be brought to;
-3. the pending migrations run in order, each in its own transaction together with its
-   ``user_version`` bump, so a failure leaves the file at the last complete version;
-4. the trigram search indexes are created or rebuilt if this SQLite supports them (3.34+, FTS5);
+4. only then is the write lock taken, and only to migrate: the pending migrations run in order,
+   each in its own transaction together with its ``user_version`` bump, so a failure leaves the
+   file at the last complete version. A file already current is opened without it, so opening
+   never waits for another process's import;
+5. the trigram search indexes are created or rebuilt if this SQLite supports them (3.34+, FTS5);
    otherwise search falls back to ``LIKE`` and a warning says so.
+
+While open, :func:`check_still_here` tells whether the file was deleted or replaced meanwhile.
 
 Peewee gives each thread its own connection (``thread_safe=True``): with WAL, readers on any
 thread never block the single writer.
@@ -22,9 +31,11 @@ thread never block the single writer.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import json
 import logging
+import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -32,11 +43,24 @@ from typing import Any
 
 import peewee
 
+from xerologdesk import paths
 from xerologdesk.store.models import STATUSES, database
+from xerologdesk.store.trouble import (
+    BUSY_TIMEOUT_MS,
+    CorruptDatabaseError,
+    DatabaseFileGone,
+    DatabaseProblem,
+    EmptyDatabaseError,
+    NewerDatabaseError,
+    PatientDatabase,
+    check_writable,
+    companions,
+    disk_full_problem,
+    problem_from,
+    read_only_folder_problem,
+)
 
 log = logging.getLogger(__name__)
-
-BUSY_TIMEOUT_MS = 5000
 PRAGMAS: tuple[tuple[str, object], ...] = (
     ("journal_mode", "wal"),
     ("foreign_keys", 1),
@@ -48,29 +72,6 @@ PRAGMAS: tuple[tuple[str, object], ...] = (
 # file up to this size; larger files get the quick structural checks (header, schema) so
 # the window of a million-order log still opens at once.
 FULL_CHECK_MAX_BYTES = 128 * 1024 * 1024
-
-
-class NewerDatabaseError(Exception):
-    """The file's schema is newer than this program knows; nothing was changed."""
-
-    def __init__(self, path: Path, found: int, known: int) -> None:
-        self.path, self.found, self.known = path, found, known
-        super().__init__(
-            f"This database was written by a newer xerologdesk (schema v{found}; this program "
-            f"knows up to v{known}). Open it with that version or choose another data directory."
-        )
-
-
-class CorruptDatabaseError(Exception):
-    """The file is damaged or not a xerologdesk database; nothing was changed."""
-
-    def __init__(self, path: Path, detail: str) -> None:
-        self.path, self.detail = path, detail
-        super().__init__(
-            f"The database {path} is damaged or is not a xerologdesk database ({detail}). "
-            "Nothing was changed. Restore a backup (a *.bak file beside it, if there is one) "
-            "or choose another data directory."
-        )
 
 
 # -- the schema -------------------------------------------------------------------------------
@@ -506,26 +507,99 @@ def _read_only(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
 
 
+@functools.lru_cache(maxsize=8)
+def _expected_tables(
+    migrations: tuple[Callable[[peewee.Database], None], ...],
+) -> dict[str, set[str]]:
+    """The tables and their columns that ``migrations`` make, built in memory; empty (nothing
+    to check) if one of them cannot run there (one that reads the file's own data)."""
+    reference = peewee.SqliteDatabase(":memory:")
+    reference.connect()
+    try:
+        for migration in migrations:
+            migration(reference)
+        return {
+            table: {row[1] for row in reference.execute_sql(f'PRAGMA table_info("{table}")')}
+            for table in sorted(_names(reference, "table"))
+        }
+    except Exception:  # a migration's bug shows when it runs on the file, not here
+        log.warning("the expected schema could not be built in memory; not checked", exc_info=True)
+        return {}
+    finally:
+        reference.close()
+
+
+def _schema_gap(probe: sqlite3.Connection, version: int) -> str:
+    """What a file that says schema ``version`` lacks of that schema ("" when nothing)."""
+    for table, columns in _expected_tables(tuple(MIGRATIONS[:version])).items():
+        found = {row[1] for row in probe.execute(f'PRAGMA table_info("{table}")')}
+        if not found:
+            return f"it says schema v{version} but has no table {table}"
+        missing = sorted(columns - found)
+        if missing:
+            return f"it says schema v{version} but its table {table} has no {', '.join(missing)}"
+    return ""
+
+
+def _integrity_problem(path: Path, probe: sqlite3.Connection) -> str:
+    """One line for the user about what ``quick_check`` found ("" when intact); all of it goes
+    to the log file."""
+    found = "\n".join(row[0] for row in probe.execute("PRAGMA quick_check"))
+    if found == "ok":
+        return ""
+    lines = [line for line in found.splitlines() if line.strip()]
+    log.error("the integrity check of %s found:\n%s", path, "\n".join(lines))
+    more = f", and {len(lines) - 1} more lines in the log file" if len(lines) > 1 else ""
+    return f"the integrity check found: {lines[0].strip()}{more}"
+
+
 def _inspect(path: Path, *, full_check: bool) -> int:
     """The file's schema version, after checking it is an intact xerologdesk database."""
     try:
         probe = _read_only(path)
     except sqlite3.Error as error:
-        raise CorruptDatabaseError(path, str(error)) from error
+        raise _cannot_open(path, error) from error
     try:
         version = int(probe.execute("PRAGMA user_version").fetchone()[0])
         tables = {row[0] for row in probe.execute("SELECT name FROM sqlite_master")}
-        if full_check:
-            problems = [row[0] for row in probe.execute("PRAGMA quick_check")]
-            if problems != ["ok"]:
-                raise CorruptDatabaseError(path, "; ".join(problems[:3]))
+        problem = _integrity_problem(path, probe) if full_check else ""
+        if not problem and version < 0:
+            problem = f"its schema version {version} is not one xerologdesk writes"
+        if not problem and version == 0 and tables:
+            problem = "it holds tables but no xerologdesk schema version"
+        if not problem and 0 < version <= schema_version():
+            problem = _schema_gap(probe, version)
     except sqlite3.DatabaseError as error:  # "file is not a database", "malformed", ...
-        raise CorruptDatabaseError(path, str(error)) from error
+        raise _cannot_open(path, error) from error
     finally:
         probe.close()
-    if version == 0 and tables:
-        raise CorruptDatabaseError(path, "it holds tables but no xerologdesk schema version")
+    if problem:
+        raise CorruptDatabaseError(path, problem)
     return version
+
+
+def _cannot_open(path: Path, error: sqlite3.Error) -> DatabaseProblem:
+    """Why the file could not even be looked at: its folder or disk, or the file itself."""
+    if isinstance(error, sqlite3.OperationalError):
+        problem = problem_from(error, path)
+        if problem is not None:
+            return problem
+    return CorruptDatabaseError(path, str(error))
+
+
+def backups_of(path: Path) -> list[Path]:
+    """The backups beside ``path`` the app took, newest first."""
+    found = path.parent.glob(f"{path.name}*.bak")
+    return sorted(found, key=lambda backup: backup.stat().st_mtime, reverse=True)
+
+
+def _trace_of_use(path: Path, traces: Sequence[Path]) -> Path | None:
+    """A file that says the data directory was used before (a backup, a log, tokens...)."""
+    wal = companions(path)[0]
+    for candidate in (*backups_of(path), wal, *traces):
+        if candidate.is_file() and candidate.stat().st_size > 0:
+            return candidate
+    return None
 
 
 def backup_path(path: Path, version: int) -> Path:
@@ -541,6 +615,7 @@ def backup_path(path: Path, version: int) -> Path:
 def _backup(path: Path, version: int) -> Path:
     """Copy the database (with whatever its WAL holds) before it is migrated."""
     target = backup_path(path, version)
+    paths.create_private(target)  # customers' details: for the owner only
     source = _read_only(path)
     copy = sqlite3.connect(target)
     try:
@@ -568,6 +643,29 @@ def _migrate(db: peewee.Database) -> None:
             db.execute_sql(f"PRAGMA user_version = {number:d}")
 
 
+def _create(path: Path) -> None:
+    """Make a new order book at ``path``, whole or not at all: built beside it and linked into
+    place, so a crash never leaves an empty file that looks like a lost one."""
+    temporary = path.with_name(f"{path.name}.new-{os.getpid()}")
+    paths.create_private(temporary)
+    try:
+        fresh = peewee.SqliteDatabase(str(temporary))
+        fresh.connect()
+        try:
+            _migrate(fresh)
+        finally:
+            fresh.close()
+        try:
+            os.link(temporary, path)  # never over a file another process made meanwhile
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 def change_marker(db: peewee.Database | None = None) -> tuple[object, int]:
     """Changes when another connection commits: (this thread's connection, its data_version).
 
@@ -578,25 +676,57 @@ def change_marker(db: peewee.Database | None = None) -> tuple[object, int]:
     return connection, int(connection.execute("PRAGMA data_version").fetchone()[0])
 
 
-def open_database(path: Path) -> peewee.SqliteDatabase:
+def _identity(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_dev, status.st_ino
+
+
+def check_still_here(db: peewee.Database | None = None) -> None:
+    """Raise :class:`DatabaseFileGone` if the open database's file was deleted or replaced
+    (a sync tool, a restore, a user) since it was opened: writes would go into a lost file."""
+    chosen: Any = db or getattr(database, "obj", None)
+    expected = getattr(chosen, "file_identity", None)
+    if expected is None:
+        return
+    path = Path(chosen.database)
+    try:
+        found = _identity(path)
+    except FileNotFoundError:
+        raise DatabaseFileGone(path, "deleted") from None
+    if found != expected:
+        raise DatabaseFileGone(path, "replaced by another file")
+
+
+def open_database(path: Path, *, traces: Sequence[Path] = ()) -> peewee.SqliteDatabase:
     """Open (creating or migrating) the order book at ``path`` and bind the models to it.
 
-    Raises :class:`CorruptDatabaseError` or :class:`NewerDatabaseError` before writing anything.
+    ``traces`` are files whose presence says the data directory was used before (its log,
+    tokens): with one there, an empty database file is a lost one and is refused.
+
+    Raises a :class:`DatabaseProblem` (damaged, newer, emptied, read-only, on a full disk)
+    before writing anything.
     """
     path = Path(path)
     known = schema_version()
-    exists = path.exists() and path.stat().st_size > 0
-    found = 0
-    if exists:
-        small = path.stat().st_size <= FULL_CHECK_MAX_BYTES
-        found = _inspect(path, full_check=small)
-        if found > known:
-            raise NewerDatabaseError(path, found, known)
-        if found < known:
-            if not small:
-                _inspect(path, full_check=True)
-            _backup(path, known)
-    db = peewee.SqliteDatabase(
+    check_writable(path)
+    if path.exists() and path.stat().st_size == 0:
+        trace = _trace_of_use(path, traces)
+        if trace is not None:
+            raise EmptyDatabaseError(path, trace, backups_of(path))
+        path.unlink()  # an empty file and nothing else here: a first run, made properly below
+    if not path.exists():
+        _opening(path, _create)
+    small = path.stat().st_size <= FULL_CHECK_MAX_BYTES
+    found = _inspect(path, full_check=small)
+    if found > known:
+        raise NewerDatabaseError(path, found, known)
+    if found < known:
+        if not small:
+            _inspect(path, full_check=True)
+        _opening(path, lambda at: _backup(at, known))
+    for file in (path, *companions(path)):
+        paths.make_private(file)
+    db = PatientDatabase(
         str(path),
         pragmas=list(PRAGMAS),
         timeout=BUSY_TIMEOUT_MS / 1000,
@@ -604,11 +734,34 @@ def open_database(path: Path) -> peewee.SqliteDatabase:
         thread_safe=True,
     )
     database.initialize(db)
-    db.connect(reuse_if_open=True)
     try:
-        _migrate(db)
-        _ensure_search_index(db)
+        _opening(path, lambda _: _connect(db, migrate=found < known))
     except BaseException:
         db.close()
         raise
+    db.file_identity = _identity(path)
     return db
+
+
+def _connect(db: peewee.SqliteDatabase, *, migrate: bool) -> None:
+    db.connect(reuse_if_open=True)
+    if migrate:  # the write lock only when there is something to write
+        _migrate(db)
+    _ensure_search_index(db)
+
+
+def _opening(path: Path, step: Callable[[Path], object]) -> None:
+    """Run a step of opening, with its SQLite or file-system failure said in plain words."""
+    try:
+        step(path)
+    except (sqlite3.Error, peewee.DatabaseError, OSError) as error:
+        if isinstance(error, OSError) and not isinstance(error, sqlite3.Error):
+            if error.errno == errno.ENOSPC:
+                raise disk_full_problem(path) from error
+            if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise read_only_folder_problem(path) from error
+            raise
+        problem = problem_from(error, path)
+        if problem is None:
+            raise
+        raise problem from error

@@ -34,6 +34,7 @@ from datetime import datetime, timedelta
 from typing import NoReturn
 
 from xerologdesk.store import book
+from xerologdesk.store.db import check_still_here
 from xerologdesk.sync.backoff import NO_RETRIES, Backoff, BackoffPolicy, Step, clause
 from xerologdesk.sync.engine import (
     AWAITING_ANSWER,
@@ -244,6 +245,7 @@ class _Run:
         pieces = deque(_Piece(queue[start : start + size]) for start in range(0, len(queue), size))
         while pieces:
             self._check_cancelled()
+            check_still_here()  # a deleted or replaced file would swallow what comes next
             piece = pieces[0]
             piece.ids = [each for each in piece.ids if each not in self.waiting]
             latest, trouble = self._sync(piece.ids)
@@ -272,6 +274,7 @@ class _Run:
             elif len(pieces) > 1:
                 pieces.rotate(-1)  # the others first: they show whether Xero fails only on it
                 piece.failures = 0
+        check_still_here()
 
     def _finished(self, count: int, latest: tuple[OrderResult, ...]) -> None:
         self.done = min(self.done + count, self.total)

@@ -16,13 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from PySide6.QtWidgets import QApplication
 
 from xerologdesk import __version__, paths
-from xerologdesk.app import LOG_FILE, open_app
-from xerologdesk.store import book, queries
-from xerologdesk.store.db import CorruptDatabaseError, NewerDatabaseError
+from xerologdesk.app import LOG_FILE, DataDirUnusable, open_app
+from xerologdesk.store import book, queries, trouble
+from xerologdesk.store.trouble import DatabaseProblem
 from xerologdesk.ui import assets, messages
 from xerologdesk.ui.desktop import Desktop, build_desktop
 from xerologdesk.ui.errors import ErrorReporter
@@ -59,6 +59,26 @@ def application() -> QApplication:
     return qt_app
 
 
+class BusyNotice(QObject):
+    """Shows in the status bar that a write waits for another xerologdesk (an import in another
+    window); the wait is reported on whichever thread writes, the bar changes on the GUI's."""
+
+    waited = Signal(float)
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.waited.connect(self._show)
+        self._window = window
+        trouble.report_busy_waits(self.waited.emit)
+
+    def _show(self, seconds: float) -> None:
+        text = f"{trouble.BUSY_WAIT_MESSAGE[0].upper()}{trouble.BUSY_WAIT_MESSAGE[1:]}"
+        self._window.statusBar().showMessage(f"{text} ({seconds:.0f} s)", 10_000)
+
+    def uninstall(self) -> None:
+        trouble.report_busy_waits(None)
+
+
 @dataclass
 class Started:
     """The running app's parts, and how to stop them."""
@@ -66,9 +86,11 @@ class Started:
     desktop: Desktop
     window: MainWindow
     reporter: ErrorReporter
+    busy: BusyNotice
 
     def shutdown(self) -> None:
         """Stop the background work (after the batch under way), the sandbox, the database."""
+        self.busy.uninstall()
         self.desktop.jobs.cancel_all()
         self.desktop.orders.close_database()
         if not self.desktop.jobs.wait_for_done(SHUTDOWN_WAIT_MS):
@@ -101,13 +123,14 @@ def start(
         open_url=open_url,
     )
     window = holder["window"] = MainWindow(desktop)
+    busy = BusyNotice(window)
     window.show()
     QTimer.singleShot(0, keep_gui_thread_responsive)
     if getattr(args, "sandbox", False):
         start_sandbox(desktop, window, **(sandbox_options or {}))
     else:
         sync_pending_on_start(desktop)
-    return Started(desktop, window, reporter)
+    return Started(desktop, window, reporter, busy)
 
 
 # Python's thread switch interval while the window is up (default 5 ms). The GUI thread needs
@@ -182,7 +205,7 @@ def run_desktop(args: argparse.Namespace) -> int:
     qt_app = application()
     try:
         started = start(args)
-    except (NewerDatabaseError, CorruptDatabaseError) as error:
+    except (DatabaseProblem, DataDirUnusable) as error:
         messages.error(None, "The order book cannot be opened", str(error))
         return EXIT_FAILURE
     except Exception as error:

@@ -233,10 +233,14 @@ def _classify_network(error: BaseException, *, write: bool) -> XeroError:
         reason, urllib3.exceptions.ConnectTimeoutError
     ):
         return Offline("Xero could not be reached (connection timed out); will try again.")
-    what = "no answer in time" if _is_timeout(error, reason) else "the connection was dropped"
+    what = (
+        "Xero sent no answer in time"
+        if _is_timeout(error, reason)
+        else "The connection to Xero was dropped before its answer came"
+    )
     if write:
-        return OutcomeUnknown(f"Xero sent {what}; the change may have been saved, checking first")
-    return Unavailable(f"Xero sent {what}; will try again.")
+        return OutcomeUnknown(f"{what}; the change may have been saved, checking first.")
+    return Unavailable(f"{what}; will try again.")
 
 
 def _is_timeout(error: BaseException, reason: object) -> bool:
