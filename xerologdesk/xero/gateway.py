@@ -20,7 +20,14 @@ from xerologdesk.xero import wire
 from xerologdesk.xero.budget import CallBudget, Unlimited
 from xerologdesk.xero.client import XeroClient
 from xerologdesk.xero.errors import XeroError, classify
-from xerologdesk.xero.filters import is_safe_literal, or_equals_chunks, safe_fragment, xero_fold
+from xerologdesk.xero.filters import (
+    contains_clause,
+    equals_clause,
+    fits_equals_clause,
+    or_equals_chunks,
+    search_text,
+    xero_fold,
+)
 from xerologdesk.xero.records import (
     Created,
     NewContact,
@@ -137,24 +144,24 @@ class XeroGateway:
     def contacts_matching(self, field: str, values: Iterable[str]) -> list[XeroContact]:
         """Contacts, archived included, whose ``field`` (AccountNumber or Name) equals a value.
 
-        Compared as Xero compares (case- and accent-insensitively). Values that cannot go into a
-        ``where`` clause are found with ``searchTerm`` (names) or ``.Contains`` on a safe
-        fragment, then compared exactly here; they can never change a clause's meaning.
+        Compared as Xero compares (case- and accent-insensitively), here, on every answer.
+        Values are asked up to 40 to an ``OR`` clause; Xero documents its folding only for
+        single terms, so a value an ``OR`` batch did not answer is asked again on its own
+        (:meth:`_contacts_equal`). Values that cannot go into a ``where`` clause (a quote, or too
+        long for one URL) are found with ``searchTerm`` (names) or a guarded ``.Contains`` on a
+        safe fragment, then compared exactly here; they can never change a clause's meaning.
         """
         if field not in ("AccountNumber", "Name"):
             raise ValueError(f"cannot look contacts up by {field}")
         wanted = list(dict.fromkeys(value for value in values if value.strip()))
-        safe = [value for value in wanted if is_safe_literal(value)]
-        unsafe = [value for value in wanted if not is_safe_literal(value)]
+        direct = [value for value in wanted if fits_equals_clause(field, value)]
         records: dict[str, dict[str, Any]] = {}
-        for clause, _chunk in or_equals_chunks(field, safe):
-            for record in self._get_pages(
-                self.client.accounting.get_contacts, "Contacts", where=clause, include_archived=True
-            ):
-                records[str(record.get("ContactID"))] = record
-        for value in unsafe:
-            for record in self._contacts_containing(field, value):
-                records[str(record.get("ContactID"))] = record
+        for record in self._contacts_equal(field, direct):
+            records[str(record.get("ContactID"))] = record
+        for value in wanted:
+            if value not in direct:
+                for record in self._contacts_containing(field, value):
+                    records[str(record.get("ContactID"))] = record
         keys = {xero_fold(value) for value in wanted}
         return [
             contact
@@ -162,42 +169,50 @@ class XeroGateway:
             if xero_fold(getattr(contact, _ATTRIBUTE[field])) in keys
         ]
 
+    def _contacts_equal(self, field: str, values: list[str]) -> list[dict[str, Any]]:
+        """The contacts an ``OR`` batch of ``Field=="v"`` finds, and then, for each value the
+        batch found no contact for, what a single-term look-up finds (matched as documented)."""
+        found: list[dict[str, Any]] = []
+        for clause, chunk in or_equals_chunks(field, values):
+            batch = self._contacts(where=clause)
+            found.extend(batch)
+            if len(chunk) == 1:
+                continue
+            answered = {xero_fold(str(record.get(field) or "")) for record in batch}
+            for value in chunk:
+                if xero_fold(value) not in answered:
+                    found.extend(self._contacts(where=equals_clause(field, value)))
+        return found
+
     def _contacts_containing(self, field: str, value: str) -> list[dict[str, Any]]:
         if field == "Name":
             # searchTerm is plain text, never parsed: any character is safe in it.
-            return self._get_pages(
-                self.client.accounting.get_contacts,
-                "Contacts",
-                search_term=value.strip(),
-                include_archived=True,
-            )
-        fragment = safe_fragment(value).strip()
-        if len(fragment) >= 2:
-            return self._get_pages(
-                self.client.accounting.get_contacts,
-                "Contacts",
-                where=f'{field}.Contains("{fragment}")',
-                include_archived=True,
-            )
+            return self._contacts(search_term=search_text(value))
+        clause = contains_clause(field, value)
+        return self._contacts(where=clause) if clause else self._contacts()
+
+    def _contacts(self, **query: Any) -> list[dict[str, Any]]:
         return self._get_pages(
-            self.client.accounting.get_contacts, "Contacts", include_archived=True
+            self.client.accounting.get_contacts, "Contacts", include_archived=True, **query
         )
 
     def invoices_by_reference(self, references: Iterable[str]) -> list[XeroInvoice]:
-        """Sales invoices whose Reference is one of ``references`` (to adopt, never re-create)."""
-        wanted = list(dict.fromkeys(references))
+        """Sales invoices whose Reference is one of ``references`` (to adopt, never re-create).
+
+        Asked up to 40 to an ``OR`` clause, each batch within one URL; a Reference that cannot
+        go into a clause (a quote, or too long) is found by ``searchTerm`` (a contains-search
+        over InvoiceNumber and Reference) on as much of it as fits. Compared exactly here, so
+        an ``OR`` batch that folds case or not answers the same.
+        """
+        wanted = list(dict.fromkeys(reference for reference in references if reference))
+        direct = [value for value in wanted if fits_equals_clause("Reference", value)]
         records: dict[str, dict[str, Any]] = {}
-        safe = [value for value in wanted if is_safe_literal(value)]
-        for clause, _chunk in or_equals_chunks("Reference", safe):
-            for record in self._get_pages(
-                self.client.accounting.get_invoices, "Invoices", where=clause
-            ):
+        for clause, _chunk in or_equals_chunks("Reference", direct):
+            for record in self._invoices(where=clause):
                 records[str(record.get("InvoiceID"))] = record
         for value in wanted:
-            if value not in safe:
-                for record in self._get_pages(
-                    self.client.accounting.get_invoices, "Invoices", search_term=value
-                ):
+            if value not in direct:
+                for record in self._invoices(search_term=search_text(value)):
                     records[str(record.get("InvoiceID"))] = record
         keys = set(wanted)
         return [
@@ -205,6 +220,9 @@ class XeroGateway:
             for invoice in map(wire.invoice, records.values())
             if invoice.reference in keys and records[invoice.invoice_id].get("Type") == "ACCREC"
         ]
+
+    def _invoices(self, **query: Any) -> list[dict[str, Any]]:
+        return self._get_pages(self.client.accounting.get_invoices, "Invoices", **query)
 
     # -- creates ---------------------------------------------------------------------------
 
