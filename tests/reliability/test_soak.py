@@ -38,7 +38,16 @@ from typing import Any
 import pytest
 
 from tests.reliability.conftest import CallWatch, connected_desk, start_command
-from tests.sync.conftest import Desk, Run, contact_record, item_record, line, put_in_xero
+from tests.sync.conftest import (
+    Desk,
+    Run,
+    backup_database,
+    contact_record,
+    item_record,
+    line,
+    put_in_xero,
+    restore_database,
+)
 from xerologdesk.app import READ_TIMEOUT_ENV
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.sync.backoff import SCALE_ENV
@@ -234,7 +243,7 @@ def test_500_orders_reach_xero_exactly_once_through_faults_and_kills(
     backup = tmp_path / "old-backup.db"
     for wave in range(WAVES):
         if wave == RESTORE_AFTER_WAVE + 1:
-            _restore(database, backup)
+            restore_database(database, backup)
             assert soak.statuses().keys() < set(refs[: wave * per_wave]), "the log is older"
             for again in range(BACKUP_WAVE + 1, wave):
                 wave_refs = set(refs[again * per_wave : (again + 1) * per_wave])
@@ -249,7 +258,7 @@ def test_500_orders_reach_xero_exactly_once_through_faults_and_kills(
         wave_refs = set(refs[wave * per_wave : (wave + 1) * per_wave])
         desk.import_rows([r for r in rows if r["order_ref"] in wave_refs], name=f"wave{wave}.csv")
         if wave == BACKUP_WAVE:
-            _copy(database, backup)
+            backup_database(database, backup)
         kill_in_sync = rng.random() < 0.6
         # The sync, until nothing is pending: orders with a new SKU fail (a definite answer).
         if wave in killed_waves and kill_in_sync:
@@ -335,18 +344,3 @@ def _book_counts(path: Path) -> tuple[dict[str, int], int, int]:
     finally:
         book.close()
     return outbox, counts[0], counts[1]
-
-
-def _copy(database: Path, backup: Path) -> None:
-    """A backup as a user's backup tool makes one: a consistent copy of the WAL database."""
-    with sqlite3.connect(database) as live, sqlite3.connect(backup) as copy:
-        live.backup(copy)
-    live.close()
-    copy.close()
-
-
-def _restore(database: Path, backup: Path) -> None:
-    """The database file replaced by the backup (the old file's WAL and index removed)."""
-    for suffix in ("-wal", "-shm"):
-        Path(f"{database}{suffix}").unlink(missing_ok=True)
-    database.write_bytes(backup.read_bytes())

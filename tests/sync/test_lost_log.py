@@ -10,29 +10,21 @@ import sqlite3
 import uuid
 from pathlib import Path
 
-from tests.sync.conftest import Desk, contact_record, item_record, line, put_in_xero
+from tests.sync.conftest import (
+    Desk,
+    backup_database,
+    contact_record,
+    item_record,
+    line,
+    put_in_xero,
+    restore_database,
+)
 
 ACME = ("C-1", "Acme")
 
 
 def database(desk: Desk) -> Path:
     return desk.data_dir / "xerologdesk.db"
-
-
-def copy_database(source: Path, target: Path) -> None:
-    """A consistent copy of a WAL database (SQLite's online backup), as a backup tool makes."""
-    with sqlite3.connect(source) as live, sqlite3.connect(target) as copy:
-        live.backup(copy)
-    live.close()
-    copy.close()
-
-
-def replace_database(desk: Desk, backup: Path) -> None:
-    """The database file replaced by ``backup``; the old file's WAL and index go with it."""
-    path = database(desk)
-    for suffix in ("-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    path.write_bytes(backup.read_bytes())
 
 
 def notes(desk: Desk) -> dict[str, str]:
@@ -56,12 +48,12 @@ def test_a_log_restored_from_an_old_backup_sends_nothing_twice(desk: Desk) -> No
     set_up(desk)
     desk.import_rows([line("SO-1", ACME, "S"), line("SO-2", ACME, "S")], name="first.csv")
     backup = desk.folder / "backup.db"
-    copy_database(database(desk), backup)  # both orders pending in the backup
+    backup_database(database(desk), backup)  # both orders pending in the backup
     assert desk("sync").code == 0
     sent = {ref: row["xero_invoice_number"] for ref, row in desk.log().items()}
     assert references(desk) == ["SO-1", "SO-2"]
 
-    replace_database(desk, backup)
+    restore_database(database(desk), backup)
     assert {row["status"] for row in desk.log().values()} == {"pending"}
     desk.import_rows([line("SO-3", ACME, "S")], name="second.csv")
     assert desk("sync").code == 0
