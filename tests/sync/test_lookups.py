@@ -81,3 +81,16 @@ def test_or_batches_that_do_not_fold_case_are_checked_term_by_term(desk: Desk) -
     acme = next(c["ContactID"] for c in contacts if c["Name"] == "ACME BAKERY")
     invoices = {i["Reference"]: i for i in desk.xero()["invoices"]}
     assert invoices["SO-1"]["Contact"]["ContactID"] == acme
+
+
+def test_new_customers_cost_no_look_up_each_when_xeros_or_lists_fold(desk: Desk) -> None:
+    put_in_xero(desk.sandbox, contacts=[contact_record("Acme", "C-1")], items=[item_record("S")])
+    desk.settings(auto_create_customers="on")
+    new = [line(f"SO-{n}", (f"N-{n}", f"New Shop {n}"), "S") for n in range(20)]
+    desk.import_rows([line("SO-A", ("c-1", "ACME"), "S"), *new])
+    assert desk("sync").code == 0
+    assert set(statuses(desk).values()) == {"succeeded"}
+    assert len(desk.xero()["contacts"]) == 21  # Acme reused, 20 created, none twice
+    # A batch by AccountNumber (its "c-1" found C-1: Xero folded it), a batch by Name, and two
+    # calls to learn that Name lists fold too: not 40 single-term look-ups for the new ones.
+    assert desk.xero()["calls"]["GET /Contacts"] == 4

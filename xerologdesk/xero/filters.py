@@ -56,6 +56,16 @@ def search_text(value: str) -> str:
     return prefix_within(value.strip(), MAX_WHERE_URL_CHARS).strip()
 
 
+def unfolded_variant(value: str) -> str | None:
+    """``value`` spelt otherwise in case and accents, the same under :func:`xero_fold` (None when
+    it has no letter to change): what shows whether Xero folded a match."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    variant = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).swapcase()
+    if variant == value or xero_fold(variant) != xero_fold(value):
+        return None
+    return variant
+
+
 def is_safe_literal(value: str) -> bool:
     """Whether ``value`` can stand between double quotes in a ``where`` clause unchanged.
 

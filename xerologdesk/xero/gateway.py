@@ -26,6 +26,7 @@ from xerologdesk.xero.filters import (
     fits_equals_clause,
     or_equals_chunks,
     search_text,
+    unfolded_variant,
     xero_fold,
 )
 from xerologdesk.xero.records import (
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 50  # Xero's practical ceiling for one request (FACTS.md)
 PAGE_SIZE = 1000  # the largest page Xero serves for contacts and invoices
 IDS_PER_REQUEST = 40
+SAMPLE_PAGE_SIZE = 100  # contacts read to learn how OR lists match
 
 
 class XeroGateway:
@@ -55,6 +57,9 @@ class XeroGateway:
     def __init__(self, client: XeroClient, budget: CallBudget | None = None) -> None:
         self.client = client
         self.budget: CallBudget = budget or Unlimited()
+        # Whether this organisation's OR lists match as its single terms do (case and accents
+        # ignored), by field; learnt once (see _or_folds).
+        self._or_folding: dict[str, bool] = {}
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -170,19 +175,68 @@ class XeroGateway:
         ]
 
     def _contacts_equal(self, field: str, values: list[str]) -> list[dict[str, Any]]:
-        """The contacts an ``OR`` batch of ``Field=="v"`` finds, and then, for each value the
-        batch found no contact for, what a single-term look-up finds (matched as documented)."""
+        """The contacts ``OR`` batches of ``Field=="v"`` find; and, when this organisation's
+        ``OR`` lists are not known to fold case and accents (:meth:`_or_folds`), what a
+        single-term look-up finds for each value its batch found no contact for."""
         found: list[dict[str, Any]] = []
         for clause, chunk in or_equals_chunks(field, values):
             batch = self._contacts(where=clause)
             found.extend(batch)
-            if len(chunk) == 1:
+            answered = {xero_fold(str(record.get(field) or "")): record for record in batch}
+            missed = [value for value in chunk if xero_fold(value) not in answered]
+            if len(chunk) == 1 or not missed or self._or_folds(field, chunk, answered, missed):
                 continue
-            answered = {xero_fold(str(record.get(field) or "")) for record in batch}
-            for value in chunk:
-                if xero_fold(value) not in answered:
-                    found.extend(self._contacts(where=equals_clause(field, value)))
+            for value in missed:
+                found.extend(self._contacts(where=equals_clause(field, value)))
         return found
+
+    def _or_folds(
+        self,
+        field: str,
+        chunk: list[str],
+        answered: dict[str, dict[str, Any]],
+        missed: list[str],
+    ) -> bool:
+        """Whether ``OR`` lists on ``field`` match case- and accent-insensitively here.
+
+        Xero documents that only for single terms. Seen in an answer (a contact found by a term
+        spelt otherwise), or asked once: the value of a contact found (or, when none was, of one
+        of the organisation's contacts), spelt otherwise in case and accents, in an ``OR`` list
+        with a missed one. Learnt once per field; not known: False, the safe answer. Costs one
+        or two calls where a single-term look-up for every missed value could cost 40.
+        """
+        if field in self._or_folding:
+            return self._or_folding[field]
+        spelt = {xero_fold(value): value for value in chunk}
+        found = [(spelt[key], record) for key, record in answered.items() if key in spelt]
+        if any(str(record.get(field)).strip() != value.strip() for value, record in found):
+            self._or_folding[field] = True
+            return True
+        samples = found or self._contacts_with(field)
+        if not samples:
+            return True  # no contact has the field: an OR list cannot miss one
+        for value, record in samples:
+            variant = unfolded_variant(value)
+            if variant is None or not fits_equals_clause(field, variant):
+                continue
+            probes = list(or_equals_chunks(field, [variant, missed[0]]))
+            if len(probes) != 1:
+                continue  # the two together are too long for one URL
+            ids = {str(each.get("ContactID")) for each in self._contacts(where=probes[0][0])}
+            self._or_folding[field] = str(record.get("ContactID")) in ids
+            return self._or_folding[field]
+        return False
+
+    def _contacts_with(self, field: str) -> list[tuple[str, dict[str, Any]]]:
+        """Some contacts that have ``field`` set (one page of 100), with its value."""
+        body = self._get(
+            self.client.accounting.get_contacts,
+            where=f"{field}!=null",
+            page=1,
+            page_size=SAMPLE_PAGE_SIZE,
+            include_archived=True,
+        )
+        return [(str(each[field]), each) for each in body.get("Contacts") or [] if each.get(field)]
 
     def _contacts_containing(self, field: str, value: str) -> list[dict[str, Any]]:
         if field == "Name":
