@@ -16,6 +16,7 @@ from xerologdesk.xero.filters import (
     prefix_within,
     safe_fragment,
     search_text,
+    unfolded_variant,
     xero_fold,
 )
 
@@ -96,3 +97,9 @@ def test_contains_is_null_guarded_and_fits_a_url() -> None:
     assert clause.startswith('AccountNumber!=null&&AccountNumber.Contains("€€')
     assert len(quote_plus(clause)) <= MAX_WHERE_URL_CHARS
     assert contains_clause("AccountNumber", '"x"') == ""  # no safe run of two characters
+
+
+def test_an_unfolded_variant_differs_only_in_case_and_accents() -> None:
+    assert unfolded_variant("Café Noir") == "cAFE nOIR"
+    assert xero_fold(unfolded_variant("Smith & Co") or "") == xero_fold("Smith & Co")
+    assert unfolded_variant("1001-42") is None  # nothing to spell otherwise
