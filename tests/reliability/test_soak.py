@@ -10,6 +10,11 @@ killed with SIGKILL five times, at seeded moments: while the sandbox handles one
 (often a create, which then lands with nobody to hear the answer), or a moment after (while it
 records answers or waits). Each time it is simply started again.
 
+Once, between two syncs, the database file is replaced by an old backup (issue 16): a copy taken
+when wave 4 had just arrived (its orders Pending) is put back after wave 6 was synced, and the
+files of waves 5 and 6 are imported again. The log no longer knows of the invoices of waves 4 to
+6; the sync finds each in Xero by its Reference and adopts it instead of sending it again.
+
 At the end every order is *Succeeded*, with the invoice the sandbox holds for it; the sandbox holds
 exactly one invoice per order and no other; no contact or item was created twice (some customers
 and items are created along the way, by ``auto_create_customers`` and by Auto Sync).
@@ -33,7 +38,16 @@ from typing import Any
 import pytest
 
 from tests.reliability.conftest import CallWatch, connected_desk, start_command
-from tests.sync.conftest import Desk, Run, contact_record, item_record, line, put_in_xero
+from tests.sync.conftest import (
+    Desk,
+    Run,
+    backup_database,
+    contact_record,
+    item_record,
+    line,
+    put_in_xero,
+    restore_database,
+)
 from xerologdesk.app import READ_TIMEOUT_ENV
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.sync.backoff import SCALE_ENV
@@ -63,7 +77,11 @@ BURSTS = [
     {"method": "GET", "resource": "/Items", "status": 429, "times": 1, "retry_after": 1},
 ]
 CHILD_ENV = {READ_TIMEOUT_ENV: "1", SCALE_ENV: "0.05"}
-MAX_RUNS = 40  # 2 a wave, the 5 killed, and the runs that gave up on a long outage
+MAX_RUNS = 44  # 2 a wave, the 5 killed, the restore's, and the runs that gave up on an outage
+BACKUP_WAVE = 4  # the backup is taken when this wave's file has just been imported
+RESTORE_AFTER_WAVE = 6  # ... and put back once this wave is synced
+ADOPTED_NOTE = "Found in Xero after%"  # an invoice whose answer was lost, found by reconcile
+GUARD_NOTE = "Xero already had this order's invoice%"  # found before a first send
 NAMES = [
     "Harbour Caf\u00e9 {n}",
     'The "Best" Bar {n}',
@@ -221,9 +239,26 @@ def test_500_orders_reach_xero_exactly_once_through_faults_and_kills(
     per_wave = len(refs) // WAVES
     # The last waves are left alone: a kill that missed (the child was done) can still happen.
     killed_waves = set(rng.sample(range(WAVES - 2), KILLS))
+    database = desk.data_dir / "xerologdesk.db"
+    backup = tmp_path / "old-backup.db"
     for wave in range(WAVES):
+        if wave == RESTORE_AFTER_WAVE + 1:
+            restore_database(database, backup)
+            assert soak.statuses().keys() < set(refs[: wave * per_wave]), "the log is older"
+            for again in range(BACKUP_WAVE + 1, wave):
+                wave_refs = set(refs[again * per_wave : (again + 1) * per_wave])
+                desk.import_rows([r for r in rows if r["order_ref"] in wave_refs])
+            while unsettled := [
+                ref for ref, row in soak.statuses().items() if row["status"] != "succeeded"
+            ]:
+                if any(row["status"] == "pending" for row in soak.statuses().values()):
+                    soak.run("sync")
+                else:
+                    soak.run("resolve", "--auto-sync", *unsettled)
         wave_refs = set(refs[wave * per_wave : (wave + 1) * per_wave])
         desk.import_rows([r for r in rows if r["order_ref"] in wave_refs], name=f"wave{wave}.csv")
+        if wave == BACKUP_WAVE:
+            backup_database(database, backup)
         kill_in_sync = rng.random() < 0.6
         # The sync, until nothing is pending: orders with a new SKU fail (a definite answer).
         if wave in killed_waves and kill_in_sync:
@@ -247,9 +282,12 @@ def test_500_orders_reach_xero_exactly_once_through_faults_and_kills(
     _check_exactly_once(desk, refs, customers, skus)
     assert soak.kills == KILLS, soak.runs
     state = sandbox.state()
-    outbox, adopted = _book_counts(desk.data_dir / "xerologdesk.db")
+    outbox, adopted, guarded = _book_counts(database)
     assert "pending" not in outbox and "unknown" not in outbox, outbox
-    assert adopted > 0, "the first kill lands on an invoice create: its invoices are adopted"
+    # The first kill lands on an invoice create: its invoices are adopted (by reconcile, or by
+    # the look-up before a first send when the restore took that log away).
+    assert adopted + guarded > 0
+    assert guarded >= per_wave, "the invoices the old backup did not know of are adopted"
     print(
         f"\nsoak: {ORDERS} orders all succeeded; {len(state['invoices'])} invoices, one per "
         f"order; {len(state['contacts'])} contacts ({NEW_CUSTOMERS} created, none twice); "
@@ -257,7 +295,8 @@ def test_500_orders_reach_xero_exactly_once_through_faults_and_kills(
         f"soak: {len(soak.runs)} runs of the command, {soak.kills} killed with SIGKILL, "
         f"exit codes {Counter(code for _, code in soak.runs)}\n"
         f"soak: {watch.total()} accounting calls, faults injected {dict(watch.faults)}\n"
-        f"soak: {adopted} invoices adopted after a lost answer; outbox requests {outbox}\n"
+        f"soak: {adopted} invoices adopted after a lost answer, {guarded} found in Xero after "
+        f"the database was replaced by an old backup; outbox requests {outbox}\n"
         f"soak: {time.monotonic() - started:.1f} s"
     )
 
@@ -292,14 +331,16 @@ def _check_exactly_once(
     assert sorted(item["Code"].casefold() for item in items) == sorted(s.casefold() for s in skus)
 
 
-def _book_counts(path: Path) -> tuple[dict[str, int], int]:
-    """The outbox's requests by state, and the orders settled by adopting a lost invoice."""
+def _book_counts(path: Path) -> tuple[dict[str, int], int, int]:
+    """The outbox's requests by state, the orders settled by adopting a lost invoice, and those
+    settled by finding their invoice in Xero before a first send."""
     book = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
     try:
         outbox = dict(book.execute("SELECT state, count(*) FROM outbox GROUP BY state"))
-        [(adopted,)] = book.execute(
-            "SELECT count(*) FROM log_entry WHERE note LIKE 'Found in Xero after%'"
-        )
+        counts = [
+            book.execute("SELECT count(*) FROM log_entry WHERE note LIKE ?", (note,)).fetchone()[0]
+            for note in (ADOPTED_NOTE, GUARD_NOTE)
+        ]
     finally:
         book.close()
-    return outbox, adopted
+    return outbox, counts[0], counts[1]

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sandbox_helpers import contact, contact_id, contacts, raw, write_raw
-from xero_python.exceptions import AccountingBadRequestException, NotFoundException
+from xero_python.exceptions import (
+    AccountingBadRequestException,
+    HTTPStatusException,
+    NotFoundException,
+)
 
 from xerologdesk.sandbox import messages
 
@@ -60,8 +66,24 @@ def test_an_or_list_of_account_numbers_finds_each(xero) -> None:
 def test_contains_and_starts_with_work_on_folded_fields(xero) -> None:
     answer = xero.api.get_contacts(xero.tenant, where='Name.StartsWith("smith")')
     assert names(answer) == ["Smith's Deli", "Smiths Deli"]
-    answer = xero.api.get_contacts(xero.tenant, where='EmailAddress.Contains("@EXAMPLE.COM")')
+    answer = xero.api.get_contacts(
+        xero.tenant, where='EmailAddress!=null&&EmailAddress.Contains("@EXAMPLE.COM")'
+    )
     assert names(answer) == ["Coogee Corner Store"]
+
+
+def test_a_method_on_a_field_some_contact_leaves_empty_is_xeros_500(xero) -> None:
+    # pyxero#181: Xero answers 500 when a .Contains meets a contact without the field; the
+    # documented null guard is the way to ask.
+    for unguarded in ('EmailAddress.Contains("@example.com")', 'AccountNumber.StartsWith("C")'):
+        with pytest.raises(HTTPStatusException) as raised:
+            xero.api.get_contacts(xero.tenant, where=unguarded)
+        assert raised.value.status == 500
+        assert json.loads(raised.value.body)["Type"] == "UnknownErrorException"
+    guarded = xero.api.get_contacts(
+        xero.tenant, where='AccountNumber!=null&&AccountNumber.StartsWith("zzz")'
+    )
+    assert names(guarded) == []
 
 
 def test_a_value_with_a_quote_cannot_break_out_of_the_clause(xero) -> None:

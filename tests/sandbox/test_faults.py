@@ -135,3 +135,19 @@ def test_random_drops_and_timeouts_come_after_the_call() -> None:
     assert timeout is not None and timeout.timeout and timeout.hold_seconds == 2
     injector.configure({})
     assert injector.decide("PUT", "/Invoices") is None
+
+
+def test_or_terms_can_be_made_case_sensitive_while_single_terms_still_fold(sandbox, xero) -> None:
+    either = 'AccountNumber=="c-1001" OR AccountNumber=="C-1002"'
+
+    def numbers(where: str) -> list[str]:
+        return [
+            each.account_number for each in xero.api.get_contacts(xero.tenant, where=where).contacts
+        ]
+
+    assert numbers(either) == ["C-1001", "C-1002"]
+    assert sandbox.set_faults({"or_terms_case_sensitive": True})["or_terms_case_sensitive"]
+    assert numbers(either) == ["C-1002"]  # "c-1001" no longer finds C-1001 in an OR list ...
+    assert numbers('AccountNumber=="c-1001"') == ["C-1001"]  # ... but on its own it does
+    sandbox.set_faults({})
+    assert numbers(either) == ["C-1001", "C-1002"]

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sandbox_helpers import raw
 from sandbox_sdk import Exchange, validate_exchange
+from xero_python.exceptions import NotFoundException
 
 from xerologdesk.sandbox import Sandbox
 
@@ -95,3 +96,11 @@ def test_the_spec_check_catches_a_body_xero_would_never_send(openapi) -> None:
     )
     with pytest.raises(Exception, match=r"ContactStatus|SLEEPING|enum"):
         validate_exchange(openapi, wrong)
+
+
+def test_a_url_over_2000_characters_is_xeros_404(xero) -> None:
+    # One "€" is 9 characters once URL-encoded: 255 of them make a where-URL Xero refuses.
+    name = "€" * 255
+    with pytest.raises(NotFoundException):
+        xero.api.get_contacts(xero.tenant, where=f'Name=="{name}"')
+    assert xero.api.get_contacts(xero.tenant, where=f'Name=="{name[:150]}"').contacts == []

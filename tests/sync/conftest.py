@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -158,3 +159,18 @@ def put_in_xero(
 ) -> None:
     """Records that already exist in the organisation (as if made in Xero by hand)."""
     sandbox.ledger().load_records(contacts, items)
+
+
+def backup_database(database: Path, backup: Path) -> None:
+    """A backup as a user's backup tool makes one: a consistent copy of the WAL database."""
+    with sqlite3.connect(database) as live, sqlite3.connect(backup) as copy:
+        live.backup(copy)
+    live.close()
+    copy.close()
+
+
+def restore_database(database: Path, backup: Path) -> None:
+    """The database file replaced by ``backup`` (the old file's WAL and index removed)."""
+    for suffix in ("-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    database.write_bytes(backup.read_bytes())

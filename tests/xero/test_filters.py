@@ -2,15 +2,21 @@
 
 from urllib.parse import quote_plus
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from xerologdesk.xero.filters import (
     MAX_TERMS,
     MAX_WHERE_URL_CHARS,
+    contains_clause,
+    fits_equals_clause,
     is_safe_literal,
     or_equals_chunks,
+    prefix_within,
     safe_fragment,
+    search_text,
+    unfolded_variant,
     xero_fold,
 )
 
@@ -53,3 +59,47 @@ def test_every_safe_value_lands_in_exactly_one_chunk(values: list[str]) -> None:
     safe = [value for value in values if is_safe_literal(value)]
     covered = [value for _clause, chunk in or_equals_chunks("Name", safe) for value in chunk]
     assert covered == list(dict.fromkeys(safe))
+
+
+def test_chunks_are_measured_encoded_not_by_characters() -> None:
+    # 100 names of 20 "€": 2,000 characters as text, but 180 each once encoded.
+    values = [f"{n:03d}" + "€" * 20 for n in range(100)]
+    chunks = list(or_equals_chunks("Name", values))
+    assert [value for _clause, chunk in chunks for value in chunk] == values
+    assert all(len(quote_plus(clause)) <= MAX_WHERE_URL_CHARS for clause, _chunk in chunks)
+    assert max(len(chunk) for _clause, chunk in chunks) < MAX_TERMS
+
+
+def test_a_value_too_long_for_one_url_never_goes_into_a_clause() -> None:
+    long = "€" * 255
+    assert is_safe_literal(long)
+    assert not fits_equals_clause("Name", long)
+    assert fits_equals_clause("Name", long[:150])
+    with pytest.raises(ValueError):
+        list(or_equals_chunks("Name", ["A", long]))
+
+
+def test_search_text_is_as_much_of_the_value_as_fits_a_url() -> None:
+    long = "€" * 255
+    assert long.startswith(search_text(long))
+    assert len(quote_plus(search_text(long))) <= MAX_WHERE_URL_CHARS
+    assert len(search_text(long)) == MAX_WHERE_URL_CHARS // 9
+    assert search_text('  The "Best" Bar ') == 'The "Best" Bar'
+    assert prefix_within("a b+c", 3) == "a b"  # space is "+", one character
+
+
+def test_contains_is_null_guarded_and_fits_a_url() -> None:
+    assert contains_clause("AccountNumber", 'REF"1') == (
+        'AccountNumber!=null&&AccountNumber.Contains("REF")'
+    )
+    long = 'x"' + "€" * 255
+    clause = contains_clause("AccountNumber", long)
+    assert clause.startswith('AccountNumber!=null&&AccountNumber.Contains("€€')
+    assert len(quote_plus(clause)) <= MAX_WHERE_URL_CHARS
+    assert contains_clause("AccountNumber", '"x"') == ""  # no safe run of two characters
+
+
+def test_an_unfolded_variant_differs_only_in_case_and_accents() -> None:
+    assert unfolded_variant("Café Noir") == "cAFE nOIR"
+    assert xero_fold(unfolded_variant("Smith & Co") or "") == xero_fold("Smith & Co")
+    assert unfolded_variant("1001-42") is None  # nothing to spell otherwise

@@ -43,7 +43,7 @@ from xerologdesk.sandbox.http import Request, Response
 from xerologdesk.sandbox.ledger import Ledger, Outcome
 from xerologdesk.sandbox.queries import Listing
 from xerologdesk.sandbox.table import Record, Table
-from xerologdesk.sandbox.where import WhereSyntaxError, fold
+from xerologdesk.sandbox.where import WhereNullReference, WhereSyntaxError, fold
 from xerologdesk.sandbox.wire import dumps, json_array
 
 PREFIX = "/api.xro/2.0"
@@ -496,4 +496,7 @@ def handle(request: Request, ledger: Ledger) -> Response:
             return write(request, ledger, resource, record_id)
     except WhereSyntaxError as error:
         return wire.query_parse_error(str(error))
+    except WhereNullReference:
+        # What Xero answers when a where clause calls a method on a field a record leaves empty.
+        return wire.server_error(500)
     return wire.not_found()

@@ -6,7 +6,8 @@ all have defaults (posting ``{}`` turns every fault off)::
     {"error_rate": 0.1, "error_statuses": [500, 503], "latency_ms": 0,
      "timeout_rate": 0.0, "timeout_seconds": 3, "drop_after_commit_rate": 0.05,
      "script": [{"method": "PUT", "resource": "/Invoices", "status": 503, "times": 3,
-                 "retry_after": 5}]}
+                 "retry_after": 5}],
+     "or_terms_case_sensitive": false}
 
 What each fault does to a call:
 
@@ -27,6 +28,9 @@ What each fault does to a call:
   and is answered. A client whose read timeout passes meanwhile loses the answer, and its
   replays meet a call still in progress. Reset and stop let held calls go without effect.
 - ``latency_ms`` delays every accounting call by that many real milliseconds.
+- ``or_terms_case_sensitive``: a ``where`` list of two or more ``F=="v"`` joined by ``OR`` on a
+  case-insensitive field (Contact Name, AccountNumber, ...) matches case- and accent-sensitively:
+  Xero documents its folding for single terms and ``AND`` only (see :mod:`queries`).
 
 The script is deterministic and consumed in order: a call uses the first step whose ``method``
 and ``resource`` match it (``"*"`` or a missing key matches any; ``resource`` is the collection,
@@ -97,6 +101,7 @@ class FaultConfig:
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
     drop_after_commit_rate: float = 0.0
     script: list[Step] = field(default_factory=list)
+    or_terms_case_sensitive: bool = False
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> FaultConfig:
@@ -111,6 +116,7 @@ class FaultConfig:
             "timeout_seconds",
             "drop_after_commit_rate",
             "script",
+            "or_terms_case_sensitive",
         }
         if unknown:
             raise ValueError(f"unknown fault settings: {', '.join(sorted(unknown))}")
@@ -123,6 +129,7 @@ class FaultConfig:
             timeout_seconds=_number(data, "timeout_seconds", DEFAULT_TIMEOUT_SECONDS),
             drop_after_commit_rate=_rate(data, "drop_after_commit_rate"),
             script=[_step(each) for each in data.get("script") or []],
+            or_terms_case_sensitive=_flag(data, "or_terms_case_sensitive"),
         )
         return config
 
@@ -135,6 +142,7 @@ class FaultConfig:
             "timeout_seconds": self.timeout_seconds,
             "drop_after_commit_rate": self.drop_after_commit_rate,
             "script": [step.to_json() for step in self.script],
+            "or_terms_case_sensitive": self.or_terms_case_sensitive,
         }
 
 
@@ -143,6 +151,13 @@ def _number(data: Mapping[str, Any], key: str, default: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal) or value < 0:
         raise ValueError(f"{key} must be a number, 0 or more")
     return float(value)
+
+
+def _flag(data: Mapping[str, Any], key: str) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise ValueError(f"{key} is true or false")
+    return value
 
 
 def _rate(data: Mapping[str, Any], key: str) -> float:
@@ -225,6 +240,10 @@ class FaultInjector:
     def config(self) -> dict[str, Any]:
         with self._lock:
             return self._config.to_json()
+
+    def or_terms_case_sensitive(self) -> bool:
+        with self._lock:
+            return self._config.or_terms_case_sensitive
 
     def reset(self) -> None:
         """No faults, and the random sequence from its start again; held calls let go."""

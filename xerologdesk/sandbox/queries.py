@@ -5,11 +5,18 @@ on one indexed field (``AccountNumber=="C-1001"``, or several joined by ``OR``) 
 table's index instead of a scan. ``order`` is ``Field [ASC|DESC]`` joined by commas, on the fields
 ``where`` knows (an unknown one is a ``QueryParseException``); without it records come in creation
 order. ``page`` starts at 1; ``pageSize`` defaults to 100 and is capped at 1,000, as on Xero.
+
+Xero documents its case- and accent-insensitive matching for single terms and ``AND`` only; the
+fault setting ``or_terms_case_sensitive`` (see :mod:`faults`) makes a list of two or more
+``F=="v"`` terms joined by ``OR`` on a folded field match exactly instead, so a test can show
+what a client does when Xero's ``OR`` does not fold (:func:`or_terms_exact`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -20,6 +27,20 @@ from xerologdesk.sandbox.where import Where, WhereSyntaxError, fold, index_key, 
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
+
+# Whether OR lists match exactly, for the request being answered (set by the server from the
+# fault configuration, per request thread).
+_OR_TERMS_EXACT: ContextVar[bool] = ContextVar("or_terms_exact", default=False)
+
+
+@contextmanager
+def or_terms_exact(exact: bool) -> Iterator[None]:
+    """Answer the requests inside the block with ``OR`` lists matched exactly when ``exact``."""
+    token = _OR_TERMS_EXACT.set(exact)
+    try:
+        yield
+    finally:
+        _OR_TERMS_EXACT.reset(token)
 
 
 @dataclass(frozen=True)
@@ -90,11 +111,30 @@ def select(
     records = candidates(table, where, listing)
     if where is not None:
         records = [record for record in records if where.matches(record)]
+        if _OR_TERMS_EXACT.get():
+            records = _exact_or_terms(records, where, listing)
     if keep is not None:
         records = [record for record in records if keep(record)]
     for field, descending in reversed(ordering):
         records.sort(key=_sort_key(field), reverse=descending)
     return records
+
+
+def _exact_or_terms(records: list[Record], where: Where, listing: Listing) -> list[Record]:
+    """Of what an ``OR`` list of folded equalities matched, the records equal to a term exactly."""
+    terms = where.equality_index_terms()
+    if terms is None or len(terms[1]) < 2 or listing.fields.get(terms[0]) != "folded":
+        return records
+    field, wanted = terms
+    path = field.split(".")
+
+    def value_of(record: Record) -> Any:
+        value: Any = record
+        for key in path:
+            value = value.get(key) if isinstance(value, Mapping) else None
+        return value
+
+    return [record for record in records if value_of(record) in wanted]
 
 
 def order_of(request: Request, listing: Listing) -> list[tuple[str, bool]]:

@@ -28,7 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from xerologdesk.sandbox import accounting, admin, wire
+from xerologdesk.sandbox import accounting, admin, queries, wire
 from xerologdesk.sandbox.faults import Fault, FaultInjector
 from xerologdesk.sandbox.http import Request, Response
 from xerologdesk.sandbox.idempotency import IdempotencyStore
@@ -140,7 +140,8 @@ class AccountingGate:
                 self.idempotency.abandon(claim)
                 return wire.server_error(503)
             try:
-                response = accounting.handle(request, ledger)
+                with queries.or_terms_exact(self.faults.or_terms_case_sensitive()):
+                    response = accounting.handle(request, ledger)
             except Exception:
                 self.idempotency.abandon(claim)
                 log.exception("the sandbox failed on %s %s", request.method, request.path)

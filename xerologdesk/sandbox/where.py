@@ -24,8 +24,11 @@ Choices (where Dynamic LINQ, Xero's database and Python differ):
   operand type error, as in Dynamic LINQ); ``number`` compares as ``Decimal`` with any numeric
   literal; ``date`` compares with ``DateTime(y, m, d[, h, mi, s[, ms]])`` taken as UTC.
 - Nulls (a missing key is null; so is a value of the wrong shape, such as a NaN or text that is
-  no date): ``==``/``!=`` follow C# (``null == null``); an ordering comparison, a method call or
-  a ``!`` with a null operand is false.
+  no date): ``==``/``!=`` follow C# (``null == null``); an ordering comparison, a ``!`` or a
+  method's null *argument* is false. A method called *on* a null field (``AccountNumber.Contains
+  ("x")`` where a record has no AccountNumber) raises :class:`WhereNullReference`: Xero answers
+  that 500 (pyxero#181, confirmed by Xero support), which is why the documented form guards it,
+  ``AccountNumber!=null&&AccountNumber.Contains("x")`` (``&&`` stops before the call).
 - Not supported (they answer an error, as an unknown construct would): arithmetic, ``? :``,
   ``iif``, ``new``, indexers, character literals in single quotes, static members such as
   ``DateTime.Now``, conversions such as ``Int32(x)``. Strings order by code point, not culture.
@@ -47,7 +50,15 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["KINDS", "Where", "WhereSyntaxError", "fold", "index_key", "parse_where"]
+__all__ = [
+    "KINDS",
+    "Where",
+    "WhereNullReference",
+    "WhereSyntaxError",
+    "fold",
+    "index_key",
+    "parse_where",
+]
 
 KINDS = frozenset({"string", "folded", "number", "bool", "guid", "date"})
 MAX_NESTING = 40
@@ -96,6 +107,10 @@ class WhereSyntaxError(ValueError):
 
     def __str__(self) -> str:
         return f"{self.message} (at index {self.position})"
+
+
+class WhereNullReference(Exception):
+    """A method called on a null field while testing a record: Xero's answer is a 500."""
 
 
 def fold(text: str) -> str:
@@ -910,13 +925,14 @@ def _compile_string_test(node: _StringTest) -> _Reader:
     test = {"contains": str.__contains__, "startswith": str.startswith, "endswith": str.endswith}
     check = test[node.method]
     is_constant, constant = _constant(node.argument, domain)
-    if is_constant:
-        return lambda record: (value := target(record)) is not None and check(value, constant)
     argument = _operand(node.argument, domain)
 
     def tested(record: Mapping[str, Any]) -> bool:
-        value, wanted = target(record), argument(record)
-        return value is not None and wanted is not None and check(value, wanted)
+        value = target(record)
+        if value is None:
+            raise WhereNullReference(node.method)
+        wanted = constant if is_constant else argument(record)
+        return wanted is not None and check(value, wanted)
 
     return tested
 

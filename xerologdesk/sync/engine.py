@@ -71,6 +71,10 @@ AWAITING_ANSWER = (
 REPLAYED_NOTE = "Xero's answer to an earlier send, asked for again after it was lost."
 # Invoice requests under way at once (Xero allows 5 per organisation; the budget enforces it).
 INVOICE_REQUESTS_IN_FLIGHT = 3
+ALREADY_IN_XERO = (
+    "Xero already had this order's invoice (same reference and contact), though this log had "
+    "no record of sending it; not sent again."
+)
 # Invoices in these states no longer stand for the order: never adopt them.
 DEAD_INVOICE_STATES = {"DELETED", "VOIDED"}
 
@@ -147,6 +151,14 @@ class _Order:
     contact_id: str = ""
     trace: dict[str, Any] = field(default_factory=dict)
     done: bool = False
+
+
+@dataclass
+class _Adoption:
+    """Ready orders split by :meth:`SyncEngine._adopt_invoices_in_xero`."""
+
+    adopted: list[OrderResult] = field(default_factory=list)
+    to_send: list[_Order] = field(default_factory=list)
 
 
 class SyncEngine:
@@ -404,7 +416,9 @@ class SyncEngine:
             if order.reasons:
                 results.append(self._finish(order, action, Status.FAILED))
         self._flush()
-        self._create_invoices([order for order in batch if not order.done], action, items, results)
+        ready = self._adopt_invoices_in_xero([order for order in batch if not order.done], action)
+        results.extend(ready.adopted)
+        self._create_invoices(ready.to_send, action, items, results)
 
     # -- step 1: customers --------------------------------------------------------------------
 
@@ -629,6 +643,35 @@ class SyncEngine:
                 on_answer(created)
 
     # -- step 3: invoices ---------------------------------------------------------------------
+
+    def _adopt_invoices_in_xero(self, ready: list[_Order], action: Action) -> _Adoption:
+        """Settle the orders Xero already has an invoice for; the rest are to be sent.
+
+        The guard that never doubles an invoice when the log lost what it sent (a database
+        deleted mid-run, or restored from an old backup): before sending, every order's
+        Reference is looked up, 40 to a call. A live sales invoice with the order's Reference
+        for the order's contact is this order's invoice, created earlier: it is adopted as
+        Succeeded, not sent. One for another contact is someone else's and leaves the order to
+        be sent.
+        """
+        adoption = _Adoption()
+        if not ready:
+            return adoption
+        found: dict[tuple[str, str], XeroInvoice] = {}
+        for invoice in self.gateway.invoices_by_reference(order.data.ref for order in ready):
+            if invoice.status not in DEAD_INVOICE_STATES:
+                found.setdefault((invoice.reference, invoice.contact_id), invoice)
+        for order in ready:
+            existing = found.get((order.data.ref, order.contact_id))
+            if existing is None:
+                adoption.to_send.append(order)
+            else:
+                order.trace["invoice"] = {"found_in_xero": existing.invoice_number}
+                adoption.adopted.append(
+                    self._finish(order, action, Status.SUCCEEDED, existing, note=ALREADY_IN_XERO)
+                )
+        self._flush()
+        return adoption
 
     def _create_invoices(
         self,

@@ -20,7 +20,15 @@ from xerologdesk.xero import wire
 from xerologdesk.xero.budget import CallBudget, Unlimited
 from xerologdesk.xero.client import XeroClient
 from xerologdesk.xero.errors import XeroError, classify
-from xerologdesk.xero.filters import is_safe_literal, or_equals_chunks, safe_fragment, xero_fold
+from xerologdesk.xero.filters import (
+    contains_clause,
+    equals_clause,
+    fits_equals_clause,
+    or_equals_chunks,
+    search_text,
+    unfolded_variant,
+    xero_fold,
+)
 from xerologdesk.xero.records import (
     Created,
     NewContact,
@@ -43,6 +51,7 @@ IDS_PER_REQUEST = 40
 # Unit prices travel with 4 decimals (Xero rounds them to 2 unless asked): on item and invoice
 # writes, and on the reads of items and invoices, so a price of 10.1234 stays 10.1234.
 UNIT_DECIMALS = 4
+SAMPLE_PAGE_SIZE = 100  # contacts read to learn how OR lists match
 
 
 class XeroGateway:
@@ -51,6 +60,9 @@ class XeroGateway:
     def __init__(self, client: XeroClient, budget: CallBudget | None = None) -> None:
         self.client = client
         self.budget: CallBudget = budget or Unlimited()
+        # Whether this organisation's OR lists match as its single terms do (case and accents
+        # ignored), by field; learnt once (see _or_folds).
+        self._or_folding: dict[str, bool] = {}
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -140,24 +152,24 @@ class XeroGateway:
     def contacts_matching(self, field: str, values: Iterable[str]) -> list[XeroContact]:
         """Contacts, archived included, whose ``field`` (AccountNumber or Name) equals a value.
 
-        Compared as Xero compares (case- and accent-insensitively). Values that cannot go into a
-        ``where`` clause are found with ``searchTerm`` (names) or ``.Contains`` on a safe
-        fragment, then compared exactly here; they can never change a clause's meaning.
+        Compared as Xero compares (case- and accent-insensitively), here, on every answer.
+        Values are asked up to 40 to an ``OR`` clause; Xero documents its folding only for
+        single terms, so a value an ``OR`` batch did not answer is asked again on its own
+        (:meth:`_contacts_equal`). Values that cannot go into a ``where`` clause (a quote, or too
+        long for one URL) are found with ``searchTerm`` (names) or a guarded ``.Contains`` on a
+        safe fragment, then compared exactly here; they can never change a clause's meaning.
         """
         if field not in ("AccountNumber", "Name"):
             raise ValueError(f"cannot look contacts up by {field}")
         wanted = list(dict.fromkeys(value for value in values if value.strip()))
-        safe = [value for value in wanted if is_safe_literal(value)]
-        unsafe = [value for value in wanted if not is_safe_literal(value)]
+        direct = [value for value in wanted if fits_equals_clause(field, value)]
         records: dict[str, dict[str, Any]] = {}
-        for clause, _chunk in or_equals_chunks(field, safe):
-            for record in self._get_pages(
-                self.client.accounting.get_contacts, "Contacts", where=clause, include_archived=True
-            ):
-                records[str(record.get("ContactID"))] = record
-        for value in unsafe:
-            for record in self._contacts_containing(field, value):
-                records[str(record.get("ContactID"))] = record
+        for record in self._contacts_equal(field, direct):
+            records[str(record.get("ContactID"))] = record
+        for value in wanted:
+            if value not in direct:
+                for record in self._contacts_containing(field, value):
+                    records[str(record.get("ContactID"))] = record
         keys = {xero_fold(value) for value in wanted}
         return [
             contact
@@ -165,45 +177,99 @@ class XeroGateway:
             if xero_fold(getattr(contact, _ATTRIBUTE[field])) in keys
         ]
 
+    def _contacts_equal(self, field: str, values: list[str]) -> list[dict[str, Any]]:
+        """The contacts ``OR`` batches of ``Field=="v"`` find; and, when this organisation's
+        ``OR`` lists are not known to fold case and accents (:meth:`_or_folds`), what a
+        single-term look-up finds for each value its batch found no contact for."""
+        found: list[dict[str, Any]] = []
+        for clause, chunk in or_equals_chunks(field, values):
+            batch = self._contacts(where=clause)
+            found.extend(batch)
+            answered = {xero_fold(str(record.get(field) or "")): record for record in batch}
+            missed = [value for value in chunk if xero_fold(value) not in answered]
+            if len(chunk) == 1 or not missed or self._or_folds(field, chunk, answered, missed):
+                continue
+            for value in missed:
+                found.extend(self._contacts(where=equals_clause(field, value)))
+        return found
+
+    def _or_folds(
+        self,
+        field: str,
+        chunk: list[str],
+        answered: dict[str, dict[str, Any]],
+        missed: list[str],
+    ) -> bool:
+        """Whether ``OR`` lists on ``field`` match case- and accent-insensitively here.
+
+        Xero documents that only for single terms. Seen in an answer (a contact found by a term
+        spelt otherwise), or asked once: the value of a contact found (or, when none was, of one
+        of the organisation's contacts), spelt otherwise in case and accents, in an ``OR`` list
+        with a missed one. Learnt once per field; not known: False, the safe answer. Costs one
+        or two calls where a single-term look-up for every missed value could cost 40.
+        """
+        if field in self._or_folding:
+            return self._or_folding[field]
+        spelt = {xero_fold(value): value for value in chunk}
+        found = [(spelt[key], record) for key, record in answered.items() if key in spelt]
+        if any(str(record.get(field)).strip() != value.strip() for value, record in found):
+            self._or_folding[field] = True
+            return True
+        samples = found or self._contacts_with(field)
+        if not samples:
+            return True  # no contact has the field: an OR list cannot miss one
+        for value, record in samples:
+            variant = unfolded_variant(value)
+            if variant is None or not fits_equals_clause(field, variant):
+                continue
+            probes = list(or_equals_chunks(field, [variant, missed[0]]))
+            if len(probes) != 1:
+                continue  # the two together are too long for one URL
+            ids = {str(each.get("ContactID")) for each in self._contacts(where=probes[0][0])}
+            self._or_folding[field] = str(record.get("ContactID")) in ids
+            return self._or_folding[field]
+        return False
+
+    def _contacts_with(self, field: str) -> list[tuple[str, dict[str, Any]]]:
+        """Some contacts that have ``field`` set (one page of 100), with its value."""
+        body = self._get(
+            self.client.accounting.get_contacts,
+            where=f"{field}!=null",
+            page=1,
+            page_size=SAMPLE_PAGE_SIZE,
+            include_archived=True,
+        )
+        return [(str(each[field]), each) for each in body.get("Contacts") or [] if each.get(field)]
+
     def _contacts_containing(self, field: str, value: str) -> list[dict[str, Any]]:
         if field == "Name":
             # searchTerm is plain text, never parsed: any character is safe in it.
-            return self._get_pages(
-                self.client.accounting.get_contacts,
-                "Contacts",
-                search_term=value.strip(),
-                include_archived=True,
-            )
-        fragment = safe_fragment(value).strip()
-        if len(fragment) >= 2:
-            return self._get_pages(
-                self.client.accounting.get_contacts,
-                "Contacts",
-                where=f'{field}.Contains("{fragment}")',
-                include_archived=True,
-            )
+            return self._contacts(search_term=search_text(value))
+        clause = contains_clause(field, value)
+        return self._contacts(where=clause) if clause else self._contacts()
+
+    def _contacts(self, **query: Any) -> list[dict[str, Any]]:
         return self._get_pages(
-            self.client.accounting.get_contacts, "Contacts", include_archived=True
+            self.client.accounting.get_contacts, "Contacts", include_archived=True, **query
         )
 
     def invoices_by_reference(self, references: Iterable[str]) -> list[XeroInvoice]:
-        """Sales invoices whose Reference is one of ``references`` (to adopt, never re-create)."""
-        wanted = list(dict.fromkeys(references))
+        """Sales invoices whose Reference is one of ``references`` (to adopt, never re-create).
+
+        Asked up to 40 to an ``OR`` clause, each batch within one URL; a Reference that cannot
+        go into a clause (a quote, or too long) is found by ``searchTerm`` (a contains-search
+        over InvoiceNumber and Reference) on as much of it as fits. Compared exactly here, so
+        an ``OR`` batch that folds case or not answers the same.
+        """
+        wanted = list(dict.fromkeys(reference for reference in references if reference))
+        direct = [value for value in wanted if fits_equals_clause("Reference", value)]
         records: dict[str, dict[str, Any]] = {}
-        safe = [value for value in wanted if is_safe_literal(value)]
-        for clause, _chunk in or_equals_chunks("Reference", safe):
-            for record in self._get_pages(
-                self.client.accounting.get_invoices, "Invoices", where=clause, unitdp=UNIT_DECIMALS
-            ):
+        for clause, _chunk in or_equals_chunks("Reference", direct):
+            for record in self._invoices(where=clause):
                 records[str(record.get("InvoiceID"))] = record
         for value in wanted:
-            if value not in safe:
-                for record in self._get_pages(
-                    self.client.accounting.get_invoices,
-                    "Invoices",
-                    search_term=value,
-                    unitdp=UNIT_DECIMALS,
-                ):
+            if value not in direct:
+                for record in self._invoices(search_term=search_text(value)):
                     records[str(record.get("InvoiceID"))] = record
         keys = set(wanted)
         return [
@@ -211,6 +277,11 @@ class XeroGateway:
             for invoice in map(wire.invoice, records.values())
             if invoice.reference in keys and records[invoice.invoice_id].get("Type") == "ACCREC"
         ]
+
+    def _invoices(self, **query: Any) -> list[dict[str, Any]]:
+        return self._get_pages(
+            self.client.accounting.get_invoices, "Invoices", unitdp=UNIT_DECIMALS, **query
+        )
 
     # -- creates ---------------------------------------------------------------------------
 
