@@ -125,6 +125,25 @@ def test_a_step_with_contains_fails_only_the_calls_that_hold_that_text(sandbox, 
     assert sandbox.faults()["script"] == [{**poison, "times": 4}]
 
 
+def test_a_pass_step_lets_its_calls_through_so_the_next_step_faults_later_ones(
+    sandbox, xero
+) -> None:
+    sandbox.set_faults(
+        {
+            "script": [
+                {"method": "PUT", "resource": "/Invoices", "status": "pass", "times": 1},
+                {"method": "PUT", "resource": "/Invoices", "status": 503, "times": 1},
+            ]
+        }
+    )
+    put_invoice(xero, reference="SO-1")  # the pass step: untouched
+    with pytest.raises(HTTPStatusException) as raised:
+        put_invoice(xero, reference="SO-2")
+    assert raised.value.status == 503
+    put_invoice(xero, reference="SO-3")  # the script is spent
+    assert [each["Reference"] for each in sandbox.state()["invoices"]] == ["SO-1", "SO-3"]
+
+
 def test_random_drops_and_timeouts_come_after_the_call() -> None:
     injector = FaultInjector(1)
     injector.configure({"drop_after_commit_rate": 1.0})

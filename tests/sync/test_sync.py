@@ -318,11 +318,13 @@ def test_a_commit_then_drop_is_adopted_on_the_next_run_without_a_second_invoice(
         desk.sandbox, contacts=[contact_record("Acme", "C-1")], items=[item_record("SKU-1")]
     )
     desk.import_rows([line("SO-1", ("C-1", "Acme"), "SKU-1")])
-    # Every answer lost, then Xero down for the run's tries of reconciling: it never got to look.
+    # The look-up by Reference before the send goes through; every answer lost, then Xero down
+    # for the run's tries of reconciling: it never got to look.
     desk.sandbox.set_faults(
         {
             "script": [
                 {"method": "PUT", "resource": "/Invoices", "status": "drop", "times": 3},
+                {"method": "GET", "resource": "/Invoices", "status": "pass", "times": 1},
                 {"method": "GET", "resource": "/Invoices", "status": 503, "times": 2},
             ]
         }

@@ -27,6 +27,8 @@ What each fault does to a call:
   released (``POST /_sandbox/faults/release`` or :meth:`FaultInjector.release`), then takes effect
   and is answered. A client whose read timeout passes meanwhile loses the answer, and its
   replays meet a call still in progress. Reset and stop let held calls go without effect.
+- *pass* (only a step's ``"status": "pass"``): the call goes through untouched; a step that
+  spends its ``times`` so the steps after it fault only later calls of the same kind.
 - ``latency_ms`` delays every accounting call by that many real milliseconds.
 - ``or_terms_case_sensitive``: a ``where`` list of two or more ``F=="v"`` joined by ``OR`` on a
   case-insensitive field (Contact Name, AccountNumber, ...) matches case- and accent-sensitively:
@@ -53,7 +55,7 @@ from typing import Any
 
 DEFAULT_STATUSES = (500, 503)
 DEFAULT_TIMEOUT_SECONDS = 3.0
-ACTIONS = ("drop", "timeout", "hold")
+ACTIONS = ("drop", "timeout", "hold", "pass")
 # How long a release waits for the calls it let go to take effect and be answered (real seconds).
 RELEASE_WAIT_SECONDS = 30.0
 
@@ -325,5 +327,7 @@ def _fault_of(action: int | str, retry_after: int | None, hold: float, latency: 
         return Fault(timeout=True, hold_seconds=hold, latency_seconds=latency)
     if action == "hold":
         return Fault(hold=True, latency_seconds=latency)
+    if action == "pass":
+        return Fault(latency_seconds=latency)
     assert isinstance(action, int)
     return Fault(status=action, retry_after=retry_after, latency_seconds=latency)
