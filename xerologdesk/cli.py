@@ -1,7 +1,7 @@
 """The ``xerologdesk`` command: the desktop app by default, and the headless sub-commands.
 
 Results go to stdout, progress and problems to stderr. Exit status: 0 ok, 1 bad input or usage,
-2 a failure (Xero, the network, the database).
+2 a failure (Xero, the network, the database), 3 a sync or resolve that left orders failed.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from xerologdesk import __version__
 EXIT_OK = 0
 EXIT_USAGE = 1
 EXIT_FAILURE = 2
+# The run went through, but some orders it tried failed: schedulers and scripts can tell.
+EXIT_ORDERS_FAILED = 3
 
 
 class _Parser(argparse.ArgumentParser):

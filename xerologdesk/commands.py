@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from xerologdesk.app import App, NotConnected, open_app
-from xerologdesk.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from xerologdesk.cli import EXIT_FAILURE, EXIT_OK, EXIT_ORDERS_FAILED, EXIT_USAGE
 from xerologdesk.settings import SettingError
 from xerologdesk.store import book, queries
 from xerologdesk.store.db import CorruptDatabaseError, NewerDatabaseError
@@ -178,7 +178,15 @@ def _report(summary: RunSummary) -> int:
         if summary.reconnect:
             err("Reconnect to Xero, then run the sync again; the orders wait as pending.")
     print(summary.line)
-    return EXIT_FAILURE if summary.stopped and not summary.cancelled else EXIT_OK
+    if summary.stopped and not summary.cancelled:
+        return EXIT_FAILURE
+    return EXIT_ORDERS_FAILED if _left_failed(summary) else EXIT_OK
+
+
+def _left_failed(summary: RunSummary) -> bool:
+    """True when an order the run tried ended it failed (a later success in the run clears it)."""
+    final = {result.order_id: result.status for result in summary.results}
+    return Status.FAILED in final.values()
 
 
 @command
