@@ -8,7 +8,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from gui_support import QT_MARKS, WAIT_MS, Opened, Shown, line, refs_shown, wait_idle, write_orders
+from gui_support import (
+    MISSING_SKU,
+    NEW_CUSTOMER,
+    QT_MARKS,
+    WAIT_MS,
+    Opened,
+    Shown,
+    line,
+    refs_shown,
+    wait_idle,
+    write_orders,
+)
 from PySide6.QtCore import QUrl
 from pytestqt.qtbot import QtBot
 
@@ -123,3 +134,25 @@ def test_syncing_while_not_connected_says_how_to_connect(
     assert dialog is not None and dialog.tabs.tabText(dialog.tabs.currentIndex()) == "Connection"
     dialog.reject()
     assert window.connection_button.text() == "Not connected"
+
+
+def test_export_gives_each_failure_its_stable_reason_codes(
+    window: MainWindow,
+    connected: object,
+    import_lines: Callable[..., object],
+    tmp_path: Path,
+    qtbot: QtBot,
+) -> None:
+    import_lines([line("SO-1"), line("SO-2", NEW_CUSTOMER, MISSING_SKU)])
+    target = tmp_path / "log.csv"
+    window.export_csv(target)
+    qtbot.waitUntil(
+        lambda: window.statusBar().currentMessage().startswith("Exported"), timeout=WAIT_MS
+    )
+    wait_idle(window, qtbot)
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        rows = {row["order_ref"]: row for row in csv.DictReader(handle)}
+    assert rows["SO-2"]["status"] == "failed"
+    assert rows["SO-2"]["reason_codes"] == "customer_not_found product_not_found"
+    assert MISSING_SKU in rows["SO-2"]["reason"]
+    assert rows["SO-1"]["status"] == "succeeded" and rows["SO-1"]["reason_codes"] == ""
