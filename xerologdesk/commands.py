@@ -25,6 +25,11 @@ def err(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def counted(number: int, noun: str) -> str:
+    """``1 order``, ``3 orders``: the English plural of the nouns this command line counts."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 @contextmanager
 def _opened(args: argparse.Namespace) -> Iterator[App]:
     app = open_app(args.data_dir)
@@ -151,11 +156,12 @@ def import_files(app: App, args: argparse.Namespace) -> int:
         for conflict in result.conflicts:
             err(str(conflict))
         if result.problems:
-            print(f"{result.path}: not imported ({len(result.problems)} problems)")
+            print(f"{result.path}: not imported ({counted(len(result.problems), 'problem')})")
         else:
             print(
-                f"{result.path}: imported {result.imported} orders, skipped {result.skipped_same} "
-                f"already imported, {len(result.conflicts)} conflicts"
+                f"{result.path}: imported {counted(result.imported, 'order')}, skipped "
+                f"{result.skipped_same} already imported, "
+                f"{counted(len(result.conflicts), 'conflict')}"
             )
     return EXIT_USAGE if any(result.problems for result in report.files) else EXIT_OK
 

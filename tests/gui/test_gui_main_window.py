@@ -21,6 +21,7 @@ from gui_support import (
     write_orders,
 )
 from PySide6.QtCore import QUrl
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from xerologdesk.ui.desktop import Desktop
@@ -156,3 +157,24 @@ def test_export_gives_each_failure_its_stable_reason_codes(
     assert rows["SO-2"]["reason_codes"] == "customer_not_found product_not_found"
     assert MISSING_SKU in rows["SO-2"]["reason"]
     assert rows["SO-1"]["status"] == "succeeded" and rows["SO-1"]["reason_codes"] == ""
+
+
+def test_a_status_message_and_a_run_s_progress_sit_side_by_side_never_on_top(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    window.resize(1200, 800)
+    bar = window.statusBar()
+    message = "demo-orders.csv: imported 22 orders"
+    bar.showMessage(message)
+    window.orders.run_started.emit("Syncing pending orders")
+    panel = window.run_panel
+    qtbot.waitUntil(lambda: panel.isVisible() and panel.bar.isVisible(), timeout=WAIT_MS)
+    QApplication.processEvents()
+    assert bar.currentMessage() == message
+    # The message is drawn from the left edge; the panel starts after its text.
+    assert panel.geometry().left() > bar.fontMetrics().horizontalAdvance(message)
+    assert panel.label.text() == "Syncing pending orders\u2026"
+    # The progress bar beside the run's words, not over them.
+    assert not panel.bar.geometry().intersects(panel.label.geometry())
+    assert panel.bar.geometry().left() >= panel.label.geometry().right()
+    panel.finished()

@@ -10,12 +10,13 @@ def test_sync_and_resolve_exit_3_while_orders_are_left_failed_and_0_once_none_ar
     desk: Desk,
 ) -> None:
     put_in_xero(desk.sandbox, contacts=[contact_record("Known Shop", "C-1")])
-    desk.import_rows(
+    imported = desk.import_rows(
         [
             line("SO-1", ("C-1", "Known Shop"), "SKU-1"),
             line("SO-2", ("C-2", "Nobody Known"), "SKU-1"),
         ]
     )
+    assert imported.out.endswith(": imported 2 orders, skipped 0 already imported, 0 conflicts\n")
     synced = desk("sync")
     assert synced.code == EXIT_ORDERS_FAILED == 3, synced.err
     assert synced.out.strip().splitlines()[-1] == "synced 2: 0 succeeded, 2 failed, 0 pending"
@@ -31,3 +32,14 @@ def test_sync_and_resolve_exit_3_while_orders_are_left_failed_and_0_once_none_ar
     fixed = desk("resolve", "--retry", "SO-2")
     assert fixed.code == EXIT_OK, fixed.err
     assert desk("sync").code == EXIT_OK  # nothing pending, nothing failed
+
+
+def test_import_counts_in_words_that_agree_with_their_number(desk: Desk) -> None:
+    first = desk.import_rows([line("SO-1", ("C-1", "Known Shop"), "SKU-1")], name="one.csv")
+    assert first.out.endswith(
+        "one.csv: imported 1 order, skipped 0 already imported, 0 conflicts\n"
+    )
+    changed = desk.import_rows([line("SO-1", ("C-1", "Known Shop"), "SKU-2")], name="two.csv")
+    assert changed.out.endswith(
+        "two.csv: imported 0 orders, skipped 0 already imported, 1 conflict\n"
+    )

@@ -48,6 +48,7 @@ from xerologdesk.ui.log_view import MAX_ACTED_ON, LogView
 from xerologdesk.ui.order_jobs import ImportOutcome, RunReport
 from xerologdesk.ui.run_panel import Banner, RunPanel
 from xerologdesk.ui.window_actions import CONTEXT_MENU, add_menus_and_toolbar, create_actions
+from xerologdesk.ui.wording import counted
 from xerologdesk.ui.workers import Job, JobFailure
 from xerologdesk.ui.xero_links import invoice_url
 
@@ -159,7 +160,9 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        bar.addWidget(self.run_panel)
+        # Permanent, so a status message (an import's summary while its sync runs) is drawn
+        # beside the run's progress instead of under it, and never hides it.
+        bar.addPermanentWidget(self.run_panel)
         self.budget_label = QLabel()
         self.budget_label.setObjectName("budget")
         bar.addPermanentWidget(self.budget_label)
@@ -315,7 +318,7 @@ class MainWindow(QMainWindow):
             self.import_files([Path(path) for path in paths])
 
     def import_files(self, paths: Sequence[Path]) -> Job:
-        self.statusBar().showMessage(f"Importing {len(paths)} file(s)\u2026")
+        self.statusBar().showMessage(counted("Importing %n file(s)\u2026", len(paths)))
         return self.orders.import_files(paths)
 
     def _imported(self, outcome: ImportOutcome) -> None:
@@ -444,7 +447,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Exporting to {path}\u2026")
 
         def done(count: int) -> None:
-            self.statusBar().showMessage(f"Exported {count:,} orders to {path}", 10000)
+            self.statusBar().showMessage(
+                counted("Exported %Ln order(s) to ", count) + str(path), 10000
+            )
 
         def failed(failure: JobFailure) -> None:
             messages.error(
@@ -562,7 +567,7 @@ class MainWindow(QMainWindow):
         else:
             if not report.stopped:  # not merely cancelled: it went all the way
                 self.banner.clear(RUN_TROUBLE)
-            self.statusBar().showMessage(f"{report.title}: {report.line}", 10000)
+            self.statusBar().showMessage(report.result, 10000)
 
     def refresh_connection(self) -> None:
         """Show the connected organisation (or none) in the status bar and the title."""
