@@ -20,7 +20,7 @@ from gui_support import (
     wait_idle,
     write_orders,
 )
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -178,3 +178,23 @@ def test_a_status_message_and_a_run_s_progress_sit_side_by_side_never_on_top(
     assert not panel.bar.geometry().intersects(panel.label.geometry())
     assert panel.bar.geometry().left() >= panel.label.geometry().right()
     panel.finished()
+
+
+def test_the_reason_sits_beside_the_status_fits_the_window_and_shows_whole_in_a_tooltip(
+    window: MainWindow, connected: object, import_lines: Callable[..., object], qtbot: QtBot
+) -> None:
+    window.resize(1200, 800)
+    import_lines([line("SO-1", NEW_CUSTOMER, MISSING_SKU)])
+    QApplication.processEvents()
+    view, header = window.view, window.view.horizontalHeader()
+    reason = COLUMN_INDEX["reason"]
+    assert header.visualIndex(reason) == header.visualIndex(COLUMN_INDEX["status"]) + 1
+    # No sideways scrolling at 1200 px: every column ends inside the viewport.
+    assert not view.horizontalScrollBar().isVisible()
+    assert header.length() <= view.viewport().width()
+    index = window.model.index(0, reason)
+    shown_text, tooltip = str(index.data()), str(index.data(Qt.ItemDataRole.ToolTipRole))
+    assert MISSING_SKU in tooltip and NEW_CUSTOMER[1] in tooltip  # the whole reason
+    # Too long for its cell, so it is drawn elided with "…", never cut mid-word.
+    assert view.fontMetrics().horizontalAdvance(shown_text) > header.sectionSize(reason)
+    assert view.textElideMode() == Qt.TextElideMode.ElideRight

@@ -64,6 +64,8 @@ NEXT_FAILED_SCAN = 5000  # rows looked through for the next failed order before 
 MAX_TIMER_SECONDS = 24 * 3600  # a QTimer's interval is a 32-bit count of milliseconds
 ORDER_FILES = "Order files (*.csv *.json);;All files (*)"
 RUN_TROUBLE = "run"  # the banner's topic for why a run stopped
+# Named after the column table it fits: a header saved for the old order would misplace them.
+HEADER_STATE = "log/header-v2"
 
 
 class MainWindow(QMainWindow):
@@ -208,14 +210,14 @@ class MainWindow(QMainWindow):
         geometry = state.value("window/geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
-        header = state.value("log/header")
+        header = state.value(HEADER_STATE)
         if isinstance(header, QByteArray):
             self.view.horizontalHeader().restoreState(header)
 
     def save_view_state(self) -> None:
         state = self.desktop.view_state
         state.setValue("window/geometry", self.saveGeometry())
-        state.setValue("log/header", self.view.horizontalHeader().saveState())
+        state.setValue(HEADER_STATE, self.view.horizontalHeader().saveState())
         state.sync()
 
     # -- the log -------------------------------------------------------------------------------
