@@ -47,7 +47,12 @@ from xerologdesk.ui.log_model import LogModel
 from xerologdesk.ui.log_view import MAX_ACTED_ON, LogView
 from xerologdesk.ui.order_jobs import ImportOutcome, RunReport
 from xerologdesk.ui.run_panel import Banner, RunPanel
-from xerologdesk.ui.window_actions import CONTEXT_MENU, add_menus_and_toolbar, create_actions
+from xerologdesk.ui.window_actions import (
+    CONTEXT_MENU,
+    add_menus_and_toolbar,
+    create_actions,
+    let_shortcuts_through,
+)
 from xerologdesk.ui.wording import counted
 from xerologdesk.ui.workers import Job, JobFailure
 from xerologdesk.ui.xero_links import invoice_url
@@ -159,6 +164,7 @@ class MainWindow(QMainWindow):
             },
         )
         add_menus_and_toolbar(self, self.commands)
+        let_shortcuts_through(self, self.commands)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
