@@ -198,3 +198,24 @@ def test_the_reason_sits_beside_the_status_fits_the_window_and_shows_whole_in_a_
     # Too long for its cell, so it is drawn elided with "…", never cut mid-word.
     assert view.fontMetrics().horizontalAdvance(shown_text) > header.sectionSize(reason)
     assert view.textElideMode() == Qt.TextElideMode.ElideRight
+
+
+def test_an_import_s_problems_are_written_in_its_dialog_as_the_command_line_writes_them(
+    offline: MainWindow, tmp_path: Path, shown: Shown, qtbot: QtBot
+) -> None:
+    window = offline
+    lines = [line(f"SO-{n}") for n in range(1, 9)]
+    bad = [(*each[:7], "3O.00", each[8]) for each in lines[1:8]]  # seven prices with a letter O
+    path = write_orders(tmp_path / "week.csv", [lines[0], *bad])
+    with qtbot.waitSignal(window.orders.imported, timeout=WAIT_MS):
+        window.import_files([path])
+    wait_idle(window, qtbot)
+    [(_, title, text, details)] = shown.take("warning")
+    assert title == "Import problems"
+    first = text.splitlines()[2]
+    assert first == f"{path}:3: unit_price \u201c3O.00\u201d is not a number (e.g. 12.50)"
+    assert [each for each in text.splitlines() if each.startswith(f"{path}:")] == (
+        details.splitlines()[:5]
+    )
+    assert "\u2026and 2 more (Show Details\u2026)" in text
+    assert len(details.splitlines()) == 7

@@ -7,13 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gui_support import NEW_CUSTOMER, QT_MARKS, WAIT_MS, Shown, line, select_refs, wait_idle
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from pytestqt.qtbot import QtBot
 
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.ui.main_window import MainWindow
 from xerologdesk.ui.resolve_plan import AutoSyncPlan, NewContactPlan
-from xerologdesk.ui.wording import counted
+from xerologdesk.ui.wording import CONTEXT, counted
 
 pytestmark = QT_MARKS
 
@@ -63,3 +63,8 @@ def test_a_retry_s_result_is_one_sentence(
     qtbot.waitUntil(dialog.results.isVisible, timeout=WAIT_MS)
     wait_idle(window, qtbot)
     assert dialog.results_label.text() == "Retry of 1 order: 0 succeeded, 1 failed."
+
+
+def test_phrases_without_a_plural_keep_their_text(qapp: object) -> None:
+    assert counted("\u2026and %n more", 2) == "\u2026and 2 more"
+    assert QCoreApplication.translate(CONTEXT, "Sync now") == "Sync now"

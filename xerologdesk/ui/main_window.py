@@ -68,9 +68,18 @@ BUDGET_MS = 2000
 NEXT_FAILED_SCAN = 5000  # rows looked through for the next failed order before filtering
 MAX_TIMER_SECONDS = 24 * 3600  # a QTimer's interval is a 32-bit count of milliseconds
 ORDER_FILES = "Order files (*.csv *.json);;All files (*)"
+PROBLEMS_SHOWN = 5  # an import's problems written in its dialog; the rest behind Show Details
 RUN_TROUBLE = "run"  # the banner's topic for why a run stopped
 # Named after the column table it fits: a header saved for the old order would misplace them.
 HEADER_STATE = "log/header-v2"
+
+
+def first_problems(problems: Sequence[str]) -> str:
+    """The first few problems, as the command line prints them (``file.csv:502: ...``), and how
+    many more the details hold."""
+    shown = "\n".join(problems[:PROBLEMS_SHOWN])
+    more = len(problems) - PROBLEMS_SHOWN
+    return shown + (counted("\n\u2026and %n more (Show Details\u2026)", more) if more > 0 else "")
 
 
 class MainWindow(QMainWindow):
@@ -336,8 +345,8 @@ class MainWindow(QMainWindow):
             messages.warning(
                 self,
                 "Import problems",
-                outcome.summary + "\n\nNothing was imported from a file with problems; fix them "
-                "and import it again.",
+                outcome.summary + "\n\n" + first_problems(outcome.problems) + "\n\nNothing was "
+                "imported from a file with problems; fix them and import it again.",
                 "\n".join(outcome.problems),
             )
 

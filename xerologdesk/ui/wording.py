@@ -18,9 +18,9 @@ class EnglishPlurals(QTranslator):
 
     def translate(  # type: ignore[override]
         self, context: str, source: str, disambiguation: str | None = None, n: int = -1
-    ) -> str:
+    ) -> str | None:
         if n < 0 or "(s)" not in source:
-            return ""  # not ours: Qt keeps the source text
+            return None  # not ours: Qt keeps the source text (an empty string would replace it)
         return source.replace("(s)", "" if n == 1 else "s")
 
     def isEmpty(self) -> bool:
