@@ -42,7 +42,12 @@ def _lazy(name: str) -> object:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="xerologdesk", description=__doc__.splitlines()[0])
+    parser = _Parser(
+        prog="xerologdesk",
+        description="The xerologdesk desktop app (with no COMMAND) and its headless commands.",
+        epilog="Exit status: 0 ok, 1 bad input or usage, 2 a failure (Xero, the network, the "
+        "database), 3 a sync or resolve that left orders failed.",
+    )
     parser.add_argument("--version", action="version", version=f"xerologdesk {__version__}")
     parser.add_argument(
         "--data-dir",

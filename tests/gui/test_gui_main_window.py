@@ -219,3 +219,33 @@ def test_an_import_s_problems_are_written_in_its_dialog_as_the_command_line_writ
     )
     assert "\u2026and 2 more (Show Details\u2026)" in text
     assert len(details.splitlines()) == 7
+
+
+def test_the_help_menu_has_the_guide_and_the_log_folder(window: MainWindow, qtbot: QtBot) -> None:
+    [help_menu] = [a.menu() for a in window.menuBar().actions() if a.text() == "&Help"]
+    texts = [action.text() for action in help_menu.actions() if not action.isSeparator()]
+    assert texts == ["XeroLogDesk guide", "Open log folder", "About XeroLogDesk"]
+    guide = window.show_guide()
+    qtbot.waitExposed(guide)
+    text = guide.text.toPlainText()
+    assert "Resolving failures" in text and "Auto Sync" in text
+    guide.close()
+
+
+def test_open_in_xero_without_a_browser_says_so_and_copies_the_link(
+    window: MainWindow,
+    connected: object,
+    import_lines: Callable[..., object],
+    shown: Shown,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import_lines([line("SO-1")])
+    window.view.select_row(0)
+    monkeypatch.setattr(window.desktop, "open_url", lambda url: False)  # no launcher here
+    QApplication.clipboard().setText("")
+    window.commands["open_in_xero"].trigger()
+    [(_, title, text, action)] = shown.take("confirm")
+    assert title == "No web browser" and action == "Copy link"
+    url = QApplication.clipboard().text()
+    assert url.startswith("http://127.0.0.1:") and "/_sandbox/invoices/" in url
+    assert url in text

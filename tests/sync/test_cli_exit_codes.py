@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.sync.conftest import Desk, contact_record, item_record, line, put_in_xero
-from xerologdesk.cli import EXIT_OK, EXIT_ORDERS_FAILED
+from xerologdesk.cli import EXIT_OK, EXIT_ORDERS_FAILED, main
 
 
 def test_sync_and_resolve_exit_3_while_orders_are_left_failed_and_0_once_none_are(
@@ -43,3 +45,13 @@ def test_import_counts_in_words_that_agree_with_their_number(desk: Desk) -> None
     assert changed.out.endswith(
         "two.csv: imported 0 orders, skipped 0 already imported, 1 conflict\n"
     )
+
+
+def test_help_is_plain_text_and_names_the_exit_statuses(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert "``" not in out
+    assert "The xerologdesk desktop app" in out
+    assert "3 a sync or resolve that left orders failed" in " ".join(out.split())

@@ -37,6 +37,7 @@ from xerologdesk.sync.engine import Action
 from xerologdesk.ui import assets, messages
 from xerologdesk.ui.desktop import Desktop
 from xerologdesk.ui.dialogs.details_dialog import DetailsDialog
+from xerologdesk.ui.dialogs.guide_dialog import GuideDialog
 from xerologdesk.ui.dialogs.resolve_dialog import ResolveDialog, confirm_auto_sync
 from xerologdesk.ui.dialogs.settings_dialog import CONNECTION_PAGE, SettingsDialog
 from xerologdesk.ui.empty_state import EmptyState
@@ -162,6 +163,7 @@ class MainWindow(QMainWindow):
                 "export": self.choose_export,
                 "settings": self.open_settings,
                 "log_folder": self.open_log_folder,
+                "guide": self.show_guide,
                 "about": self.about,
                 "quit": self.close,
                 "retry": lambda: self.resolve_selected(Action.RETRY),
@@ -422,7 +424,7 @@ class MainWindow(QMainWindow):
         row = self.model.row_at(self.view.currentIndex().row())
         url = invoice_url(book.get_connection(), row.xero_invoice_id if row else None)
         if url:
-            self.desktop.open_url(QUrl(url))
+            messages.open_link(self, self.desktop.open_url, url)
 
     def copy_refs(self) -> None:
         rows = [
@@ -526,6 +528,12 @@ class MainWindow(QMainWindow):
 
     def open_log_folder(self) -> None:
         self.desktop.open_url(QUrl.fromLocalFile(str(self.desktop.log_dir)))
+
+    def show_guide(self) -> GuideDialog:
+        dialog = GuideDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def about(self) -> None:
         data = html.escape(str(self.desktop.app.data_dir))

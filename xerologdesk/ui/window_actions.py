@@ -61,6 +61,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "action-settings.svg",
     ),
     ActionSpec("log_folder", "Open log folder", None, "Where the app writes its log files"),
+    ActionSpec("guide", "XeroLogDesk guide", Key.HelpContents, "How to use the log (the README)"),
     ActionSpec("about", "About XeroLogDesk"),
     ActionSpec("quit", "Quit", Key.Quit),
     ActionSpec("retry", "Retry", None, "Sync the selected orders again without creating anything"),
@@ -77,7 +78,7 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
     ("&File", ("import", "export", "log_folder", None, "quit")),
     ("&Orders", ("sync", "resolve", "details", None, "next_failed", "find", "copy")),
     ("&Tools", ("settings",)),
-    ("&Help", ("about",)),
+    ("&Help", ("guide", "log_folder", None, "about")),
 )
 TOOLBAR: tuple[str | None, ...] = ("sync", "import", "resolve", None, "export", "settings")
 CONTEXT_MENU: tuple[str | None, ...] = (

@@ -274,7 +274,7 @@ class DetailsDialog(QDialog):
     def _open_in_xero(self) -> None:
         url = self._url()
         if url:
-            self._open_url(QUrl(url))
+            messages.open_link(self, self._open_url, url)
 
     def _auto_sync(self) -> None:
         # Before anything is created in Xero, the user sees what will be.
