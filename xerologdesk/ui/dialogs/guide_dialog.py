@@ -15,7 +15,9 @@ def guide_text() -> str:
         metadata = importlib.metadata.metadata("xerologdesk")
     except importlib.metadata.PackageNotFoundError:
         return NO_GUIDE
-    return str(metadata.get_payload() or metadata.get("Description") or NO_GUIDE)
+    # The long description is the message's body (metadata 2.1+) or, in older builds, a field.
+    body = metadata.get_payload() or metadata["Description"]  # type: ignore[attr-defined]
+    return str(body or NO_GUIDE)
 
 
 class GuideDialog(QDialog):
