@@ -40,6 +40,17 @@ def offline(window: MainWindow) -> MainWindow:
     return window
 
 
+def exported(window: MainWindow, target: Path, qtbot: QtBot) -> list[dict[str, str]]:
+    """Export the shown log to ``target`` through the window; the rows written."""
+    window.export_csv(target)
+    qtbot.waitUntil(
+        lambda: window.statusBar().currentMessage().startswith("Exported"), timeout=WAIT_MS
+    )
+    wait_idle(window, qtbot)
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
 def test_export_writes_the_shown_rows_with_formulas_neutralised(
     offline: MainWindow, import_lines: Callable[..., object], tmp_path: Path, qtbot: QtBot
 ) -> None:
@@ -48,13 +59,7 @@ def test_export_writes_the_shown_rows_with_formulas_neutralised(
     window.filter_bar.search.setText("evil")
     qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=WAIT_MS)
     target = tmp_path / "log.csv"
-    window.export_csv(target)
-    qtbot.waitUntil(
-        lambda: window.statusBar().currentMessage().startswith("Exported"), timeout=WAIT_MS
-    )
-    wait_idle(window, qtbot)
-    with target.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = exported(window, target, qtbot)
     # The rows shown, in the order shown (newest first), and nothing else.
     assert [row["order_ref"] for row in rows] == ["'@SO-3", "SO-2"]
     assert {row["customer_name"] for row in rows} == {"'" + SNEAKY[1]}
@@ -145,14 +150,7 @@ def test_export_gives_each_failure_its_stable_reason_codes(
     qtbot: QtBot,
 ) -> None:
     import_lines([line("SO-1"), line("SO-2", NEW_CUSTOMER, MISSING_SKU)])
-    target = tmp_path / "log.csv"
-    window.export_csv(target)
-    qtbot.waitUntil(
-        lambda: window.statusBar().currentMessage().startswith("Exported"), timeout=WAIT_MS
-    )
-    wait_idle(window, qtbot)
-    with target.open(encoding="utf-8-sig", newline="") as handle:
-        rows = {row["order_ref"]: row for row in csv.DictReader(handle)}
+    rows = {row["order_ref"]: row for row in exported(window, tmp_path / "log.csv", qtbot)}
     assert rows["SO-2"]["status"] == "failed"
     assert rows["SO-2"]["reason_codes"] == "customer_not_found product_not_found"
     assert MISSING_SKU in rows["SO-2"]["reason"]
