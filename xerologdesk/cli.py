@@ -1,7 +1,7 @@
 """The ``xerologdesk`` command: the desktop app by default, and the headless sub-commands.
 
 Results go to stdout, progress and problems to stderr. Exit status: 0 ok, 1 bad input or usage,
-2 a failure (Xero, the network, the database).
+2 a failure (Xero, the network, the database), 3 a sync or resolve that left orders failed.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from xerologdesk import __version__
 EXIT_OK = 0
 EXIT_USAGE = 1
 EXIT_FAILURE = 2
+# The run went through, but some orders it tried failed: schedulers and scripts can tell.
+EXIT_ORDERS_FAILED = 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,7 +42,12 @@ def _lazy(name: str) -> object:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="xerologdesk", description=__doc__.splitlines()[0])
+    parser = _Parser(
+        prog="xerologdesk",
+        description="The xerologdesk desktop app (with no COMMAND) and its headless commands.",
+        epilog="Exit status: 0 ok, 1 bad input or usage, 2 a failure (Xero, the network, the "
+        "database), 3 a sync or resolve that left orders failed.",
+    )
     parser.add_argument("--version", action="version", version=f"xerologdesk {__version__}")
     parser.add_argument(
         "--data-dir",

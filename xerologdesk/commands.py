@@ -15,7 +15,7 @@ from typing import Any
 import peewee
 
 from xerologdesk.app import App, DataDirUnusable, NotConnected, open_app
-from xerologdesk.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from xerologdesk.cli import EXIT_FAILURE, EXIT_OK, EXIT_ORDERS_FAILED, EXIT_USAGE
 from xerologdesk.settings import SettingError
 from xerologdesk.store import book, queries, trouble
 from xerologdesk.sync.engine import (
@@ -37,6 +37,11 @@ def err(message: str) -> None:
 
 def _say_waiting(waited: float) -> None:
     err(f"xerologdesk: {trouble.BUSY_WAIT_MESSAGE} ({waited:.0f} s)")
+
+
+def counted(number: int, noun: str) -> str:
+    """``1 order``, ``3 orders``: the English plural of the nouns this command line counts."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 @contextmanager
@@ -173,11 +178,12 @@ def import_files(app: App, args: argparse.Namespace) -> int:
         for conflict in result.conflicts:
             err(str(conflict))
         if result.problems:
-            print(f"{result.path}: not imported ({len(result.problems)} problems)")
+            print(f"{result.path}: not imported ({counted(len(result.problems), 'problem')})")
         else:
             print(
-                f"{result.path}: imported {result.imported} orders, skipped {result.skipped_same} "
-                f"already imported, {len(result.conflicts)} conflicts"
+                f"{result.path}: imported {counted(result.imported, 'order')}, skipped "
+                f"{result.skipped_same} already imported, "
+                f"{counted(len(result.conflicts), 'conflict')}"
             )
     return EXIT_USAGE if any(result.problems for result in report.files) else EXIT_OK
 
@@ -212,7 +218,15 @@ def _report(summary: RunSummary) -> int:
         )
     print(summary.line)
     unsettled = summary.waiting_on or summary.held_back
-    return EXIT_FAILURE if (summary.stopped and not summary.cancelled) or unsettled else EXIT_OK
+    if (summary.stopped and not summary.cancelled) or unsettled:
+        return EXIT_FAILURE
+    return EXIT_ORDERS_FAILED if _left_failed(summary) else EXIT_OK
+
+
+def _left_failed(summary: RunSummary) -> bool:
+    """True when an order the run tried ended it failed (a later success in the run clears it)."""
+    final = {result.order_id: result.status for result in summary.results}
+    return Status.FAILED in final.values()
 
 
 @command

@@ -8,8 +8,20 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from gui_support import QT_MARKS, WAIT_MS, Opened, Shown, line, refs_shown, wait_idle, write_orders
-from PySide6.QtCore import QUrl
+from gui_support import (
+    MISSING_SKU,
+    NEW_CUSTOMER,
+    QT_MARKS,
+    WAIT_MS,
+    Opened,
+    Shown,
+    line,
+    refs_shown,
+    wait_idle,
+    write_orders,
+)
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from xerologdesk.ui.desktop import Desktop
@@ -28,6 +40,17 @@ def offline(window: MainWindow) -> MainWindow:
     return window
 
 
+def exported(window: MainWindow, target: Path, qtbot: QtBot) -> list[dict[str, str]]:
+    """Export the shown log to ``target`` through the window; the rows written."""
+    window.export_csv(target)
+    qtbot.waitUntil(
+        lambda: window.statusBar().currentMessage().startswith("Exported"), timeout=WAIT_MS
+    )
+    wait_idle(window, qtbot)
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
 def test_export_writes_the_shown_rows_with_formulas_neutralised(
     offline: MainWindow, import_lines: Callable[..., object], tmp_path: Path, qtbot: QtBot
 ) -> None:
@@ -36,13 +59,7 @@ def test_export_writes_the_shown_rows_with_formulas_neutralised(
     window.filter_bar.search.setText("evil")
     qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=WAIT_MS)
     target = tmp_path / "log.csv"
-    window.export_csv(target)
-    qtbot.waitUntil(
-        lambda: window.statusBar().currentMessage().startswith("Exported"), timeout=WAIT_MS
-    )
-    wait_idle(window, qtbot)
-    with target.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = exported(window, target, qtbot)
     # The rows shown, in the order shown (newest first), and nothing else.
     assert [row["order_ref"] for row in rows] == ["'@SO-3", "SO-2"]
     assert {row["customer_name"] for row in rows} == {"'" + SNEAKY[1]}
@@ -123,3 +140,110 @@ def test_syncing_while_not_connected_says_how_to_connect(
     assert dialog is not None and dialog.tabs.tabText(dialog.tabs.currentIndex()) == "Connection"
     dialog.reject()
     assert window.connection_button.text() == "Not connected"
+
+
+def test_export_gives_each_failure_its_stable_reason_codes(
+    window: MainWindow,
+    connected: object,
+    import_lines: Callable[..., object],
+    tmp_path: Path,
+    qtbot: QtBot,
+) -> None:
+    import_lines([line("SO-1"), line("SO-2", NEW_CUSTOMER, MISSING_SKU)])
+    rows = {row["order_ref"]: row for row in exported(window, tmp_path / "log.csv", qtbot)}
+    assert rows["SO-2"]["status"] == "failed"
+    assert rows["SO-2"]["reason_codes"] == "customer_not_found product_not_found"
+    assert MISSING_SKU in rows["SO-2"]["reason"]
+    assert rows["SO-1"]["status"] == "succeeded" and rows["SO-1"]["reason_codes"] == ""
+
+
+def test_a_status_message_and_a_run_s_progress_sit_side_by_side_never_on_top(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    window.resize(1200, 800)
+    bar = window.statusBar()
+    message = "demo-orders.csv: imported 22 orders"
+    bar.showMessage(message)
+    window.orders.run_started.emit("Syncing pending orders")
+    panel = window.run_panel
+    qtbot.waitUntil(lambda: panel.isVisible() and panel.bar.isVisible(), timeout=WAIT_MS)
+    QApplication.processEvents()
+    assert bar.currentMessage() == message
+    # The message is drawn from the left edge; the panel starts after its text.
+    assert panel.geometry().left() > bar.fontMetrics().horizontalAdvance(message)
+    assert panel.label.text() == "Syncing pending orders\u2026"
+    # The progress bar beside the run's words, not over them.
+    assert not panel.bar.geometry().intersects(panel.label.geometry())
+    assert panel.bar.geometry().left() >= panel.label.geometry().right()
+    panel.finished()
+
+
+def test_the_reason_sits_beside_the_status_fits_the_window_and_shows_whole_in_a_tooltip(
+    window: MainWindow, connected: object, import_lines: Callable[..., object], qtbot: QtBot
+) -> None:
+    window.resize(1200, 800)
+    import_lines([line("SO-1", NEW_CUSTOMER, MISSING_SKU)])
+    QApplication.processEvents()
+    view, header = window.view, window.view.horizontalHeader()
+    reason = COLUMN_INDEX["reason"]
+    assert header.visualIndex(reason) == header.visualIndex(COLUMN_INDEX["status"]) + 1
+    # No sideways scrolling at 1200 px: every column ends inside the viewport.
+    assert not view.horizontalScrollBar().isVisible()
+    assert header.length() <= view.viewport().width()
+    index = window.model.index(0, reason)
+    shown_text, tooltip = str(index.data()), str(index.data(Qt.ItemDataRole.ToolTipRole))
+    assert MISSING_SKU in tooltip and NEW_CUSTOMER[1] in tooltip  # the whole reason
+    # Too long for its cell, so it is drawn elided with "…", never cut mid-word.
+    assert view.fontMetrics().horizontalAdvance(shown_text) > header.sectionSize(reason)
+    assert view.textElideMode() == Qt.TextElideMode.ElideRight
+
+
+def test_an_import_s_problems_are_written_in_its_dialog_as_the_command_line_writes_them(
+    offline: MainWindow, tmp_path: Path, shown: Shown, qtbot: QtBot
+) -> None:
+    window = offline
+    lines = [line(f"SO-{n}") for n in range(1, 9)]
+    bad = [(*each[:7], "3O.00", each[8]) for each in lines[1:8]]  # seven prices with a letter O
+    path = write_orders(tmp_path / "week.csv", [lines[0], *bad])
+    with qtbot.waitSignal(window.orders.imported, timeout=WAIT_MS):
+        window.import_files([path])
+    wait_idle(window, qtbot)
+    [(_, title, text, details)] = shown.take("warning")
+    assert title == "Import problems"
+    first = text.splitlines()[2]
+    assert first == f"{path}:3: unit_price \u201c3O.00\u201d is not a number (e.g. 12.50)"
+    assert [each for each in text.splitlines() if each.startswith(f"{path}:")] == (
+        details.splitlines()[:5]
+    )
+    assert "\u2026and 2 more (Show Details\u2026)" in text
+    assert len(details.splitlines()) == 7
+
+
+def test_the_help_menu_has_the_guide_and_the_log_folder(window: MainWindow, qtbot: QtBot) -> None:
+    [help_menu] = [a.menu() for a in window.menuBar().actions() if a.text() == "&Help"]
+    texts = [action.text() for action in help_menu.actions() if not action.isSeparator()]
+    assert texts == ["XeroLogDesk guide", "Open log folder", "About XeroLogDesk"]
+    guide = window.show_guide()
+    qtbot.waitExposed(guide)
+    text = guide.text.toPlainText()
+    assert "Resolving failures" in text and "Auto Sync" in text
+    guide.close()
+
+
+def test_open_in_xero_without_a_browser_says_so_and_copies_the_link(
+    window: MainWindow,
+    connected: object,
+    import_lines: Callable[..., object],
+    shown: Shown,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import_lines([line("SO-1")])
+    window.view.select_row(0)
+    monkeypatch.setattr(window.desktop, "open_url", lambda url: False)  # no launcher here
+    QApplication.clipboard().setText("")
+    window.commands["open_in_xero"].trigger()
+    [(_, title, text, action)] = shown.take("confirm")
+    assert title == "No web browser" and action == "Copy link"
+    url = QApplication.clipboard().text()
+    assert url.startswith("http://127.0.0.1:") and "/_sandbox/invoices/" in url
+    assert url in text

@@ -131,7 +131,7 @@ def test_a_disk_filling_up_during_an_import_leaves_nothing_half_imported(
     assert result.err.strip() == (
         f"{big}: nothing was imported: the database could not be written (database or disk is full)"
     )
-    assert result.out.strip() == f"{big}: not imported (1 problems)"
+    assert result.out.strip() == f"{big}: not imported (1 problem)"
     monkeypatch.undo()
     assert desk.log() == before
     assert (

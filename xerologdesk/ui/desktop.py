@@ -20,6 +20,7 @@ from xerologdesk.store import book
 from xerologdesk.ui.dialogs.connect_xero import ConnectOptions
 from xerologdesk.ui.order_jobs import OrderJobs, RunnerFactory
 from xerologdesk.ui.reference_lists import ReferenceLists, read_reference_lists
+from xerologdesk.ui.wording import install_plurals
 from xerologdesk.ui.workers import JobFailure, Jobs
 
 VIEW_STATE_FILE = "window.ini"
@@ -76,6 +77,7 @@ def build_desktop(
     open_url: Callable[[QUrl], Any] | None = None,
 ) -> Desktop:
     """Build the pools, the order jobs and the view state for ``app``."""
+    install_plurals()  # before a worker counts anything
     jobs = Jobs(failure_handler, reader_cleanup=app.db.close)
     view_state = QSettings(str(app.data_dir / VIEW_STATE_FILE), QSettings.Format.IniFormat)
     desktop = Desktop(

@@ -28,6 +28,7 @@ HEADER = (
     "attempts",
     "last_attempt_at",
     "reason",
+    "reason_codes",
     "xero_invoice_number",
     "xero_invoice_id",
 )
@@ -40,6 +41,8 @@ def neutralise(cell: str) -> str:
 
 def _cells(row: LogRow) -> list[str]:
     reasons = " ".join(str(reason.get("message", "")) for reason in row.reasons or [])
+    # The stable codes README lists, one word each, for filters and pivot tables.
+    codes = " ".join(str(reason.get("code", "")) for reason in row.reasons or [])
     values = [
         row.order_ref,
         row.posted_date.isoformat(),
@@ -51,6 +54,7 @@ def _cells(row: LogRow) -> list[str]:
         str(row.attempts),
         row.last_attempt_at.isoformat() if row.last_attempt_at else "",
         reasons or row.reason_summary or "",
+        codes,
         row.xero_invoice_number or "",
         row.xero_invoice_id or "",
     ]

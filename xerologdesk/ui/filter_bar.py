@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, timedelta
+from functools import partial
 
-from PySide6.QtCore import QDate, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QEvent, QObject, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDateEdit,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QToolButton,
     QWidget,
 )
@@ -24,6 +27,38 @@ SEARCH_DEBOUNCE_MS = 200
 STATUS_CHOICES: tuple[str | None, ...] = (None, "pending", "failed", "succeeded", "dismissed")
 # QDateEdit has no empty value: its minimum date stands for "any", shown as the special text.
 ANY_DATE = QDate(2000, 1, 1)
+DateRange = tuple[date | None, date | None]
+
+
+def _month_of(day: date) -> DateRange:
+    first = day.replace(day=1)
+    following = (first + timedelta(days=31)).replace(day=1)
+    return first, following - timedelta(days=1)
+
+
+# The posted-date presets, each a range worked out from today.
+DATE_PRESETS: tuple[tuple[str, Callable[[date], DateRange]], ...] = (
+    ("Any date", lambda today: (None, None)),
+    ("Today", lambda today: (today, today)),
+    ("Last 7 days", lambda today: (today - timedelta(days=6), today)),
+    ("This month", _month_of),
+    ("Last month", lambda today: _month_of(today.replace(day=1) - timedelta(days=1))),
+)
+
+
+class _OpenOnThisMonth(QObject):
+    """A date edit at "any date" holds its minimum (January 2000): its calendar would open
+    there. Turned to the current month as it is shown instead."""
+
+    def __init__(self, edit: QDateEdit) -> None:
+        super().__init__(edit)
+        self._edit = edit
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show and self._edit.date() == ANY_DATE:
+            today = QDate.currentDate()
+            self._edit.calendarWidget().setCurrentPage(today.year(), today.month())
+        return False
 
 
 class FilterBar(QWidget):
@@ -72,6 +107,16 @@ class FilterBar(QWidget):
         layout.addWidget(self.date_from)
         layout.addWidget(QLabel("to", self))
         layout.addWidget(self.date_to)
+        self.date_presets = QToolButton(self)
+        self.date_presets.setObjectName("date-presets")
+        self.date_presets.setText("Dates")
+        self.date_presets.setToolTip("Pick a posted-date range: today, the last 7 days, a month")
+        self.date_presets.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.date_presets)
+        for title, dates in DATE_PRESETS:
+            menu.addAction(title, partial(self.set_preset, dates))
+        self.date_presets.setMenu(menu)
+        layout.addWidget(self.date_presets)
         self.set_counts({})
 
     def _date_edit(self, which: str) -> QDateEdit:
@@ -84,6 +129,7 @@ class FilterBar(QWidget):
         edit.setToolTip(f"Only orders posted {which} this date (clear it for any date)")
         edit.setObjectName(f"date-{which}")
         edit.dateChanged.connect(self._emit)
+        edit.calendarWidget().installEventFilter(_OpenOnThisMonth(edit))
         return edit
 
     # -- reading and setting -------------------------------------------------------------------
@@ -106,6 +152,10 @@ class FilterBar(QWidget):
             self.date_from.setDate(QDate(date_from) if date_from else ANY_DATE)
             self.date_to.setDate(QDate(date_to) if date_to else ANY_DATE)
         self._emit()
+
+    def set_preset(self, dates: Callable[[date], DateRange]) -> None:
+        """Narrow to a preset range (:data:`DATE_PRESETS`) counted from today."""
+        self.set_dates(*dates(date.today()))
 
     def clear(self) -> None:
         """Back to every order: all statuses, no search, any date."""

@@ -71,10 +71,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("customer", "Customer", "customer_name", "The customer's name"),
     Column("total", "Total", "total", "The order's total before tax, in its currency"),
     Column("status", "Status", "status", "Where the order's sync to Xero stands"),
+    # Next to the status, where a user reads why: it fills the room the other columns leave.
+    Column("reason", "Reason", "reason_summary", "Why it failed, in a few words"),
     Column("attempts", "Attempts", "attempts", "How many times it was sent to Xero"),
     Column("last_attempt", "Last attempt", "last_attempt_at", "When it was last sent to Xero"),
     Column("invoice", "Xero invoice", "xero_invoice_number", "The invoice's number in Xero"),
-    Column("reason", "Reason", "reason_summary", "Why it failed, in a few words"),
 )
 COLUMN_INDEX = {column.key: number for number, column in enumerate(COLUMNS)}
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -138,7 +139,7 @@ def _tooltip(row: LogRow, key: str) -> str | None:
         return f"{row.customer_name} (reference {row.customer_reference})"
     if key == "reason":
         messages = [str(reason.get("message", "")) for reason in row.reasons or []]
-        return "\n\n".join(messages) or row.note or None
+        return "\n\n".join(messages) or row.note or reason_text(row) or None
     if key == "status":
         return STATUS_LABELS.get(row.status, row.status)
     return None

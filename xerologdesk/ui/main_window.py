@@ -38,6 +38,7 @@ from xerologdesk.sync.lock import sync_busy_message
 from xerologdesk.ui import assets, messages
 from xerologdesk.ui.desktop import Desktop
 from xerologdesk.ui.dialogs.details_dialog import DetailsDialog
+from xerologdesk.ui.dialogs.guide_dialog import GuideDialog
 from xerologdesk.ui.dialogs.resolve_dialog import ResolveDialog, confirm_auto_sync
 from xerologdesk.ui.dialogs.settings_dialog import CONNECTION_PAGE, SettingsDialog
 from xerologdesk.ui.empty_state import EmptyState
@@ -48,7 +49,13 @@ from xerologdesk.ui.log_model import LogModel
 from xerologdesk.ui.log_view import MAX_ACTED_ON, LogView
 from xerologdesk.ui.order_jobs import ImportOutcome, RunReport
 from xerologdesk.ui.run_panel import Banner, RunPanel
-from xerologdesk.ui.window_actions import CONTEXT_MENU, add_menus_and_toolbar, create_actions
+from xerologdesk.ui.window_actions import (
+    CONTEXT_MENU,
+    add_menus_and_toolbar,
+    create_actions,
+    let_shortcuts_through,
+)
+from xerologdesk.ui.wording import counted
 from xerologdesk.ui.workers import Job, JobFailure
 from xerologdesk.ui.xero_links import invoice_url
 
@@ -68,7 +75,18 @@ WAITING_FOR_OTHER_SYNC = (
 )
 MAX_TIMER_SECONDS = 24 * 3600  # a QTimer's interval is a 32-bit count of milliseconds
 ORDER_FILES = "Order files (*.csv *.json);;All files (*)"
+PROBLEMS_SHOWN = 5  # an import's problems written in its dialog; the rest behind Show Details
 RUN_TROUBLE = "run"  # the banner's topic for why a run stopped
+# Named after the column table it fits: a header saved for the old order would misplace them.
+HEADER_STATE = "log/header-v2"
+
+
+def first_problems(problems: Sequence[str]) -> str:
+    """The first few problems, as the command line prints them (``file.csv:502: ...``), and how
+    many more the details hold."""
+    shown = "\n".join(problems[:PROBLEMS_SHOWN])
+    more = len(problems) - PROBLEMS_SHOWN
+    return shown + (counted("\n\u2026and %n more (Show Details\u2026)", more) if more > 0 else "")
 
 
 class MainWindow(QMainWindow):
@@ -156,6 +174,7 @@ class MainWindow(QMainWindow):
                 "export": self.choose_export,
                 "settings": self.open_settings,
                 "log_folder": self.open_log_folder,
+                "guide": self.show_guide,
                 "about": self.about,
                 "quit": self.close,
                 "retry": lambda: self.resolve_selected(Action.RETRY),
@@ -167,10 +186,13 @@ class MainWindow(QMainWindow):
             },
         )
         add_menus_and_toolbar(self, self.commands)
+        let_shortcuts_through(self, self.commands)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        bar.addWidget(self.run_panel)
+        # Permanent, so a status message (an import's summary while its sync runs) is drawn
+        # beside the run's progress instead of under it, and never hides it.
+        bar.addPermanentWidget(self.run_panel)
         self.budget_label = QLabel()
         self.budget_label.setObjectName("budget")
         bar.addPermanentWidget(self.budget_label)
@@ -216,14 +238,14 @@ class MainWindow(QMainWindow):
         geometry = state.value("window/geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
-        header = state.value("log/header")
+        header = state.value(HEADER_STATE)
         if isinstance(header, QByteArray):
             self.view.horizontalHeader().restoreState(header)
 
     def save_view_state(self) -> None:
         state = self.desktop.view_state
         state.setValue("window/geometry", self.saveGeometry())
-        state.setValue("log/header", self.view.horizontalHeader().saveState())
+        state.setValue(HEADER_STATE, self.view.horizontalHeader().saveState())
         state.sync()
 
     # -- the log -------------------------------------------------------------------------------
@@ -326,7 +348,7 @@ class MainWindow(QMainWindow):
             self.import_files([Path(path) for path in paths])
 
     def import_files(self, paths: Sequence[Path]) -> Job:
-        self.statusBar().showMessage(f"Importing {len(paths)} file(s)\u2026")
+        self.statusBar().showMessage(counted("Importing %n file(s)\u2026", len(paths)))
         return self.orders.import_files(paths)
 
     def _imported(self, outcome: ImportOutcome) -> None:
@@ -336,8 +358,8 @@ class MainWindow(QMainWindow):
             messages.warning(
                 self,
                 "Import problems",
-                outcome.summary + "\n\nNothing was imported from a file with problems; fix them "
-                "and import it again.",
+                outcome.summary + "\n\n" + first_problems(outcome.problems) + "\n\nNothing was "
+                "imported from a file with problems; fix them and import it again.",
                 "\n".join(outcome.problems),
             )
 
@@ -413,7 +435,7 @@ class MainWindow(QMainWindow):
         row = self.model.row_at(self.view.currentIndex().row())
         url = invoice_url(book.get_connection(), row.xero_invoice_id if row else None)
         if url:
-            self.desktop.open_url(QUrl(url))
+            messages.open_link(self, self.desktop.open_url, url)
 
     def copy_refs(self) -> None:
         rows = [
@@ -455,7 +477,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Exporting to {path}\u2026")
 
         def done(count: int) -> None:
-            self.statusBar().showMessage(f"Exported {count:,} orders to {path}", 10000)
+            self.statusBar().showMessage(
+                counted("Exported %Ln order(s) to ", count) + str(path), 10000
+            )
 
         def failed(failure: JobFailure) -> None:
             messages.error(
@@ -515,6 +539,12 @@ class MainWindow(QMainWindow):
 
     def open_log_folder(self) -> None:
         self.desktop.open_url(QUrl.fromLocalFile(str(self.desktop.log_dir)))
+
+    def show_guide(self) -> GuideDialog:
+        dialog = GuideDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def about(self) -> None:
         data = html.escape(str(self.desktop.app.data_dir))
@@ -578,8 +608,12 @@ class MainWindow(QMainWindow):
         else:
             if not report.stopped:  # not merely cancelled: it went all the way
                 self.banner.clear(RUN_TROUBLE)
-            unsettled = f" ({report.unsettled}: they stay pending)" if report.unsettled else ""
-            self.statusBar().showMessage(f"{report.title}: {report.line}{unsettled}", 10000)
+            message = report.result
+            if report.unsettled:
+                message += (
+                    f" {report.unsettled[0].upper()}{report.unsettled[1:]}: they stay pending."
+                )
+            self.statusBar().showMessage(message, 10000)
 
     def _sync_when_the_other_is_done(self) -> None:
         if sync_busy_message(self.desktop.app.data_dir) is not None:

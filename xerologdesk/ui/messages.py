@@ -7,7 +7,9 @@ Boxes with details offer "Copy details", so what the user sends us is exact.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox, QWidget
 
@@ -73,3 +75,18 @@ def ask_text(parent: QWidget | None, title: str, label: str, text: str = "") -> 
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     return dialog.textValue()
+
+
+def open_link(parent: QWidget | None, open_url: Callable[[QUrl], object], url: str) -> None:
+    """Open ``url`` in the browser; where none can be started (no launcher on this system),
+    say so and offer to copy the link rather than do nothing visible."""
+    if open_url(QUrl(url)) is not False:
+        return
+    if confirm(
+        parent,
+        "No web browser",
+        f"No web browser could be started for this link:\n{url}\n\nCopy it, to paste it into a "
+        "browser yourself?",
+        "Copy link",
+    ):
+        _copy(url)

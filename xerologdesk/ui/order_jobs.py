@@ -23,6 +23,7 @@ from xerologdesk.app import App, NotConnected
 from xerologdesk.store import book
 from xerologdesk.sync.engine import Action, Dismissal, OrderResult, Status, dismiss
 from xerologdesk.sync.runner import Progress, RunSummary, SyncRunner
+from xerologdesk.ui.wording import counted
 from xerologdesk.ui.workers import Job, JobControl, JobFailure, Jobs
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,21 @@ class RunReport:
         if self.held_back:
             parts.append(f"Xero kept failing on {', '.join(self.held_back)} alone")
         return "; ".join(parts)
+
+    @property
+    def result(self) -> str:
+        """The run's end in a sentence: "Retry of 8 orders: 0 succeeded, 3 failed." (counts of
+        the orders it sent, each at its final status)."""
+        statuses = [outcome.status for outcome in self.outcomes]
+        if not statuses:
+            return f"{self.title}: nothing was sent."
+        counts = [
+            f"{statuses.count('succeeded')} succeeded",
+            f"{statuses.count('failed')} failed",
+        ]
+        if pending := statuses.count("pending"):
+            counts.append(f"{pending} still pending")
+        return f"{self.title}: {', '.join(counts)}."
 
     @property
     def trouble(self) -> bool:
@@ -151,13 +167,15 @@ def _import_outcome(report: Any) -> ImportOutcome:
         path = Path(result.path)
         problems = tuple(str(each) for each in (*result.problems, *result.conflicts))
         if result.problems:
-            line = f"{path.name}: not imported ({len(result.problems)} problems)"
+            line = f"{path.name}: " + counted("not imported (%n problem(s))", len(result.problems))
         else:
-            line = f"{path.name}: imported {result.imported} orders"
+            line = f"{path.name}: " + counted("imported %n order(s)", result.imported)
             if result.skipped_same:
-                line += f", skipped {result.skipped_same} already imported"
+                line += counted(", skipped %n already imported", result.skipped_same)
             if result.conflicts:
-                line += f", {len(result.conflicts)} conflicting orders left as they were"
+                line += counted(
+                    ", %n conflicting order(s) left as they were", len(result.conflicts)
+                )
         files.append(FileOutcome(path, line, problems, bool(result.problems)))
     return ImportOutcome(tuple(files), tuple(report.new_order_ids))
 
@@ -219,8 +237,10 @@ class OrderJobs(QObject):
     def resolve(self, order_ids: Sequence[int], action: Action) -> Job:
         """Auto Sync or Retry these orders."""
         ids = list(order_ids)
-        what = "Auto Sync" if action is Action.AUTO_SYNC else "Retry"
-        title = f"{what} of {len(ids)} order{'s' if len(ids) != 1 else ''}"
+        auto_sync = action is Action.AUTO_SYNC
+        title = counted(
+            "Auto Sync of %n order(s)" if auto_sync else "Retry of %n order(s)", len(ids)
+        )
 
         def work(control: JobControl) -> RunReport:
             runner = self._runner_factory()

@@ -15,6 +15,7 @@ from xerologdesk.settings import Settings
 from xerologdesk.store import book, queries
 from xerologdesk.store.book import OrderData
 from xerologdesk.store.queries import LogRow
+from xerologdesk.ui.wording import counted
 
 # Orders Auto Sync and Retry act on (as the engine's ELIGIBLE says); succeeded ones are left.
 RESOLVABLE = ("pending", "failed", "dismissed")
@@ -64,13 +65,13 @@ class AutoSyncPlan:
         """The plan in plain words, one point a line."""
         lines: list[str] = []
         if self.contacts:
-            lines.append(f"Create {_count(len(self.contacts), 'contact')} in Xero:")
+            lines.append(counted("Create %n contact(s) in Xero:", len(self.contacts)))
             lines.extend(
                 f"  \u2022 \u201c{c.name}\u201d, account number \u201c{c.reference}\u201d"
                 for c in self.contacts
             )
         if self.items:
-            lines.append(f"Create {_count(len(self.items), 'item')} in Xero:")
+            lines.append(counted("Create %n item(s) in Xero:", len(self.items)))
             lines.extend(
                 f"  \u2022 {i.sku} \u201c{i.name or i.sku}\u201d at {i.price:,.2f}"
                 + ("" if i.taxable else " (not taxable)")
@@ -78,11 +79,15 @@ class AutoSyncPlan:
             )
         if self.not_synced_yet:
             lines.append(
-                f"Look up {_count(self.not_synced_yet, 'order')} not synced yet, creating its "
-                "missing customer and products."
+                counted(
+                    "Look up %n order(s) not synced yet, creating what is missing in Xero.",
+                    self.not_synced_yet,
+                )
             )
-        if self.invoices:
-            lines.append(f"Then create {_count(self.invoices, 'invoice')}.")
+        if self.invoices and lines:
+            lines.append(counted("Then create %n invoice(s).", self.invoices))
+        elif self.invoices:  # nothing to create first: "Then" would follow nothing
+            lines.append(counted("Create %n invoice(s) in Xero.", self.invoices))
         else:
             lines.append("Nothing to send: no selected order is waiting for Xero.")
         if self.resent:
@@ -98,10 +103,6 @@ class AutoSyncPlan:
         if with_settings and self.missing_settings:
             lines.append(self.settings_warning())
         return "\n".join(lines)
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def plan_auto_sync(

@@ -1,15 +1,16 @@
 """The main window's actions (text, shortcut, tip, icon), declared once, and where they appear:
 the menus and the toolbar. Shortcuts: F5 sync now, Ctrl+O import, Ctrl+R resolve, Ctrl+E export,
-Ctrl+F search, F8 next failed order, Enter details (in the table)."""
+Ctrl+F search, F8 next failed order, Enter details (in the table); all but copying work from the
+search box too."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QLineEdit, QMainWindow
 
 from xerologdesk.ui import assets
 
@@ -60,6 +61,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "action-settings.svg",
     ),
     ActionSpec("log_folder", "Open log folder", None, "Where the app writes its log files"),
+    ActionSpec("guide", "XeroLogDesk guide", Key.HelpContents, "How to use the log (the README)"),
     ActionSpec("about", "About XeroLogDesk"),
     ActionSpec("quit", "Quit", Key.Quit),
     ActionSpec("retry", "Retry", None, "Sync the selected orders again without creating anything"),
@@ -69,12 +71,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("open_in_xero", "Open in Xero", None, "Show the invoice in Xero"),
     ActionSpec("copy", "Copy order refs", Key.Copy, "Copy the selected orders' refs"),
 )
+# Shortcuts a text box keeps for itself (copying its own text); every other one is the window's.
+TEXT_EDITING_KEYS = (Key.Copy,)
 # None is a separator.
 MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
     ("&File", ("import", "export", "log_folder", None, "quit")),
     ("&Orders", ("sync", "resolve", "details", None, "next_failed", "find", "copy")),
     ("&Tools", ("settings",)),
-    ("&Help", ("about",)),
+    ("&Help", ("guide", "log_folder", None, "about")),
 )
 TOOLBAR: tuple[str | None, ...] = ("sync", "import", "resolve", None, "export", "settings")
 CONTEXT_MENU: tuple[str | None, ...] = (
@@ -131,3 +135,35 @@ def add_menus_and_toolbar(window: QMainWindow, actions: Mapping[str, QAction]) -
             toolbar.addSeparator()
         else:
             toolbar.addAction(actions[key])
+
+
+class WindowShortcutsFirst(QObject):
+    """Lets the window's shortcuts through a text box that would take them as editing keys:
+    under X11's key scheme a QLineEdit claims Ctrl+E ("end of line"), so Export did nothing
+    while the search box had the focus."""
+
+    def __init__(self, actions: Mapping[str, QAction], parent: QObject) -> None:
+        super().__init__(parent)
+        editing = {QKeySequence(key).toString() for key in TEXT_EDITING_KEYS}
+        self._keys = {
+            action.shortcut().toString()
+            for action in actions.values()
+            if not action.shortcut().isEmpty()
+        } - editing
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and QKeySequence(event.keyCombination()).toString() in self._keys
+        ):
+            event.ignore()  # not the box's: the shortcut goes to the window's action
+            return True
+        return False
+
+
+def let_shortcuts_through(window: QMainWindow, actions: Mapping[str, QAction]) -> None:
+    """Make the window's shortcuts work from every text box in it (search, dates)."""
+    first = WindowShortcutsFirst(actions, window)
+    for edit in window.findChildren(QLineEdit):
+        edit.installEventFilter(first)

@@ -6,18 +6,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QFont
+from PySide6.QtCore import QRect, QSize, Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -35,6 +37,10 @@ from xerologdesk.ui.log_model import STATUS_LABELS, format_local_time, format_mo
 from xerologdesk.ui.order_jobs import OrderJobs, RunReport
 from xerologdesk.ui.workers import Job, JobFailure
 from xerologdesk.ui.xero_links import invoice_url
+
+PREFERRED_SIZE = QSize(840, 760)
+MINIMUM_SIZE = QSize(720, 520)
+SCREEN_MARGIN = 60  # room for the title bar and the window's frame
 
 UrlOpener = Callable[[QUrl], object]
 
@@ -96,16 +102,37 @@ class DetailsDialog(QDialog):
         self._doing = ""
         self.row: LogRow | None = None
         self.setObjectName("details-dialog")
-        self.setMinimumSize(720, 560)
-        self.resize(840, 760)
+        self.setMinimumSize(MINIMUM_SIZE)
         self._build()
+        screen = (
+            parent.screen() if parent is not None else None
+        ) or QGuiApplication.primaryScreen()
+        self.fit_to(screen.availableGeometry() if screen is not None else None)
         orders.orders_changed.connect(self._orders_changed)
         self.refresh()
 
     # -- layout --------------------------------------------------------------------------------
 
+    def fit_to(self, available: QRect | None) -> None:
+        """Take the preferred size, or less on a small screen (1366x768): the contents scroll."""
+        width, height = PREFERRED_SIZE.width(), PREFERRED_SIZE.height()
+        if available is not None:
+            width = max(min(width, available.width() - SCREEN_MARGIN), MINIMUM_SIZE.width())
+            height = max(min(height, available.height() - SCREEN_MARGIN), MINIMUM_SIZE.height())
+        self.resize(width, height)
+
     def _build(self) -> None:
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        # Everything but the buttons scrolls: made small, the dialog keeps its reasons readable.
+        self.scroller = QScrollArea(self)
+        self.scroller.setObjectName("details-scroll")
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        content = QWidget(self.scroller)
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.scroller.setWidget(content)
+        outer.addWidget(self.scroller, 1)
         heading = QHBoxLayout()
         self.title = QLabel()
         font = QFont(self.title.font())
@@ -175,7 +202,7 @@ class DetailsDialog(QDialog):
         self.dismiss_button.setToolTip("Leave Xero untouched and take it off the problems")
         self.undo_button = self._button("Undo dismissal", role, self._undo)
         self.open_button = self._button("Open in Xero", role, self._open_in_xero)
-        layout.addWidget(self.buttons)
+        outer.addWidget(self.buttons)
 
     def _button(
         self, text: str, role: QDialogButtonBox.ButtonRole, slot: Callable[[], None]
@@ -274,7 +301,7 @@ class DetailsDialog(QDialog):
     def _open_in_xero(self) -> None:
         url = self._url()
         if url:
-            self._open_url(QUrl(url))
+            messages.open_link(self, self._open_url, url)
 
     def _auto_sync(self) -> None:
         # Before anything is created in Xero, the user sees what will be.

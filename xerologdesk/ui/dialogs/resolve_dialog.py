@@ -236,7 +236,7 @@ class ResolveDialog(QDialog):
         if isinstance(result, RunReport):
             self.outcomes = self._run_outcomes(result, before)
             stopped = f" Stopped: {result.stopped}" if result.stopped else ""
-            self._show_results(f"{result.title}: {result.line}.{stopped}")
+            self._show_results(result.result + stopped)
         else:
             dismissal = result if isinstance(result, Dismissal) else Dismissal([], [])
             changed, unanswered = set(dismissal.changed), set(dismissal.unanswered)

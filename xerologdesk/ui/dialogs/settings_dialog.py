@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from xerologdesk.settings import Setting, SettingError, Settings
 from xerologdesk.store.book import ConnectionData
+from xerologdesk.ui.contrast import make_quiet
 from xerologdesk.ui.dialogs.connect_xero import ConnectionPanel, ConnectOptions, describe_connection
 from xerologdesk.ui.reference_lists import Choice, ReferenceLists
 from xerologdesk.ui.workers import JobFailure, Jobs
@@ -164,7 +165,8 @@ class SettingsDialog(QDialog):
             self._page_of[declaration.key] = self.tabs.count()
             help_label = QLabel(declaration.help)
             help_label.setWordWrap(True)
-            help_label.setEnabled(False)  # the palette's quieter text
+            help_label.setObjectName(f"{declaration.key}-help")
+            make_quiet(help_label)  # quieter than the text, yet readable (WCAG AA)
             error = QLabel()
             error.setObjectName(f"{declaration.key}-error")
             error.setStyleSheet("color: #b3261e")
