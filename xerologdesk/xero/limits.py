@@ -207,6 +207,12 @@ def budget_for(tenant_id: str, limits: Limits | None = None) -> RateBudget:
         return budget
 
 
+def install_budget(tenant_id: str, budget: RateBudget) -> None:
+    """Make ``budget`` the organisation's budget (a benchmark's, on its own clock)."""
+    with _budgets_lock:
+        _budgets[tenant_id] = budget
+
+
 def existing_budget(tenant_id: str) -> RateBudget | None:
     """The organisation's budget if a gateway made one (for showing it; never creates one)."""
     with _budgets_lock:
