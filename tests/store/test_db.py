@@ -86,19 +86,20 @@ def test_an_older_file_is_backed_up_then_migrated(
     database = open_database(db_path)
     Customer.create(reference="C-1", name="Acme")
     database.close()
+    current = store_db.schema_version()
     monkeypatch.setattr(store_db, "MIGRATIONS", [*store_db.MIGRATIONS, _add_loyalty_column])
 
     database = open_database(db_path)
     try:
-        assert _pragma(database, "user_version") == 2
+        assert _pragma(database, "user_version") == current + 1
         columns = {row[1] for row in database.execute_sql("PRAGMA table_info(customer)")}
         assert "loyalty" in columns
         assert [c.name for c in Customer.select()] == ["Acme"]
     finally:
         database.close()
-    backup = db_path.with_name("xerologdesk.db.before-v2.bak")
+    backup = db_path.with_name(f"xerologdesk.db.before-v{current + 1}.bak")
     assert backup.is_file()
-    assert _user_version(backup) == 1
+    assert _user_version(backup) == current
     copy = sqlite3.connect(backup)
     try:
         assert copy.execute("SELECT reference, name FROM customer").fetchall() == [("C-1", "Acme")]
@@ -117,10 +118,11 @@ def test_a_failed_migration_leaves_the_file_at_its_last_version(
         _add_loyalty_column(database)
         raise RuntimeError("migration bug")
 
+    current = store_db.schema_version()
     monkeypatch.setattr(store_db, "MIGRATIONS", [*store_db.MIGRATIONS, half_done])
     with pytest.raises(RuntimeError, match="migration bug"):
         open_database(db_path)
-    assert _user_version(db_path) == 1
+    assert _user_version(db_path) == current
     check = sqlite3.connect(db_path)
     try:
         columns = {row[1] for row in check.execute("PRAGMA table_info(customer)")}
@@ -128,7 +130,7 @@ def test_a_failed_migration_leaves_the_file_at_its_last_version(
         assert check.execute("SELECT name FROM customer").fetchall() == [("Acme",)]
     finally:
         check.close()
-    assert db_path.with_name("xerologdesk.db.before-v2.bak").is_file()
+    assert db_path.with_name(f"xerologdesk.db.before-v{current + 1}.bak").is_file()
 
 
 def test_backups_never_overwrite_an_earlier_one(db_path: Path) -> None:
@@ -141,8 +143,9 @@ def test_a_newer_file_is_refused_untouched(db_path: Path) -> None:
     database = open_database(db_path)
     Customer.create(reference="C-1", name="Acme")
     database.close()
+    known = schema_version()
     newer = sqlite3.connect(db_path)
-    newer.execute("PRAGMA user_version = 5")
+    newer.execute(f"PRAGMA user_version = {known + 3}")
     newer.commit()
     newer.close()
     before = db_path.read_bytes()
@@ -150,13 +153,13 @@ def test_a_newer_file_is_refused_untouched(db_path: Path) -> None:
     with pytest.raises(NewerDatabaseError) as refused:
         open_database(db_path)
 
-    known = schema_version()
     assert str(refused.value) == (
-        f"This database was written by a newer xerologdesk (schema v5; this program knows up "
+        f"This database was written by a newer xerologdesk (schema v{known + 3}; this program "
+        f"knows up "
         f"to v{known}). Open it with that version or choose another data directory."
     )
     assert db_path.read_bytes() == before
-    assert _user_version(db_path) == 5
+    assert _user_version(db_path) == known + 3
     assert not list(db_path.parent.glob("*.bak"))
 
 
