@@ -128,3 +128,19 @@ def test_an_answer_with_room_wakes_a_call_waiting_on_others_spending() -> None:
     budget.observe({"X-MinLimit-Remaining": "59"})
     assert started.wait(5)
     waiting.join(5)
+
+
+def test_a_slow_answer_counting_our_own_calls_holds_nothing() -> None:
+    """The 60th call's answer ("0 left") comes back after the minute is over: it counts our
+    own calls of that minute, so the next minute's calls do not wait another minute."""
+    time = FakeTime()
+    budget = RateBudget(Limits(minute=60, concurrent=0, day=0), clock=time.clock, sleep=time.sleep)
+    for spent in range(1, 60):
+        with budget.slot():
+            budget.observe({"X-MinLimit-Remaining": str(60 - spent)})
+    with budget.slot():
+        time.now += 61  # the last call of the minute is slow to answer
+    budget.observe({"X-MinLimit-Remaining": "0"})
+    with budget.slot():
+        pass
+    assert time.slept == []

@@ -15,6 +15,7 @@ the budget. Time is injectable: tests and benchmarks run minutes of calls withou
 
 from __future__ import annotations
 
+import bisect
 import threading
 import time
 from collections import deque
@@ -32,6 +33,9 @@ BOUNDARY_MARGIN = 0.5
 MAX_BLOCK_SECONDS = 90.0
 # Waiting for a call in flight to end: woken by its answer; the timeout only guards a lost wake.
 IN_FLIGHT_POLL_SECONDS = 1.0
+# How long answer times are remembered: long enough to judge a slow call's answer by what was
+# under way when it started (see RateBudget._follow_shared_minute).
+ANSWERS_KEPT_SECONDS = 5 * WINDOW_SECONDS
 
 
 @dataclass(frozen=True)
@@ -71,8 +75,10 @@ class RateBudget:
         self.limits = limits or Limits()
         self._clock = clock
         self._sleep = sleep
-        # When each of our calls answered in the last minute came back (oldest first).
+        # When each of our calls answered lately came back (oldest first).
         self._answered: deque[float] = deque()
+        # When this thread's last call started (its answer's count is judged by it).
+        self._local = threading.local()
         self._in_flight = 0
         self._minute_remaining: int | None = None
         self._minute_seen_at = 0.0
@@ -115,6 +121,7 @@ class RateBudget:
                 wait = self._wait_needed(now)
                 if wait <= 0:
                     self._in_flight += 1
+                    self._local.started = now
                     if self._minute_remaining:
                         self._minute_remaining -= 1
                     return
@@ -127,10 +134,17 @@ class RateBudget:
                     self._lock.wait(timeout=wait)
 
     def _in_window(self, now: float) -> int:
-        """Our calls that Xero may count in its current minute: under way or answered lately."""
-        while self._answered and self._answered[0] + WINDOW_SECONDS + BOUNDARY_MARGIN <= now:
+        """Our calls that Xero may count in a minute open at ``now``: under way, or answered
+        less than a minute (and the margin) before."""
+        while self._answered and self._answered[0] + ANSWERS_KEPT_SECONDS <= now:
             self._answered.popleft()
-        return self._in_flight + len(self._answered)
+        aged = bisect.bisect_right(self._answered, now - WINDOW_SECONDS - BOUNDARY_MARGIN)
+        return self._in_flight + len(self._answered) - aged
+
+    def _oldest_in_window(self, now: float) -> float | None:
+        """When the oldest answer still counted at ``now`` came back (None: none is)."""
+        aged = bisect.bisect_right(self._answered, now - WINDOW_SECONDS - BOUNDARY_MARGIN)
+        return self._answered[aged] if aged < len(self._answered) else None
 
     def _wait_needed(self, now: float) -> float:
         """Seconds until a call may start (0: now; inf: when a call in flight ends)."""
@@ -141,9 +155,10 @@ class RateBudget:
             return self._shared_until - now
         own_limit = 0 if self._server_allows_more else self.limits.minute
         if own_limit and counted >= own_limit:
-            if not self._answered:
+            oldest = self._oldest_in_window(now)
+            if oldest is None:
                 return float("inf")
-            return self._answered[0] + WINDOW_SECONDS + BOUNDARY_MARGIN - now
+            return oldest + WINDOW_SECONDS + BOUNDARY_MARGIN - now
         if self.limits.concurrent and self._in_flight >= self.limits.concurrent:
             return float("inf")
         return 0.0
@@ -156,7 +171,7 @@ class RateBudget:
             day = _int(lowered.get("x-daylimit-remaining"))
             if minute is not None:
                 self._minute_remaining, self._minute_seen_at = minute, now
-                self._follow_shared_minute(minute, now)
+                self._follow_shared_minute(minute, now, getattr(self._local, "started", now))
             if day is not None:
                 self._day_remaining = day
             retry_after = _int(lowered.get("retry-after"))
@@ -168,18 +183,21 @@ class RateBudget:
                     self._hold_problem = lowered.get("x-rate-limit-problem", "")
             self._lock.notify_all()
 
-    def _follow_shared_minute(self, remaining: int, now: float) -> None:
+    def _follow_shared_minute(self, remaining: int, now: float, started: float) -> None:
         """Hold new calls when Xero's minute is spent by more than our own calls explain.
 
         A count above our own limit means the server allows more than we assumed (a sandbox
         with its limits off says 100,000): its count paces the calls, and ours stands aside.
         Every call Xero counts in its current window arrived after the window opened, less than
-        a minute ago, so it is still in our own window: a spent minute that our count explains is
-        already paced by it. Otherwise others spend it too, and Xero's window closes within a
-        minute of this answer. A later answer with room left lifts the hold at once.
+        a minute before the answered call arrived (after it ``started``), so every call of ours it
+        counts was answered since ``started`` less a minute: a spent minute that those explain is
+        already paced by our own window. (Counting from the call's start, not from now, keeps a
+        slow answer, or a test clock that jumped meanwhile, from looking like others' calls.)
+        Otherwise others spend it too, and Xero's window closes within a minute of this answer.
+        A later answer with room left lifts the hold at once.
         """
         self._server_allows_more = remaining > self.limits.minute
-        ours = self._in_window(now)
+        ours = self._in_window(started)
         spent_by_others = not self.limits.minute or self.limits.minute - remaining > ours
         if remaining <= 0 and spent_by_others:
             self._shared_until = now + WINDOW_SECONDS + BOUNDARY_MARGIN
