@@ -151,7 +151,7 @@ def import_files(app: App, args: argparse.Namespace) -> int:
         for conflict in result.conflicts:
             err(str(conflict))
         if result.problems:
-            print(f"{result.path}: not imported ({len(result.problems)} problems)")
+            print(f"{result.path}: not imported ({result.problem_count:,} problems)")
         else:
             print(
                 f"{result.path}: imported {result.imported} orders, skipped {result.skipped_same} "

@@ -146,6 +146,9 @@ _CURRENCY = re.compile(r"[A-Z]{3}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _BOM = "\ufeff"
 _NOT_GIVEN = ""  # an optional value left empty: it never conflicts and never overwrites
+# Problems listed per file; the rest are counted ("... and N more"): a header of a million
+# unknown columns must not print a million lines, nor hold them.
+MAX_PROBLEMS = 100
 
 # -- the report --------------------------------------------------------------------------------
 
@@ -185,8 +188,16 @@ class FileReport:
     imported: int = 0
     skipped_same: int = 0
     conflicts: list[ImportConflict] = field(default_factory=list)
+    # The first MAX_PROBLEMS problems, then a last one saying how many more there were.
     problems: list[ImportProblem] = field(default_factory=list)
     new_order_ids: list[int] = field(default_factory=list)
+    more_problems: int = 0
+
+    @property
+    def problem_count(self) -> int:
+        """How many problems the file has, those not listed included."""
+        listed = len(self.problems) - (1 if self.more_problems else 0)
+        return listed + self.more_problems
 
 
 @dataclass
@@ -383,9 +394,13 @@ class _Collector:
         self.customers: dict[str, _Record] = {}
         self.products: dict[str, _Record] = {}
         self.problems: list[_Problem] = []
+        self.more_problems = 0  # found after the first MAX_PROBLEMS: counted, not kept
 
     def problem(self, loc: Loc, message: str, other: Loc | None = None) -> None:
-        self.problems.append(_Problem(loc, message, other))
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(_Problem(loc, message, other))
+        else:
+            self.more_problems += 1
 
     def _value(self, check: Callable[[], Any], loc: Loc) -> Any:
         try:
@@ -1140,7 +1155,17 @@ def _problems(
         )
         for problem in collector.problems
     ]
-    return sorted(problems, key=lambda problem: problem.line or 0)
+    problems.sort(key=lambda problem: problem.line or 0)
+    if collector.more_problems:
+        problems.append(
+            ImportProblem(
+                name,
+                None,
+                f"\u2026 and {collector.more_problems:,} more problems in {name} (the first "
+                f"{len(problems)} are listed)",
+            )
+        )
+    return problems
 
 
 def import_file(path: Path, default_currency: str, *, at: datetime | None = None) -> FileReport:
@@ -1168,6 +1193,7 @@ def import_file(path: Path, default_currency: str, *, at: datetime | None = None
         collector.finish()
     if collector.problems:
         report.problems = _problems(name, collector, text, is_json)
+        report.more_problems = collector.more_problems
         return report
     try:
         written = _write(collector, path.name, at or datetime.now(UTC))
