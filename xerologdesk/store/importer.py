@@ -367,7 +367,21 @@ class _Order:
     posted_date: date | None
     currency: str | None
     customer_ref: str | None
-    lines: list[tuple[str, Decimal | None]] = field(default_factory=list)  # (sku, quantity)
+    # (sku, quantity) pairs: a tuple while short (most orders have a line or two, and a list
+    # costs twice the memory of so short a tuple), a list once long (appending stays cheap).
+    lines: tuple[tuple[str, Decimal | None], ...] | list[tuple[str, Decimal | None]] = ()
+
+
+    def add_line(self, line: tuple[str, Decimal | None]) -> None:
+        if isinstance(self.lines, list):
+            self.lines.append(line)
+        elif len(self.lines) < SHORT_LINES:
+            self.lines = (*self.lines, line)
+        else:
+            self.lines = [*self.lines, line]
+
+
+SHORT_LINES = 8
 
 
 @dataclass(slots=True)
@@ -378,6 +392,10 @@ class _Record:
     loc: Loc
     raw: tuple[Any, ...]
     values: list[Any]
+
+
+# The order's own columns as given, compared first when a CSV repeats an order's row.
+_ORDER_RAW_FIELDS = ("posted_date", "currency", "customer_reference")
 
 
 class _Collector:
@@ -395,6 +413,11 @@ class _Collector:
         self.products: dict[str, _Record] = {}
         self.problems: list[_Problem] = []
         self.more_problems = 0  # found after the first MAX_PROBLEMS: counted, not kept
+        # What every order keeps is shared between the orders that give the same: a text, a
+        # checked value (by the text it was checked from), a line. A million orders then hold
+        # one date per day and one line per SKU and quantity, not one of each per order.
+        self._shared: dict[Any, Any] = {}
+        self._checked: dict[tuple[str, str], Any] = {}
 
     def problem(self, loc: Loc, message: str, other: Loc | None = None) -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -408,6 +431,24 @@ class _Collector:
         except Invalid as error:
             self.problem(loc, str(error))
             return None
+
+    def _share(self, value: Any) -> Any:
+        """The one copy of an equal value kept so far (``value`` itself the first time)."""
+        try:
+            return self._shared.setdefault(value, value)
+        except TypeError:  # unhashable (a JSON list where a value belongs): nothing to share
+            return value
+
+    def _checked_value(self, name: str, given: Any, check: Callable[[], Any], loc: Loc) -> Any:
+        """``check()``'s value, reused for the same text given again (a bad one is reported
+        at each place it is given)."""
+        key = (name, given) if type(given) is str else None
+        if key is not None and (found := self._checked.get(key)) is not None:
+            return found
+        value = self._value(check, loc)
+        if key is not None and value is not None:
+            self._checked[key] = value
+        return value
 
     def _text(self, name: str, values: Mapping[str, Any], loc: Loc, required: bool) -> Any:
         label = self.labels[name]
@@ -429,7 +470,7 @@ class _Collector:
         second order with that ref (JSON).
         """
         ref = self._text("order_ref", values, loc_of("order_ref"), True)
-        raw = (values.get("posted_date"), values.get("currency"), values.get("customer_reference"))
+        raw = tuple(self._share(values.get(name)) for name in _ORDER_RAW_FIELDS)
         existing = self.orders.get(ref) if ref is not None else None
         customer_ref = self._customer(values, loc_of)
         if existing is not None and not repeats:
@@ -441,11 +482,15 @@ class _Collector:
             return None
         if existing is not None and raw == existing.raw:
             return existing
-        posted = self._value(
+        posted = self._checked_value(
+            "posted_date",
+            values.get("posted_date"),
             lambda: check_date(self.labels["posted_date"], values.get("posted_date")),
             loc_of("posted_date"),
         )
-        currency = self._value(
+        currency = self._checked_value(
+            "currency",
+            values.get("currency"),
             lambda: check_currency(
                 self.labels["currency"], values.get("currency"), self.default_currency
             ),
@@ -474,6 +519,7 @@ class _Collector:
     def _customer(self, values: Mapping[str, Any], loc_of: Callable[[str], Loc]) -> str | None:
         reference = self._text("customer_reference", values, loc_of("customer_reference"), True)
         raw = tuple(values.get(name) for name in CUSTOMER_FIELDS)
+        reference = self._share(reference)
         known = self.customers.get(reference) if reference is not None else None
         if known is not None and raw == known.raw:
             return reference
@@ -523,8 +569,10 @@ class _Collector:
         self, order: _Order | None, values: Mapping[str, Any], loc_of: Callable[[str], Loc]
     ) -> None:
         """Check one order line and its product's values; add it to ``order``."""
-        sku = self._text("sku", values, loc_of("sku"), True)
-        quantity = self._value(
+        sku = self._share(self._text("sku", values, loc_of("sku"), True))
+        quantity = self._checked_value(
+            "quantity",
+            values.get("quantity"),
             lambda: check_amount(self.labels["quantity"], values.get("quantity"), zero_ok=False),
             loc_of("quantity"),
         )
@@ -550,7 +598,7 @@ class _Collector:
             elif known is not None:
                 self._compare(f"SKU {_shown(sku)}", PRODUCT_FIELDS, checked, known, loc_of)
         if order is not None and sku is not None:
-            order.lines.append((sku, quantity))
+            order.add_line(self._share((sku, quantity)))
 
     def finish(self) -> None:
         """Checks that need the whole file: order totals within what the log can hold."""
@@ -1008,23 +1056,24 @@ def _write(collector: _Collector, source: str, at: datetime) -> _Written:
     refs = list(collector.orders)
     with write_transaction():
         known = rows_by_key(Order._meta.table_name, "ref", ["content_hash"], refs)
-        fresh: list[tuple[_Order, str]] = []
+        # Digests of new orders are made as they are written (64 characters each, a million
+        # orders' worth held at once would be 180 MB).
+        fresh: list[_Order] = []
         for order in collector.orders.values():
-            digest = content_hash(order, collector.products)
             if order.ref not in known:
-                fresh.append((order, digest))
-            elif known[order.ref][0] == digest:
+                fresh.append(order)
+            elif known[order.ref][0] == content_hash(order, collector.products):
                 written.skipped += 1
             else:
                 written.conflicts.append(order)
         if not fresh:
             return written
         customer_ids = _upsert_customers(
-            list(dict.fromkeys(str(order.customer_ref) for order, _ in fresh)),
+            list(dict.fromkeys(str(order.customer_ref) for order in fresh)),
             collector.customers,
         )
         product_ids = _upsert_products(
-            list(dict.fromkeys(sku for order, _ in fresh for sku, _ in order.lines)),
+            list(dict.fromkeys(sku for order in fresh for sku, _ in order.lines)),
             collector.products,
         )
         first = _next_id(Order)
@@ -1037,7 +1086,7 @@ def _write(collector: _Collector, source: str, at: datetime) -> _Written:
 
 
 def _insert_orders(
-    batch: Sequence[tuple[_Order, str]],
+    batch: Sequence[_Order],
     ids: Sequence[int],
     collector: _Collector,
     customer_ids: Mapping[str, int],
@@ -1048,7 +1097,8 @@ def _insert_orders(
     """Orders, their lines, then their log entries (whose search rows read the lines)."""
     stamp = utc_text(at)
     order_rows, line_rows, entry_rows, search_rows = [], [], [], []
-    for order_id, (order, digest) in zip(ids, batch, strict=True):
+    for order_id, order in zip(ids, batch, strict=True):
+        digest = content_hash(order, collector.products)
         customer_ref = str(order.customer_ref)
         posted = order.posted_date.isoformat() if order.posted_date else ""
         order_rows.append(
@@ -1190,6 +1240,7 @@ def import_file(path: Path, default_currency: str, *, at: datetime | None = None
             _read_json(text, collector)
         else:
             _read_csv(text, collector)
+            text = None  # a CSV's problems carry their line numbers: the text is done with
         collector.finish()
     if collector.problems:
         report.problems = _problems(name, collector, text, is_json)
