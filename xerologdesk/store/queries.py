@@ -26,7 +26,9 @@ from xerologdesk.store.search import matching, search_ids, tested_per_row
 # A search matching at most this many orders is resolved to their ids first (one cheap index
 # read), so its pages and count cost next to nothing; a broader one is read in the sort order,
 # testing each row, which finds a page of a search matching most rows in a few milliseconds.
-SEARCH_PROBE = 2000
+# 5,000: a customer's name matching a few thousand orders spread through the log ("Harbour Deli
+# 7" on a million) is one such list; read in the sort order it took 60-150 ms to fill a page.
+SEARCH_PROBE = 5000
 # How long reading a broad search in the sort order may take before it gives up for the plan
 # that reads every match first (a search whose matches all sit at the far end of the order).
 SCAN_BUDGET_SECONDS = 0.08
