@@ -25,7 +25,6 @@ from tests.bench.datasets import catalogue, write_orders_csv
 
 TARGET_SECONDS = 10.0  # for 100,000 lines (and pro rata)
 TARGET_MB = 300.0  # up to 100,000 lines
-BIG_LINES = 1_000_000
 BIG_TARGET_MB = 400.0
 
 

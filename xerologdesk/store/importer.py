@@ -371,7 +371,6 @@ class _Order:
     # costs twice the memory of so short a tuple), a list once long (appending stays cheap).
     lines: tuple[tuple[str, Decimal | None], ...] | list[tuple[str, Decimal | None]] = ()
 
-
     def add_line(self, line: tuple[str, Decimal | None]) -> None:
         if isinstance(self.lines, list):
             self.lines.append(line)
