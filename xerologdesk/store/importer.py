@@ -190,7 +190,8 @@ class FileReport:
     conflicts: list[ImportConflict] = field(default_factory=list)
     # The first MAX_PROBLEMS problems, then a last one saying how many more there were.
     problems: list[ImportProblem] = field(default_factory=list)
-    new_order_ids: list[int] = field(default_factory=list)
+    # The new orders' ids (a range: they are consecutive, and a million ints cost 36 MB).
+    new_order_ids: Sequence[int] = field(default_factory=list)
     more_problems: int = 0
 
     @property
@@ -363,13 +364,21 @@ class _Problem:
 class _Order:
     ref: str
     loc: Loc
-    raw: tuple[Any, ...]
+    # The order's own columns as given (_ORDER_RAW_FIELDS), in slots of their own: a tuple of
+    # them would cost 64 bytes an order.
+    posted_given: Any
+    currency_given: Any
+    customer_given: Any
     posted_date: date | None
     currency: str | None
     customer_ref: str | None
     # (sku, quantity) pairs: a tuple while short (most orders have a line or two, and a list
     # costs twice the memory of so short a tuple), a list once long (appending stays cheap).
     lines: tuple[tuple[str, Decimal | None], ...] | list[tuple[str, Decimal | None]] = ()
+
+    @property
+    def raw(self) -> tuple[Any, ...]:
+        return (self.posted_given, self.currency_given, self.customer_given)
 
     def add_line(self, line: tuple[str, Decimal | None]) -> None:
         if isinstance(self.lines, list):
@@ -469,7 +478,10 @@ class _Collector:
         second order with that ref (JSON).
         """
         ref = self._text("order_ref", values, loc_of("order_ref"), True)
-        raw = tuple(self._share(values.get(name)) for name in _ORDER_RAW_FIELDS)
+        posted_given, currency_given, customer_given = (
+            self._share(values.get(name)) for name in _ORDER_RAW_FIELDS
+        )
+        raw = (posted_given, currency_given, customer_given)
         existing = self.orders.get(ref) if ref is not None else None
         customer_ref = self._customer(values, loc_of)
         if existing is not None and not repeats:
@@ -498,7 +510,16 @@ class _Collector:
         if existing is None:
             if ref is None:
                 return None
-            order = _Order(ref, loc_of("order_ref"), raw, posted, currency, customer_ref)
+            order = _Order(
+                ref,
+                loc_of("order_ref"),
+                posted_given,
+                currency_given,
+                customer_given,
+                posted,
+                currency,
+                customer_ref,
+            )
             self.orders[ref] = order
             return order
         for name, new, old in (
@@ -1009,7 +1030,7 @@ def _upsert_products(skus: Sequence[str], records: Mapping[str, _Record]) -> dic
 
 @dataclass
 class _Written:
-    new_ids: list[int] = field(default_factory=list)
+    new_ids: Sequence[int] = field(default_factory=list)
     skipped: int = 0
     conflicts: list[_Order] = field(default_factory=list)
 
@@ -1080,7 +1101,7 @@ def _write(collector: _Collector, source: str, at: datetime) -> _Written:
             batch = fresh[start : start + WRITE_BATCH]
             ids = range(first + start, first + start + len(batch))
             _insert_orders(batch, ids, collector, customer_ids, product_ids, source, at)
-            written.new_ids.extend(ids)
+        written.new_ids = range(first, first + len(fresh))
     return written
 
 
