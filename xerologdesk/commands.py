@@ -41,7 +41,7 @@ def _say_waiting(waited: float) -> None:
 
 def counted(number: int, noun: str) -> str:
     """``1 order``, ``3 orders``: the English plural of the nouns this command line counts."""
-    return f"{number} {noun}{'' if number == 1 else 's'}"
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 @contextmanager
@@ -178,7 +178,7 @@ def import_files(app: App, args: argparse.Namespace) -> int:
         for conflict in result.conflicts:
             err(str(conflict))
         if result.problems:
-            print(f"{result.path}: not imported ({counted(len(result.problems), 'problem')})")
+            print(f"{result.path}: not imported ({counted(result.problem_count, 'problem')})")
         else:
             print(
                 f"{result.path}: imported {counted(result.imported, 'order')}, skipped "

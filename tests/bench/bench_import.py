@@ -1,4 +1,7 @@
-"""Benchmark: importing 100,000 order lines from CSV (target: at most 10 s, at most 300 MB).
+"""Benchmark: importing order lines from CSV, one order a line (the worst case: the most orders,
+customers' rows and log entries). Targets: 100,000 lines in at most 10 s and 300 MB; 1,000,000
+lines (``--lines 1000000``) in at most 400 MB (the file is validated whole before anything is
+written, so nothing is half-written, and the memory per order is what bounds a big file).
 
 Run: ``python3 tests/bench/bench_import.py [--lines N] [--out FILE]`` (not collected by pytest).
 The import runs in a child process so its peak resident memory (ru_maxrss) is its own.
@@ -20,8 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.bench.datasets import catalogue, write_orders_csv
 
-TARGET_SECONDS = 10.0
-TARGET_MB = 300.0
+TARGET_SECONDS = 10.0  # for 100,000 lines
+TARGET_MB = 300.0  # up to 100,000 lines
+BIG_TARGET_MB = 400.0
 
 
 def _import(csv_path: Path, data_dir: Path, out: Any) -> None:
@@ -60,7 +64,12 @@ def main() -> int:
         f"imported {lines:,} lines ({figures['orders']:,} orders) in {figures['seconds']:.1f} s, "
         f"peak {figures['peak_mb']:.0f} MB"
     )
-    ok = figures["seconds"] <= TARGET_SECONDS and figures["peak_mb"] <= TARGET_MB
+    # The time target is for 100,000 lines; a bigger file has its memory target only.
+    seconds = TARGET_SECONDS if lines <= 100_000 else float("inf")
+    memory = TARGET_MB if lines <= 100_000 else BIG_TARGET_MB
+    figures.update(target_seconds=seconds, target_mb=memory)
+    print(f"targets: {seconds:.0f} s, {memory:.0f} MB")
+    ok = figures["seconds"] <= seconds and figures["peak_mb"] <= memory
     print("targets met" if ok else "TARGETS MISSED")
     return 0 if ok else 1
 

@@ -45,17 +45,23 @@ class RemoteSandbox:
     """A sandbox in a process of its own, as Xero is: its work never competes with the client's
     for this process's interpreter lock."""
 
-    def __init__(self, contacts: list[dict[str, Any]], items: list[dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        contacts: list[dict[str, Any]],
+        items: list[dict[str, Any]],
+        limits: tuple[int, int, int] = (0, 0, 0),
+    ) -> None:
+        """``limits``: calls a minute, a day and in flight (0: off)."""
         parent, child = multiprocessing.Pipe()
         self.process = multiprocessing.Process(
-            target=_serve, args=(child, contacts, items), daemon=True
+            target=_serve, args=(child, contacts, items, limits), daemon=True
         )
         self.process.start()
         self.base_url, self.api_url, self.primary_tenant_id = parent.recv()
         self._pipe = parent
 
     def state(self) -> dict[str, Any]:
-        response = urllib3.request("GET", self.base_url + "/_sandbox/state", timeout=60)
+        response = urllib3.request("GET", self.base_url + "/_sandbox/state", timeout=120)
         return dict(json.loads(response.data))
 
     def issue_token(self, client_id: str) -> dict[str, Any]:
@@ -67,13 +73,26 @@ class RemoteSandbox:
         )
         return dict(json.loads(response.data))
 
+    def advance_clock(self, seconds: float) -> None:
+        urllib3.request(
+            "POST", self.base_url + "/_sandbox/clock", json={"advance_seconds": seconds}
+        )
+
     def stop(self) -> None:
         self._pipe.send("stop")
         self.process.join(timeout=10)
 
 
-def _serve(pipe: Any, contacts: list[dict[str, Any]], items: list[dict[str, Any]]) -> None:
-    box = Sandbox(seed="empty", minute_limit=0, day_limit=0, concurrent_limit=0).start()
+def _serve(
+    pipe: Any,
+    contacts: list[dict[str, Any]],
+    items: list[dict[str, Any]],
+    limits: tuple[int, int, int],
+) -> None:
+    minute, day, concurrent = limits
+    box = Sandbox(
+        seed="empty", minute_limit=minute, day_limit=day, concurrent_limit=concurrent
+    ).start()
     box.ledger().load_records(contacts, items)
     pipe.send((box.base_url, box.api_url, box.primary_tenant_id))
     pipe.recv()

@@ -19,9 +19,10 @@ from gui_support import (
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from xerologdesk.store import queries
 from xerologdesk.store.queries import LogFilter
 from xerologdesk.ui.log_model import COLUMN_INDEX, LogModel
-from xerologdesk.ui.main_window import MainWindow
+from xerologdesk.ui.main_window import POLL_MS, MainWindow
 
 pytestmark = QT_MARKS
 
@@ -160,6 +161,34 @@ def test_rows_repaint_in_place_and_the_selection_stays(
     assert changed  # rows were repainted, not the whole table reset
     assert [status_of(window, f"SO-{n}") for n in range(1, 6)] == ["Succeeded"] * 5
     assert sorted(row.order_ref for row in window.view.selected_rows()) == ["SO-2", "SO-4"]
+
+
+def test_the_end_of_a_run_reads_the_log_once(
+    window: MainWindow,
+    connected,
+    import_lines: Callable[..., object],
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The run's end reloads the log; the poll that then sees the run's writes must not read
+    it all again (at a million orders sorted by Status that was a second stall)."""
+    window.desktop.app.settings.set("auto_sync_new_orders", False)
+    import_lines([line(f"SO-{n}") for n in range(1, 6)])
+    wait_idle(window, qtbot)
+    reads: list[str] = []
+    real_page_log = queries.page_log
+
+    def page_log(*args: object, **kwargs: object) -> list[queries.LogRow]:
+        reads.append("page")
+        return real_page_log(*args, **kwargs)  # type: ignore[arg-type]
+
+    with qtbot.waitSignal(window.orders.run_finished, timeout=WAIT_MS):
+        window.commands["sync"].trigger()
+    monkeypatch.setattr(queries, "page_log", page_log)
+    qtbot.wait(3 * POLL_MS)  # the polls after the run
+    assert [status_of(window, f"SO-{n}") for n in range(1, 6)] == ["Succeeded"] * 5
+    # The reload's one page (none if it was painted before the count began), never a second.
+    assert len(reads) <= 1, reads
 
 
 def test_ctrl_f_goes_to_the_search_box(window: MainWindow, qtbot: QtBot) -> None:

@@ -247,3 +247,25 @@ def test_open_in_xero_without_a_browser_says_so_and_copies_the_link(
     url = QApplication.clipboard().text()
     assert url.startswith("http://127.0.0.1:") and "/_sandbox/invoices/" in url
     assert url in text
+
+
+def test_an_inbox_file_with_a_huge_header_gets_a_short_problems_file(
+    offline: MainWindow, tmp_path: Path, qtbot: QtBot
+) -> None:
+    """100,000 unknown columns: the ``.problems.txt`` lists the first 100 and how many more
+    (a million columns wrote 336 MB)."""
+    window = offline
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    window.inbox.set_settle_interval(20)
+    window.desktop.app.settings.set("inbox_folder", str(inbox))
+    window.inbox.watch(inbox)
+    header = "order_ref,posted_date,customer_reference,customer_name,sku,quantity,unit_price,"
+    wide = inbox / "wide.csv"
+    wide.write_text(header + ",".join(f"extra{n}" for n in range(100_000)) + "\n")
+    report = inbox / "problems" / "wide.csv.problems.txt"
+    qtbot.waitUntil(report.exists, timeout=WAIT_MS)
+    lines = report.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 101
+    assert lines[0].startswith(f"{wide}:1: unknown column")
+    assert "\u2026 and 99,900 more problems in" in lines[-1]

@@ -102,3 +102,23 @@ def test_the_import_command_imports_cleanly_or_lists_line_numbered_problems(
         assert found, out
         assert folder.orders() == before + int(found.group(1))
         assert int(found.group(2)) == len(err.splitlines())  # each conflict said, with its line
+
+
+def test_a_header_of_a_hundred_thousand_unknown_columns_lists_the_first_hundred(
+    folder: Folder,
+) -> None:
+    """A machine-made header (a million columns in the wild: 293 MB on stderr) gets the first
+    100 problems and how many more there are, not a line each."""
+    unknown = 100_000
+    path = folder.path / "wide.csv"
+    header = "order_ref,posted_date,customer_reference,customer_name,sku,quantity,unit_price,"
+    path.write_text(header + ",".join(f"extra{n}" for n in range(unknown)) + "\n")
+    code, out, err = cli("--data-dir", str(folder.data_dir), "import", str(path))
+    lines = err.splitlines()
+    assert code == 1 and "Traceback" not in err
+    assert len(lines) == 101
+    assert lines[0].startswith(f"{path}:1: unknown column \u201cextra0\u201d; the columns are:")
+    assert lines[-1] == (
+        f"{path}: \u2026 and 99,900 more problems in {path} (the first 100 are listed)"
+    )
+    assert out == f"{path}: not imported (100,000 problems)\n"

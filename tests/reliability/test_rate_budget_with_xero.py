@@ -4,6 +4,9 @@ calls start in any minute on either side."""
 
 from __future__ import annotations
 
+import math
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from tests.sync.conftest import Desk
@@ -75,3 +78,40 @@ def test_without_the_budget_the_sandbox_refuses_the_61st_call_of_a_minute(desk: 
     finally:
         app.close()
     assert refused.value.retry_after is not None and refused.value.retry_after > 0
+
+
+def test_calls_from_five_threads_take_as_many_minutes_as_the_limit_needs(desk: Desk) -> None:
+    """150 calls from five threads at once, as the invoice pipeline makes them: three minute
+    windows (the third one starting after 2 minutes), not one minute lost per stale count, and no
+    429 (a refused call would raise RateLimited in its thread)."""
+    calls, threads = 150, 5
+    desk.sandbox.set_limits(minute=PER_MINUTE, day=0, concurrent=threads)
+    desk.sandbox.advance_clock(61)
+    clock = SharedClock(desk)
+    app = open_app(desk.data_dir, log=False)
+    try:
+        gateway = app.gateway()
+        gateway.budget = RateBudget(
+            Limits(minute=PER_MINUTE, concurrent=threads, day=0),
+            clock=clock.clock,
+            sleep=clock.sleep,
+        )
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            names = list(pool.map(lambda _: gateway.organisation().name, range(calls)))
+    finally:
+        app.close()
+    assert all(names) and len(names) == calls
+    windows = math.ceil(calls / PER_MINUTE)
+    assert (windows - 1) * 60 <= clock.now <= (windows - 1) * 60 + 2
+
+
+def test_a_sandbox_connection_is_paced_by_xeros_limits_like_any_other(desk: Desk) -> None:
+    """The app's own gateway to the sandbox carries Xero's 60 a minute, 5 in flight: the
+    sandbox is paced as Xero is, so the tests above measure what users get."""
+    app = open_app(desk.data_dir, log=False)
+    try:
+        budget = app.gateway().budget
+    finally:
+        app.close()
+    assert isinstance(budget, RateBudget)
+    assert budget.limits == Limits(minute=60, concurrent=5, day=5000)

@@ -143,8 +143,9 @@ def test_a_newer_file_is_refused_untouched(db_path: Path) -> None:
     database = open_database(db_path)
     Customer.create(reference="C-1", name="Acme")
     database.close()
+    known = schema_version()
     newer = sqlite3.connect(db_path)
-    newer.execute("PRAGMA user_version = 5")
+    newer.execute(f"PRAGMA user_version = {known + 3}")
     newer.commit()
     newer.close()
     before = db_path.read_bytes()
@@ -152,13 +153,13 @@ def test_a_newer_file_is_refused_untouched(db_path: Path) -> None:
     with pytest.raises(NewerDatabaseError) as refused:
         open_database(db_path)
 
-    known = schema_version()
     assert str(refused.value) == (
-        f"This database was written by a newer xerologdesk (schema v5; this program knows up "
+        f"This database was written by a newer xerologdesk (schema v{known + 3}; this program "
+        f"knows up "
         f"to v{known}). Open it with that version or choose another data directory."
     )
     assert db_path.read_bytes() == before
-    assert _user_version(db_path) == 5
+    assert _user_version(db_path) == known + 3
     assert not list(db_path.parent.glob("*.bak"))
 
 

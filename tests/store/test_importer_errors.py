@@ -424,3 +424,14 @@ JSON_CASES = {
 def test_json_problem(db: peewee.Database, write: Callable[..., Path], case: str) -> None:
     content, expected = JSON_CASES[case]
     assert refused(db, write, "orders.json", content) == expected
+
+
+def test_a_file_with_thousands_of_problems_lists_the_first_hundred(
+    db: peewee.Database, write: Callable[..., Path]
+) -> None:
+    """Every row bad: the first 100 problems in line order, then how many more."""
+    rows = [f"SO-{n},someday,C-1,Acme Ltd,W-1,2,9.50" for n in range(5_000)]
+    problems = refused(db, write, "bad-dates.csv", csv_text(*rows))
+    assert len(problems) == 101
+    assert problems[0].startswith("2: ") and problems[99].startswith("101: ")
+    assert problems[-1].startswith(" \u2026 and 4,900 more problems in ")

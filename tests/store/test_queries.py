@@ -15,7 +15,15 @@ from xerologdesk.store import book
 from xerologdesk.store import db as store_db
 from xerologdesk.store.db import open_database, search_index_ready
 from xerologdesk.store.importer import import_files
-from xerologdesk.store.queries import LogFilter, count_log, log_rows, page_log, status_counts
+from xerologdesk.store.queries import (
+    SORT_KEYS,
+    LogFilter,
+    count_log,
+    log_rows,
+    page_log,
+    page_plan,
+    status_counts,
+)
 
 T0 = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
 ORDERS = """\
@@ -163,6 +171,44 @@ def test_sorting_both_ways(log_db: peewee.Database, sort_key: str, ascending: li
     assert sorted(descending) == sorted(ascending)
     if sort_key in ("order_ref", "total"):  # no ties
         assert descending == ascending[::-1]
+
+
+@pytest.mark.parametrize("sort_key", sorted(SORT_KEYS))
+@pytest.mark.parametrize("descending", [False, True])
+def test_every_sort_reads_its_page_off_an_index(
+    log_db: peewee.Database, sort_key: str, descending: bool
+) -> None:
+    """No column sorts by reading and sorting the whole log (seconds at a million orders):
+    each page comes straight off an index, either way."""
+    plan = page_plan(LogFilter(), sort_key, descending)
+    assert not [step for step in plan if "TEMP B-TREE" in step], plan
+    assert any("INDEX" in step for step in plan), plan
+
+
+@pytest.mark.parametrize(
+    ("sort_key", "ascending"),
+    [
+        ("status", ["XO-2001", "SO-1001", "SO-1002", "SO-1003", "XO-2002"]),
+        ("attempts", ["SO-1001", "SO-1002", "SO-1003", "XO-2002", "XO-2001"]),
+        ("reason_summary", ["SO-1001", "SO-1002", "SO-1003", "XO-2002", "XO-2001"]),
+    ],
+)
+def test_sorting_by_the_sync_columns(
+    log_db: peewee.Database, sort_key: str, ascending: list[str]
+) -> None:
+    """One order failed (XO-2001) after an attempt: "failed" sorts before "pending", one
+    attempt after none, a reason after none; ties by order id, both ways."""
+    book.record_attempt(
+        ids()["XO-2001"],
+        action="retry",
+        status="failed",
+        reasons=[{"code": "xero_rejected", "message": "Xero rejected it.", "details": {}}],
+        trace=None,
+        note=None,
+        at=T0,
+    )
+    assert refs(LogFilter(), sort_key) == ascending
+    assert refs(LogFilter(), sort_key, descending=True) == ascending[::-1]
 
 
 def test_pages_never_overlap_or_skip(log_db: peewee.Database) -> None:

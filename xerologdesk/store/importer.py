@@ -146,6 +146,9 @@ _CURRENCY = re.compile(r"[A-Z]{3}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _BOM = "\ufeff"
 _NOT_GIVEN = ""  # an optional value left empty: it never conflicts and never overwrites
+# Problems listed per file; the rest are counted ("... and N more"): a header of a million
+# unknown columns must not print a million lines, nor hold them.
+MAX_PROBLEMS = 100
 
 # -- the report --------------------------------------------------------------------------------
 
@@ -185,8 +188,17 @@ class FileReport:
     imported: int = 0
     skipped_same: int = 0
     conflicts: list[ImportConflict] = field(default_factory=list)
+    # The first MAX_PROBLEMS problems, then a last one saying how many more there were.
     problems: list[ImportProblem] = field(default_factory=list)
-    new_order_ids: list[int] = field(default_factory=list)
+    # The new orders' ids (a range: they are consecutive, and a million ints cost 36 MB).
+    new_order_ids: Sequence[int] = field(default_factory=list)
+    more_problems: int = 0
+
+    @property
+    def problem_count(self) -> int:
+        """How many problems the file has, those not listed included."""
+        listed = len(self.problems) - (1 if self.more_problems else 0)
+        return listed + self.more_problems
 
 
 @dataclass
@@ -367,11 +379,32 @@ class _Problem:
 class _Order:
     ref: str
     loc: Loc
-    raw: tuple[Any, ...]
+    # The order's own columns as given (_ORDER_RAW_FIELDS), in slots of their own: a tuple of
+    # them would cost 64 bytes an order.
+    posted_given: Any
+    currency_given: Any
+    customer_given: Any
     posted_date: date | None
     currency: str | None
     customer_ref: str | None
-    lines: list[tuple[str, Decimal | None]] = field(default_factory=list)  # (sku, quantity)
+    # (sku, quantity) pairs: a tuple while short (most orders have a line or two, and a list
+    # costs twice the memory of so short a tuple), a list once long (appending stays cheap).
+    lines: tuple[tuple[str, Decimal | None], ...] | list[tuple[str, Decimal | None]] = ()
+
+    @property
+    def raw(self) -> tuple[Any, ...]:
+        return (self.posted_given, self.currency_given, self.customer_given)
+
+    def add_line(self, line: tuple[str, Decimal | None]) -> None:
+        if isinstance(self.lines, list):
+            self.lines.append(line)
+        elif len(self.lines) < SHORT_LINES:
+            self.lines = (*self.lines, line)
+        else:
+            self.lines = [*self.lines, line]
+
+
+SHORT_LINES = 8
 
 
 @dataclass(slots=True)
@@ -382,6 +415,10 @@ class _Record:
     loc: Loc
     raw: tuple[Any, ...]
     values: list[Any]
+
+
+# The order's own columns as given, compared first when a CSV repeats an order's row.
+_ORDER_RAW_FIELDS = ("posted_date", "currency", "customer_reference")
 
 
 class _Collector:
@@ -398,9 +435,18 @@ class _Collector:
         self.customers: dict[str, _Record] = {}
         self.products: dict[str, _Record] = {}
         self.problems: list[_Problem] = []
+        self.more_problems = 0  # found after the first MAX_PROBLEMS: counted, not kept
+        # What every order keeps is shared between the orders that give the same: a text, a
+        # checked value (by the text it was checked from), a line. A million orders then hold
+        # one date per day and one line per SKU and quantity, not one of each per order.
+        self._shared: dict[Any, Any] = {}
+        self._checked: dict[tuple[str, str], Any] = {}
 
     def problem(self, loc: Loc, message: str, other: Loc | None = None) -> None:
-        self.problems.append(_Problem(loc, message, other))
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(_Problem(loc, message, other))
+        else:
+            self.more_problems += 1
 
     def _value(self, check: Callable[[], Any], loc: Loc) -> Any:
         try:
@@ -408,6 +454,24 @@ class _Collector:
         except Invalid as error:
             self.problem(loc, str(error))
             return None
+
+    def _share(self, value: Any) -> Any:
+        """The one copy of an equal value kept so far (``value`` itself the first time)."""
+        try:
+            return self._shared.setdefault(value, value)
+        except TypeError:  # unhashable (a JSON list where a value belongs): nothing to share
+            return value
+
+    def _checked_value(self, name: str, given: Any, check: Callable[[], Any], loc: Loc) -> Any:
+        """``check()``'s value, reused for the same text given again (a bad one is reported
+        at each place it is given)."""
+        key = (name, given) if type(given) is str else None
+        if key is not None and (found := self._checked.get(key)) is not None:
+            return found
+        value = self._value(check, loc)
+        if key is not None and value is not None:
+            self._checked[key] = value
+        return value
 
     def _text(self, name: str, values: Mapping[str, Any], loc: Loc, required: bool) -> Any:
         label = self.labels[name]
@@ -429,7 +493,10 @@ class _Collector:
         second order with that ref (JSON).
         """
         ref = self._text("order_ref", values, loc_of("order_ref"), True)
-        raw = (values.get("posted_date"), values.get("currency"), values.get("customer_reference"))
+        posted_given, currency_given, customer_given = (
+            self._share(values.get(name)) for name in _ORDER_RAW_FIELDS
+        )
+        raw = (posted_given, currency_given, customer_given)
         existing = self.orders.get(ref) if ref is not None else None
         customer_ref = self._customer(values, loc_of)
         if existing is not None and not repeats:
@@ -441,11 +508,15 @@ class _Collector:
             return None
         if existing is not None and raw == existing.raw:
             return existing
-        posted = self._value(
+        posted = self._checked_value(
+            "posted_date",
+            values.get("posted_date"),
             lambda: check_date(self.labels["posted_date"], values.get("posted_date")),
             loc_of("posted_date"),
         )
-        currency = self._value(
+        currency = self._checked_value(
+            "currency",
+            values.get("currency"),
             lambda: check_currency(
                 self.labels["currency"], values.get("currency"), self.default_currency
             ),
@@ -454,7 +525,16 @@ class _Collector:
         if existing is None:
             if ref is None:
                 return None
-            order = _Order(ref, loc_of("order_ref"), raw, posted, currency, customer_ref)
+            order = _Order(
+                ref,
+                loc_of("order_ref"),
+                posted_given,
+                currency_given,
+                customer_given,
+                posted,
+                currency,
+                customer_ref,
+            )
             self.orders[ref] = order
             return order
         for name, new, old in (
@@ -474,6 +554,7 @@ class _Collector:
     def _customer(self, values: Mapping[str, Any], loc_of: Callable[[str], Loc]) -> str | None:
         reference = self._text("customer_reference", values, loc_of("customer_reference"), True)
         raw = tuple(values.get(name) for name in CUSTOMER_FIELDS)
+        reference = self._share(reference)
         known = self.customers.get(reference) if reference is not None else None
         if known is not None and raw == known.raw:
             return reference
@@ -523,8 +604,10 @@ class _Collector:
         self, order: _Order | None, values: Mapping[str, Any], loc_of: Callable[[str], Loc]
     ) -> None:
         """Check one order line and its product's values; add it to ``order``."""
-        sku = self._text("sku", values, loc_of("sku"), True)
-        quantity = self._value(
+        sku = self._share(self._text("sku", values, loc_of("sku"), True))
+        quantity = self._checked_value(
+            "quantity",
+            values.get("quantity"),
             lambda: check_amount(self.labels["quantity"], values.get("quantity"), zero_ok=False),
             loc_of("quantity"),
         )
@@ -550,7 +633,7 @@ class _Collector:
             elif known is not None:
                 self._compare(f"SKU {_shown(sku)}", PRODUCT_FIELDS, checked, known, loc_of)
         if order is not None and sku is not None:
-            order.lines.append((sku, quantity))
+            order.add_line(self._share((sku, quantity)))
 
     def finish(self) -> None:
         """Checks that need the whole file: order totals within what the log can hold."""
@@ -962,7 +1045,7 @@ def _upsert_products(skus: Sequence[str], records: Mapping[str, _Record]) -> dic
 
 @dataclass
 class _Written:
-    new_ids: list[int] = field(default_factory=list)
+    new_ids: Sequence[int] = field(default_factory=list)
     skipped: int = 0
     conflicts: list[_Order] = field(default_factory=list)
 
@@ -1008,23 +1091,24 @@ def _write(collector: _Collector, source: str, at: datetime) -> _Written:
     refs = list(collector.orders)
     with write_transaction():
         known = rows_by_key(Order._meta.table_name, "ref", ["content_hash"], refs)
-        fresh: list[tuple[_Order, str]] = []
+        # Digests of new orders are made as they are written (64 characters each, a million
+        # orders' worth held at once would be 180 MB).
+        fresh: list[_Order] = []
         for order in collector.orders.values():
-            digest = content_hash(order, collector.products)
             if order.ref not in known:
-                fresh.append((order, digest))
-            elif known[order.ref][0] == digest:
+                fresh.append(order)
+            elif known[order.ref][0] == content_hash(order, collector.products):
                 written.skipped += 1
             else:
                 written.conflicts.append(order)
         if not fresh:
             return written
         customer_ids = _upsert_customers(
-            list(dict.fromkeys(str(order.customer_ref) for order, _ in fresh)),
+            list(dict.fromkeys(str(order.customer_ref) for order in fresh)),
             collector.customers,
         )
         product_ids = _upsert_products(
-            list(dict.fromkeys(sku for order, _ in fresh for sku, _ in order.lines)),
+            list(dict.fromkeys(sku for order in fresh for sku, _ in order.lines)),
             collector.products,
         )
         first = _next_id(Order)
@@ -1032,12 +1116,12 @@ def _write(collector: _Collector, source: str, at: datetime) -> _Written:
             batch = fresh[start : start + WRITE_BATCH]
             ids = range(first + start, first + start + len(batch))
             _insert_orders(batch, ids, collector, customer_ids, product_ids, source, at)
-            written.new_ids.extend(ids)
+        written.new_ids = range(first, first + len(fresh))
     return written
 
 
 def _insert_orders(
-    batch: Sequence[tuple[_Order, str]],
+    batch: Sequence[_Order],
     ids: Sequence[int],
     collector: _Collector,
     customer_ids: Mapping[str, int],
@@ -1048,7 +1132,8 @@ def _insert_orders(
     """Orders, their lines, then their log entries (whose search rows read the lines)."""
     stamp = utc_text(at)
     order_rows, line_rows, entry_rows, search_rows = [], [], [], []
-    for order_id, (order, digest) in zip(ids, batch, strict=True):
+    for order_id, order in zip(ids, batch, strict=True):
+        digest = content_hash(order, collector.products)
         customer_ref = str(order.customer_ref)
         posted = order.posted_date.isoformat() if order.posted_date else ""
         order_rows.append(
@@ -1155,7 +1240,17 @@ def _problems(
         )
         for problem in collector.problems
     ]
-    return sorted(problems, key=lambda problem: problem.line or 0)
+    problems.sort(key=lambda problem: problem.line or 0)
+    if collector.more_problems:
+        problems.append(
+            ImportProblem(
+                name,
+                None,
+                f"\u2026 and {collector.more_problems:,} more problems in {name} (the first "
+                f"{len(problems)} are listed)",
+            )
+        )
+    return problems
 
 
 def import_file(path: Path, default_currency: str, *, at: datetime | None = None) -> FileReport:
@@ -1180,9 +1275,11 @@ def import_file(path: Path, default_currency: str, *, at: datetime | None = None
             _read_json(text, collector)
         else:
             _read_csv(text, collector)
+            text = None  # a CSV's problems carry their line numbers: the text is done with
         collector.finish()
     if collector.problems:
         report.problems = _problems(name, collector, text, is_json)
+        report.more_problems = collector.more_problems
         return report
     try:
         written = _write(collector, path.name, at or datetime.now(UTC))

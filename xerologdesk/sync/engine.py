@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -684,19 +684,22 @@ class SyncEngine:
 
         Outbox rows are written and answers recorded on this thread (one writer); only the
         HTTP exchanges run on the pool, so Xero works on one batch while we build the next.
-        Every answered batch is recorded before the first trouble, if any, is raised.
+        Answers are recorded as they arrive: a request waiting on the rate budget holds up
+        neither the others' answers nor the orders they settle. Every answered batch is
+        recorded before the first trouble, if any, is raised.
         """
         chunks = [ready[start : start + BATCH_SIZE] for start in range(0, len(ready), BATCH_SIZE)]
         trouble: XeroError | None = None
         with ThreadPoolExecutor(max_workers=INVOICE_REQUESTS_IN_FLIGHT) as pool:
-            sent = []
+            sent = {}
             for chunk in chunks:
                 invoices = [self._new_invoice(order, items) for order in chunk]
                 refs = [invoice.reference for invoice in invoices]
                 row, key = self._outbox_open("invoice", refs, invoices)
                 future = pool.submit(self._deliver, self.gateway.create_invoices, invoices, key)
-                sent.append((chunk, row, future))
-            for chunk, row, future in sent:
+                sent[future] = (chunk, row)
+            for future in as_completed(sent):
+                chunk, row = sent[future]
                 try:
                     created = future.result()
                 except XeroError as error:

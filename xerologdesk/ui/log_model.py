@@ -32,6 +32,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from xerologdesk.store import queries
+from xerologdesk.store.db import change_marker
 from xerologdesk.store.models import database
 from xerologdesk.store.queries import LogFilter, LogRow
 from xerologdesk.ui import assets
@@ -164,6 +165,9 @@ class LogModel(QAbstractTableModel):
         self._counts: dict[str, int] = {}
         self._exact = True
         self._generation = 0  # bumped by each reload: a late background count is dropped
+        # The database's change marker when the rows were last read: a refresh with nothing
+        # written since (the end of a run reloads, then the poll sees the run's writes) is free.
+        self._read_at: tuple[object, int] | None = None
         self._counted.connect(self._apply_count)
 
     # -- what it shows -------------------------------------------------------------------------
@@ -205,6 +209,7 @@ class LogModel(QAbstractTableModel):
         self.beginResetModel()
         self._pages.clear()
         self._generation += 1
+        self._read_at = change_marker()
         count = queries.count_log_at_most(self._filter, COUNT_AT_ONCE)
         self._exact = count is not None
         self._count = COUNT_AT_ONCE + 1 if count is None else count
@@ -280,10 +285,14 @@ class LogModel(QAbstractTableModel):
     def refresh_all(self) -> bool:
         """The log changed somewhere (another process, a run): read it again, keeping the rows
         in place when the count is unchanged. False when the count changed (then reload)."""
+        marker = change_marker()
+        if marker == self._read_at:
+            return True  # nothing written since the rows were read
         count = queries.count_log_at_most(self._filter, COUNT_AT_ONCE)
         if count is None or not self._exact or count != self._count:
             return False
         self._pages.clear()
+        self._read_at = marker
         if count:
             self.dataChanged.emit(self.index(0, 0), self.index(count - 1, len(COLUMNS) - 1))
         self._update_counts()
