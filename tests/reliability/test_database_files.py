@@ -137,8 +137,8 @@ def _stamp(path: Path) -> tuple[bytes, int]:
         ("PRAGMA user_version = -1", "its schema version -1 is not one xerologdesk writes"),
         ("DROP TABLE attempt", "it says schema v1 but has no table attempt"),
         (
-            "ALTER TABLE log_entry DROP COLUMN reason_summary",
-            "it says schema v1 but its table log_entry has no reason_summary",
+            "ALTER TABLE log_entry DROP COLUMN dismissed_reason",
+            "it says schema v1 but its table log_entry has no dismissed_reason",
         ),
     ],
 )
