@@ -129,11 +129,7 @@ def test_auto_sync_refuses_an_item_name_too_long_for_xero_and_creates_the_rest(
     desk: Desk,
 ) -> None:
     put_in_xero(desk.sandbox, contacts=[contact_record("Acme", "C-1")])
-    desk.settings(
-        default_sales_account="200",
-        default_tax_rate="OUTPUT",
-        default_non_taxable_tax_rate="EXEMPTOUTPUT",
-    )
+    desk.settings_for_auto_sync()
     desk.import_rows(
         [line("SO-1", ("C-1", "Acme"), "LONG-1"), line("SO-2", ("C-1", "Acme"), "FINE-1")]
     )

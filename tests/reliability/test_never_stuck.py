@@ -11,12 +11,6 @@ from xerologdesk.app import open_app
 from xerologdesk.store import book
 from xerologdesk.store.models import LogEntry, Order
 
-AUTO_SYNC_SETTINGS = {
-    "default_sales_account": "200",
-    "default_tax_rate": "OUTPUT",
-    "default_non_taxable_tax_rate": "EXEMPTOUTPUT",
-}
-
 
 def codes(row: dict[str, object]) -> list[str]:
     return [reason["code"] for reason in row["reasons"]]  # type: ignore[attr-defined]
@@ -24,7 +18,7 @@ def codes(row: dict[str, object]) -> list[str]:
 
 def test_an_auto_sync_stopped_by_503s_is_carried_out_by_the_next_sync(desk: Desk) -> None:
     put_in_xero(desk.sandbox, contacts=[contact_record("Acme", "C-1")])
-    desk.settings(**AUTO_SYNC_SETTINGS)
+    desk.settings_for_auto_sync()
     desk.import_rows(
         [line("SO-1", ("C-1", "Acme"), "NEW-1"), line("SO-2", ("C-1", "Acme"), "NEW-1")]
     )

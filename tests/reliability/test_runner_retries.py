@@ -143,11 +143,7 @@ def test_a_replay_that_meets_a_503_after_a_lost_answer_never_doubles_the_invoice
 
 def test_an_item_whose_answer_was_lost_is_not_created_twice(desk: Desk) -> None:
     put_in_xero(desk.sandbox, contacts=[contact_record("Acme", "C-1")])
-    desk.settings(
-        default_sales_account="200",
-        default_tax_rate="OUTPUT",
-        default_non_taxable_tax_rate="EXEMPTOUTPUT",
-    )
+    desk.settings_for_auto_sync()
     desk.import_rows([line("SO-1", ("C-1", "Acme"), "NEW-1")])
     desk.sandbox.set_faults(
         {"script": [{"method": "PUT", "resource": "/Items", "status": "drop", "times": 3}]}

@@ -223,12 +223,7 @@ def test_500_orders_reach_xero_exactly_once_through_faults_and_kills(
         items=[item_record(sku) for sku in skus[:KNOWN_SKUS]],
     )
     desk = connected_desk(tmp_path, sandbox, run_cli)
-    desk.settings(
-        auto_create_customers="on",
-        default_sales_account="200",
-        default_tax_rate="OUTPUT",
-        default_non_taxable_tax_rate="EXEMPTOUTPUT",
-    )
+    desk.settings_for_auto_sync(auto_create_customers="on")
     refs = sorted({row["order_ref"] for row in rows})
     assert len(refs) == ORDERS
 

@@ -37,6 +37,14 @@ COLUMNS = [
 ]
 
 
+# What Auto Sync needs to create items in the sandbox's demo organisation.
+AUTO_SYNC_SETTINGS = {
+    "default_sales_account": "200",
+    "default_tax_rate": "OUTPUT",
+    "default_non_taxable_tax_rate": "EXEMPTOUTPUT",
+}
+
+
 @dataclass
 class Run:
     code: int
@@ -77,6 +85,11 @@ class Desk:
         for key, value in values.items():
             result = self("settings", key, value)
             assert result.code == 0, result.err
+
+    def settings_for_auto_sync(self, **more: str) -> None:
+        """The demo organisation's sales account and tax rates, which Auto Sync needs to create
+        items (and any further settings)."""
+        self.settings(**AUTO_SYNC_SETTINGS, **more)
 
     def xero(self) -> dict[str, Any]:
         return self.sandbox.state()

@@ -34,11 +34,7 @@ def test_the_demo_file_shows_every_reason_and_each_resolve_action_fixes_its_orde
     # settings_incomplete: Auto Sync before the defaults are chosen
     desk("resolve", "--auto-sync", "SO-1005")
     assert [r["code"] for r in desk.log()["SO-1005"]["reasons"]] == ["settings_incomplete"]
-    desk.settings(
-        default_sales_account="200",
-        default_tax_rate="OUTPUT",
-        default_non_taxable_tax_rate="EXEMPTOUTPUT",
-    )
+    desk.settings_for_auto_sync()
     fixed = desk("resolve", "--auto-sync", "SO-1004", "SO-1005", "SO-1006")
     assert fixed.out.count("succeeded (INV-") == 3, fixed.out
     dismissed = desk("resolve", "--dismiss", "--reason", "Customer moved to EUR billing", "SO-1011")

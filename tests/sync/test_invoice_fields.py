@@ -88,11 +88,7 @@ def test_a_four_decimal_price_keeps_its_decimals_on_the_invoice(desk: Desk) -> N
 
 def test_auto_sync_creates_an_item_with_a_four_decimal_price(desk: Desk) -> None:
     put_in_xero(desk.sandbox, contacts=[contact_record("Acme", "C-1")])
-    desk.settings(
-        default_sales_account="200",
-        default_tax_rate="OUTPUT",
-        default_non_taxable_tax_rate="EXEMPTOUTPUT",
-    )
+    desk.settings_for_auto_sync()
     desk.import_rows([line("SO-5", ACME, "NEW-4DP", "1", "2.3456")])
     desk("sync")
     assert desk("resolve", "--auto-sync", "SO-5").code == 0

@@ -146,11 +146,7 @@ def test_retry_creates_nothing_even_with_auto_create_on(desk: Desk) -> None:
 
 def test_auto_sync_creates_exactly_what_is_missing_with_the_documented_fields(desk: Desk) -> None:
     put_in_xero(desk.sandbox, items=[item_record("HAVE-1")])
-    desk.settings(
-        default_sales_account="200",
-        default_tax_rate="OUTPUT",
-        default_non_taxable_tax_rate="EXEMPTOUTPUT",
-    )
+    desk.settings_for_auto_sync()
     customer = ("C-42", "Bronte Brew Bar")
     address = {
         "customer_email": "orders@bronte.example",
