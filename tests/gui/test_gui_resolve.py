@@ -247,3 +247,65 @@ def test_xero_unavailable_leaves_orders_pending_with_the_reason_shown(
     qtbot.waitUntil(lambda: status_of(window, "SO-1") == "Succeeded", timeout=WAIT_MS)
     wait_idle(window, qtbot)
     assert status_of(window, "SO-2") == "Succeeded"
+
+
+def test_resolve_follows_a_dismissal_and_asks_before_sending_dismissed_orders(
+    synced: MainWindow, connected: Sandbox, shown: Shown, qtbot: QtBot
+) -> None:
+    select_refs(synced, ["SO-1", "SO-2", "SO-3"])
+    dialog = synced.open_resolve()
+    assert dialog is not None
+    qtbot.mouseClick(dialog.dismiss_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(dialog.results.isVisible, timeout=WAIT_MS)
+    wait_idle(synced, qtbot)
+    # The dialog now says what the selection is, and the plan that they are dismissed.
+    assert "3 orders selected</b>: 3 dismissed." in dialog.heading.text()
+    assert dialog.plan.text().splitlines()[0] == (
+        "Dismissed, brought back and sent only if you agree when asked: SO-1, SO-2, SO-3."
+    )
+    before = connected.state()
+    shown.confirm_answer = False
+    qtbot.mouseClick(dialog.auto_sync_button, Qt.MouseButton.LeftButton)
+    [(_, title, text, _)] = shown.take("confirm")
+    assert title == "Auto Sync dismissed orders?"
+    assert text == (
+        "Auto Sync will take 3 dismissed orders back onto the list of problems and send each to "
+        "Xero: SO-1, SO-2, SO-3."
+    )
+    wait_idle(synced, qtbot)
+    # Declined: nothing sent, nothing created, still dismissed.
+    assert [status_of(synced, ref) for ref in ("SO-1", "SO-2", "SO-3")] == ["Dismissed"] * 3
+    after = connected.state()
+    assert (len(after["invoices"]), len(after["contacts"]), len(after["items"])) == (
+        len(before["invoices"]),
+        len(before["contacts"]),
+        len(before["items"]),
+    )
+    # Agreed: Auto Sync brings them back and sends them.
+    shown.confirm_answer = True
+    qtbot.mouseClick(dialog.auto_sync_button, Qt.MouseButton.LeftButton)
+    [(_, title, _, _)] = shown.take("confirm")
+    assert title == "Auto Sync dismissed orders?"
+    qtbot.waitUntil(lambda: "Auto Sync" in dialog.results_label.text(), timeout=WAIT_MS)
+    wait_idle(synced, qtbot)
+    assert [status_of(synced, ref) for ref in ("SO-1", "SO-2", "SO-3")] == ["Succeeded"] * 3
+    assert "3 succeeded" in dialog.heading.text()
+
+
+def test_retry_of_a_dismissed_order_from_its_details_asks_first(
+    synced: MainWindow, connected: Sandbox, shown: Shown, qtbot: QtBot
+) -> None:
+    select_refs(synced, ["SO-1"])
+    dialog = synced.open_resolve()
+    assert dialog is not None
+    qtbot.mouseClick(dialog.dismiss_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(dialog.results.isVisible, timeout=WAIT_MS)
+    wait_idle(synced, qtbot)
+    details = synced.open_details(order_id(synced, "SO-1"))
+    shown.confirm_answer = False
+    qtbot.mouseClick(details.retry_button, Qt.MouseButton.LeftButton)
+    [(_, title, text, _)] = shown.take("confirm")
+    assert title == "Retry dismissed orders?"
+    assert text.startswith("Retry will take 1 dismissed order back onto the list of problems")
+    wait_idle(synced, qtbot)
+    assert status_of(synced, "SO-1") == "Dismissed"

@@ -50,6 +50,7 @@ class AutoSyncPlan:
     blocked: tuple[str, ...]  # "ORD-1: why Auto Sync cannot fix it"
     resent: tuple[str, ...]  # "ORD-2: what Xero said": invoices Xero refused, sent unchanged
     missing_settings: tuple[str, ...]  # labels of settings Auto Sync needs and lacks
+    dismissed: tuple[str, ...] = ()  # refs taken off the problems: sent only once the user agrees
 
     def settings_warning(self) -> str:
         """What must be set before Auto Sync can create items ("" when nothing)."""
@@ -64,6 +65,11 @@ class AutoSyncPlan:
     def describe(self, *, with_settings: bool = True) -> str:
         """The plan in plain words, one point a line."""
         lines: list[str] = []
+        if self.dismissed:
+            lines.append(
+                "Dismissed, brought back and sent only if you agree when asked: "
+                f"{', '.join(self.dismissed)}."
+            )
         if self.contacts:
             lines.append(counted("Create %n contact(s) in Xero:", len(self.contacts)))
             lines.extend(
@@ -116,10 +122,13 @@ def plan_auto_sync(
     left_alone: list[str] = []
     blocked: list[str] = []
     resent: list[str] = []
+    dismissed: list[str] = []
     for row in rows:
         if row.status not in RESOLVABLE:
             left_alone.append(row.order_ref)
             continue
+        if row.status == "dismissed":
+            dismissed.append(row.order_ref)
         invoices += 1
         codes = [str(reason.get("code", "")) for reason in row.reasons or []]
         if not codes and row.attempts == 0:
@@ -157,6 +166,7 @@ def plan_auto_sync(
         blocked=tuple(blocked),
         resent=tuple(resent),
         missing_settings=tuple(_missing_settings(list(items.values()), not_synced, settings)),
+        dismissed=tuple(sorted(dismissed)),
     )
 
 

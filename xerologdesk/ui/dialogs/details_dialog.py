@@ -32,7 +32,7 @@ from xerologdesk.store.book import ConnectionData, OrderData
 from xerologdesk.store.queries import LogRow
 from xerologdesk.sync.engine import DISMISSABLE, DISMISSED_UNANSWERED, Action, Dismissal
 from xerologdesk.ui import assets, messages, order_story
-from xerologdesk.ui.dialogs.resolve_dialog import confirm_auto_sync
+from xerologdesk.ui.dialogs.resolve_dialog import confirm_auto_sync, confirm_bringing_back
 from xerologdesk.ui.log_model import STATUS_LABELS, format_local_time, format_money
 from xerologdesk.ui.order_jobs import OrderJobs, RunReport
 from xerologdesk.ui.workers import Job, JobFailure
@@ -310,7 +310,9 @@ class DetailsDialog(QDialog):
         self._track("Auto Sync", self._orders.resolve([self.order_id], Action.AUTO_SYNC))
 
     def _retry(self) -> None:
-        self._track("Retry", self._orders.resolve([self.order_id], Action.RETRY))
+        dismissed = [self.row.order_ref] if self.row and self.row.status == "dismissed" else []
+        if confirm_bringing_back(self, dismissed, "Retry"):
+            self._track("Retry", self._orders.resolve([self.order_id], Action.RETRY))
 
     def _dismiss(self) -> None:
         reason = messages.ask_text(self, "Dismiss", "Why is it dismissed? (optional)")

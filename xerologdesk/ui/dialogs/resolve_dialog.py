@@ -7,6 +7,7 @@ can read it (or resolve what is left another way).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, Signal
@@ -29,12 +30,14 @@ from PySide6.QtWidgets import (
 
 from xerologdesk.settings import Settings
 from xerologdesk.store import queries
+from xerologdesk.store.models import STATUSES
 from xerologdesk.store.queries import LogRow
 from xerologdesk.sync.engine import DISMISSABLE, DISMISSED_UNANSWERED, Action, Dismissal
 from xerologdesk.ui import assets, messages
 from xerologdesk.ui.log_model import STATUS_LABELS, reason_text
 from xerologdesk.ui.order_jobs import OrderJobs, OrderOutcome, RunProgress, RunReport
 from xerologdesk.ui.resolve_plan import RESOLVABLE, load_plan
+from xerologdesk.ui.wording import counted
 from xerologdesk.ui.workers import Job, JobFailure
 
 ACTIONS_TEXT = {
@@ -65,6 +68,19 @@ def _table(headers: list[str]) -> QTableWidget:
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setSectionResizeMode(len(headers) - 1, QHeaderView.ResizeMode.Stretch)
     return table
+
+
+def confirm_bringing_back(parent: QWidget | None, dismissed: Sequence[str], action: str) -> bool:
+    """Ask before Auto Sync or Retry acts on dismissed orders (it takes them back onto the list
+    of problems and sends them); True when none are dismissed or the user agrees."""
+    if not dismissed:
+        return True
+    text = counted(
+        "{action} will take %n dismissed order(s) back onto the list of problems and send each "
+        "to Xero: {refs}.",
+        len(dismissed),
+    ).format(refs=", ".join(dismissed), action=action)
+    return messages.confirm(parent, f"{action} dismissed orders?", text, action)
 
 
 def confirm_auto_sync(parent: QWidget | None, order_ids: Sequence[int], settings: Settings) -> bool:
@@ -177,9 +193,14 @@ class ResolveDialog(QDialog):
         self.rows = [found[order_id] for order_id in self.order_ids if order_id in found]
         count = len(self.rows)
         self.setWindowTitle(f"Resolve {count} order{'s' if count != 1 else ''}")
-        failed = sum(row.status == "failed" for row in self.rows)
+        by_status = Counter(row.status for row in self.rows)
+        statuses = ", ".join(
+            f"{by_status[status]} {STATUS_LABELS.get(status, status).lower()}"
+            for status in STATUSES
+            if by_status[status]
+        )
         self.heading.setText(
-            f"<b>{count} order{'s' if count != 1 else ''} selected</b>, {failed} failed. "
+            f"<b>{counted('%n order(s) selected', count)}</b>: {statuses or 'none'}. "
             "Choose how to resolve them."
         )
         self.orders_table.setRowCount(count)
@@ -207,10 +228,16 @@ class ResolveDialog(QDialog):
     # -- actions -------------------------------------------------------------------------------
 
     def _auto_sync(self) -> None:
-        self._start(self._orders.resolve(self.order_ids, Action.AUTO_SYNC))
+        if confirm_bringing_back(self, self._dismissed_refs(), "Auto Sync"):
+            self._start(self._orders.resolve(self.order_ids, Action.AUTO_SYNC))
 
     def _retry(self) -> None:
-        self._start(self._orders.resolve(self.order_ids, Action.RETRY))
+        if confirm_bringing_back(self, self._dismissed_refs(), "Retry"):
+            self._start(self._orders.resolve(self.order_ids, Action.RETRY))
+
+    def _dismissed_refs(self) -> list[str]:
+        """The selected orders dismissed now (the statuses read by the last refresh)."""
+        return sorted(row.order_ref for row in self.rows if row.status == "dismissed")
 
     def _dismiss(self) -> None:
         job = self._orders.dismiss(self.order_ids, self.dismiss_reason.text())
