@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QItemSelection, QItemSelectionModel
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
 from PySide6.QtWidgets import QApplication, QTableWidget
 from pytestqt.qtbot import QtBot
 
 from xerologdesk.store.queries import LogFilter, page_log
 from xerologdesk.ui.desktop import Desktop
+from xerologdesk.ui.dialogs.resolve_dialog import ResolveDialog
 from xerologdesk.ui.log_model import COLUMN_INDEX
 from xerologdesk.ui.main_window import MainWindow
 from xerologdesk.ui.workers import JobFailure
@@ -125,6 +126,20 @@ def order_id(window: MainWindow, ref: str) -> int:
     found = window.model.row_at(row_of(window, ref))
     assert found is not None
     return found.id
+
+
+def resolve_in_dialog(
+    window: MainWindow, refs: list[str], action: str, qtbot: QtBot
+) -> ResolveDialog:
+    """Select these orders, open Resolve, press ``action`` ("auto_sync", "retry", "dismiss") and
+    wait until the dialog shows the outcome; the dialog, still open."""
+    select_refs(window, refs)
+    dialog = window.open_resolve()
+    assert dialog is not None
+    qtbot.mouseClick(getattr(dialog, f"{action}_button"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(dialog.results.isVisible, timeout=WAIT_MS)
+    wait_idle(window, qtbot)
+    return dialog
 
 
 def select_refs(window: MainWindow, refs: list[str]) -> None:

@@ -16,6 +16,7 @@ from gui_support import (
     Shown,
     cell,
     order_id,
+    resolve_in_dialog,
     row_of,
     select_refs,
     status_of,
@@ -252,12 +253,7 @@ def test_xero_unavailable_leaves_orders_pending_with_the_reason_shown(
 def test_resolve_follows_a_dismissal_and_asks_before_sending_dismissed_orders(
     synced: MainWindow, connected: Sandbox, shown: Shown, qtbot: QtBot
 ) -> None:
-    select_refs(synced, ["SO-1", "SO-2", "SO-3"])
-    dialog = synced.open_resolve()
-    assert dialog is not None
-    qtbot.mouseClick(dialog.dismiss_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(dialog.results.isVisible, timeout=WAIT_MS)
-    wait_idle(synced, qtbot)
+    dialog = resolve_in_dialog(synced, ["SO-1", "SO-2", "SO-3"], "dismiss", qtbot)
     # The dialog now says what the selection is, and the plan that they are dismissed.
     assert "3 orders selected</b>: 3 dismissed." in dialog.heading.text()
     assert dialog.plan.text().splitlines()[0] == (
@@ -295,12 +291,7 @@ def test_resolve_follows_a_dismissal_and_asks_before_sending_dismissed_orders(
 def test_retry_of_a_dismissed_order_from_its_details_asks_first(
     synced: MainWindow, connected: Sandbox, shown: Shown, qtbot: QtBot
 ) -> None:
-    select_refs(synced, ["SO-1"])
-    dialog = synced.open_resolve()
-    assert dialog is not None
-    qtbot.mouseClick(dialog.dismiss_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(dialog.results.isVisible, timeout=WAIT_MS)
-    wait_idle(synced, qtbot)
+    resolve_in_dialog(synced, ["SO-1"], "dismiss", qtbot)
     details = synced.open_details(order_id(synced, "SO-1"))
     shown.confirm_answer = False
     qtbot.mouseClick(details.retry_button, Qt.MouseButton.LeftButton)

@@ -6,8 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from gui_support import NEW_CUSTOMER, QT_MARKS, WAIT_MS, Shown, line, select_refs, wait_idle
-from PySide6.QtCore import QCoreApplication, Qt
+from gui_support import (
+    NEW_CUSTOMER,
+    QT_MARKS,
+    WAIT_MS,
+    Shown,
+    line,
+    resolve_in_dialog,
+)
+from PySide6.QtCore import QCoreApplication
 from pytestqt.qtbot import QtBot
 
 from xerologdesk.sandbox import Sandbox
@@ -56,12 +63,7 @@ def test_a_retry_s_result_is_one_sentence(
     window: MainWindow, connected: Sandbox, import_lines: Callable[..., object], qtbot: QtBot
 ) -> None:
     import_lines([line("SO-1", NEW_CUSTOMER)])
-    select_refs(window, ["SO-1"])
-    dialog = window.open_resolve()
-    assert dialog is not None
-    qtbot.mouseClick(dialog.retry_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(dialog.results.isVisible, timeout=WAIT_MS)
-    wait_idle(window, qtbot)
+    dialog = resolve_in_dialog(window, ["SO-1"], "retry", qtbot)
     assert dialog.results_label.text() == "Retry of 1 order: 0 succeeded, 1 failed."
 
 
