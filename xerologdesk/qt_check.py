@@ -97,9 +97,12 @@ def run_ldd(library: Path) -> str:
     ldd = shutil.which("ldd")
     if ldd is None:
         return ""
-    done = subprocess.run(
-        [ldd, str(library)], capture_output=True, text=True, timeout=30, check=False
-    )
+    try:
+        done = subprocess.run(
+            [ldd, str(library)], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.SubprocessError):  # a check that fails must not stop the app
+        return ""
     return done.stdout
 
 
