@@ -440,7 +440,7 @@ _TABLES: dict[str, tuple[Callable[[Ledger], Table], str, bool, str]] = {
 }
 
 
-def read_one(ledger: Ledger, resource: str, record_id: str, places: int = 4) -> Response:
+def read_one(ledger: Ledger, resource: str, record_id: str, places: int) -> Response:
     """``GET /{Resource}/{id}``: the record in an envelope, or 404."""
     if resource == "accounts":
         with ledger.lock:

@@ -23,6 +23,7 @@ from xerologdesk.sandbox.idempotency import IdempotencyStore
 from xerologdesk.sandbox.identity import IdentityService
 from xerologdesk.sandbox.ledger import Ledger
 from xerologdesk.sandbox.limits import RateLimiter
+from xerologdesk.sandbox.oauth_rules import CUSTOM_CONNECTION_SCOPES
 from xerologdesk.sandbox.organisations import Organisations
 from xerologdesk.sandbox.seed import SEEDS
 from xerologdesk.sandbox.server import AccountingGate, CallLog, Router, SandboxHTTPServer
@@ -161,15 +162,11 @@ class Sandbox:
         return self.organisations.get(tenant_id)
 
     def issue_token(
-        self, client_id: str = "test", scopes: tuple[str, ...] | None = None
+        self, client_id: str = "test", scopes: tuple[str, ...] = CUSTOM_CONNECTION_SCOPES
     ) -> dict[str, Any]:
         """A client_credentials token for the primary organisation, as ``/connect/token`` gives
         (``scopes``: only these, as an admin may grant a custom connection; default: all)."""
-        token = (
-            self.identity.issue_client_credentials(client_id, scopes)
-            if scopes is not None
-            else self.identity.issue_client_credentials(client_id)
-        )
+        token = self.identity.issue_client_credentials(client_id, scopes)
         self._changed()
         return token
 

@@ -360,10 +360,10 @@ class IdentityService:
         return answer
 
     def issue_client_credentials(
-        self, client_id: str = "sandbox", scopes: tuple[str, ...] = CUSTOM_CONNECTION_SCOPES
+        self, client_id: str = "sandbox", granted: tuple[str, ...] = CUSTOM_CONNECTION_SCOPES
     ) -> dict:
         """A custom-connection token for the primary organisation, as ``/connect/token`` answers
-        (with ``scopes``: the ones its admin chose; by default all the app needs).
+        (with ``granted``: the scopes its admin chose; by default all the app needs).
 
         The first one for a client id connects it to the primary organisation; after that
         connection was deleted (or its organisation is gone) the next one connects it again, as
@@ -379,12 +379,12 @@ class IdentityService:
                 for stale in connections:
                     self._ledger.disconnect(stale.id)
                 self._ledger.connect(client_id, True, primary, str(uuid.uuid4()), now)
-            token = AccessToken(client_id, None, tuple(scopes), now + ACCESS_TOKEN_LIFETIME)
+            token = AccessToken(client_id, None, tuple(granted), now + ACCESS_TOKEN_LIFETIME)
             return {
                 "access_token": self._ledger.add_access_token(token),
                 "expires_in": int(ACCESS_TOKEN_LIFETIME.total_seconds()),
                 "token_type": "Bearer",
-                "scope": " ".join(scopes),
+                "scope": " ".join(granted),
             }
 
     # Revocation ------------------------------------------------------------------------------
