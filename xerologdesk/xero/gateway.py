@@ -162,14 +162,13 @@ class XeroGateway:
         if field not in ("AccountNumber", "Name"):
             raise ValueError(f"cannot look contacts up by {field}")
         wanted = list(dict.fromkeys(value for value in values if value.strip()))
-        direct = [value for value in wanted if fits_equals_clause(field, value)]
+        direct, others = _split_by_clause_fit(field, wanted)
         records: dict[str, dict[str, Any]] = {}
         for record in self._contacts_equal(field, direct):
             records[str(record.get("ContactID"))] = record
-        for value in wanted:
-            if value not in direct:
-                for record in self._contacts_containing(field, value):
-                    records[str(record.get("ContactID"))] = record
+        for value in others:
+            for record in self._contacts_containing(field, value):
+                records[str(record.get("ContactID"))] = record
         keys = {xero_fold(value) for value in wanted}
         return [
             contact
@@ -262,15 +261,14 @@ class XeroGateway:
         an ``OR`` batch that folds case or not answers the same.
         """
         wanted = list(dict.fromkeys(reference for reference in references if reference))
-        direct = [value for value in wanted if fits_equals_clause("Reference", value)]
+        direct, others = _split_by_clause_fit("Reference", wanted)
         records: dict[str, dict[str, Any]] = {}
         for clause, _chunk in or_equals_chunks("Reference", direct):
             for record in self._invoices(where=clause):
                 records[str(record.get("InvoiceID"))] = record
-        for value in wanted:
-            if value not in direct:
-                for record in self._invoices(search_term=search_text(value)):
-                    records[str(record.get("InvoiceID"))] = record
+        for value in others:
+            for record in self._invoices(search_term=search_text(value)):
+                records[str(record.get("InvoiceID"))] = record
         keys = set(wanted)
         return [
             invoice
@@ -397,3 +395,13 @@ def _match(
                 Created(key, True, parse(answer), wire.element_messages(answer, "Warnings"))
             )
     return results
+
+
+def _split_by_clause_fit(field: str, values: list[str]) -> tuple[list[str], list[str]]:
+    """The values that go into a ``where`` equals clause as they are, and those that cannot (a
+    quote, or too long for one URL), each in the order given."""
+    fits = [fits_equals_clause(field, value) for value in values]
+    return (
+        [value for value, ok in zip(values, fits, strict=True) if ok],
+        [value for value, ok in zip(values, fits, strict=True) if not ok],
+    )
