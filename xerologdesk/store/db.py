@@ -774,7 +774,7 @@ def _opening(path: Path, step: Callable[[Path], object]) -> None:
     try:
         step(path)
     except (sqlite3.Error, peewee.DatabaseError, OSError) as error:
-        if isinstance(error, OSError) and not isinstance(error, sqlite3.Error):
+        if isinstance(error, OSError):
             if error.errno == errno.ENOSPC:
                 raise disk_full_problem(path) from error
             if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):

@@ -175,7 +175,7 @@ class PatientDatabase(peewee.SqliteDatabase):
 MIN_FREE_BYTES = 1024 * 1024  # less than this free beside the database: the disk is full
 
 
-def _diskdisk_full_problem(folder: Path) -> bool:
+def _nearly_full(folder: Path) -> bool:
     try:
         return shutil.disk_usage(folder).free < MIN_FREE_BYTES
     except OSError:
@@ -214,7 +214,7 @@ def problem_from(error: BaseException, path: Path | None = None) -> DatabaseProb
     text = str(error)
     if _is_busy(error):
         return DatabaseBusyError(path, BUSY_TIMEOUT_MS / 1000)
-    if "disk is full" in text or ("disk I/O error" in text and _diskdisk_full_problem(path.parent)):
+    if "disk is full" in text or ("disk I/O error" in text and _nearly_full(path.parent)):
         return disk_full_problem(path)
     if "readonly database" in text or "read-only" in text:
         if not os.access(path.parent, os.W_OK):

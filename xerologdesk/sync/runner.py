@@ -335,6 +335,7 @@ class _Run:
                 self._collect(start)
                 self._stop(error)
             except XeroError as error:  # a look-up Xero refuses: the others must still go
+                log.warning("reconciling stopped: Xero refused the look-up: %s", error)
                 trouble = error
                 self._collect(start)
                 break
