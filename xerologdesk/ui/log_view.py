@@ -65,9 +65,9 @@ class LogView(QTableView):
         for column in COLUMNS:
             self.setColumnWidth(COLUMN_INDEX[column.key], DEFAULT_WIDTHS[column.key])
         # The reason takes the width the others leave, so the table fits the window with no
-        # sideways scrolling; a long one ends in "…" and shows whole in its tooltip.
+        # sideways scrolling; a long one ends in "…" (the view's default) and shows whole in
+        # its tooltip.
         columns.setSectionResizeMode(COLUMN_INDEX["reason"], QHeaderView.ResizeMode.Stretch)
-        self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self._badge = StatusBadgeDelegate(self)
         self.setItemDelegateForColumn(COLUMN_INDEX["status"], self._badge)
         sort_key, descending = model.sort_order

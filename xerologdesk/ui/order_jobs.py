@@ -167,7 +167,7 @@ def _import_outcome(report: Any) -> ImportOutcome:
         path = Path(result.path)
         problems = tuple(str(each) for each in (*result.problems, *result.conflicts))
         if result.problems:
-            line = f"{path.name}: " + counted("not imported (%n problem(s))", len(result.problems))
+            line = f"{path.name}: " + counted("not imported (%n problem(s))", result.problem_count)
         else:
             line = f"{path.name}: " + counted("imported %n order(s)", result.imported)
             if result.skipped_same:

@@ -36,7 +36,7 @@ from xerologdesk.sync.engine import DISMISSABLE, DISMISSED_UNANSWERED, Action, D
 from xerologdesk.ui import assets, messages
 from xerologdesk.ui.log_model import STATUS_LABELS, reason_text
 from xerologdesk.ui.order_jobs import OrderJobs, OrderOutcome, RunProgress, RunReport
-from xerologdesk.ui.resolve_plan import RESOLVABLE, load_plan
+from xerologdesk.ui.resolve_plan import RESOLVABLE, AutoSyncPlan, load_plan
 from xerologdesk.ui.wording import counted
 from xerologdesk.ui.workers import Job, JobFailure
 
@@ -111,6 +111,7 @@ class ResolveDialog(QDialog):
         self.setObjectName("resolve-dialog")
         self.setMinimumSize(760, 600)
         self._build()
+        self._plan: AutoSyncPlan  # what the last refresh read: the plan and who is dismissed
         self.refresh()
 
     # -- layout --------------------------------------------------------------------------------
@@ -210,7 +211,7 @@ class ResolveDialog(QDialog):
             label = STATUS_LABELS.get(row.status, row.status)
             self.orders_table.setItem(number, 2, _item(label, row.status))
             self.orders_table.setItem(number, 3, _item(reason_text(row)))
-        plan = load_plan(self.order_ids, self._settings)
+        plan = self._plan = load_plan(self.order_ids, self._settings)
         self.plan.setText(plan.describe(with_settings=False))
         self.plan_warning.setText(plan.settings_warning())
         self.plan_warning.setVisible(bool(plan.missing_settings))
@@ -228,16 +229,12 @@ class ResolveDialog(QDialog):
     # -- actions -------------------------------------------------------------------------------
 
     def _auto_sync(self) -> None:
-        if confirm_bringing_back(self, self._dismissed_refs(), "Auto Sync"):
+        if confirm_bringing_back(self, self._plan.dismissed, "Auto Sync"):
             self._start(self._orders.resolve(self.order_ids, Action.AUTO_SYNC))
 
     def _retry(self) -> None:
-        if confirm_bringing_back(self, self._dismissed_refs(), "Retry"):
+        if confirm_bringing_back(self, self._plan.dismissed, "Retry"):
             self._start(self._orders.resolve(self.order_ids, Action.RETRY))
-
-    def _dismissed_refs(self) -> list[str]:
-        """The selected orders dismissed now (the statuses read by the last refresh)."""
-        return sorted(row.order_ref for row in self.rows if row.status == "dismissed")
 
     def _dismiss(self) -> None:
         job = self._orders.dismiss(self.order_ids, self.dismiss_reason.text())
