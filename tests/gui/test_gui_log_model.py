@@ -17,12 +17,13 @@ from gui_support import (
     wait_idle,
 )
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from xerologdesk.store import queries
 from xerologdesk.store.queries import LogFilter
 from xerologdesk.ui.log_model import COLUMN_INDEX, LogModel
-from xerologdesk.ui.main_window import POLL_MS, MainWindow
+from xerologdesk.ui.main_window import MainWindow
 
 pytestmark = QT_MARKS
 
@@ -185,7 +186,9 @@ def test_the_end_of_a_run_reads_the_log_once(
     with qtbot.waitSignal(window.orders.run_finished, timeout=WAIT_MS):
         window.commands["sync"].trigger()
     monkeypatch.setattr(queries, "page_log", page_log)
-    qtbot.wait(3 * POLL_MS)  # the polls after the run
+    for _ in range(3):  # the polls after the run, as the window's poll timer makes them
+        window._poll_changes()
+        QApplication.processEvents()
     assert [status_of(window, f"SO-{n}") for n in range(1, 6)] == ["Succeeded"] * 5
     # The reload's one page (none if it was painted before the count began), never a second.
     assert len(reads) <= 1, reads

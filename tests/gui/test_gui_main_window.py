@@ -21,7 +21,7 @@ from gui_support import (
     write_orders,
 )
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QHeaderView
 from pytestqt.qtbot import QtBot
 
 from xerologdesk.ui.desktop import Desktop
@@ -196,6 +196,7 @@ def test_the_reason_sits_beside_the_status_fits_the_window_and_shows_whole_in_a_
     # Too long for its cell, so it is drawn elided with "…", never cut mid-word.
     assert view.fontMetrics().horizontalAdvance(shown_text) > header.sectionSize(reason)
     assert view.textElideMode() == Qt.TextElideMode.ElideRight
+    assert header.sectionResizeMode(reason) == QHeaderView.ResizeMode.Stretch
 
 
 def test_an_import_s_problems_are_written_in_its_dialog_as_the_command_line_writes_them(

@@ -9,17 +9,17 @@ from pathlib import Path
 import pytest
 from gui_support import (
     MISSING_SKU,
+    QT_MARKS,
     WAIT_MS,
     cell,
     line,
     order_id,
-    select_refs,
+    resolve_in_dialog,
     status_of,
     table_texts,
     wait_idle,
     write_orders,
 )
-from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from xerologdesk.sandbox import Sandbox
@@ -29,6 +29,8 @@ from xerologdesk.sync.lock import SyncLock
 from xerologdesk.ui.main_window import WAITING_FOR_OTHER_SYNC, MainWindow
 from xerologdesk.ui.order_jobs import RunReport
 from xerologdesk.ui.order_story import status_line
+
+pytestmark = QT_MARKS
 
 
 def test_orders_dropped_in_the_inbox_while_another_process_syncs_go_when_it_has_finished(
@@ -127,13 +129,7 @@ def test_a_pending_order_is_dismissed_from_the_resolve_dialog(
 ) -> None:
     import_lines([line("SO-1"), line("SO-2")])
     assert status_of(window, "SO-1") == "Pending"
-    select_refs(window, ["SO-1"])
-    dialog = window.open_resolve()
-    assert dialog is not None
-    assert dialog.dismiss_button.isEnabled()
-    qtbot.mouseClick(dialog.dismiss_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(dialog.results.isVisible, timeout=WAIT_MS)
-    wait_idle(window, qtbot)
+    dialog = resolve_in_dialog(window, ["SO-1"], "dismiss", qtbot)
     assert table_texts(dialog.results) == [["SO-1", "Dismissed", "Dismissed: Xero left untouched."]]
     assert status_of(window, "SO-1") == "Dismissed"
     with qtbot.waitSignal(window.orders.run_finished, timeout=WAIT_MS):
