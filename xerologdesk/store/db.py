@@ -44,6 +44,7 @@ from typing import Any
 import peewee
 
 from xerologdesk import paths
+from xerologdesk.store.folding import fold_accents
 from xerologdesk.store.models import STATUSES, database
 from xerologdesk.store.trouble import (
     BUSY_TIMEOUT_MS,
@@ -243,12 +244,20 @@ def _migrate_add_sort_indexes(db: peewee.Database) -> None:
     _execute_all(db, SORT_INDEXES)
 
 
+def _migrate_fold_search_index(db: peewee.Database) -> None:
+    """Drop the search index of text as written; opening builds the folded one. A version of
+    its own because that index's triggers call a function only this version registers: an
+    older program must refuse the file rather than fail on every edit of a name."""
+    _drop_search_index(db)
+
+
 # The ordered migrations: MIGRATIONS[n - 1] brings a database from version n - 1 to n. Never
 # edit a released one; append a new one (and keep the models in step with the result).
 MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _migrate_to_v1,
     _migrate_add_pending_action,
     _migrate_add_sort_indexes,
+    _migrate_fold_search_index,
 ]
 
 
@@ -400,33 +409,43 @@ def rows_by_key(
 # order_line's product index: indexing each order's SKUs instead put trigrams like "sku" and
 # "-01" in every order of a big log, and resolving "SKU-01234" then read a million-entry list
 # per trigram (~90 ms); the SKU index has a row per product, and stays right when lines change.
-SEARCH_TABLE = "order_search"
+# The orders' index holds its text folded (store.folding: "Café" as "Cafe"), and the Xero
+# invoice number too, so "cafe" and "INV-0016" both find their orders.
+SEARCH_TABLE = "order_text_search"
 SKU_SEARCH_TABLE = "sku_search"
-# Deletes and renames follow by trigger; new orders are added by add_to_search_index, products
+# The SQL function (registered on every connection the app opens) the triggers fold with.
+FOLD_FUNCTION = "xld_fold_accents"
+# Deletes and edits follow by trigger; new orders are added by add_to_search_index, products
 # (few, and inserted in many places) by trigger.
 _SEARCH_TRIGGERS = (
-    "order_search_delete",
-    "order_search_update",
+    "order_text_search_delete",
+    "order_text_search_update",
     "sku_search_insert",
     "sku_search_delete",
     "sku_search_update",
 )
-# What earlier versions built (one index of orders with their SKUs): dropped when found.
-_RETIRED_SEARCH = {"trigger": ("log_search_delete", "log_search_update"), "table": ("log_search",)}
-_SEARCH_ROWS = f"""INSERT INTO {SEARCH_TABLE} (rowid, order_ref, customer_name, customer_reference)
-    SELECT order_id, order_ref, customer_name, customer_reference FROM log_entry"""
+# What earlier versions built, dropped when found: one index of orders with their SKUs (before
+# 0.2), then one of the orders' text as written (before accents were folded).
+_RETIRED_SEARCH = {
+    "trigger": ("log_search_delete", "log_search_update", "order_search_delete",
+                "order_search_update"),
+    "table": ("log_search", "order_search"),
+}
+_SEARCHED_COLUMNS = ("order_ref", "customer_name", "customer_reference", "xero_invoice_number")
+_SEARCH_COLUMN_LIST = ", ".join(_SEARCHED_COLUMNS)
 _SEARCH_SCHEMA: tuple[str, ...] = (
     f"""CREATE VIRTUAL TABLE {SEARCH_TABLE} USING fts5(
-        order_ref, customer_name, customer_reference, tokenize = 'trigram', columnsize = 0)""",
+        {_SEARCH_COLUMN_LIST}, tokenize = 'trigram', columnsize = 0)""",
     f"""CREATE VIRTUAL TABLE {SKU_SEARCH_TABLE} USING fts5(
         sku, tokenize = 'trigram', columnsize = 0)""",
-    f"""CREATE TRIGGER order_search_delete AFTER DELETE ON log_entry BEGIN
+    f"""CREATE TRIGGER order_text_search_delete AFTER DELETE ON log_entry BEGIN
         DELETE FROM {SEARCH_TABLE} WHERE rowid = OLD.order_id;
     END""",
-    f"""CREATE TRIGGER order_search_update
-    AFTER UPDATE OF order_ref, customer_name, customer_reference ON log_entry BEGIN
-        UPDATE {SEARCH_TABLE} SET order_ref = NEW.order_ref, customer_name = NEW.customer_name,
-            customer_reference = NEW.customer_reference WHERE rowid = NEW.order_id;
+    f"""CREATE TRIGGER order_text_search_update
+    AFTER UPDATE OF {_SEARCH_COLUMN_LIST} ON log_entry BEGIN
+        UPDATE {SEARCH_TABLE} SET {", ".join(
+            f"{column} = {FOLD_FUNCTION}(NEW.{column})" for column in _SEARCHED_COLUMNS
+        )} WHERE rowid = NEW.order_id;
     END""",
     f"""CREATE TRIGGER sku_search_insert AFTER INSERT ON product BEGIN
         INSERT INTO {SKU_SEARCH_TABLE} (rowid, sku) VALUES (NEW.id, NEW.sku);
@@ -437,9 +456,23 @@ _SEARCH_SCHEMA: tuple[str, ...] = (
     f"""CREATE TRIGGER sku_search_update AFTER UPDATE OF sku ON product BEGIN
         UPDATE {SKU_SEARCH_TABLE} SET sku = NEW.sku WHERE rowid = NEW.id;
     END""",
-    _SEARCH_ROWS,  # every order already in the log
+    # every order already in the log
+    f"""INSERT INTO {SEARCH_TABLE} (rowid, {_SEARCH_COLUMN_LIST})
+        SELECT order_id, {", ".join(f"{FOLD_FUNCTION}({c})" for c in _SEARCHED_COLUMNS)}
+        FROM log_entry""",
     f"INSERT INTO {SKU_SEARCH_TABLE} (rowid, sku) SELECT id, sku FROM product",
 )
+
+
+def register_functions(db: peewee.SqliteDatabase) -> None:
+    """Give every connection ``db`` opens the SQL functions the search index's triggers call."""
+    db.register_function(fold_accents_or_null, FOLD_FUNCTION, 1, deterministic=True)
+
+
+def fold_accents_or_null(text: str | None) -> str | None:
+    """:func:`~xerologdesk.store.folding.fold_accents`, passing NULL through (an order with no
+    invoice yet)."""
+    return None if text is None else fold_accents(text)
 
 
 @functools.cache
@@ -510,11 +543,12 @@ def add_to_search_index(rows: Sequence[tuple[int, str, str, str]]) -> None:
     100,000-line import five times slower); does nothing when search falls back to LIKE.
     """
     if rows and search_index_ready():
+        folded = [(order_id, *map(fold_accents, texts)) for order_id, *texts in rows]
         with peewee.__exception_wrapper__:  # type: ignore[attr-defined]
             database.cursor().executemany(
                 f"INSERT INTO {SEARCH_TABLE} (rowid, order_ref, customer_name, "
                 "customer_reference) VALUES (?, ?, ?, ?)",
-                rows,
+                folded,
             )
 
 
@@ -752,6 +786,7 @@ def open_database(path: Path, *, traces: Sequence[Path] = ()) -> peewee.SqliteDa
         lock_type="IMMEDIATE",  # writers queue up front instead of failing to upgrade a lock
         thread_safe=True,
     )
+    register_functions(db)
     database.initialize(db)
     try:
         _opening(path, lambda _: _connect(db, migrate=found < known))

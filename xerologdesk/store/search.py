@@ -1,10 +1,11 @@
 """Log search: which orders a search text matches, as SQL conditions on ``log_entry`` and as ids.
 
-A search of three or more characters is a case-insensitive substring of an order's ref, customer
-name or customer reference, or of the SKU of one of its lines; fewer characters are a prefix of
-the ref, name or reference. The trigram indexes of :mod:`xerologdesk.store.db` answer it (one of
-the log's text columns, one of the products' SKUs, reached through ``order_line``); an SQLite
-without them gets ``LIKE``.
+A search of three or more characters is a substring of an order's ref, customer name, customer
+reference or Xero invoice number, or of the SKU of one of its lines, ignoring case and accents
+("cafe" finds "Café Étoile"); fewer characters are a prefix of the ref, name or reference.
+The trigram indexes of :mod:`xerologdesk.store.db` answer it (one of the log's text columns,
+folded, one of the products' SKUs, reached through ``order_line``); an SQLite without them gets
+``LIKE``, which folds only ASCII case.
 
 A search is answered one of three ways, whichever is cheap for it:
 
@@ -21,13 +22,24 @@ from typing import Any
 
 import peewee
 
-from xerologdesk.store.db import SEARCH_TABLE, SKU_SEARCH_TABLE, change_marker, search_index_ready
+from xerologdesk.store.db import (
+    FOLD_FUNCTION,
+    SEARCH_TABLE,
+    SKU_SEARCH_TABLE,
+    change_marker,
+    search_index_ready,
+)
+from xerologdesk.store.folding import fold_accents
 from xerologdesk.store.models import LogEntry, OrderLine, database
 
 # Below this many characters a trigram index cannot help: search by prefix instead.
 MIN_SEARCH_CHARS = 3
-# The log's columns a search looks in (besides the SKUs).
+# The log's columns a short search looks in by prefix (NOCASE indexes answer it); a longer one
+# looks in the invoice number too (besides the SKUs).
 TEXT_COLUMNS = ("order_ref", "customer_name", "customer_reference")
+SEARCHED_COLUMNS = (*TEXT_COLUMNS, "xero_invoice_number")
+# The columns whose text may carry accents; a row whose text is all ASCII skips the fold.
+_NAMED_COLUMNS = ("customer_name", "customer_reference", "order_ref")
 
 _ORDER_TEXT = f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ?"
 _SKU_PRODUCTS = f"SELECT rowid FROM {SKU_SEARCH_TABLE} WHERE {SKU_SEARCH_TABLE} MATCH ?"
@@ -46,7 +58,13 @@ def like_pattern(text: str, *, contains: bool) -> str:
 
 
 def _phrase(text: str) -> str:
-    """``text`` as an FTS5 phrase: every character literal (quotes doubled)."""
+    """``text`` as an FTS5 phrase: every character literal (quotes doubled), its accents folded
+    as the orders' index holds them (the SKU index holds SKUs as written: see
+    :func:`_sku_phrase`)."""
+    return _sku_phrase(fold_accents(text))
+
+
+def _sku_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
@@ -54,17 +72,35 @@ def _uses_index(text: str) -> bool:
     return len(text) >= MIN_SEARCH_CHARS and search_index_ready()
 
 
-def _any_column_like(pattern: str, *, plain: bool = False) -> peewee.SQL:
-    """``pattern`` LIKE any of the text columns; ``plain`` hides their indexes from SQLite
-    (unary +) so that it keeps reading in the sort's index order, testing each row."""
+def _any_column_like(
+    pattern: str, *, plain: bool = False, columns: tuple[str, ...] = TEXT_COLUMNS
+) -> peewee.SQL:
+    """``pattern`` LIKE any of ``columns``; ``plain`` hides their indexes from SQLite (unary
+    +) so that it keeps reading in the sort's index order, testing each row."""
     prefix = "+" if plain else ""
-    sql = " OR ".join(f"{prefix}{column} LIKE ? ESCAPE '\\'" for column in TEXT_COLUMNS)
-    return peewee.SQL(f"({sql})", [pattern] * len(TEXT_COLUMNS))
+    sql = " OR ".join(f"{prefix}{column} LIKE ? ESCAPE '\\'" for column in columns)
+    return peewee.SQL(f"({sql})", [pattern] * len(columns))
+
+
+def _folded_like(pattern: str) -> peewee.SQL:
+    """``pattern`` (folded, ASCII) LIKE a row's text with its accents folded, or as written.
+
+    GLOB finds the rare row with a letter beyond ASCII in C; only that row pays for the fold
+    (a call into Python), so a broad search still tests a row in about a microsecond.
+    """
+    as_written = _any_column_like(pattern, plain=True, columns=SEARCHED_COLUMNS)
+    # The unit separator between the columns: no search text spans two of them.
+    text = " || char(31) || ".join(f"coalesce(+{column}, '')" for column in _NAMED_COLUMNS)
+    sql = (
+        f"({as_written.sql} OR (({text}) GLOB '*[^ -~]*' "
+        f"AND {FOLD_FUNCTION}({text}) LIKE ? ESCAPE '\\'))"
+    )
+    return peewee.SQL(sql, [*as_written.params, pattern])
 
 
 def _sku_matches(text: str) -> bool:
     """Whether any product's SKU contains ``text`` (a read of the small SKU index)."""
-    cursor = database.execute_sql(f"{_SKU_PRODUCTS} LIMIT 1", [_phrase(text)])
+    cursor = database.execute_sql(f"{_SKU_PRODUCTS} LIMIT 1", [_sku_phrase(text)])
     return cursor.fetchone() is not None
 
 
@@ -74,12 +110,12 @@ def matching(text: str) -> peewee.SQL:
     if len(text) < MIN_SEARCH_CHARS:
         return _any_column_like(like_pattern(text, contains=False))
     if search_index_ready():
-        phrase = _phrase(text)
         return peewee.SQL(
-            f"(order_id IN ({_ORDER_TEXT}) OR order_id IN ({_SKU_ORDERS}))", [phrase, phrase]
+            f"(order_id IN ({_ORDER_TEXT}) OR order_id IN ({_SKU_ORDERS}))",
+            [_phrase(text), _sku_phrase(text)],
         )
     pattern = like_pattern(text, contains=True)
-    columns = _any_column_like(pattern)
+    columns = _any_column_like(pattern, columns=SEARCHED_COLUMNS)
     return peewee.SQL(
         f"({columns.sql} OR order_id IN ({_SKU_ORDERS_BY_LIKE}))", [*columns.params, pattern]
     )
@@ -93,11 +129,12 @@ def tested_per_row(text: str) -> Any:
         if len(text) >= MIN_SEARCH_CHARS:
             return matching(text)  # no trigram index (an old SQLite): LIKE as before
         return _any_column_like(like_pattern(text, contains=False), plain=True)
-    if text.isascii():
+    folded = fold_accents(text)
+    if folded.isascii():
         # LIKE folds ASCII case as the trigram index does, and testing a row this way costs
         # microseconds where a MATCH per row costs ~25: a page of a search matching one order
         # in eight ("Bakery" on a million orders) reads in a few milliseconds instead of 40.
-        condition: Any = _any_column_like(like_pattern(text, contains=True), plain=True)
+        condition: Any = _folded_like(like_pattern(folded, contains=True))
     else:
         condition = peewee.SQL(
             f"EXISTS (SELECT 1 FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ? "
@@ -108,7 +145,7 @@ def tested_per_row(text: str) -> Any:
         # The order's own few lines, checked against the matching products (read once).
         lines = OrderLine.select(peewee.SQL("1")).where(
             (OrderLine.order == LogEntry.order)
-            & OrderLine.product.in_(peewee.SQL(f"({_SKU_PRODUCTS})", [_phrase(text)]))
+            & OrderLine.product.in_(peewee.SQL(f"({_SKU_PRODUCTS})", [_sku_phrase(text)]))
         )
         condition = condition | peewee.fn.EXISTS(lines)
     return condition
@@ -145,14 +182,15 @@ def _read_search_ids(text: str, limit: int) -> list[int] | None:
         condition = matching(text)
         sql = f"SELECT order_id FROM log_entry WHERE {condition.sql} LIMIT ?"
         return _at_most(limit, database.execute_sql(sql, [*condition.params, limit + 1]))
-    phrase = _phrase(text)
-    found = _at_most(limit, database.execute_sql(f"{_ORDER_TEXT} LIMIT ?", [phrase, limit + 1]))
+    found = _at_most(
+        limit, database.execute_sql(f"{_ORDER_TEXT} LIMIT ?", [_phrase(text), limit + 1])
+    )
     if found is None:
         return None
     # DISTINCT with LIMIT stops reading once enough orders are found, however many lines the
     # matching products have.
     sku_sql = f"SELECT DISTINCT order_id FROM ({_SKU_ORDERS}) LIMIT ?"
-    by_sku = _at_most(limit, database.execute_sql(sku_sql, [phrase, limit + 1]))
+    by_sku = _at_most(limit, database.execute_sql(sku_sql, [_sku_phrase(text), limit + 1]))
     if by_sku is None:
         return None
     ids = list(dict.fromkeys(found + by_sku))

@@ -1,0 +1,68 @@
+"""Accent folding for log search: "Café Étoile" is found by "cafe etoile".
+
+The SQLite that ships with Python 3.11 to 3.13 (3.40 to 3.45) has a trigram tokenizer that folds
+case but not accents (``remove_diacritics`` came to it in 3.45), so the search index holds the
+log's names already folded. One table of letters does it, in Python for the rows the app writes
+itself and as nested ``replace()`` in the index's triggers, so that any connection that edits
+a name (another process, the sqlite3 shell) keeps the index right without a function of ours.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+
+# The Latin letters with marks (Latin-1, Extended-A and -B, Extended Additional: French,
+# German, Nordic, Polish, Turkish, Vietnamese...) and the few whose base letter no Unicode
+# decomposition gives.
+_LATIN_RANGES = (range(0x00C0, 0x0250), range(0x1E00, 0x1F00))
+_NOT_DECOMPOSED = {
+    "Æ": "AE",
+    "æ": "ae",
+    "Ø": "O",
+    "ø": "o",
+    "Œ": "OE",
+    "œ": "oe",
+    "ß": "ss",
+    "Đ": "D",
+    "đ": "d",
+    "Ł": "L",
+    "ł": "l",
+    "\u0131": "i",  # dotless i
+}
+
+
+@functools.cache
+def _letters() -> dict[str, str]:
+    """Each accented letter and the plain letters it folds to."""
+    letters = dict(_NOT_DECOMPOSED)
+    for block in _LATIN_RANGES:
+        for point in block:
+            letter = chr(point)
+            decomposed = unicodedata.normalize("NFKD", letter)
+            base = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+            if base and base != letter and base.isascii():
+                letters[letter] = base
+    return letters
+
+
+@functools.cache
+def _table() -> dict[int, str]:
+    return str.maketrans(_letters())
+
+
+def fold_accents(text: str) -> str:
+    """``text`` with its accented Latin letters replaced by plain ones (case kept)."""
+    return text if text.isascii() else text.translate(_table())
+
+
+def fold_accents_sql(column: str) -> str:
+    """An SQL expression giving :func:`fold_accents` of ``column``, for triggers.
+
+    The letters map to ASCII, which no later ``replace`` touches, so the order of the nesting
+    does not matter and the result equals the Python fold.
+    """
+    expression = column
+    for letter, plain in _letters().items():
+        expression = f"replace({expression}, '{letter}', '{plain}')"
+    return expression
