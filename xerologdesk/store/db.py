@@ -427,8 +427,12 @@ _SEARCH_TRIGGERS = (
 # What earlier versions built, dropped when found: one index of orders with their SKUs (before
 # 0.2), then one of the orders' text as written (before accents were folded).
 _RETIRED_SEARCH = {
-    "trigger": ("log_search_delete", "log_search_update", "order_search_delete",
-                "order_search_update"),
+    "trigger": (
+        "log_search_delete",
+        "log_search_update",
+        "order_search_delete",
+        "order_search_update",
+    ),
     "table": ("log_search", "order_search"),
 }
 _SEARCHED_COLUMNS = ("order_ref", "customer_name", "customer_reference", "xero_invoice_number")
@@ -443,9 +447,9 @@ _SEARCH_SCHEMA: tuple[str, ...] = (
     END""",
     f"""CREATE TRIGGER order_text_search_update
     AFTER UPDATE OF {_SEARCH_COLUMN_LIST} ON log_entry BEGIN
-        UPDATE {SEARCH_TABLE} SET {", ".join(
-            f"{column} = {FOLD_FUNCTION}(NEW.{column})" for column in _SEARCHED_COLUMNS
-        )} WHERE rowid = NEW.order_id;
+        UPDATE {SEARCH_TABLE} SET {
+        ", ".join(f"{column} = {FOLD_FUNCTION}(NEW.{column})" for column in _SEARCHED_COLUMNS)
+    } WHERE rowid = NEW.order_id;
     END""",
     f"""CREATE TRIGGER sku_search_insert AFTER INSERT ON product BEGIN
         INSERT INTO {SKU_SEARCH_TABLE} (rowid, sku) VALUES (NEW.id, NEW.sku);
