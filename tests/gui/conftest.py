@@ -52,7 +52,7 @@ def shown(monkeypatch: pytest.MonkeyPatch) -> Iterator[Shown]:
         record.calls.append(("ask_text", title, label, text))
         return record.text_answer
 
-    for kind in ("error", "warning", "info", "about"):
+    for kind in ("error", "warning", "notice", "info", "about"):
         monkeypatch.setattr(messages, kind, box(kind))
     monkeypatch.setattr(messages, "confirm", confirm)
     monkeypatch.setattr(messages, "ask_text", ask_text)
@@ -150,7 +150,7 @@ def import_lines(
         outcome: ImportOutcome = imported.args[0]
         if clean:
             assert not outcome.problems, outcome.problems
-            assert shown.take("warning") == []
+            assert shown.take("notice") == []
         return outcome
 
     return run

@@ -17,16 +17,19 @@ from gui_support import (
     Shown,
     line,
     refs_shown,
+    status_of,
     wait_idle,
     write_orders,
 )
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtWidgets import QApplication, QHeaderView
+from PySide6.QtWidgets import QApplication, QHeaderView, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from xerologdesk.ui import messages
 from xerologdesk.ui.desktop import Desktop
 from xerologdesk.ui.log_model import COLUMN_INDEX
 from xerologdesk.ui.main_window import MainWindow
+from xerologdesk.ui.messages import notice as real_notice
 
 pytestmark = QT_MARKS
 
@@ -93,7 +96,7 @@ def test_files_dropped_in_the_inbox_are_imported_and_moved_aside(
     report = (inbox / "problems" / "broken.csv.problems.txt").read_text(encoding="utf-8")
     assert "broken.csv:1:" in report
     assert (inbox / "notes.txt").exists()  # not an order file: left alone
-    [(_, title, text, details)] = shown.take("warning")
+    [(_, title, text, details)] = shown.take("notice")
     assert title == "Import problems"
     assert "broken.csv: not imported" in text
     assert "broken.csv:1:" in details
@@ -209,7 +212,7 @@ def test_an_import_s_problems_are_written_in_its_dialog_as_the_command_line_writ
     with qtbot.waitSignal(window.orders.imported, timeout=WAIT_MS):
         window.import_files([path])
     wait_idle(window, qtbot)
-    [(_, title, text, details)] = shown.take("warning")
+    [(_, title, text, details)] = shown.take("notice")
     assert title == "Import problems"
     first = text.splitlines()[2]
     assert first == f"{path}:3: unit_price \u201c3O.00\u201d is not a number (e.g. 12.50)"
@@ -270,3 +273,28 @@ def test_an_inbox_file_with_a_huge_header_gets_a_short_problems_file(
     assert len(lines) == 101
     assert lines[0].startswith(f"{wide}:1: unknown column")
     assert "\u2026 and 99,900 more problems in" in lines[-1]
+
+
+def test_a_bad_file_s_problems_do_not_hold_up_syncing_the_good_one(
+    window: MainWindow,
+    connected: object,
+    tmp_path: Path,
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(messages, "notice", real_notice)  # the box itself, on screen
+    good = write_orders(tmp_path / "monday.csv", [line("SO-1"), line("SO-2")])
+    bad = tmp_path / "broken.csv"
+    bad.write_text("order_ref,posted_date\nSO-9,yesterday\n", encoding="utf-8")
+    with qtbot.waitSignal(window.orders.imported, timeout=WAIT_MS):
+        window.import_files([good, bad])
+    # The problems are on screen, unanswered, and nothing modal stands in the way...
+    [box] = [w for w in window.findChildren(QMessageBox) if w.windowTitle() == "Import problems"]
+    assert box.isVisible() and QApplication.activeModalWidget() is None
+    assert "broken.csv: not imported" in box.text()
+    # ...while the good file's orders sync.
+    qtbot.waitUntil(lambda: status_of(window, "SO-2") == "Succeeded", timeout=WAIT_MS)
+    assert status_of(window, "SO-1") == "Succeeded"
+    assert box.isVisible()
+    box.close()
+    wait_idle(window, qtbot)

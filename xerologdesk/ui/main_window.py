@@ -355,7 +355,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(outcome.summary.replace("\n", "; "), 10000)
         self.view.reload_keeping_place()
         if outcome.problems:
-            messages.warning(
+            # Not modal: the good files imported with this one are syncing meanwhile.
+            messages.notice(
                 self,
                 "Import problems",
                 outcome.summary + "\n\n" + first_problems(outcome.problems) + "\n\nNothing was "

@@ -1,7 +1,8 @@
 """Every message box the app shows, in one module, so tests patch one place.
 
 Callers use ``messages.error(...)`` (the module attribute, never an imported function), each
-function blocks until the user answers, and the ones asking a question return the answer.
+function blocks until the user answers, and the ones asking a question return the answer; only
+:func:`notice` returns at once, for news that must not hold up the work behind it.
 Boxes with details offer "Copy details", so what the user sends us is exact.
 """
 
@@ -43,6 +44,16 @@ def error(parent: QWidget | None, title: str, text: str, details: str = "") -> N
 def warning(parent: QWidget | None, title: str, text: str, details: str = "") -> None:
     """Something needs the user's attention (a stopped run, problems in an imported file)."""
     _box(parent, Icon.Warning, title, text, details).exec()
+
+
+def notice(parent: QWidget, title: str, text: str, details: str = "") -> QMessageBox:
+    """A warning that does not block: shown beside the window, which goes on working (an
+    inbox's bad file must not stop the good ones from syncing); closed, it is deleted."""
+    box = _box(parent, Icon.Warning, title, text, details)
+    box.setWindowModality(Qt.WindowModality.NonModal)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.show()
+    return box
 
 
 def info(parent: QWidget | None, title: str, text: str, details: str = "") -> None:

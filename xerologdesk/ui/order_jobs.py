@@ -370,9 +370,11 @@ class OrderJobs(QObject):
     def _imported(self, outcome: ImportOutcome) -> None:
         if outcome.new_order_ids:
             self.orders_added.emit(list(outcome.new_order_ids))
-        self.imported.emit(outcome)
+        # The sync first: whatever the import's listeners show (its problems) must not hold
+        # up the good orders.
         if outcome.new_order_ids and self._app.settings.get("auto_sync_new_orders"):
             self.sync_now()
+        self.imported.emit(outcome)
 
     def save_settings(self, values: dict[str, Any]) -> Job:
         """Validate and store settings (SettingError fails the job, naming the setting)."""
