@@ -125,7 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
     ).set_defaults(run=_lazy("status"))
 
     importing = commands.add_parser("import", help="import orders from CSV or JSON files")
-    importing.add_argument("files", nargs="+", metavar="FILE")
+    importing.add_argument(
+        "files",
+        nargs="+",
+        metavar="PATH",
+        help="an order file, or a folder: its CSV and JSON files, in name order",
+    )
     importing.set_defaults(run=_lazy("import_files"))
 
     commands.add_parser("sync", help="sync every pending order to Xero").set_defaults(
@@ -134,7 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     log = commands.add_parser("log", help="show the Xero integration log")
     log.add_argument("--status", choices=["pending", "succeeded", "failed", "dismissed"])
-    log.add_argument("--search", metavar="TEXT", help="order ref, customer name or reference, SKU")
+    log.add_argument(
+        "--search",
+        metavar="TEXT",
+        help="order ref, customer name or reference, Xero invoice number, SKU",
+    )
     log.add_argument("--json", action="store_true", help="print JSON instead of a table")
     log.set_defaults(run=_lazy("show_log"))
 

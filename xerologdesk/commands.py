@@ -7,7 +7,7 @@ import argparse
 import json
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -165,11 +165,10 @@ def status(app: App, args: argparse.Namespace) -> int:
 def import_files(app: App, args: argparse.Namespace) -> int:
     from xerologdesk.store.importer import import_files as run_import
 
-    files = [Path(name) for name in args.files]
-    missing = [str(path) for path in files if not path.is_file()]
-    if missing:
-        for name in missing:
-            err(f"{name}: no such file")
+    files, unusable = _order_files(Path(name) for name in args.files)
+    if unusable:
+        for unfound in unusable:
+            err(unfound)
         return EXIT_USAGE
     report = run_import(files, default_currency=app.settings.get("default_currency"))
     for result in report.files:
@@ -186,6 +185,26 @@ def import_files(app: App, args: argparse.Namespace) -> int:
                 f"{counted(len(result.conflicts), 'conflict')}"
             )
     return EXIT_USAGE if any(result.problems for result in report.files) else EXIT_OK
+
+
+def _order_files(named: Iterable[Path]) -> tuple[list[Path], list[str]]:
+    """The files to import for the names given (a folder gives its CSV and JSON files, in name
+    order), and what is wrong with the names that give none."""
+    from xerologdesk.store.importer import order_files_in
+
+    files: list[Path] = []
+    unusable: list[str] = []
+    for path in named:
+        if path.is_dir():
+            inside = order_files_in(path)
+            if not inside:
+                unusable.append(f"{path}: no CSV or JSON files in this folder")
+            files.extend(inside)
+        elif path.is_file():
+            files.append(path)
+        else:
+            unusable.append(f"{path}: no such file or folder")
+    return list(dict.fromkeys(files)), unusable
 
 
 def _print_progress(progress: Progress) -> None:

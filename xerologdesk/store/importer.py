@@ -1202,6 +1202,23 @@ def _decode(data: bytes, collector: _Collector) -> str | None:
     return text
 
 
+# The files an import takes from a folder (and the inbox from its folder).
+ORDER_SUFFIXES = (".csv", ".json")
+
+
+def order_files_in(folder: Path) -> list[Path]:
+    """The order files directly in ``folder``, in name order (a day's exports, imported as
+    they were made); hidden files and sub-folders are left alone."""
+    found = [
+        path
+        for path in folder.iterdir()
+        if path.suffix.lower() in ORDER_SUFFIXES
+        and not path.name.startswith(".")
+        and path.is_file()
+    ]
+    return sorted(found, key=lambda path: path.name)
+
+
 def _is_json(path: Path, text: str) -> bool:
     suffix = path.suffix.lower()
     if suffix == ".json":

@@ -14,9 +14,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
+from xerologdesk.store.importer import ORDER_SUFFIXES
+
 log = logging.getLogger(__name__)
 
-ORDER_SUFFIXES = (".csv", ".json")
 IMPORTED_DIR = "imported"
 PROBLEMS_DIR = "problems"
 SETTLE_MS = 750
