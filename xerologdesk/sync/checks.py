@@ -10,7 +10,11 @@ length limits counted in UTF-16 units, no control characters), applied to what t
   answer is settled by finding the invoice by it;
 - the customer reference (AccountNumber, at most 50), the customer name (at most 255) and every
   SKU (at most 30); surrounding spaces are ignored, as Xero ignores them;
-- for Auto Sync, the name of an item it is about to create (at most 50).
+- for Auto Sync, the name of an item it is about to create (at most 50);
+- for Auto Sync, the name of a contact or item it is about to create must not start like a
+  spreadsheet formula (``=``, ``+``, ``-``, ``@``) or hold an invisible character (zero-width
+  spaces, direction marks): Xero would store it as written, and its own exports would then
+  run it as a formula, or show two "different" contacts that look the same.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from xerologdesk.store.book import LineData, OrderData
 from xerologdesk.store.importer import MAX_LENGTHS, Invalid, check_text
 
 SHOWN_CHARS = 40
+# What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def order_problems(order: OrderData) -> list[str]:
@@ -44,8 +50,26 @@ def item_name(line: LineData) -> str:
 def item_name_problem(line: LineData) -> str | None:
     """Why an item cannot be created for ``line`` under its name, or None."""
     problems: list[str] = []
-    _check(problems, f"product {shown(line.sku)}'s name", item_name(line), "product_name")
-    return problems[0] if problems else None
+    label = f"product {shown(line.sku)}'s name"
+    _check(problems, label, item_name(line), "product_name")
+    return problems[0] if problems else created_name_problem(label, item_name(line))
+
+
+def created_name_problem(label: str, name: str) -> str | None:
+    """Why Auto Sync must not create a contact or item named ``name`` in Xero, or None."""
+    text = name.strip()
+    if text.startswith(FORMULA_STARTS):
+        return (
+            f"{label} {shown(name)} starts with \u201c{text[0]}\u201d, which a spreadsheet "
+            "opening Xero's exports would run as a formula, so it is not created"
+        )
+    invisible = sorted({f"U+{ord(ch):04X}" for ch in text if unicodedata.category(ch) == "Cf"})
+    if invisible:
+        return (
+            f"{label} {shown(name)} holds invisible characters ({', '.join(invisible)}), so "
+            "it would look like another name in Xero; it is not created"
+        )
+    return None
 
 
 def shown(value: str) -> str:

@@ -26,7 +26,12 @@ from xerologdesk.store.book import LineData, OrderData
 from xerologdesk.store.db import write_transaction
 from xerologdesk.store.models import DISMISSABLE as DISMISSABLE  # for the ui
 from xerologdesk.sync import outcomes
-from xerologdesk.sync.checks import item_name, item_name_problem, order_problems
+from xerologdesk.sync.checks import (
+    created_name_problem,
+    item_name,
+    item_name_problem,
+    order_problems,
+)
 from xerologdesk.sync.customers import CustomerKey, CustomerMatch, match_customers
 from xerologdesk.sync.outcomes import Reason
 from xerologdesk.xero.errors import (
@@ -459,6 +464,10 @@ class SyncEngine:
         for order in batch:
             customer = order.data.customer
             if matches[customer.id].missing and not _has(order, outcomes.Code.SETTINGS_INCOMPLETE):
+                refused = created_name_problem("the customer name", customer.name)
+                if refused is not None:
+                    order.reasons.append(outcomes.order_invalid([refused]))
+                    continue
                 wanted[customer.id] = NewContact(
                     name=customer.name.strip(),
                     account_number=customer.reference.strip(),
