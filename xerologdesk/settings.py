@@ -17,11 +17,10 @@ from typing import Any
 from xerologdesk.store import models
 from xerologdesk.store.book import tuples
 from xerologdesk.store.db import change_marker
+from xerologdesk.store.values import FALSE_WORDS, TRUE_WORDS
 
 log = logging.getLogger(__name__)
 
-TRUE_WORDS = ("on", "true", "yes", "1")
-FALSE_WORDS = ("off", "false", "no", "0")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 

@@ -26,8 +26,9 @@ from xerologdesk.app import App, open_app
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.sandbox.where import fold as sandbox_fold
 from xerologdesk.store import queries
-from xerologdesk.store.importer import check_text, import_files
+from xerologdesk.store.importer import import_files
 from xerologdesk.store.queries import LogRow
+from xerologdesk.store.values import check_text
 from xerologdesk.sync.engine import item_key
 from xerologdesk.xero.filters import xero_fold
 

@@ -52,8 +52,23 @@ from xerologdesk.store.db import (
     rows_by_key,
     write_transaction,
 )
-from xerologdesk.store.fields import to_units, utc_text
+from xerologdesk.store.fields import utc_text
 from xerologdesk.store.models import Customer, LogEntry, Order, OrderLine, Product
+from xerologdesk.store.values import (
+    CURRENCY_CODE,
+    MAX_LENGTHS,
+    MAX_ORDER_TOTAL,
+    NOT_GIVEN,
+    PLACES,
+    Invalid,
+    check_amount,
+    check_currency,
+    check_date,
+    check_email,
+    check_taxable,
+    check_text,
+    shown,
+)
 
 # -- the formats -------------------------------------------------------------------------------
 
@@ -116,36 +131,7 @@ _JSON_CUSTOMER_KEYS = ("reference", "name", "email", "bill_to")
 _JSON_ADDRESS_KEYS = ("street", "city", "region", "postcode", "country")
 _JSON_LINE_KEYS = ("sku", "name", "description", "unit_price", "taxable", "quantity")
 
-# Xero's length limits for the fields it receives (Contact, Address, Item, Invoice).
-MAX_LENGTHS = {
-    "order_ref": 255,
-    "customer_reference": 50,
-    "customer_name": 255,
-    "customer_email": 255,
-    "bill_to_street": 500,
-    "bill_to_city": 255,
-    "bill_to_region": 255,
-    "bill_to_postcode": 50,
-    "bill_to_country": 50,
-    "sku": 30,
-    "product_name": 50,
-    "product_description": 4000,
-}
-PLACES = 4
-MAX_AMOUNT = Decimal("999999999.9999")
-# The log's total column holds 64-bit counts of 10**-4: stay well inside it.
-MAX_ORDER_TOTAL = Decimal("99999999999999")
-TRUE_WORDS = ("true", "yes", "1")
-FALSE_WORDS = ("false", "no", "0")
-
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-_UNWANTED = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
-_CURRENCY = re.compile(r"[A-Z]{3}")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _BOM = "\ufeff"
-_NOT_GIVEN = ""  # an optional value left empty: it never conflicts and never overwrites
 # Problems listed per file; the rest are counted ("... and N more"): a header of a million
 # unknown columns must not print a million lines, nor hold them.
 MAX_PROBLEMS = 100
@@ -233,134 +219,6 @@ class ImportReport:
 # Where a value is: a line number (CSV) or a path into the JSON document, turned into a line
 # number only when a problem needs one.
 Loc = int | tuple[Any, ...]
-
-
-class Invalid(Exception):
-    """A value that cannot be imported; the message says why."""
-
-
-def _shown(value: Any) -> str:
-    """A value quoted for a message, shortened if long."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    # A checked amount has exactly 4 places: show it without the padding ("9.5", not "9.5000").
-    text = format(value.normalize(), "f") if isinstance(value, Decimal) else str(value)
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return f"\u201c{text}\u201d"
-
-
-def _xero_length(text: str) -> int:
-    # Xero (.NET) counts UTF-16 code units: an emoji counts twice.
-    return len(text.encode("utf-16-le")) // 2
-
-
-def check_text(label: str, value: Any, *, required: bool, max_length: int | None) -> str:
-    """A text value, stripped; Invalid if empty when required, not text, or unacceptable."""
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise Invalid(f"{label} must be text (in quotes); got {_shown(value)}")
-    value = value.strip()
-    if not value:
-        if required:
-            raise Invalid(f"{label} is empty")
-        return ""
-    bad = _UNWANTED.search(value)
-    if bad:
-        what = "an invalid" if _SURROGATE.match(bad.group()) else "a control"
-        raise Invalid(f"{label} contains {what} character (U+{ord(bad.group()):04X})")
-    # A UTF-16 length is at most twice the number of characters: most values need no count.
-    if max_length is not None and len(value) * 2 > max_length and _xero_length(value) > max_length:
-        raise Invalid(
-            f"{label} is {_xero_length(value)} characters long; Xero allows at most {max_length}"
-        )
-    return value
-
-
-# The posted dates accepted. Xero does not publish its range: it stores dates as SQL Server
-# datetimes (none before 1753; an earlier date gets a 500, not a validation error) and works out
-# due dates weeks or months after the invoice date, so the last days of year 9999 overflow (the
-# sandbox's 9999-12-31 500 of issue 16). 1900..2999 holds every real trading date with room for
-# any payment terms, and refuses typos like 0202 or 9999 before they reach Xero.
-EARLIEST_DATE = date(1900, 1, 1)
-LATEST_DATE = date(2999, 12, 31)
-
-
-def check_date(label: str, value: Any) -> date:
-    text = check_text(label, value, required=True, max_length=None)
-    if not _DATE.fullmatch(text):
-        raise Invalid(f"{label} {_shown(text)} is not a date in the form YYYY-MM-DD (2026-05-01)")
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise Invalid(f"{label} {_shown(text)} is not a real date") from None
-    if not EARLIEST_DATE <= day <= LATEST_DATE:
-        raise Invalid(
-            f"{label} {_shown(text)} is outside the dates Xero can take "
-            f"({EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()})"
-        )
-    return day
-
-
-def check_amount(label: str, value: Any, *, zero_ok: bool) -> Decimal:
-    """An exact decimal: a JSON number, or text of digits with an optional decimal point."""
-    if isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, str) or value is None:
-        text = check_text(label, value, required=True, max_length=None)
-        if not _NUMBER.fullmatch(text):
-            raise Invalid(f"{label} {_shown(text)} is not a number (e.g. 12.50)")
-        number = Decimal(text)
-    else:
-        raise Invalid(f"{label} must be a number; got {_shown(value)}")
-    if not number.is_finite():
-        raise Invalid(f"{label} {_shown(number)} is not a number (e.g. 12.50)")
-    if abs(number) > MAX_AMOUNT:
-        raise Invalid(f"{label} {_shown(number)} is too large (at most {MAX_AMOUNT})")
-    exponent = number.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -PLACES:  # more places, unless all zeros
-        try:
-            to_units(number, PLACES)
-        except ValueError:
-            message = f"{label} {_shown(number)} has more than {PLACES} decimal places"
-            raise Invalid(message) from None
-    if number < 0 or (number == 0 and not zero_ok):
-        limit = "0 or more" if zero_ok else "more than 0"
-        raise Invalid(f"{label} must be {limit}; got {_shown(number)}")
-    # Exactly 4 places from here on: "2", "2.0" and "2.0000" are one quantity.
-    return number.quantize(Decimal(1).scaleb(-PLACES))
-
-
-def check_currency(label: str, value: Any, default: str) -> str:
-    text = check_text(label, value, required=False, max_length=None)
-    if not text:
-        return default
-    code = text.upper()
-    if not _CURRENCY.fullmatch(code):
-        raise Invalid(f"{label} {_shown(text)} is not a three-letter currency code such as AUD")
-    return code
-
-
-def check_taxable(label: str, value: Any) -> bool | str:
-    """True or False; "" when not given (taxable unless another line of the SKU says not)."""
-    if isinstance(value, bool):
-        return value
-    text = check_text(label, value, required=False, max_length=None).lower()
-    if not text:
-        return _NOT_GIVEN
-    if text in TRUE_WORDS:
-        return True
-    if text in FALSE_WORDS:
-        return False
-    raise Invalid(f"{label} {_shown(value)} must be true or false")
-
-
-def check_email(label: str, value: Any) -> str:
-    text = check_text(label, value, required=False, max_length=MAX_LENGTHS["customer_email"])
-    if text and not _EMAIL.fullmatch(text):
-        raise Invalid(f"{label} {_shown(text)} is not an email address")
-    return text
 
 
 # -- collecting a file's orders ----------------------------------------------------------------
@@ -502,7 +360,7 @@ class _Collector:
         if existing is not None and not repeats:
             self.problem(
                 loc_of("order_ref"),
-                f"order {_shown(ref)} appears twice in the file (first on line {_OTHER_LINE})",
+                f"order {shown(ref)} appears twice in the file (first on line {_OTHER_LINE})",
                 existing.loc,
             )
             return None
@@ -545,8 +403,8 @@ class _Collector:
             if new is not None and old is not None and new != old:
                 self.problem(
                     loc_of(name),
-                    f"order {_shown(ref)}: {self.labels[name]} {_shown(new)} differs from "
-                    f"{_shown(old)} on line {_OTHER_LINE}",
+                    f"order {shown(ref)}: {self.labels[name]} {shown(new)} differs from "
+                    f"{shown(old)} on line {_OTHER_LINE}",
                     existing.loc,
                 )
         return existing
@@ -571,7 +429,7 @@ class _Collector:
         if known is None:
             self.customers[reference] = _Record(loc_of("customer_reference"), raw, list(checked))
         else:
-            self._compare(f"customer {_shown(reference)}", CUSTOMER_FIELDS, checked, known, loc_of)
+            self._compare(f"customer {shown(reference)}", CUSTOMER_FIELDS, checked, known, loc_of)
         return reference
 
     def _compare(
@@ -586,15 +444,15 @@ class _Collector:
         and differs from nothing (and a value first given later fills the gap)."""
         for index, (name, new) in enumerate(zip(names, checked, strict=True)):
             old = known.values[index]
-            if new is None or old is None or new == _NOT_GIVEN:
+            if new is None or old is None or new == NOT_GIVEN:
                 continue
-            if old == _NOT_GIVEN:
+            if old == NOT_GIVEN:
                 known.values[index] = new
             elif new != old:
                 self.problem(
                     loc_of(name),
-                    f"{subject}: {self.labels[name]} {_shown(new)} differs from "
-                    f"{_shown(old)} on line {_OTHER_LINE}",
+                    f"{subject}: {self.labels[name]} {shown(new)} differs from "
+                    f"{shown(old)} on line {_OTHER_LINE}",
                     known.loc,
                 )
 
@@ -631,7 +489,7 @@ class _Collector:
             if sku is not None and known is None:
                 known = self.products[sku] = _Record(loc_of("sku"), raw, list(checked))
             elif known is not None:
-                self._compare(f"SKU {_shown(sku)}", PRODUCT_FIELDS, checked, known, loc_of)
+                self._compare(f"SKU {shown(sku)}", PRODUCT_FIELDS, checked, known, loc_of)
         if order is not None and sku is not None:
             order.add_line(self._share((sku, quantity)))
 
@@ -642,7 +500,7 @@ class _Collector:
             if any(quantity is None or price is None for quantity, price in amounts):
                 continue  # already reported
             if order_total(amounts) > MAX_ORDER_TOTAL:  # type: ignore[arg-type]
-                self.problem(order.loc, f"order {_shown(order.ref)}: the total is too large")
+                self.problem(order.loc, f"order {shown(order.ref)}: the total is too large")
 
 
 # -- reading CSV -------------------------------------------------------------------------------
@@ -662,11 +520,11 @@ def _header(cells: Sequence[str], line: int, collector: _Collector) -> dict[str,
         if name not in COLUMNS:
             known = ", ".join(COLUMNS)
             collector.problem(
-                line, f"unknown column {_shown(cell.strip())}; the columns are: {known}"
+                line, f"unknown column {shown(cell.strip())}; the columns are: {known}"
             )
             ok = False
         elif name in columns:
-            collector.problem(line, f"column {_shown(name)} appears more than once")
+            collector.problem(line, f"column {shown(name)} appears more than once")
             ok = False
         else:
             columns[name] = index
@@ -809,10 +667,10 @@ def _check_keys(
     for key in source:
         if key not in allowed:
             collector.problem(
-                (*path, key), f"unknown key {_shown(key)}; the keys here are: {', '.join(allowed)}"
+                (*path, key), f"unknown key {shown(key)}; the keys here are: {', '.join(allowed)}"
             )
     for key in getattr(source, "duplicates", ()):
-        collector.problem((*path, key), f"key {_shown(key)} appears more than once")
+        collector.problem((*path, key), f"key {shown(key)} appears more than once")
 
 
 _ORDER_KEYS = {"ref": "order_ref", "posted_date": "posted_date", "currency": "currency"}
@@ -993,7 +851,7 @@ def _stored(
 
 def _merged(given: Sequence[Any], stored: Sequence[Any]) -> tuple[Any, ...]:
     """The stored values with those the file gives (empty ones leave what is stored)."""
-    return tuple(old if new == _NOT_GIVEN else new for new, old in zip(given, stored, strict=True))
+    return tuple(old if new == NOT_GIVEN else new for new, old in zip(given, stored, strict=True))
 
 
 def _upsert_customers(references: Sequence[str], records: Mapping[str, _Record]) -> dict[str, int]:
@@ -1274,7 +1132,7 @@ def import_file(path: Path, default_currency: str, *, at: datetime | None = None
     """Validate one file whole, then write its new orders in one transaction."""
     report = FileReport(path=path)
     name = str(path)
-    if not _CURRENCY.fullmatch(default_currency):
+    if not CURRENCY_CODE.fullmatch(default_currency):
         raise ValueError(f"default currency {default_currency!r} is not a three-letter code")
     try:
         data = path.read_bytes()
@@ -1315,7 +1173,7 @@ def import_file(path: Path, default_currency: str, *, at: datetime | None = None
             name,
             _line(order.loc, lines),
             order.ref,
-            f"order {_shown(order.ref)} was already imported with different content; "
+            f"order {shown(order.ref)} was already imported with different content; "
             "it was left as it was",
         )
         for order in written.conflicts

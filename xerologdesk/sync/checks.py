@@ -3,7 +3,7 @@
 The importer refuses these values already, but an order book written by an older version (or
 edited by hand) may still hold them, and Xero would either refuse them after a create or, worse,
 store something other than what was sent (trimmed, cut short), so that the order could not be
-found again. Each rule is the importer's (:func:`xerologdesk.store.importer.check_text`: Xero's
+found again. Each rule is the importer's (:func:`xerologdesk.store.values.check_text`: Xero's
 length limits counted in UTF-16 units, no control characters), applied to what the engine sends:
 
 - the order reference must be exactly what Xero stores (no surrounding spaces), since a lost
@@ -22,7 +22,7 @@ from __future__ import annotations
 import unicodedata
 
 from xerologdesk.store.book import LineData, OrderData
-from xerologdesk.store.importer import MAX_LENGTHS, Invalid, check_text
+from xerologdesk.store.values import MAX_LENGTHS, Invalid, check_text
 
 SHOWN_CHARS = 40
 # What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection).
