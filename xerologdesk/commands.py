@@ -18,12 +18,11 @@ from xerologdesk.app import App, DataDirUnusable, NotConnected, open_app
 from xerologdesk.cli import EXIT_FAILURE, EXIT_OK, EXIT_ORDERS_FAILED, EXIT_USAGE
 from xerologdesk.settings import SettingError
 from xerologdesk.store import book, queries, trouble
+from xerologdesk.store.vocabulary import Action, Status
 from xerologdesk.sync.engine import (
     AWAITING_ANSWER,
     DISMISSED_UNANSWERED,
-    Action,
     OrderResult,
-    Status,
     dismiss,
     utc_now,
 )

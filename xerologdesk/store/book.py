@@ -22,13 +22,6 @@ from xerologdesk.store.db import (
     write_transaction,
 )
 from xerologdesk.store.models import (
-    ATTEMPT_ACTIONS,
-    DISMISSABLE,
-    OUTBOX_KINDS,
-    OUTBOX_STATES,
-    OUTBOX_UNFINISHED,
-    PENDING_ACTIONS,
-    STATUSES,
     Attempt,
     Connection,
     Customer,
@@ -38,6 +31,15 @@ from xerologdesk.store.models import (
     Outbox,
     Product,
     database,
+)
+from xerologdesk.store.vocabulary import (
+    ATTEMPT_ACTIONS,
+    DISMISSABLE,
+    OUTBOX_KINDS,
+    OUTBOX_STATES,
+    OUTBOX_UNFINISHED,
+    PENDING_ACTIONS,
+    STATUSES,
 )
 
 # Keeps every IN (...) list well under SQLite's oldest limit of 999 bound values.

@@ -45,7 +45,7 @@ import peewee
 
 from xerologdesk import paths
 from xerologdesk.store.folding import fold_accents
-from xerologdesk.store.models import STATUSES, database
+from xerologdesk.store.models import database
 from xerologdesk.store.trouble import (
     BUSY_TIMEOUT_MS,
     CorruptDatabaseError,
@@ -60,6 +60,7 @@ from xerologdesk.store.trouble import (
     problem_from,
     read_only_folder_problem,
 )
+from xerologdesk.store.vocabulary import STATUSES
 
 log = logging.getLogger(__name__)
 PRAGMAS: tuple[tuple[str, object], ...] = (
@@ -78,6 +79,7 @@ FULL_CHECK_MAX_BYTES = 128 * 1024 * 1024
 # -- the schema -------------------------------------------------------------------------------
 
 _STATUS_LIST = ", ".join(f"'{status}'" for status in STATUSES)
+_STATUS_ROWS = ", ".join(f"('{status}', 0)" for status in STATUSES)
 
 SCHEMA_V1: tuple[str, ...] = (
     """CREATE TABLE customer (
@@ -189,7 +191,7 @@ SCHEMA_V1: tuple[str, ...] = (
     "CREATE INDEX outbox_state ON outbox (state)",
     "CREATE INDEX outbox_order ON outbox (order_id)",
     "CREATE TABLE status_count (status TEXT PRIMARY KEY, count INTEGER NOT NULL DEFAULT 0)",
-    f"INSERT INTO status_count (status, count) VALUES {', '.join(f'({s!r}, 0)' for s in STATUSES)}",
+    f"INSERT INTO status_count (status, count) VALUES {_STATUS_ROWS}",
     # Counts by status follow every insert, status change and delete, so the log's counters
     # never scan a million rows (issue 6).
     """CREATE TRIGGER log_entry_count_insert AFTER INSERT ON log_entry BEGIN

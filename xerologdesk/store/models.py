@@ -12,20 +12,10 @@ from __future__ import annotations
 import peewee
 
 from xerologdesk.store.fields import FixedDecimalField, JsonField, UtcDateTimeField
+from xerologdesk.store.vocabulary import OutboxState, Status
 
 # Bound by store.db.open_database; the models never know which file (or, later, which server).
 database = peewee.DatabaseProxy()
-
-STATUSES = ("pending", "succeeded", "failed", "dismissed")
-ATTEMPT_ACTIONS = ("sync", "auto_sync", "retry", "dismiss", "undo_dismiss")
-# What Dismiss takes: a failed order, or a pending one a user gives up on (see sync.engine).
-DISMISSABLE = ("failed", "pending")
-# The actions a Pending order can be left waiting for (see LogEntry.pending_action).
-PENDING_ACTIONS = ("auto_sync", "retry")
-OUTBOX_KINDS = ("contact", "item", "invoice")
-OUTBOX_STATES = ("pending", "sent", "done", "failed", "unknown", "abandoned")
-# Sends whose answer is not known yet: reconciled against Xero before anything is sent again.
-OUTBOX_UNFINISHED = ("pending", "sent", "unknown")
 
 
 class BaseModel(peewee.Model):
@@ -90,7 +80,7 @@ class LogEntry(BaseModel):
     order = peewee.ForeignKeyField(
         Order, primary_key=True, backref="log_entry", on_delete="CASCADE"
     )
-    status = peewee.TextField(default="pending")
+    status = peewee.TextField(default=Status.PENDING.value)
     reasons = JsonField(default=list)  # [{"code", "message", "details"}]
     trace = JsonField(null=True)  # what the matching looked up and found
     note = peewee.TextField(null=True)  # the last transient trouble, e.g. a 503
@@ -156,7 +146,7 @@ class Outbox(BaseModel):
     natural_key = peewee.TextField(default="")  # AccountNumber, item Code or invoice Reference
     order = peewee.ForeignKeyField(Order, null=True, on_delete="SET NULL")
     payload = JsonField()
-    state = peewee.TextField(default="pending")
+    state = peewee.TextField(default=OutboxState.PENDING.value)
     created_at = UtcDateTimeField()
     sent_at = UtcDateTimeField(null=True)
     finished_at = UtcDateTimeField(null=True)

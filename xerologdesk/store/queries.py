@@ -20,8 +20,9 @@ from typing import Any
 import peewee
 
 from xerologdesk.store.book import chunks, tuples
-from xerologdesk.store.models import STATUSES, Attempt, LogEntry, StatusCount, database
+from xerologdesk.store.models import Attempt, LogEntry, StatusCount, database
 from xerologdesk.store.search import matching, search_ids, tested_per_row
+from xerologdesk.store.vocabulary import STATUSES
 
 # A search matching at most this many orders is resolved to their ids first (one cheap index
 # read), so its pages and count cost next to nothing; a broader one is read in the sort order,
@@ -182,7 +183,7 @@ def _filtered(log_filter: LogFilter, *columns: Any, scan: bool = False) -> Any:
 
 def status_counts() -> dict[str, int]:
     """How many orders are in each status (every status present, zero included)."""
-    counts = dict.fromkeys(STATUSES, 0)
+    counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
     counts.update(tuples(StatusCount.select(StatusCount.status, StatusCount.count)))
     return counts
 

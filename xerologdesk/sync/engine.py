@@ -17,14 +17,14 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from xerologdesk.settings import Settings
 from xerologdesk.store import book
 from xerologdesk.store.book import LineData, OrderData
 from xerologdesk.store.db import write_transaction
-from xerologdesk.store.models import DISMISSABLE as DISMISSABLE  # for the ui
+from xerologdesk.store.vocabulary import Action as Action
+from xerologdesk.store.vocabulary import Status as Status
 from xerologdesk.sync import outcomes
 from xerologdesk.sync.checks import (
     created_name_problem,
@@ -82,19 +82,6 @@ ALREADY_IN_XERO = (
 )
 # Invoices in these states no longer stand for the order: never adopt them.
 DEAD_INVOICE_STATES = {"DELETED", "VOIDED"}
-
-
-class Action(StrEnum):
-    SYNC = "sync"
-    AUTO_SYNC = "auto_sync"
-    RETRY = "retry"
-
-
-class Status(StrEnum):
-    PENDING = "pending"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    DISMISSED = "dismissed"
 
 
 # Which orders each action touches: a succeeded order is never sent again.

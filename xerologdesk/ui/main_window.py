@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from xerologdesk import __version__
 from xerologdesk.store import book
 from xerologdesk.store.db import change_marker
-from xerologdesk.sync.engine import DISMISSABLE, Action
+from xerologdesk.store.vocabulary import DISMISSABLE, Action
 from xerologdesk.sync.lock import sync_busy_message
 from xerologdesk.ui import assets, messages
 from xerologdesk.ui.desktop import Desktop

@@ -21,7 +21,8 @@ from PySide6.QtCore import QObject, Signal
 
 from xerologdesk.app import App, NotConnected
 from xerologdesk.store import book
-from xerologdesk.sync.engine import Action, Dismissal, OrderResult, Status, dismiss
+from xerologdesk.store.vocabulary import Action, Status
+from xerologdesk.sync.engine import Dismissal, OrderResult, dismiss
 from xerologdesk.sync.runner import Progress, RunSummary, SyncRunner
 from xerologdesk.ui.wording import counted
 from xerologdesk.ui.workers import Job, JobControl, JobFailure, Jobs

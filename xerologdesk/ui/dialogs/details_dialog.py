@@ -30,7 +30,8 @@ from xerologdesk.settings import Settings
 from xerologdesk.store import book, queries
 from xerologdesk.store.book import ConnectionData, OrderData
 from xerologdesk.store.queries import LogRow
-from xerologdesk.sync.engine import DISMISSABLE, DISMISSED_UNANSWERED, Action, Dismissal
+from xerologdesk.store.vocabulary import DISMISSABLE, Action
+from xerologdesk.sync.engine import DISMISSED_UNANSWERED, Dismissal
 from xerologdesk.ui import assets, messages, order_story
 from xerologdesk.ui.dialogs.resolve_dialog import confirm_auto_sync, confirm_bringing_back
 from xerologdesk.ui.log_model import STATUS_LABELS, format_local_time, format_money

@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
 
 from xerologdesk.settings import Settings
 from xerologdesk.store import queries
-from xerologdesk.store.models import STATUSES
 from xerologdesk.store.queries import LogRow
-from xerologdesk.sync.engine import DISMISSABLE, DISMISSED_UNANSWERED, Action, Dismissal
+from xerologdesk.store.vocabulary import DISMISSABLE, STATUSES, Action
+from xerologdesk.sync.engine import DISMISSED_UNANSWERED, Dismissal
 from xerologdesk.ui import assets, messages
 from xerologdesk.ui.log_model import STATUS_LABELS, reason_text
 from xerologdesk.ui.order_jobs import OrderJobs, OrderOutcome, RunProgress, RunReport
