@@ -10,8 +10,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 from xerologdesk.store import vocabulary
 from xerologdesk.store.vocabulary import Action, AttemptAction, OutboxKind, OutboxState, Status
 
@@ -52,15 +50,42 @@ def app_modules() -> list[Path]:
     ]
 
 
-# Strict: flips to a failure (remove the mark) once the literals are replaced (issue 19, move 1).
-@pytest.mark.xfail(strict=True, reason="the bare literals are not replaced yet")
-def test_no_stored_word_is_spelt_outside_the_vocabulary() -> None:
-    found = [
-        f"{path.relative_to(PACKAGE.parent)}:{line}: {word!r}"
-        for path in app_modules()
-        for line, word in literal_words(path.read_text(encoding="utf-8"))
-    ]
-    assert found == [], "use the store.vocabulary enums:\n" + "\n".join(found)
+# The bare words still left, per module, while issue 19's move 1 replaces them: a ratchet. A
+# module may not gain one; one that loses some must lower its number here (to drop the entry).
+LEFT_TO_REPLACE = {
+    "cli.py": 7,
+    "commands.py": 3,
+    "store/book.py": 14,
+    "store/importer.py": 1,
+    "sync/engine.py": 18,
+    "sync/outcomes.py": 2,
+    "ui/assets.py": 4,
+    "ui/dialogs/details_dialog.py": 10,
+    "ui/dialogs/resolve_dialog.py": 7,
+    "ui/filter_bar.py": 4,
+    "ui/launch.py": 1,
+    "ui/log_model.py": 8,
+    "ui/log_view.py": 1,
+    "ui/main_window.py": 17,
+    "ui/order_jobs.py": 4,
+    "ui/order_story.py": 8,
+    "ui/resolve_plan.py": 5,
+    "ui/smoke.py": 3,
+    "ui/status_badge.py": 4,
+    "ui/window_actions.py": 11,
+}
+
+
+def test_no_module_spells_more_stored_words_than_it_is_left() -> None:
+    found: dict[str, list[str]] = {}
+    for path in app_modules():
+        hits = literal_words(path.read_text(encoding="utf-8"))
+        if hits:
+            found[path.relative_to(PACKAGE).as_posix()] = [f"{line}: {w!r}" for line, w in hits]
+    grown = {name: hits for name, hits in found.items() if len(hits) > LEFT_TO_REPLACE.get(name, 0)}
+    assert grown == {}, "use the store.vocabulary enums instead of these words"
+    counts = {name: len(hits) for name, hits in found.items()}
+    assert counts == LEFT_TO_REPLACE, "fewer bare words left: lower LEFT_TO_REPLACE to match"
 
 
 def test_the_walk_reports_a_bare_status() -> None:
