@@ -12,19 +12,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from tests.sync.conftest import Run
 from xerologdesk.cli import main
 from xerologdesk.sandbox import Sandbox
-from xerologdesk.xero.limits import forget_budgets
-
-
-@pytest.fixture(autouse=True)
-def fresh_budgets() -> Iterator[None]:
-    """Each test starts with fresh per-organisation call budgets.
-
-    Budgets live per process, keyed by tenant id, and every demo sandbox has the same tenant
-    id: a 429 one test provokes must not hold back the next test's calls.
-    """
-    forget_budgets()
-    yield
-    forget_budgets()
 
 
 @pytest.fixture

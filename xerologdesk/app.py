@@ -11,7 +11,8 @@ import logging
 import logging.handlers
 import os
 import sys
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +22,16 @@ from xerologdesk import paths
 from xerologdesk.connection import endpoints_for, tokens_for
 from xerologdesk.settings import Settings
 from xerologdesk.store import book
+from xerologdesk.store.book import ConnectionData
 from xerologdesk.store.db import open_database
 from xerologdesk.sync.backoff import BackoffPolicy
 from xerologdesk.sync.engine import SyncEngine
 from xerologdesk.sync.lock import SyncLock
 from xerologdesk.sync.runner import SyncRunner
 from xerologdesk.xero.auth import ClientCredentialsTokens
-from xerologdesk.xero.client import DEFAULT_TIMEOUT, Endpoints, XeroClient
+from xerologdesk.xero.client import DEFAULT_TIMEOUT, Endpoints, TokenSource, XeroClient
 from xerologdesk.xero.gateway import XeroGateway
-from xerologdesk.xero.limits import Limits, budget_for
+from xerologdesk.xero.limits import Limits, RateBudget
 
 LOG_FILE = "xerologdesk.log"
 DATABASE_FILE = "xerologdesk.db"
@@ -137,24 +139,82 @@ class DataDirUnusable(Exception):
         )
 
 
+@dataclass(frozen=True)
+class Link:
+    """The one connection to the stored organisation: its gateway (over one client), the
+    organisation's rate budget and the token source, built together and dropped together."""
+
+    key: tuple[str, ...]
+    tokens: TokenSource
+    budget: RateBudget
+    gateway: XeroGateway
+
+    def close(self) -> None:
+        self.gateway.client.close()
+
+
+def _key(connection: ConnectionData) -> tuple[str, ...]:
+    """What makes a stored connection another one (a reconnect, another organisation)."""
+    return (
+        connection.kind,
+        connection.base_url,
+        connection.tenant_id,
+        connection.connection_id,
+        connection.client_id,
+    )
+
+
 @dataclass
 class App:
     data_dir: Path
     db: peewee.Database
     settings: Settings
+    # Each organisation's call budget while this app runs: a reconnect to the same one keeps
+    # what it has spent (Xero counts per organisation, not per connection).
+    budgets: dict[str, RateBudget] = field(default_factory=dict)
+    _link: Link | None = field(default=None, repr=False)
+    _link_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def budget_for(self, tenant_id: str) -> RateBudget:
+        """The organisation's budget, made on first use with Xero's limits: against any server,
+        the sandbox included (a server whose headers say it allows more, a sandbox with its
+        limits off, is paced by its own count)."""
+        with self._link_lock:
+            return self.budgets.setdefault(tenant_id, RateBudget(Limits()))
+
+    def link(self) -> Link:
+        """The connection to the stored organisation, the same one until the stored connection
+        changes (connect, disconnect, another organisation); :class:`NotConnected` when there
+        is none."""
+        connection = book.get_connection()
+        with self._link_lock:
+            if connection is None:
+                self._link = None
+            elif self._link is None or self._link.key != _key(connection):
+                self._link = self._build_link(connection)
+            # A replaced link is not closed: a sync still under way may be using its gateway.
+            if self._link is None:
+                raise NotConnected()
+            return self._link
+
+    def _build_link(self, connection: ConnectionData) -> Link:
+        endpoints = endpoints_for(connection)
+        tokens = tokens_for(self, connection)
+        budget = self.budgets.setdefault(connection.tenant_id, RateBudget(Limits()))
+        client = XeroClient(endpoints, connection.tenant_id, tokens, timeout=client_timeout())
+        return Link(_key(connection), tokens, budget, XeroGateway(client, budget))
+
+    def connected_budget(self) -> RateBudget | None:
+        """The connected organisation's budget if a gateway spent from it (never makes one)."""
+        connection = book.get_connection()
+        if connection is None:
+            return None
+        with self._link_lock:
+            return self.budgets.get(connection.tenant_id)
 
     def gateway(self) -> XeroGateway:
         """The gateway to the connected organisation; :class:`NotConnected` when there is none."""
-        connection = book.get_connection()
-        if connection is None:
-            raise NotConnected()
-        endpoints = endpoints_for(connection)
-        tokens = tokens_for(self, connection)
-        # Xero's limits against any server, the sandbox included: a server whose headers say it
-        # allows more (a sandbox with its limits off) is paced by its own count.
-        budget = budget_for(connection.tenant_id, Limits())
-        client = XeroClient(endpoints, connection.tenant_id, tokens, timeout=client_timeout())
-        return XeroGateway(client, budget)
+        return self.link().gateway
 
     def engine(self) -> SyncEngine:
         return SyncEngine(self.gateway(), self.settings)
@@ -193,6 +253,10 @@ class App:
         return name
 
     def close(self) -> None:
+        with self._link_lock:
+            link, self._link = self._link, None
+        if link is not None:
+            link.close()
         self.db.close()
 
 

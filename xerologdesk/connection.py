@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from xerologdesk.store import book
 from xerologdesk.store.book import ConnectionData
@@ -52,7 +52,19 @@ from xerologdesk.xero.tokens import (
 )
 
 if TYPE_CHECKING:
-    from xerologdesk.app import App
+    from xerologdesk.settings import Settings
+
+
+class Desk(Protocol):
+    """What connecting needs of the app: where its data lives and its settings (the
+    composition root, :class:`xerologdesk.app.App`, is one; this module never imports it)."""
+
+    @property
+    def data_dir(self) -> Path: ...
+
+    @property
+    def settings(self) -> Settings: ...
+
 
 log = logging.getLogger(__name__)
 
@@ -67,25 +79,25 @@ def endpoints_for(connection: ConnectionData) -> Endpoints:
     return Endpoints.at(connection.base_url)
 
 
-def _setting(app: App, key: str, default: Any) -> Any:
+def _setting(app: Desk, key: str, default: Any) -> Any:
     """A setting's value, or ``default`` while the setting is not declared."""
     if key not in {declaration.key for declaration in app.settings.declarations()}:
         return default
     return app.settings.get(key)
 
 
-def token_store(app: App) -> TokenStore:
+def token_store(app: Desk) -> TokenStore:
     """Where this app keeps tokens (keyring, or the file when chosen); :class:`NoKeyring` when
     the keyring is wanted and there is none."""
     return open_token_store(app.data_dir, str(_setting(app, "token_store", "keyring")))
 
 
-def lock_path(app: App) -> Path:
+def lock_path(app: Desk) -> Path:
     """The file every process using this data directory locks while refreshing tokens."""
     return Path(app.data_dir) / LOCK_FILE
 
 
-def tokens_for(app: App, connection: ConnectionData) -> TokenSource:
+def tokens_for(app: Desk, connection: ConnectionData) -> TokenSource:
     """The token source of a stored connection: client credentials for the sandbox's demo
     connection, stored PKCE tokens (refreshed under the cross-process lock) for Xero."""
     endpoints = endpoints_for(connection)
@@ -126,7 +138,7 @@ def _open_browser(url: str) -> bool:
 
 
 def authorize(
-    app: App,
+    app: Desk,
     client_id: str,
     *,
     port: int = DEFAULT_PORT,
@@ -174,7 +186,7 @@ def authorize(
     return Authorized(endpoints, base_url, client_id, tokens, connections)
 
 
-def _held(app: App, endpoints: Endpoints, client_id: str, tokens: TokenSet) -> PkceTokens:
+def _held(app: Desk, endpoints: Endpoints, client_id: str, tokens: TokenSet) -> PkceTokens:
     """A token source over tokens held in memory only (a connection not stored yet)."""
     store = MemoryTokenStore()
     store.save(account_for(client_id), tokens)
@@ -182,7 +194,7 @@ def _held(app: App, endpoints: Endpoints, client_id: str, tokens: TokenSet) -> P
 
 
 def _connections(
-    app: App, endpoints: Endpoints, client_id: str, tokens: TokenSet
+    app: Desk, endpoints: Endpoints, client_id: str, tokens: TokenSet
 ) -> tuple[XeroConnection, ...]:
     """The organisations this grant reaches (``GET /connections``)."""
     client = XeroClient(endpoints, "", _held(app, endpoints, client_id, tokens))
@@ -226,7 +238,7 @@ def choose_connection(connections: Sequence[XeroConnection], tenant: str | None)
     )
 
 
-def finish(app: App, authorized: Authorized, chosen: XeroConnection) -> str:
+def finish(app: Desk, authorized: Authorized, chosen: XeroConnection) -> str:
     """Store ``chosen`` as the app's connection; the organisation's name.
 
     One API call first proves the organisation answers. The tokens are saved (under the refresh
@@ -273,7 +285,7 @@ def finish(app: App, authorized: Authorized, chosen: XeroConnection) -> str:
 
 
 def connect_xero(
-    app: App,
+    app: Desk,
     client_id: str,
     *,
     port: int = DEFAULT_PORT,
@@ -329,7 +341,7 @@ class Disconnected:
     warnings: tuple[str, ...] = ()
 
 
-def disconnect(app: App) -> Disconnected | None:
+def disconnect(app: Desk) -> Disconnected | None:
     """Forget the stored connection; ``None`` when there was none.
 
     For Xero: remove the connection at Xero (``DELETE /connections/{id}``), revoke the refresh
@@ -347,7 +359,7 @@ def disconnect(app: App) -> Disconnected | None:
     return Disconnected(connection.tenant_name, tuple(warnings))
 
 
-def _disconnect_at_xero(app: App, connection: ConnectionData) -> list[str]:
+def _disconnect_at_xero(app: Desk, connection: ConnectionData) -> list[str]:
     endpoints = endpoints_for(connection)
     account = account_for(connection.client_id)
     unremoved = (

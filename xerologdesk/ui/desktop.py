@@ -16,7 +16,6 @@ from PySide6.QtCore import QSettings, QUrl
 from PySide6.QtGui import QDesktopServices
 
 from xerologdesk.app import App
-from xerologdesk.store import book
 from xerologdesk.ui.dialogs.connect_xero import ConnectOptions
 from xerologdesk.ui.order_jobs import OrderJobs, RunnerFactory
 from xerologdesk.ui.reference_lists import ReferenceLists, read_reference_lists
@@ -34,16 +33,10 @@ class Budget:
     day_remaining: int | None
 
 
-def connected_budget() -> Budget | None:
+def connected_budget(app: App) -> Budget | None:
     """The connected organisation's remaining calls, as Xero last reported them."""
-    from xerologdesk.xero import limits
-
-    connection = book.get_connection()
-    if connection is None:
-        return None
-    # Only a budget the gateway already made: asking budget_for() here would create one with
-    # the default limits before the gateway could give it the right ones.
-    budget = limits.existing_budget(connection.tenant_id)
+    # Only a budget the gateway already spent from: none is made just to show it.
+    budget = app.connected_budget()
     if budget is None:
         return None
     state = budget.state()
@@ -61,7 +54,7 @@ class Desktop:
     view_state: QSettings
     load_lists: Callable[[], ReferenceLists]
     open_url: Callable[[QUrl], Any] = QDesktopServices.openUrl
-    budget: Callable[[], Budget | None] = connected_budget
+    budget: Callable[[], Budget | None] = lambda: None
     sandbox: Any = None  # the embedded Sandbox when started with --sandbox
     # How Settings > Connection signs in: the system browser and the registered port, unless
     # a test drives the sandbox's consent page itself.
@@ -87,6 +80,7 @@ def build_desktop(
         log_dir=log_dir,
         view_state=view_state,
         load_lists=lambda: read_reference_lists(app),
+        budget=lambda: connected_budget(app),
     )
     if open_url is not None:
         desktop.open_url = open_url

@@ -210,34 +210,3 @@ def _int(value: str | None) -> int | None:
         return int(str(value).strip()) if value is not None else None
     except ValueError:
         return None
-
-
-_budgets: dict[str, RateBudget] = {}
-_budgets_lock = threading.Lock()
-
-
-def budget_for(tenant_id: str, limits: Limits | None = None) -> RateBudget:
-    """The one budget of an organisation in this process, shared by all its gateways."""
-    with _budgets_lock:
-        budget = _budgets.get(tenant_id)
-        if budget is None:
-            budget = _budgets[tenant_id] = RateBudget(limits)
-        return budget
-
-
-def install_budget(tenant_id: str, budget: RateBudget) -> None:
-    """Make ``budget`` the organisation's budget (a benchmark's, on its own clock)."""
-    with _budgets_lock:
-        _budgets[tenant_id] = budget
-
-
-def existing_budget(tenant_id: str) -> RateBudget | None:
-    """The organisation's budget if a gateway made one (for showing it; never creates one)."""
-    with _budgets_lock:
-        return _budgets.get(tenant_id)
-
-
-def forget_budgets() -> None:
-    """Drop every organisation's budget (a new connection, or a test starting afresh)."""
-    with _budgets_lock:
-        _budgets.clear()
