@@ -9,14 +9,12 @@ from collections.abc import Callable
 from PySide6.QtCore import QRect, QSize, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QFont, QGuiApplication
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QFrame,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -36,6 +34,7 @@ from xerologdesk.ui import assets, messages, order_story
 from xerologdesk.ui.dialogs.resolve_dialog import confirm_auto_sync, confirm_bringing_back
 from xerologdesk.ui.log_model import STATUS_LABELS, format_local_time, format_money
 from xerologdesk.ui.order_jobs import OrderJobs, RunReport
+from xerologdesk.ui.tables import read_only_table
 from xerologdesk.ui.workers import Job, JobFailure
 from xerologdesk.ui.xero_links import invoice_url
 
@@ -44,21 +43,6 @@ MINIMUM_SIZE = QSize(720, 520)
 SCREEN_MARGIN = 60  # room for the title bar and the window's frame
 
 UrlOpener = Callable[[QUrl], object]
-
-
-def _table(headers: list[str], stretch: int) -> QTableWidget:
-    """A read-only table sized to its contents, column ``stretch`` taking the spare width."""
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.verticalHeader().setVisible(False)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-    table.setWordWrap(True)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    return table
 
 
 def _fill(table: QTableWidget, rows: list[list[str]], right: tuple[int, ...] = ()) -> None:
@@ -181,13 +165,13 @@ class DetailsDialog(QDialog):
         layout.addWidget(self.why_box)
 
         lines_box = QGroupBox("Lines")
-        self.lines = _table(["#", "SKU", "Product", "Quantity", "Unit price", "Amount"], 2)
+        self.lines = read_only_table(["#", "SKU", "Product", "Quantity", "Unit price", "Amount"], 2)
         self.lines.setObjectName("lines")
         QVBoxLayout(lines_box).addWidget(self.lines)
         layout.addWidget(lines_box, 1)
 
         history_box = QGroupBox("History")
-        self.history = _table(["When", "Action", "Outcome", "Messages"], 3)
+        self.history = read_only_table(["When", "Action", "Outcome", "Messages"], 3)
         self.history.setObjectName("history")
         QVBoxLayout(history_box).addWidget(self.history)
         layout.addWidget(history_box, 2)

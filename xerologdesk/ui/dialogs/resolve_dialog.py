@@ -12,17 +12,14 @@ from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QGridLayout,
     QGroupBox,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -37,6 +34,7 @@ from xerologdesk.ui import assets, messages
 from xerologdesk.ui.log_model import STATUS_LABELS, reason_text
 from xerologdesk.ui.order_jobs import OrderJobs, OrderOutcome, RunProgress, RunReport
 from xerologdesk.ui.resolve_plan import RESOLVABLE, AutoSyncPlan, load_plan
+from xerologdesk.ui.tables import read_only_table
 from xerologdesk.ui.wording import counted
 from xerologdesk.ui.workers import Job, JobFailure
 
@@ -55,19 +53,6 @@ def _item(text: str, status: str | None = None) -> QTableWidgetItem:
     if status:
         item.setIcon(assets.status_icon(status))
     return item
-
-
-def _table(headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.verticalHeader().setVisible(False)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-    table.horizontalHeader().setStretchLastSection(True)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setSectionResizeMode(len(headers) - 1, QHeaderView.ResizeMode.Stretch)
-    return table
 
 
 def confirm_bringing_back(parent: QWidget | None, dismissed: Sequence[str], action: str) -> bool:
@@ -121,7 +106,7 @@ class ResolveDialog(QDialog):
         self.heading = QLabel()
         self.heading.setWordWrap(True)
         layout.addWidget(self.heading)
-        self.orders_table = _table(["Order", "Customer", "Status", "Reason"])
+        self.orders_table = read_only_table(["Order", "Customer", "Status", "Reason"])
         self.orders_table.setObjectName("orders")
         layout.addWidget(self.orders_table, 2)
 
@@ -164,7 +149,7 @@ class ResolveDialog(QDialog):
         self.results_label.setObjectName("results-label")
         self.results_label.hide()
         layout.addWidget(self.results_label)
-        self.results = _table(["Order", "Outcome", "What happened"])
+        self.results = read_only_table(["Order", "Outcome", "What happened"])
         self.results.setObjectName("results")
         self.results.setWordWrap(True)
         self.results.hide()
