@@ -12,12 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from xerologdesk import __version__
-
-EXIT_OK = 0
-EXIT_USAGE = 1
-EXIT_FAILURE = 2
-# The run went through, but some orders it tried failed: schedulers and scripts can tell.
-EXIT_ORDERS_FAILED = 3
+from xerologdesk.exits import EXIT_OK, EXIT_USAGE
 
 
 class _Parser(argparse.ArgumentParser):

@@ -15,7 +15,7 @@ from typing import Any
 import peewee
 
 from xerologdesk.app import App, DataDirUnusable, NotConnected, open_app
-from xerologdesk.cli import EXIT_FAILURE, EXIT_OK, EXIT_ORDERS_FAILED, EXIT_USAGE
+from xerologdesk.exits import EXIT_FAILURE, EXIT_OK, EXIT_ORDERS_FAILED, EXIT_USAGE
 from xerologdesk.settings import SettingError
 from xerologdesk.store import book, queries, trouble
 from xerologdesk.store.vocabulary import Action, Status

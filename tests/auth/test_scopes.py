@@ -16,7 +16,7 @@ from tests.auth.browser import Browser
 from tests.auth.test_connect_command import connect, run
 from tests.auth.test_reconnect import log
 from xerologdesk.app import open_app
-from xerologdesk.cli import EXIT_ORDERS_FAILED
+from xerologdesk.exits import EXIT_ORDERS_FAILED
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.xero.oauth import LEGACY_SCOPES, SCOPES
 

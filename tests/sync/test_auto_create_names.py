@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.sync.conftest import Desk, contact_record, line, put_in_xero
-from xerologdesk.cli import EXIT_ORDERS_FAILED
+from xerologdesk.exits import EXIT_ORDERS_FAILED
 
 FORMULAS = ['=HYPERLINK("http://x.example","Click")', "+cmd|' /C calc'!A0", "@SUM(1+1)"]
 

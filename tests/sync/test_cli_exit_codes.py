@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.sync.conftest import Desk, contact_record, item_record, line, put_in_xero
-from xerologdesk.cli import EXIT_OK, EXIT_ORDERS_FAILED, main
+from xerologdesk.cli import main
+from xerologdesk.exits import EXIT_OK, EXIT_ORDERS_FAILED
 
 
 def test_sync_and_resolve_exit_3_while_orders_are_left_failed_and_0_once_none_are(

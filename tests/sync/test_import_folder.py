@@ -7,7 +7,7 @@ import csv
 from pathlib import Path
 
 from tests.sync.conftest import COLUMNS, Desk, line
-from xerologdesk.cli import EXIT_OK, EXIT_USAGE
+from xerologdesk.exits import EXIT_OK, EXIT_USAGE
 
 
 def _write(path: Path, *refs: str) -> Path:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication
 
 from xerologdesk import __version__, paths
 from xerologdesk.app import LOG_FILE, DataDirUnusable, open_app
+from xerologdesk.exits import EXIT_FAILURE
 from xerologdesk.store import book, queries, trouble
 from xerologdesk.store.trouble import DatabaseProblem
 from xerologdesk.ui import assets, messages
@@ -42,7 +43,6 @@ DEMO_SETTINGS = {
 }
 SANDBOX_STATE = "sandbox-state.json"
 SHUTDOWN_WAIT_MS = 15_000
-EXIT_FAILURE = 2
 
 
 def application() -> QApplication:
