@@ -459,7 +459,7 @@ def _line(
     amount = fields.money(gross * (1 - (discount or Decimal(0)) / 100))
     account_code = fields.text(raw, "AccountCode", path) or details.get("AccountCode")
     account = ledger.account(account_code) if account_code else None
-    if account_code and account is not None and account.get("Status") == "ARCHIVED":
+    if account_code and rules.is_archived(account):
         draft.error(messages.ACCOUNT_CODE_ARCHIVED.format(code=account_code))
     elif account_code and not _usable_on_invoice(account):
         draft.error(messages.ACCOUNT_CODE_INVALID.format(code=account_code))

@@ -407,7 +407,7 @@ def item_errors(
         details = record.get(key) or {}
         account_code = details.get("AccountCode")
         account = ledger.account(account_code) if account_code else None
-        if account is not None and account.get("Status") == "ARCHIVED":
+        if is_archived(account):
             errors.append(messages.ACCOUNT_CODE_ARCHIVED.format(code=account_code))
         elif account_code and (account is None or account.get("Status") != "ACTIVE"):
             errors.append(messages.ITEM_ACCOUNT_INVALID.format(code=account_code))
@@ -422,6 +422,11 @@ def item_errors(
 
 
 # --- reference data checks shared with invoices -------------------------------------------------
+
+
+def is_archived(account: Mapping[str, Any] | None) -> bool:
+    """An account that exists but is archived: Xero names it as archived, not as unknown."""
+    return account is not None and account.get("Status") == "ARCHIVED"
 
 
 def usable_tax_rate(ledger: Ledger, tax_type: str, *, revenue: bool) -> bool:
