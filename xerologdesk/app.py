@@ -175,13 +175,6 @@ class App:
     _link: Link | None = field(default=None, repr=False)
     _link_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def budget_for(self, tenant_id: str) -> RateBudget:
-        """The organisation's budget, made on first use with Xero's limits: against any server,
-        the sandbox included (a server whose headers say it allows more, a sandbox with its
-        limits off, is paced by its own count)."""
-        with self._link_lock:
-            return self.budgets.setdefault(tenant_id, RateBudget(Limits()))
-
     def link(self) -> Link:
         """The connection to the stored organisation, the same one until the stored connection
         changes (connect, disconnect, another organisation); :class:`NotConnected` when there
@@ -200,6 +193,8 @@ class App:
     def _build_link(self, connection: ConnectionData) -> Link:
         endpoints = endpoints_for(connection)
         tokens = tokens_for(self, connection)
+        # Xero's limits against any server, the sandbox included: a server whose headers say it
+        # allows more (a sandbox with its limits off) is paced by its own count.
         budget = self.budgets.setdefault(connection.tenant_id, RateBudget(Limits()))
         client = XeroClient(endpoints, connection.tenant_id, tokens, timeout=client_timeout())
         return Link(_key(connection), tokens, budget, XeroGateway(client, budget))
