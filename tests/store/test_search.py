@@ -16,6 +16,7 @@ import pytest
 from xerologdesk.store import book, queries
 from xerologdesk.store import db as store_db
 from xerologdesk.store.db import open_database, search_index_ready
+from xerologdesk.store.folding import fold_accents_or_null
 from xerologdesk.store.importer import import_files
 from xerologdesk.store.queries import LogFilter, count_log, count_log_at_most, page_log
 from xerologdesk.store.search import search_ids
@@ -196,7 +197,7 @@ def test_a_search_sees_a_commit_from_another_connection(
     assert search_ids("Zanzibar", 10) == []
     other = sqlite3.connect(db_path)
     # Another process of the app: its connection has the fold the index's triggers call.
-    other.create_function(store_db.FOLD_FUNCTION, 1, store_db.fold_accents_or_null)
+    other.create_function(store_db.FOLD_FUNCTION, 1, fold_accents_or_null)
     other.execute(
         "UPDATE log_entry SET customer_name = 'Zanzibar Foods' WHERE order_ref = ?", ("SO-0007",)
     )

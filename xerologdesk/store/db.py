@@ -44,7 +44,7 @@ from typing import Any
 import peewee
 
 from xerologdesk import paths
-from xerologdesk.store.folding import fold_accents
+from xerologdesk.store.folding import fold_accents, fold_accents_or_null
 from xerologdesk.store.models import database
 from xerologdesk.store.trouble import (
     BUSY_TIMEOUT_MS,
@@ -473,12 +473,6 @@ _SEARCH_SCHEMA: tuple[str, ...] = (
 def register_functions(db: peewee.SqliteDatabase) -> None:
     """Give every connection ``db`` opens the SQL functions the search index's triggers call."""
     db.register_function(fold_accents_or_null, FOLD_FUNCTION, 1, deterministic=True)
-
-
-def fold_accents_or_null(text: str | None) -> str | None:
-    """:func:`~xerologdesk.store.folding.fold_accents`, passing NULL through (an order with no
-    invoice yet)."""
-    return None if text is None else fold_accents(text)
 
 
 @functools.cache

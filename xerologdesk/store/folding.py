@@ -66,3 +66,9 @@ def fold_accents_sql(column: str) -> str:
     for letter, plain in _letters().items():
         expression = f"replace({expression}, '{letter}', '{plain}')"
     return expression
+
+
+def fold_accents_or_null(text: str | None) -> str | None:
+    """:func:`fold_accents` as an SQL function: NULL passes through (an order with no invoice
+    number yet)."""
+    return None if text is None else fold_accents(text)
