@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.reliability.conftest import CallWatch
 from tests.reliability.test_runner_retries import Waits, invoices, run, with_acme
-from tests.sync.conftest import Desk, line
+from tests.support.call_watch import CallWatch
+from tests.support.desks import Desk, line
 from xerologdesk.app import READ_TIMEOUT_ENV, open_app
 from xerologdesk.sandbox import Sandbox, idempotency
 from xerologdesk.store import book

@@ -37,17 +37,11 @@ from typing import Any
 
 import pytest
 
-from tests.reliability.conftest import CallWatch, connected_desk, start_command
-from tests.sync.conftest import (
-    Desk,
-    Run,
-    backup_database,
-    contact_record,
-    item_record,
-    line,
-    put_in_xero,
-    restore_database,
-)
+from tests.support.call_watch import CallWatch
+from tests.support.database_copies import backup_database, restore_database
+from tests.support.desks import Desk, Run, connected_desk, line
+from tests.support.processes import start_command
+from tests.support.xero_records import contact_record, item_record, put_in_xero
 from xerologdesk.app import READ_TIMEOUT_ENV
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.sync.backoff import SCALE_ENV
