@@ -40,6 +40,7 @@ FALSE_WORDS = ("false", "no", "off", "0")
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _UNWANTED = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode's control characters (category Cc)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 CURRENCY_CODE = re.compile(r"[A-Z]{3}")
@@ -51,14 +52,17 @@ class Invalid(Exception):
     """A value that cannot be imported; the message says why."""
 
 
-def shown(value: Any) -> str:
-    """A value quoted for a message, shortened if long."""
+def shown(value: Any, length: int = 60) -> str:
+    """A value quoted for a message: at most ``length`` characters (the last an ellipsis when
+    cut short), control characters blotted (a line break or an escape code would garble the
+    message, or the terminal showing it)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     # A checked amount has exactly 4 places: show it without the padding ("9.5", not "9.5000").
     text = format(value.normalize(), "f") if isinstance(value, Decimal) else str(value)
-    if len(text) > 60:
-        text = text[:57] + "..."
+    if len(text) > length:
+        text = text[: length - 1] + "\u2026"
+    text = _CONTROL.sub("\ufffd", text)
     return f"\u201c{text}\u201d"
 
 
