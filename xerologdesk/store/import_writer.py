@@ -112,7 +112,7 @@ def _units(value: Decimal) -> int:
 
 def _next_id(model: type[peewee.Model]) -> int:
     """The first free id: the write transaction (BEGIN IMMEDIATE) keeps it free."""
-    key = model._meta.primary_key  # type: ignore[attr-defined]
+    key = model._meta.primary_key
     return int(model.select(peewee.fn.MAX(key)).scalar() or 0) + 1
 
 
@@ -121,7 +121,7 @@ def _stored(
 ) -> dict[str, tuple[Any, ...]]:
     """(id, *columns) of the rows whose ``key`` is among ``keys``, by key, as Python values."""
     found: dict[str, tuple[Any, ...]] = {}
-    primary = model._meta.primary_key  # type: ignore[attr-defined]
+    primary = model._meta.primary_key
     for chunk in chunks(list(keys)):
         query = model.select(key, primary, *columns).where(key.in_(list(chunk)))
         found.update((row[0], tuple(row[1:])) for row in tuples(query))

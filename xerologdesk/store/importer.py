@@ -40,7 +40,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import peewee
 
@@ -80,6 +80,8 @@ PRODUCT_FIELDS = ("product_name", "product_description", "taxable", "unit_price"
 # Problems listed per file; the rest are counted ("... and N more"): a header of a million
 # unknown columns must not print a million lines, nor hold them.
 MAX_PROBLEMS = 100
+
+_T = TypeVar("_T")
 
 # -- collecting a file's orders ----------------------------------------------------------------
 
@@ -124,32 +126,36 @@ class _Collector:
         else:
             self.more_problems += 1
 
-    def _value(self, check: Callable[[], Any], loc: Loc) -> Any:
+    def _value(self, check: Callable[[], _T], loc: Loc) -> _T | None:
+        """``check()``'s value, or None with its problem reported."""
         try:
             return check()
         except Invalid as error:
             self.problem(loc, str(error))
             return None
 
-    def _share(self, value: Any) -> Any:
+    def _share(self, value: _T) -> _T:
         """The one copy of an equal value kept so far (``value`` itself the first time)."""
         try:
-            return self._shared.setdefault(value, value)
+            shared: _T = self._shared.setdefault(value, value)
+            return shared
         except TypeError:  # unhashable (a JSON list where a value belongs): nothing to share
             return value
 
-    def _checked_value(self, name: str, given: Any, check: Callable[[], Any], loc: Loc) -> Any:
+    def _checked_value(self, name: str, given: Any, check: Callable[[], _T], loc: Loc) -> _T | None:
         """``check()``'s value, reused for the same text given again (a bad one is reported
         at each place it is given)."""
         key = (name, given) if type(given) is str else None
-        if key is not None and (found := self._checked.get(key)) is not None:
+        found: _T | None = self._checked.get(key) if key is not None else None
+        if found is not None:
             return found
         value = self._value(check, loc)
         if key is not None and value is not None:
             self._checked[key] = value
         return value
 
-    def _text(self, name: str, values: Mapping[str, Any], loc: Loc, required: bool) -> Any:
+    def _text(self, name: str, values: Mapping[str, Any], loc: Loc, required: bool) -> str | None:
+        """The field's text, checked (None with its problem reported)."""
         label = self.labels[name]
         return self._value(
             lambda: check_text(

@@ -251,7 +251,8 @@ class _Path:
         self.fallback: tuple[Any, ...] = ()
 
     def __call__(self, name: str) -> Loc:
-        return self.paths.get(name, self.fallback)
+        path: tuple[Any, ...] = self.paths.get(name, self.fallback)
+        return path
 
 
 def _fields(

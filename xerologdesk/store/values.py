@@ -77,21 +77,21 @@ def check_text(label: str, value: Any, *, required: bool, max_length: int | None
         value = ""
     if not isinstance(value, str):
         raise Invalid(f"{label} must be text (in quotes); got {shown(value)}")
-    value = value.strip()
-    if not value:
+    text = value.strip()
+    if not text:
         if required:
             raise Invalid(f"{label} is empty")
         return ""
-    bad = _UNWANTED.search(value)
+    bad = _UNWANTED.search(text)
     if bad:
         what = "an invalid" if _SURROGATE.match(bad.group()) else "a control"
         raise Invalid(f"{label} contains {what} character (U+{ord(bad.group()):04X})")
     # A UTF-16 length is at most twice the number of characters: most values need no count.
-    if max_length is not None and len(value) * 2 > max_length and _xero_length(value) > max_length:
+    if max_length is not None and len(text) * 2 > max_length and _xero_length(text) > max_length:
         raise Invalid(
-            f"{label} is {_xero_length(value)} characters long; Xero allows at most {max_length}"
+            f"{label} is {_xero_length(text)} characters long; Xero allows at most {max_length}"
         )
-    return value
+    return text
 
 
 # The posted dates accepted. Xero does not publish its range: it stores dates as SQL Server
