@@ -56,7 +56,6 @@ LEFT_TO_REPLACE = {
     "cli.py": 7,
     "commands.py": 3,
     "store/book.py": 14,
-    "store/importer.py": 1,
     "sync/engine.py": 18,
     "sync/outcomes.py": 2,
     "ui/assets.py": 4,
