@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
 
 from xerologdesk.settings import Setting, SettingError, Settings
 from xerologdesk.store.book import ConnectionData
+from xerologdesk.sync.reference_lists import FROM_XERO, Choice, ReferenceLists
 from xerologdesk.ui.contrast import make_quiet
 from xerologdesk.ui.dialogs.connect_xero import ConnectionPanel, ConnectOptions, describe_connection
-from xerologdesk.sync.reference_lists import FROM_XERO, Choice, ReferenceLists
 from xerologdesk.ui.workers import JobFailure, Jobs
 
 if TYPE_CHECKING:
