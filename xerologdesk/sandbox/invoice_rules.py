@@ -347,7 +347,7 @@ def _resolve_contact(
             draft.error(messages.CONTACT_NOT_FOUND.format(contact_id=contact_id.strip()))
             return None
         if changes:
-            # Fields sent along with the id update the contact (FACTS.md), with the contact's rules.
+            # Fields sent with the id update the contact (docs/xero-behaviour.md), with its rules.
             contact = _save_contact(draft, raw, path, create_only=False)
     elif changes.get("ContactNumber") and ledger.contacts.find("number", changes["ContactNumber"]):
         contact = ledger.contacts.find("number", changes["ContactNumber"])[0]

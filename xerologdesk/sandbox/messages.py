@@ -1,9 +1,9 @@
 """Every validation message the sandbox answers, in one place.
 
-Messages marked *Xero's* are Xero's own words (FACTS.md, Xero's OpenAPI examples, answers quoted in
-Xero's SDK issue trackers, or in the help pages of integrations that show Xero's answers). Xero does
-not publish the others; the sandbox picks a wording in Xero's style, and tests assert exactly these
-strings, so change them here only.
+Messages marked *Xero's* are Xero's own words (Xero's documentation and OpenAPI examples, answers
+quoted in Xero's SDK issue trackers, or in the help pages of integrations that show Xero's answers;
+see docs/xero-behaviour.md). Xero does not publish the others; the sandbox picks a wording in
+Xero's style, and tests assert exactly these strings, so change them here only.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ DUE_DATE_OUT_OF_RANGE = (
 TOO_LONG = "{field} must not be more than {limit} characters long."
 
 # --- the API gateway (not the accounting app) ---------------------------------------------------
-# Xero's (FACTS.md).
+# Xero's (its idempotency guide; docs/xero-behaviour.md).
 IDEMPOTENCY_KEY_REUSED = "Idempotency Key: {key} is used with a different request."
 # Chosen.
 IDEMPOTENCY_KEY_TOO_LONG = "Idempotency Key: must be at most 128 characters."

@@ -1,6 +1,6 @@
 """Why an order failed, as stable codes with plain-English messages and structured details.
 
-Reasons are data (ARCHITECTURE.md): the details dialog, the CLI and a future root-cause worklist
+Reasons are data (docs/architecture.md): the details dialog, the CLI and a later root-cause worklist
 all read the same ``{"code", "message", "details"}`` dicts from the log, without asking Xero again.
 """
 
