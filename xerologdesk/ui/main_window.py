@@ -62,6 +62,7 @@ from xerologdesk.ui.xero_links import invoice_url
 log = logging.getLogger(__name__)
 
 APP_TITLE = "XeroLogDesk"
+ALREADY_OPEN_HERE = "XeroLogDesk was started again on this data folder: this window is the one."
 POLL_MS = 700  # how often the log looks for writes made elsewhere
 # While a run writes, its batches' rows are repainted at most this often, and only those on
 # screen: each refresh reads them on the GUI thread, which must never stall for long.
@@ -318,6 +319,15 @@ class MainWindow(QMainWindow):
             return
         if not self.model.refresh_all():
             self.view.reload_keeping_place()
+
+    def bring_to_front(self) -> None:
+        """Shown, restored if minimised, raised and active: another start on this data folder
+        asked for the window instead of opening a second one."""
+        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        self.statusBar().showMessage(ALREADY_OPEN_HERE, 8000)
 
     def _follow_settings(self) -> None:
         """Apply settings saved anywhere (this window, the command line, another desktop) that
