@@ -30,16 +30,20 @@ from PySide6.QtWidgets import (
 )
 
 from xerologdesk import connection as connecting
-from xerologdesk.connection import Authorized, Disconnected
+from xerologdesk.connection import (
+    AUTHORIZE_TIMEOUT_SECONDS,
+    DEFAULT_PORT,
+    Authorized,
+    ConnectFailed,
+    Disconnected,
+    TokenStoreError,
+    XeroConnection,
+)
 from xerologdesk.store import book
 from xerologdesk.store.book import ConnectionData
 from xerologdesk.ui import messages
 from xerologdesk.ui.log_model import format_local_time
 from xerologdesk.ui.workers import JobControl, JobFailure, Jobs
-from xerologdesk.xero.client import XERO
-from xerologdesk.xero.oauth import AUTHORIZE_TIMEOUT_SECONDS, DEFAULT_PORT, ConnectFailed
-from xerologdesk.xero.records import XeroConnection
-from xerologdesk.xero.tokens import TokenStoreError
 
 if TYPE_CHECKING:
     from xerologdesk.app import App
@@ -244,7 +248,7 @@ class ConnectionPanel(QWidget):
         current = self.connection
         if self._options.xero_url is not None or current is None or current.kind != "xero":
             return self._options.xero_url
-        return None if connecting.endpoints_for(current) is XERO else current.base_url
+        return connecting.sign_in_url(current)
 
     def _no_browser(self, url: object) -> None:
         self.status.setText(
