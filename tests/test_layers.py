@@ -79,6 +79,11 @@ RULES = (
         ("xero_python", f"{APP}.xero"),
     ),
     Rule(
+        "the desktop runs no query of its own: the store's functions read and write",
+        f"{APP}.ui",
+        ("peewee", "sqlite3", f"{APP}.store.models"),
+    ),
+    Rule(
         "the command line opens the desktop only through its launchers",
         f"{APP}.cli",
         (f"{APP}.ui",),

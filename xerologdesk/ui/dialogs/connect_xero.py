@@ -1,10 +1,11 @@
 """Signing in to Xero from the Settings dialog's Connection page.
 
 :class:`ConnectionPanel` shows the connected organisation (and when its tokens were last
-refreshed) and connects or disconnects through :mod:`xerologdesk.connection` on workers: the
-browser step waits on a reader thread (cancellable), storing the chosen organisation and
-disconnecting run on the writer. :class:`OrganisationPicker` asks which organisation to use
-when the user allowed several on Xero's page.
+refreshed) and, on workers, connects through :mod:`xerologdesk.connection` and disconnects
+through the app (which drops its link to the organisation too): the browser step waits on a
+reader thread (cancellable), storing the chosen organisation and disconnecting run on the
+writer. :class:`OrganisationPicker` asks which organisation to use when the user allowed
+several on Xero's page.
 """
 
 from __future__ import annotations
@@ -357,7 +358,7 @@ class ConnectionPanel(QWidget):
         self.status.setText(f"Disconnecting from {name}\u2026")
         self.disconnect_job = self._jobs.submit(
             "Disconnect from Xero",
-            lambda control: connecting.disconnect(self._app),
+            lambda control: self._app.disconnect(),
             writes=True,
             on_done=self._disconnected,
             on_error=self._disconnect_failed,
