@@ -129,9 +129,7 @@ def connect(app: App, args: argparse.Namespace) -> int:
 
 @command
 def disconnect(app: App, args: argparse.Namespace) -> int:
-    from xerologdesk.connection import disconnect as disconnect_from
-
-    result = disconnect_from(app)
+    result = app.disconnect()
     if result is None:
         print("Not connected; nothing to do.")
         return EXIT_OK

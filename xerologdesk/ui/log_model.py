@@ -12,7 +12,8 @@ order is the exact mirror), which keeps ``OFFSET`` small at both ends of the log
 
 A search matching many orders is not counted on the GUI thread (counting a million matches takes
 a few hundred milliseconds): the model shows the first :data:`COUNT_AT_ONCE` rows and more at
-once, paints its first page, and grows to the exact count when a background thread has it.
+once, paints its first page, and grows to the exact count when a reader job of the app's pools
+(:class:`~xerologdesk.ui.workers.Jobs`) has it.
 
 Rows change in place: :meth:`LogModel.refresh_orders` re-reads the given orders and repaints only
 their rows; :meth:`LogModel.reload` re-runs the query (after a run, an import, a filter change).
@@ -21,8 +22,6 @@ All reads here run on the GUI thread, which is allowed (WAL readers never wait o
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,11 +32,9 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from xerologdesk.store import queries
 from xerologdesk.store.db import change_marker
-from xerologdesk.store.models import database
 from xerologdesk.store.queries import LogFilter, LogRow
 from xerologdesk.ui import assets
-
-log = logging.getLogger(__name__)
+from xerologdesk.ui.workers import JobControl, JobFailure, Jobs
 
 PAGE_SIZE = 200
 # Filters showing more rows than this are counted in the background (the row count shown until
@@ -152,10 +149,10 @@ class LogModel(QAbstractTableModel):
     counts_changed = Signal(dict)  # orders per status, for the filter's live counts
     reloaded = Signal()
     rows_counted = Signal(int)  # the exact row count, once a background count has it
-    _counted = Signal(int, int)  # (query generation, count), from the counting thread
 
-    def __init__(self, parent: Any = None, *, page_size: int = PAGE_SIZE) -> None:
+    def __init__(self, jobs: Jobs, parent: Any = None, *, page_size: int = PAGE_SIZE) -> None:
         super().__init__(parent)
+        self._jobs = jobs  # the app's pools: a broad search is counted on a reader
         self._page_size = page_size
         self._filter = LogFilter()
         self._sort_key = "posted_date"
@@ -168,7 +165,6 @@ class LogModel(QAbstractTableModel):
         # The database's change marker when the rows were last read: a refresh with nothing
         # written since (the end of a run reloads, then the poll sees the run's writes) is free.
         self._read_at: tuple[object, int] | None = None
-        self._counted.connect(self._apply_count)
 
     # -- what it shows -------------------------------------------------------------------------
 
@@ -220,21 +216,27 @@ class LogModel(QAbstractTableModel):
         self.reloaded.emit()
 
     def _count_in_background(self) -> None:
-        """Count the filter's rows on a thread of its own; :meth:`_apply_count` gets it."""
+        """Count the filter's rows on a reader job; :meth:`_apply_count` gets it."""
         generation, log_filter = self._generation, self._filter
 
-        def count() -> None:
-            try:
-                self._counted.emit(generation, queries.count_log(log_filter))
-            except Exception:
-                log.exception("counting the log's rows failed")
-            finally:
-                database.close()  # this thread's own connection
+        def count(control: JobControl) -> tuple[int, int]:
+            return generation, queries.count_log(log_filter)
 
-        threading.Thread(target=count, name="log-count", daemon=True).start()
+        self._jobs.submit(
+            "Count the log's rows",
+            count,
+            writes=False,
+            on_done=self._apply_count,
+            on_error=self._count_failed,
+        )
 
-    def _apply_count(self, generation: int, count: int) -> None:
-        """The exact count arrived: grow (or shrink) to it, unless the query changed since."""
+    def _count_failed(self, failure: JobFailure) -> None:
+        """The job logged why; the row count stays the estimate (no box for a count)."""
+
+    def _apply_count(self, counted: tuple[int, int]) -> None:
+        """The exact count arrived (with the query generation it counted): grow (or shrink) to
+        it, unless the query changed since."""
+        generation, count = counted
         if generation != self._generation or self._exact:
             return
         if count > self._count:

@@ -106,7 +106,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("main-window")
         self.resize(1200, 720)
 
-        self.model = LogModel(self)
+        self.model = LogModel(desktop.jobs, self)
         self.view = LogView(self.model, self)
         self.filter_bar = FilterBar(self)
         self.banner = Banner(self)

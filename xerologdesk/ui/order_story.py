@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from xerologdesk.store.models import LogEntry
 from xerologdesk.store.queries import LogRow
 from xerologdesk.ui.log_model import format_local_time
 
@@ -23,12 +22,6 @@ _BY_WORDS = {
     "AccountNumber": "a contact with account number \u201c{value}\u201d",
     "Name": "a contact named \u201c{value}\u201d",
 }
-
-
-def load_trace(order_id: int) -> dict[str, Any] | None:
-    """What the last sync looked up for this order (read on the GUI thread: one row by key)."""
-    trace = LogEntry.select(LogEntry.trace).where(LogEntry.order == order_id).tuples().first()
-    return trace[0] if trace else None
 
 
 def status_line(row: LogRow) -> str:

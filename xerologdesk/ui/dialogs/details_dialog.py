@@ -223,7 +223,7 @@ class DetailsDialog(QDialog):
         self.invoice.setText(row.xero_invoice_number or "none yet")
 
         reasons = order_story.failure_paragraphs(row)
-        lookups = order_story.lookup_lines(order_story.load_trace(self.order_id))
+        lookups = order_story.lookup_lines(queries.lookup_trace(self.order_id))
         failed = bool(reasons) and row.status != "succeeded"
         # A failure says why; a success shows how its customer and products were matched.
         self.why_box.setTitle("Why it failed" if failed else "How it was matched in Xero")
