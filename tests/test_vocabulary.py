@@ -55,10 +55,8 @@ def app_modules() -> list[Path]:
 LEFT_TO_REPLACE = {
     "cli.py": 7,
     "commands.py": 3,
-    "store/book.py": 14,
     "store/importer.py": 1,
     "sync/engine.py": 18,
-    "sync/outcomes.py": 2,
     "ui/assets.py": 4,
     "ui/dialogs/details_dialog.py": 10,
     "ui/dialogs/resolve_dialog.py": 7,
