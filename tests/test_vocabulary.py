@@ -76,20 +76,6 @@ def app_modules() -> list[Path]:
 LEFT_TO_REPLACE = {
     "store/importer.py": 1,
     "sync/engine.py": 18,
-    "ui/assets.py": 4,
-    "ui/dialogs/details_dialog.py": 10,
-    "ui/dialogs/resolve_dialog.py": 7,
-    "ui/filter_bar.py": 4,
-    "ui/launch.py": 1,
-    "ui/log_model.py": 7,
-    "ui/log_view.py": 1,
-    "ui/main_window.py": 17,
-    "ui/order_jobs.py": 4,
-    "ui/order_story.py": 8,
-    "ui/resolve_plan.py": 5,
-    "ui/smoke.py": 3,
-    "ui/status_badge.py": 4,
-    "ui/window_actions.py": 11,
 }
 
 
