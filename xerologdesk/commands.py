@@ -26,6 +26,7 @@ from xerologdesk.sync.engine import (
     dismiss,
     utc_now,
 )
+from xerologdesk.sync.reference_lists import FROM_XERO, read_reference_lists
 from xerologdesk.sync.runner import Progress, RunSummary
 from xerologdesk.xero.errors import XeroError
 
@@ -353,6 +354,28 @@ def settings(app: App, args: argparse.Namespace) -> int:
     if args.value is None:
         print(store.format(args.key))
         return EXIT_OK
-    store.set_text(args.key, args.value)
+    value = store.declaration(args.key).parse(args.value)
+    problem = _organisation_refuses(app, args.key, value) if args.key in FROM_XERO else None
+    if problem is not None:
+        err(f"xerologdesk: {problem}")
+        return EXIT_USAGE
+    store.set(args.key, value)
     print(f"{args.key} = {store.format(args.key)}")
     return EXIT_OK
+
+
+def _organisation_refuses(app: App, key: str, value: str) -> str | None:
+    """Why the connected organisation cannot take ``value`` for a setting picked from its lists
+    (an account code or tax type it does not have); None when it can, or when it could not be
+    asked: that is said, and the value is kept for the next sync to meet Xero's own check."""
+    if not value:
+        return None
+    try:
+        lists = read_reference_lists(app.gateway())
+    except (NotConnected, XeroError) as error:
+        why = "not connected to Xero" if isinstance(error, NotConnected) else str(error)
+        err(
+            f"xerologdesk: {key} not checked ({why}); a sync that uses it will say if Xero lacks it"
+        )
+        return None
+    return lists.problem_with(key, value)

@@ -141,7 +141,8 @@ class MainWindow(QMainWindow):
         self._restore_view_state()
         self.model.reload()
         self.refresh_connection()
-        self.inbox.watch(self.settings.get("inbox_folder"))
+        self._inbox_setting: object = None  # the inbox_folder value the watcher follows
+        self._follow_settings()
         self._marker = change_marker()
         self._poll.start()
         self._budget_timer.start()
@@ -312,12 +313,21 @@ class MainWindow(QMainWindow):
         if self._marker is not None and marker == self._marker:
             return
         self._marker = marker
+        self._follow_settings()
         if self.orders.busy:
             # Our own run is writing: its progress repaints the rows it changed, and its end
             # re-runs the query; reading here too would only stall the GUI thread.
             return
         if not self.model.refresh_all():
             self.view.reload_keeping_place()
+
+    def _follow_settings(self) -> None:
+        """Apply settings saved anywhere (this window, the command line, another desktop) that
+        the window acts on itself: the watched inbox folder."""
+        folder = self.settings.get("inbox_folder")
+        if folder != self._inbox_setting:
+            self._inbox_setting = folder
+            self.inbox.watch(folder)
 
     def _update_actions(self) -> None:
         selected = self.view.selection_size()
@@ -536,8 +546,7 @@ class MainWindow(QMainWindow):
             self.orders.save_settings(changes)
 
     def _settings_saved(self, values: dict[str, object]) -> None:
-        if "inbox_folder" in values:
-            self.inbox.watch(str(values["inbox_folder"]))
+        self._follow_settings()
         self.statusBar().showMessage("Settings saved.", 5000)
 
     def open_log_folder(self) -> None:

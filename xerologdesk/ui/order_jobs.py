@@ -163,7 +163,7 @@ def _outcomes(results: Sequence[OrderResult]) -> tuple[OrderOutcome, ...]:
 
 
 def _import_outcome(report: Any) -> ImportOutcome:
-    """The importer's report (store.importer.ImportReport) in words."""
+    """The importer's report (store.import_report.ImportReport) in words."""
     files: list[FileOutcome] = []
     for result in report.files:
         path = Path(result.path)
