@@ -18,7 +18,7 @@ from xerologdesk.app import App, DataDirUnusable, NotConnected, open_app
 from xerologdesk.exits import EXIT_FAILURE, EXIT_OK, EXIT_ORDERS_FAILED, EXIT_USAGE
 from xerologdesk.settings import SettingError
 from xerologdesk.store import book, queries, trouble
-from xerologdesk.store.vocabulary import Action, Status
+from xerologdesk.store.vocabulary import DISMISSABLE, Action, Status
 from xerologdesk.sync.engine import (
     AWAITING_ANSWER,
     DISMISSED_UNANSWERED,
@@ -263,7 +263,7 @@ def show_log(app: App, args: argparse.Namespace) -> int:
         return EXIT_OK
     for row in rows:
         invoice = row.xero_invoice_number or ""
-        why = row.reason_summary or (row.note if row.status == "pending" else "") or ""
+        why = row.reason_summary or (row.note if row.status == Status.PENDING else "") or ""
         print(
             f"{row.order_ref}\t{row.posted_date}\t{row.customer_name}\t{row.total} {row.currency}"
             f"\t{row.status}\t{invoice}\t{why}"
@@ -302,13 +302,14 @@ def resolve(app: App, args: argparse.Namespace) -> int:
     if args.dismiss or args.undo_dismiss:
         now = utc_now()
         unanswered: set[int] = set()
+        done: str
         if args.dismiss:
             dismissal = dismiss(order_ids, args.reason or "", now)
             changed, unanswered = set(dismissal.changed), set(dismissal.unanswered)
-            done, needed = "dismissed", "failed or pending"
+            done, needed = Status.DISMISSED, " or ".join(DISMISSABLE)
         else:
             changed = set(book.undo_dismiss(order_ids, now))
-            done, needed = "back", "dismissed"
+            done, needed = "back", Status.DISMISSED
         now_status = {order.id: order.status for order in book.load_orders(list(changed))}
         for order_id in order_ids:
             outcome = done if order_id in changed else f"unchanged (it is not {needed})"

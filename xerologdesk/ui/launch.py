@@ -24,6 +24,7 @@ from xerologdesk.app import LOG_FILE, DataDirUnusable, open_app
 from xerologdesk.exits import EXIT_FAILURE, EXIT_OK
 from xerologdesk.store import book, queries, trouble
 from xerologdesk.store.trouble import DatabaseProblem
+from xerologdesk.store.vocabulary import Status
 from xerologdesk.ui import assets, messages, single_instance
 from xerologdesk.ui.desktop import Desktop, build_desktop
 from xerologdesk.ui.errors import ErrorReporter
@@ -163,7 +164,7 @@ def sync_pending_on_start(desktop: Desktop) -> None:
     """Orders left pending last time go now, when connected and the setting says so."""
     if book.get_connection() is None or not desktop.app.settings.get("auto_sync_new_orders"):
         return
-    if queries.status_counts().get("pending"):
+    if queries.status_counts().get(Status.PENDING):
         desktop.orders.sync_now()
 
 

@@ -33,6 +33,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from xerologdesk.store import queries
 from xerologdesk.store.db import change_marker
 from xerologdesk.store.queries import LogFilter, LogRow
+from xerologdesk.store.vocabulary import Status
 from xerologdesk.ui import assets
 from xerologdesk.ui.workers import JobControl, JobFailure, Jobs
 
@@ -45,11 +46,11 @@ ORDER_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 2
 ROW_ROLE = Qt.ItemDataRole.UserRole + 3
 
-STATUS_LABELS = {
-    "pending": "Pending",
-    "succeeded": "Succeeded",
-    "failed": "Failed",
-    "dismissed": "Dismissed",
+STATUS_LABELS: dict[str, str] = {
+    Status.PENDING: "Pending",
+    Status.SUCCEEDED: "Succeeded",
+    Status.FAILED: "Failed",
+    Status.DISMISSED: "Dismissed",
 }
 
 Index = QModelIndex | QPersistentModelIndex
@@ -61,19 +62,20 @@ class Column:
     title: str
     sort_key: str
     tip: str
+    width: int  # the view's default, in pixels
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("order_ref", "Order", "order_ref", "The order's reference"),
-    Column("posted_date", "Posted", "posted_date", "The date the order was posted"),
-    Column("customer", "Customer", "customer_name", "The customer's name"),
-    Column("total", "Total", "total", "The order's total before tax, in its currency"),
-    Column("status", "Status", "status", "Where the order's sync to Xero stands"),
+    Column("order_ref", "Order", "order_ref", "The order's reference", 96),
+    Column("posted_date", "Posted", "posted_date", "The date the order was posted", 92),
+    Column("customer", "Customer", "customer_name", "The customer's name", 210),
+    Column("total", "Total", "total", "The order's total before tax, in its currency", 112),
+    Column("status", "Status", "status", "Where the order's sync to Xero stands", 116),
     # Next to the status, where a user reads why: it fills the room the other columns leave.
-    Column("reason", "Reason", "reason_summary", "Why it failed, in a few words"),
-    Column("attempts", "Attempts", "attempts", "How many times it was sent to Xero"),
-    Column("last_attempt", "Last attempt", "last_attempt_at", "When it was last sent to Xero"),
-    Column("invoice", "Xero invoice", "xero_invoice_number", "The invoice's number in Xero"),
+    Column("reason", "Reason", "reason_summary", "Why it failed, in a few words", 320),
+    Column("attempts", "Attempts", "attempts", "How many times it was sent to Xero", 72),
+    Column("last_attempt", "Last attempt", "last_attempt_at", "When it was last sent to Xero", 132),
+    Column("invoice", "Xero invoice", "xero_invoice_number", "The invoice's number in Xero", 92),
 )
 COLUMN_INDEX = {column.key: number for number, column in enumerate(COLUMNS)}
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -105,11 +107,12 @@ def format_local_time(moment: datetime | None) -> str:
 
 def reason_text(row: LogRow) -> str:
     """The reason column: why it failed, or the transient trouble a pending order waits on."""
-    if row.status == "dismissed":
-        return "dismissed" + (f": {row.dismissed_reason}" if row.dismissed_reason else "")
+    if row.status == Status.DISMISSED:
+        dismissed = STATUS_LABELS[Status.DISMISSED].lower()
+        return dismissed + (f": {row.dismissed_reason}" if row.dismissed_reason else "")
     if row.reason_summary:
         return row.reason_summary
-    return (row.note or "") if row.status == "pending" else ""
+    return (row.note or "") if row.status == Status.PENDING else ""
 
 
 def _display(row: LogRow, key: str) -> str:

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from xerologdesk import __version__
 from xerologdesk.store import book
 from xerologdesk.store.db import change_marker
-from xerologdesk.store.vocabulary import DISMISSABLE, Action
+from xerologdesk.store.vocabulary import DISMISSABLE, Action, Status
 from xerologdesk.sync.lock import sync_busy_message
 from xerologdesk.ui import assets, messages
 from xerologdesk.ui.desktop import Desktop
@@ -48,9 +48,11 @@ from xerologdesk.ui.inbox import InboxWatcher
 from xerologdesk.ui.log_model import LogModel
 from xerologdesk.ui.log_view import MAX_ACTED_ON, LogView
 from xerologdesk.ui.order_jobs import ImportOutcome, RunReport
+from xerologdesk.ui.resolve_plan import RESOLVABLE
 from xerologdesk.ui.run_panel import Banner, RunPanel
 from xerologdesk.ui.window_actions import (
     CONTEXT_MENU,
+    Command,
     add_menus_and_toolbar,
     create_actions,
     let_shortcuts_through,
@@ -167,24 +169,24 @@ class MainWindow(QMainWindow):
         self.commands = create_actions(
             self,
             {
-                "sync": self.sync_now,
-                "import": self.choose_import,
-                "resolve": self.open_resolve,
-                "details": self.open_current_details,
-                "next_failed": self.next_failed,
-                "find": self.filter_bar.focus_search,
-                "export": self.choose_export,
-                "settings": self.open_settings,
-                "log_folder": self.open_log_folder,
-                "guide": self.show_guide,
-                "about": self.about,
-                "quit": self.close,
-                "retry": lambda: self.resolve_selected(Action.RETRY),
-                "auto_sync": lambda: self.resolve_selected(Action.AUTO_SYNC),
-                "dismiss": self.dismiss_selected,
-                "undo_dismiss": self.undo_selected,
-                "open_in_xero": self.open_current_in_xero,
-                "copy": self.copy_refs,
+                Command.SYNC: self.sync_now,
+                Command.IMPORT: self.choose_import,
+                Command.RESOLVE: self.open_resolve,
+                Command.DETAILS: self.open_current_details,
+                Command.NEXT_FAILED: self.next_failed,
+                Command.FIND: self.filter_bar.focus_search,
+                Command.EXPORT: self.choose_export,
+                Command.SETTINGS: self.open_settings,
+                Command.LOG_FOLDER: self.open_log_folder,
+                Command.GUIDE: self.show_guide,
+                Command.ABOUT: self.about,
+                Command.QUIT: self.close,
+                Command.RETRY: lambda: self.resolve_selected(Action.RETRY),
+                Command.AUTO_SYNC: lambda: self.resolve_selected(Action.AUTO_SYNC),
+                Command.DISMISS: self.dismiss_selected,
+                Command.UNDO_DISMISS: self.undo_selected,
+                Command.OPEN_IN_XERO: self.open_current_in_xero,
+                Command.COPY: self.copy_refs,
             },
         )
         add_menus_and_toolbar(self, self.commands)
@@ -339,14 +341,14 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         selected = self.view.selection_size()
-        self.commands["resolve"].setEnabled(selected > 0)
+        self.commands[Command.RESOLVE].setEnabled(selected > 0)
         if selected > MAX_ACTED_ON:
             self.statusBar().showMessage(
                 f"{selected:,} orders selected: actions take the first {MAX_ACTED_ON:,}; filter "
                 "the log to narrow it down.",
                 8000,
             )
-        self.commands["details"].setEnabled(self.view.current_order_id() is not None)
+        self.commands[Command.DETAILS].setEnabled(self.view.current_order_id() is not None)
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -468,14 +470,14 @@ class MainWindow(QMainWindow):
 
     def next_failed(self) -> None:
         """Select the next failed order after the current row (wrapping round)."""
-        if not self.model.status_counts.get("failed"):
+        if not self.model.status_counts.get(Status.FAILED):
             self.statusBar().showMessage("No failed orders.", 5000)
             return
         start = self.view.currentIndex().row() + 1 if self.view.currentIndex().isValid() else 0
-        row = self.model.find_row("failed", start, NEXT_FAILED_SCAN)
+        row = self.model.find_row(Status.FAILED, start, NEXT_FAILED_SCAN)
         if row is None:
             # Far away in a huge log: show the failed orders instead of reading it all.
-            self.filter_bar.set_status("failed")
+            self.filter_bar.set_status(Status.FAILED)
             row = 0 if self.model.rowCount() else None
         if row is not None:
             self.view.select_row(row)
@@ -685,13 +687,13 @@ class MainWindow(QMainWindow):
             )
             if row is not None
         }
-        resolvable = bool(statuses & {"failed", "pending", "dismissed"})
+        resolvable = bool(statuses & set(RESOLVABLE))
         enabled = {
-            "auto_sync": resolvable,
-            "retry": resolvable,
-            "dismiss": bool(statuses & set(DISMISSABLE)),
-            "undo_dismiss": "dismissed" in statuses,
-            "open_in_xero": statuses == {"succeeded"} and len(ids) == 1,
+            Command.AUTO_SYNC: resolvable,
+            Command.RETRY: resolvable,
+            Command.DISMISS: bool(statuses & set(DISMISSABLE)),
+            Command.UNDO_DISMISS: Status.DISMISSED in statuses,
+            Command.OPEN_IN_XERO: statuses == {Status.SUCCEEDED} and len(ids) == 1,
         }
         menu = QMenu(self)
         for key in CONTEXT_MENU:
