@@ -50,6 +50,7 @@ from xerologdesk.ui.log_view import MAX_ACTED_ON, LogView
 from xerologdesk.ui.order_jobs import ImportOutcome, RunReport
 from xerologdesk.ui.resolve_plan import RESOLVABLE
 from xerologdesk.ui.run_panel import Banner, RunPanel
+from xerologdesk.ui.schedule import SyncSchedule
 from xerologdesk.ui.window_actions import (
     CONTEXT_MENU,
     Command,
@@ -114,6 +115,14 @@ class MainWindow(QMainWindow):
         self.banner = Banner(self)
         self.run_panel = RunPanel(self)
         self.inbox = InboxWatcher(self)
+        data_dir = desktop.app.data_dir
+        self.schedule = SyncSchedule(
+            self.orders,
+            self.settings,
+            connected=lambda: book.get_connection() is not None,
+            busy_elsewhere=lambda: sync_busy_message(data_dir),
+            parent=self,
+        )
         self._build_central()
         self._build_actions()
         self._build_status_bar()
@@ -197,6 +206,9 @@ class MainWindow(QMainWindow):
         # Permanent, so a status message (an import's summary while its sync runs) is drawn
         # beside the run's progress instead of under it, and never hides it.
         bar.addPermanentWidget(self.run_panel)
+        self.schedule_label = QLabel()
+        self.schedule_label.setObjectName("schedule")
+        bar.addPermanentWidget(self.schedule_label)
         self.budget_label = QLabel()
         self.budget_label.setObjectName("budget")
         bar.addPermanentWidget(self.budget_label)
@@ -226,6 +238,7 @@ class MainWindow(QMainWindow):
         self.orders.settings_saved.connect(self._settings_saved)
         self.orders.busy_changed.connect(self._busy_changed)
         self.run_panel.cancel_requested.connect(self.orders.cancel)
+        self.schedule.changed.connect(self._show_schedule)
         self.inbox.files_ready.connect(self._inbox_files)
         self.inbox.folder_missing.connect(
             lambda folder: self.banner.show_message(
@@ -333,11 +346,16 @@ class MainWindow(QMainWindow):
 
     def _follow_settings(self) -> None:
         """Apply settings saved anywhere (this window, the command line, another desktop) that
-        the window acts on itself: the watched inbox folder."""
+        the window acts on itself: the watched inbox folder and the schedule."""
         folder = self.settings.get("inbox_folder")
         if folder != self._inbox_setting:
             self._inbox_setting = folder
             self.inbox.watch(folder)
+        self.schedule.follow_settings()
+        self._show_schedule()  # a connection made elsewhere (the command line) shows too
+
+    def _show_schedule(self) -> None:
+        self.schedule_label.setText(self.schedule.describe())
 
     def _update_actions(self) -> None:
         selected = self.view.selection_size()
@@ -547,6 +565,7 @@ class MainWindow(QMainWindow):
 
     def _connection_changed(self, connection: object) -> None:
         self.refresh_connection()
+        self.schedule.connection_changed()
         if connection is not None:
             self.sync_now()  # orders that waited for a connection go now
 
@@ -661,6 +680,7 @@ class MainWindow(QMainWindow):
         self.connection_button.setIcon(assets.icon(icon))
         self.connection_button.setToolTip(tip + " (click for the connection settings)")
         self.setWindowTitle(title)
+        self._show_schedule()
 
     def _show_budget(self) -> None:
         budget = self.desktop.budget()

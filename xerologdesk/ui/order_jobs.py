@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -73,6 +73,7 @@ class RunReport:
     # Orders left pending: an earlier send still unanswered, or Xero failing on them alone.
     waiting_on: tuple[str, ...] = ()
     held_back: tuple[str, ...] = ()
+    day_limit: bool = False  # it stopped with the organisation's calls for the day spent
 
     @property
     def unsettled(self) -> str:
@@ -307,9 +308,10 @@ class OrderJobs(QObject):
     def _run(self, title: str, work: Callable[[JobControl], RunReport]) -> Job:
         def guarded(control: JobControl) -> RunReport:
             try:
-                return work(control)
+                report = work(control)
             except NotConnected as error:
                 return RunReport(title, "nothing sent", str(error), not_connected=True)
+            return replace(report, day_limit=report.trouble and self._day_spent())
 
         job = self._submit(title, guarded, on_done=self._run_done)
         job.signals.progress.connect(self._run_progress)
@@ -318,6 +320,11 @@ class OrderJobs(QObject):
         if len(self._runs) == 1:
             self.run_started.emit(title)
         return job
+
+    def _day_spent(self) -> bool:
+        """Whether Xero last said the organisation has no calls left today."""
+        budget = self._app.connected_budget()
+        return budget is not None and budget.state().day_remaining == 0
 
     def _run_progress(self, value: tuple[RunProgress, list[int]]) -> None:
         progress, changed = value
