@@ -47,10 +47,12 @@ from xerologdesk.ui.filter_bar import FilterBar
 from xerologdesk.ui.inbox import InboxWatcher
 from xerologdesk.ui.log_model import LogModel
 from xerologdesk.ui.log_view import MAX_ACTED_ON, LogView
+from xerologdesk.ui.notify import Kind, Notification, Notifier
 from xerologdesk.ui.order_jobs import ImportOutcome, RunReport
 from xerologdesk.ui.resolve_plan import RESOLVABLE
 from xerologdesk.ui.run_panel import Banner, RunPanel
-from xerologdesk.ui.schedule import SyncSchedule
+from xerologdesk.ui.schedule import RECONNECT, SyncSchedule
+from xerologdesk.ui.tray import Tray
 from xerologdesk.ui.window_actions import (
     CONTEXT_MENU,
     Command,
@@ -80,6 +82,9 @@ WAITING_FOR_OTHER_SYNC = (
 MAX_TIMER_SECONDS = 24 * 3600  # a QTimer's interval is a 32-bit count of milliseconds
 ORDER_FILES = "Order files (*.csv *.json);;All files (*)"
 PROBLEMS_SHOWN = 5  # an import's problems written in its dialog; the rest behind Show Details
+SHOWING_FAILED = "Showing the failed orders (the notification's)."
+# The close_to_tray setting's values.
+ASK, ON, OFF = "ask", "on", "off"
 RUN_TROUBLE = "run"  # the banner's topic for why a run stopped
 # Named after the column table it fits: a header saved for the old order would misplace them.
 HEADER_STATE = "log/header-v2"
@@ -123,6 +128,16 @@ class MainWindow(QMainWindow):
             busy_elsewhere=lambda: sync_busy_message(data_dir),
             parent=self,
         )
+        self.notifier = Notifier(self.settings, self)
+        self.tray = Tray(
+            available=desktop.tray_available,
+            open_window=self.show_window,
+            sync_now=self.sync_now,
+            pause=self.schedule.set_paused,
+            quit_app=self.quit_app,
+            parent=self,
+        )
+        self._quitting = False  # Quit, not a close that may keep the app in the tray
         self._build_central()
         self._build_actions()
         self._build_status_bar()
@@ -189,7 +204,7 @@ class MainWindow(QMainWindow):
                 Command.LOG_FOLDER: self.open_log_folder,
                 Command.GUIDE: self.show_guide,
                 Command.ABOUT: self.about,
-                Command.QUIT: self.close,
+                Command.QUIT: self.quit_app,
                 Command.RETRY: lambda: self.resolve_selected(Action.RETRY),
                 Command.AUTO_SYNC: lambda: self.resolve_selected(Action.AUTO_SYNC),
                 Command.DISMISS: self.dismiss_selected,
@@ -231,6 +246,12 @@ class MainWindow(QMainWindow):
         self.orders.run_started.connect(self._run_started)
         self.orders.run_progress.connect(self.run_panel.progressed)
         self.orders.run_finished.connect(self._run_finished)
+        # After _run_finished: a notification shown in the status bar replaces the run's line.
+        self.orders.run_finished.connect(self.notifier.run_finished)
+        self.notifier.notified.connect(self._deliver)
+        self.tray.message_clicked.connect(self.notification_clicked)
+        self.model.counts_changed.connect(lambda _counts: self._update_attention())
+        self.schedule.changed.connect(self._update_attention)
         self.orders.orders_changed.connect(self._orders_changed)
         # Bound methods only on the long-lived OrderJobs: Qt drops them with the window.
         self.orders.orders_added.connect(self._orders_added)
@@ -336,13 +357,40 @@ class MainWindow(QMainWindow):
             self.view.reload_keeping_place()
 
     def bring_to_front(self) -> None:
-        """Shown, restored if minimised, raised and active: another start on this data folder
-        asked for the window instead of opening a second one."""
+        """Shown and raised: another start on this data folder asked for the window instead of
+        opening a second one."""
+        self.show_window()
+        self.statusBar().showMessage(ALREADY_OPEN_HERE, 8000)
+
+    def show_window(self) -> None:
+        """Shown (from the tray too), restored if minimised, raised and active."""
         self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
         self.show()
         self.raise_()
         self.activateWindow()
-        self.statusBar().showMessage(ALREADY_OPEN_HERE, 8000)
+
+    def open_problems(self) -> None:
+        """The window, showing the failed orders (what a failure notification leads to)."""
+        self.show_window()
+        self.filter_bar.set_status(Status.FAILED)
+        self.statusBar().showMessage(SHOWING_FAILED, 8000)
+
+    def notification_clicked(self, kind: str) -> None:
+        if kind == Kind.FAILURES:
+            self.open_problems()
+            return
+        self.show_window()
+        if kind == Kind.CONNECTION:
+            self.open_settings(CONNECTION_PAGE)
+
+    def _deliver(self, notification: Notification) -> None:
+        """A desktop notification; where the desktop shows none, the status bar says it."""
+        if not self.tray.show_message(notification):
+            self.statusBar().showMessage(f"{notification.title}: {notification.text}", 30_000)
+
+    def _update_attention(self) -> None:
+        failed = bool(self.model.status_counts.get(Status.FAILED))
+        self.tray.set_attention(failed or self.schedule.paused_for == RECONNECT)
 
     def _follow_settings(self) -> None:
         """Apply settings saved anywhere (this window, the command line, another desktop) that
@@ -724,7 +772,39 @@ class MainWindow(QMainWindow):
             menu.addAction(self.commands[key])
         menu.popup(self.view.viewport().mapToGlobal(position))
 
+    def quit_app(self) -> None:
+        """Close the window and end the app, tray or not (the tray's and the menu's Quit)."""
+        self._quitting = True
+        self.close()
+
+    def _keeps_running_in_tray(self) -> bool:
+        """Whether closing the window leaves the app syncing in the tray: only with automatic
+        sync on and a tray to live in; the first time, the user is asked, and the answer kept."""
+        if self._quitting or not self.schedule.on or self.tray.icon is None:
+            return False
+        choice: str = self.settings.get("close_to_tray")
+        if choice == ASK:
+            keep = messages.choose(
+                self,
+                "Keep syncing in the tray?",
+                f"Automatic sync is on (every {self.schedule.minutes} minutes). Keep XeroLogDesk "
+                "running in the system tray when its window is closed, so the orders keep "
+                "syncing? It tells you when orders fail.\n\nYou can change this in Settings, "
+                "Automatic.",
+                "Keep running in the tray",
+                "Quit",
+            )
+            choice = ON if keep else OFF
+            self.orders.save_settings({"close_to_tray": choice})
+        return choice == ON
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._keeps_running_in_tray():
+            event.ignore()
+            self.save_view_state()
+            self.hide()
+            return
+        self.tray.close()
         self.save_view_state()
         self._poll.stop()
         self._budget_timer.stop()

@@ -54,6 +54,7 @@ class OrderOutcome:
     order_ref: str
     status: str
     message: str
+    codes: tuple[str, ...] = ()  # the reason codes of a failure (sync.outcomes.Code)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class RunReport:
     waiting_on: tuple[str, ...] = ()
     held_back: tuple[str, ...] = ()
     day_limit: bool = False  # it stopped with the organisation's calls for the day spent
+    pending_sync: bool = False  # a sync of the pending orders (its failures are new ones)
 
     @property
     def unsettled(self) -> str:
@@ -159,7 +161,14 @@ def _outcomes(results: Sequence[OrderResult]) -> tuple[OrderOutcome, ...]:
     for result in results:
         latest[result.order_id] = result  # a later pass's answer wins
     return tuple(
-        OrderOutcome(r.order_id, r.order_ref, str(r.status), describe(r)) for r in latest.values()
+        OrderOutcome(
+            r.order_id,
+            r.order_ref,
+            str(r.status),
+            describe(r),
+            tuple(str(reason.code) for reason in r.reasons),
+        )
+        for r in latest.values()
     )
 
 
@@ -266,7 +275,7 @@ class OrderJobs(QObject):
                 break
             self._sync_again.clear()
         summary.results = results
-        return self._report(title, summary, control)
+        return replace(self._report(title, summary, control), pending_sync=True)
 
     def _progress_reporter(self, title: str, control: JobControl) -> Callable[[Progress], None]:
         def report(progress: Progress) -> None:
