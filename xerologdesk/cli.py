@@ -62,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="open the app on the embedded sandbox (a demo organisation; no Xero account needed)",
     )
+    parser.add_argument(
+        "--minimized",
+        action="store_true",
+        help="start minimised: in the system tray where the desktop has one, else as a "
+        "minimised window (what start at login runs)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     from xerologdesk.sandbox import cli as sandbox_cli

@@ -14,9 +14,10 @@ from typing import Any
 
 import peewee
 
+from xerologdesk import autostart
 from xerologdesk.app import App, DataDirUnusable, NotConnected, open_app
 from xerologdesk.exits import EXIT_FAILURE, EXIT_OK, EXIT_ORDERS_FAILED, EXIT_USAGE
-from xerologdesk.settings import SettingError
+from xerologdesk.settings import START_AT_LOGIN, SettingError
 from xerologdesk.store import book, queries, trouble
 from xerologdesk.store.vocabulary import DISMISSABLE, Action, Status
 from xerologdesk.sync.engine import (
@@ -359,6 +360,19 @@ def settings(app: App, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     store.set(args.key, value)
     print(f"{args.key} = {store.format(args.key)}")
+    if args.key == START_AT_LOGIN:
+        return _apply_autostart(app, value)
+    return EXIT_OK
+
+
+def _apply_autostart(app: App, enabled: bool) -> int:
+    """Write or remove the autostart entry the ``start_at_login`` setting asks for."""
+    try:
+        where = autostart.apply(enabled, app.data_dir)
+    except OSError as error:
+        err(f"xerologdesk: the autostart entry could not be changed: {error}")
+        return EXIT_FAILURE
+    err(f"{'Starts' if enabled else 'No longer starts'} at login ({where}).")
     return EXIT_OK
 
 

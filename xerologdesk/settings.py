@@ -132,6 +132,8 @@ def _currency(value: str) -> str:
     return value
 
 
+# The setting whose change writes or removes the autostart entry (xerologdesk.autostart).
+START_AT_LOGIN = "start_at_login"
 # The minutes ``sync_every_minutes`` takes ("0": off).
 SYNC_EVERY_CHOICES = ("0", "5", "15", "30", "60")
 
@@ -295,7 +297,7 @@ DECLARATIONS: tuple[Setting, ...] = (
         choice_labels=("Ask the first time", "Keep running in the tray", "Quit"),
     ),
     Setting(
-        "start_at_login",
+        START_AT_LOGIN,
         bool,
         False,
         "Start at login, in the tray",

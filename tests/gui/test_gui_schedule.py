@@ -5,11 +5,13 @@ the sync, shows the next run in the status bar, and says why it is paused."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from gui_support import QT_MARKS, WAIT_MS, line, wait_idle
 from pytestqt.qtbot import QtBot
 
+from xerologdesk import autostart
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.store.vocabulary import Status
 from xerologdesk.sync.lock import SyncLock, sync_busy_message
@@ -130,3 +132,14 @@ def test_pausing_by_hand_holds_the_ticks(
     window.schedule.timer.timeout.emit()
     assert (window.schedule.skipped == "paused") is paused
     wait_idle(window, qtbot)
+
+
+def test_saving_start_at_login_writes_the_autostart_entry(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    entry = autostart.desktop_entry_path()
+    for enabled in (True, False):
+        with qtbot.waitSignal(window.orders.settings_saved, timeout=WAIT_MS):
+            window.orders.save_settings({"start_at_login": enabled})
+        assert entry.exists() is enabled

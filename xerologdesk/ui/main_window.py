@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from xerologdesk import __version__
+from xerologdesk import __version__, autostart
+from xerologdesk.settings import START_AT_LOGIN
 from xerologdesk.store import book
 from xerologdesk.store.db import change_marker
 from xerologdesk.store.vocabulary import DISMISSABLE, Action, Status
@@ -625,6 +626,19 @@ class MainWindow(QMainWindow):
     def _settings_saved(self, values: dict[str, object]) -> None:
         self._follow_settings()
         self.statusBar().showMessage("Settings saved.", 5000)
+        if START_AT_LOGIN in values:
+            self._apply_autostart(bool(values[START_AT_LOGIN]))
+
+    def _apply_autostart(self, enabled: bool) -> None:
+        try:
+            autostart.apply(enabled, self.desktop.app.data_dir)
+        except OSError as error:
+            messages.warning(
+                self,
+                "Start at login",
+                f"The entry that starts XeroLogDesk at login could not be "
+                f"{'written' if enabled else 'removed'}: {error}",
+            )
 
     def open_log_folder(self) -> None:
         self.desktop.open_url(QUrl.fromLocalFile(str(self.desktop.log_dir)))
