@@ -167,7 +167,8 @@ def test_closing_keeps_the_app_in_the_tray_asked_once_and_the_schedule_goes_on(
     window.close()  # remembered: not asked again
     assert shown.take("choose") == [] and not window.isVisible()
     assert window.tray.icon is not None and window.tray.icon.isVisible()
-    window.tray.quit_action.trigger()  # Quit ends it, tray and all
+    with qtbot.waitSignal(window.quit_requested, timeout=WAIT_MS):
+        window.tray.quit_action.trigger()  # Quit ends it, tray and all
     assert not window.tray.icon.isVisible()
 
 

@@ -227,6 +227,10 @@ def run_desktop(args: argparse.Namespace) -> int:
         log.exception("the desktop app could not start")
         messages.error(None, "XeroLogDesk could not start", str(error), traceback.format_exc())
         return EXIT_FAILURE
+    # The app ends when its window closes for good, not when the last visible window does:
+    # hidden in the tray, closing a message box must not end it.
+    qt_app.setQuitOnLastWindowClosed(False)
+    started.window.quit_requested.connect(qt_app.quit)
     try:
         return int(qt_app.exec())
     finally:

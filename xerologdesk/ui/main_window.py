@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QByteArray, QPoint, Qt, QTimer, QUrl
+from PySide6.QtCore import QByteArray, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -101,6 +101,10 @@ def first_problems(problems: Sequence[str]) -> str:
 
 class MainWindow(QMainWindow):
     """The Xero integration log window."""
+
+    # The window closed for good (not kept in the tray): the app ends. Its own signal, since
+    # a window closed while hidden in the tray is no "last window closed" for Qt.
+    quit_requested = Signal()
 
     def __init__(self, desktop: Desktop, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -824,3 +828,4 @@ class MainWindow(QMainWindow):
         self._budget_timer.stop()
         self.desktop.jobs.cancel_all()
         super().closeEvent(event)
+        self.quit_requested.emit()
