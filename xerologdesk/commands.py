@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import peewee
 
@@ -33,6 +33,9 @@ from xerologdesk.sync.engine import (
 from xerologdesk.sync.reference_lists import FROM_XERO, read_reference_lists
 from xerologdesk.sync.runner import Progress, RunSummary, SyncRunner
 from xerologdesk.xero.errors import XeroError
+
+if TYPE_CHECKING:
+    from xerologdesk.store.import_report import FileReport
 
 log = logging.getLogger(__name__)
 
@@ -176,19 +179,27 @@ def import_files(app: App, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     report = run_import(files, default_currency=app.settings.get("default_currency"))
     for result in report.files:
-        for problem in result.problems:
-            err(str(problem))
-        for conflict in result.conflicts:
-            err(str(conflict))
-        if result.problems:
-            print(f"{result.path}: not imported ({counted(result.problem_count, 'problem')})")
-        else:
-            print(
-                f"{result.path}: imported {counted(result.imported, 'order')}, skipped "
-                f"{result.skipped_same} already imported, "
-                f"{counted(len(result.conflicts), 'conflict')}"
-            )
+        _print_import(result)
     return EXIT_USAGE if any(result.problems for result in report.files) else EXIT_OK
+
+
+def _print_import(result: FileReport) -> str:
+    """Say what the import did with one file: its problems and conflicts on stderr, the
+    outcome's line on stdout (also returned, for the log)."""
+    for problem in result.problems:
+        err(str(problem))
+    for conflict in result.conflicts:
+        err(str(conflict))
+    if result.problems:
+        line = f"{result.path}: not imported ({counted(result.problem_count, 'problem')})"
+    else:
+        line = (
+            f"{result.path}: imported {counted(result.imported, 'order')}, skipped "
+            f"{result.skipped_same} already imported, "
+            f"{counted(len(result.conflicts), 'conflict')}"
+        )
+    print(line, flush=True)
+    return line
 
 
 def _order_files(named: Iterable[Path]) -> tuple[list[Path], list[str]]:
@@ -336,13 +347,8 @@ def _import_inbox(app: App, folder: Path) -> None:
         return
     report = run_import(files, default_currency=app.settings.get("default_currency"))
     for result in report.files:
+        log.info("run: %s", _print_import(result))
         problems = [str(each) for each in (*result.problems, *result.conflicts)]
-        if result.problems:
-            line = f"{result.path}: not imported ({counted(result.problem_count, 'problem')})"
-        else:
-            line = f"{result.path}: imported {counted(result.imported, 'order')}"
-        print(line, flush=True)
-        log.info("run: %s", line)
         move_aside(Path(result.path), problems if result.problems else [])
 
 

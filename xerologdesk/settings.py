@@ -134,6 +134,9 @@ def _currency(value: str) -> str:
 
 # The setting whose change writes or removes the autostart entry (xerologdesk.autostart).
 START_AT_LOGIN = "start_at_login"
+# What closing the window does with automatic sync on (``close_to_tray``): ask the first time,
+# keep running in the tray, quit.
+TRAY_ASK, TRAY_ON, TRAY_OFF = "ask", "on", "off"
 # The minutes ``sync_every_minutes`` takes ("0": off).
 SYNC_EVERY_CHOICES = ("0", "5", "15", "30", "60")
 
@@ -288,12 +291,12 @@ DECLARATIONS: tuple[Setting, ...] = (
     Setting(
         "close_to_tray",
         str,
-        "ask",
+        TRAY_ASK,
         "Closing the window",
         "While automatic sync is on, closing the window can leave the app syncing in the "
         "system tray. ask: ask the first time and remember the answer; on: keep running in the "
         "tray; off: quit.",
-        choices=("ask", "on", "off"),
+        choices=(TRAY_ASK, TRAY_ON, TRAY_OFF),
         choice_labels=("Ask the first time", "Keep running in the tray", "Quit"),
     ),
     Setting(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from gui_support import QT_MARKS, WAIT_MS, line, wait_idle
+from PySide6.QtWidgets import QComboBox
 from pytestqt.qtbot import QtBot
 
 from xerologdesk import autostart
@@ -143,3 +144,19 @@ def test_saving_start_at_login_writes_the_autostart_entry(
         with qtbot.waitSignal(window.orders.settings_saved, timeout=WAIT_MS):
             window.orders.save_settings({"start_at_login": enabled})
         assert entry.exists() is enabled
+
+
+def test_the_automatic_page_names_the_intervals(window: MainWindow) -> None:
+    dialog = window.open_settings("Automatic")
+    combo = dialog._editors["sync_every_minutes"]
+    assert isinstance(combo, QComboBox)
+    assert [combo.itemText(n) for n in range(combo.count())] == [
+        "Off",
+        "Every 5 minutes",
+        "Every 15 minutes",
+        "Every 30 minutes",
+        "Every hour",
+    ]
+    assert combo.currentText() == "Every 15 minutes"
+    assert dialog.tabs.tabText(dialog.tabs.currentIndex()) == "Automatic"
+    dialog.reject()

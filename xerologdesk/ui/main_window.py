@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from xerologdesk import __version__, autostart
-from xerologdesk.settings import START_AT_LOGIN
+from xerologdesk.settings import START_AT_LOGIN, TRAY_ASK, TRAY_OFF, TRAY_ON
 from xerologdesk.store import book
 from xerologdesk.store.db import change_marker
 from xerologdesk.store.vocabulary import DISMISSABLE, Action, Status
@@ -84,8 +84,6 @@ MAX_TIMER_SECONDS = 24 * 3600  # a QTimer's interval is a 32-bit count of millis
 ORDER_FILES = "Order files (*.csv *.json);;All files (*)"
 PROBLEMS_SHOWN = 5  # an import's problems written in its dialog; the rest behind Show Details
 SHOWING_FAILED = "Showing the failed orders (the notification's)."
-# The close_to_tray setting's values.
-ASK, ON, OFF = "ask", "on", "off"
 RUN_TROUBLE = "run"  # the banner's topic for why a run stopped
 # Named after the column table it fits: a header saved for the old order would misplace them.
 HEADER_STATE = "log/header-v2"
@@ -801,7 +799,7 @@ class MainWindow(QMainWindow):
         if self._quitting or not self.schedule.on or self.tray.icon is None:
             return False
         choice: str = self.settings.get("close_to_tray")
-        if choice == ASK:
+        if choice == TRAY_ASK:
             keep = messages.choose(
                 self,
                 "Keep syncing in the tray?",
@@ -812,9 +810,9 @@ class MainWindow(QMainWindow):
                 "Keep running in the tray",
                 "Quit",
             )
-            choice = ON if keep else OFF
+            choice = TRAY_ON if keep else TRAY_OFF
             self.orders.save_settings({"close_to_tray": choice})
-        return choice == ON
+        return choice == TRAY_ON
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._keeps_running_in_tray():
