@@ -42,6 +42,7 @@ from xerologdesk.sandbox import fields, invoice_rules, queries, rules, wire
 from xerologdesk.sandbox.http import Request, Response
 from xerologdesk.sandbox.ledger import Ledger, Outcome
 from xerologdesk.sandbox.queries import Listing
+from xerologdesk.sandbox.resources import reference
 from xerologdesk.sandbox.table import Record, Table
 from xerologdesk.sandbox.where import WhereNullReference, WhereSyntaxError, fold
 from xerologdesk.sandbox.wire import dumps, json_array
@@ -134,46 +135,6 @@ INVOICES = Listing(
         "Contact.ContactID": "contact",
     },
 )
-ACCOUNTS = Listing(
-    "Account",
-    {
-        "AccountID": "guid",
-        "Code": "string",
-        "Name": "string",
-        "Type": "string",
-        "Status": "string",
-        "Class": "string",
-        "TaxType": "string",
-        "SystemAccount": "string",
-        "BankAccountNumber": "string",
-        "BankAccountType": "string",
-        "CurrencyCode": "string",
-        "EnablePaymentsToAccount": "bool",
-        "ShowInExpenseClaims": "bool",
-        "ReportingCode": "string",
-        "UpdatedDateUTC": "date",
-    },
-    {},
-)
-TAX_RATES = Listing(
-    "TaxRate",
-    {
-        "Name": "string",
-        "TaxType": "string",
-        "Status": "string",
-        "ReportTaxType": "string",
-        "CanApplyToAssets": "bool",
-        "CanApplyToEquity": "bool",
-        "CanApplyToExpenses": "bool",
-        "CanApplyToLiabilities": "bool",
-        "CanApplyToRevenue": "bool",
-        "DisplayTaxRate": "number",
-        "EffectiveRate": "number",
-    },
-    {},
-)
-CURRENCIES = Listing("Currency", {"Code": "string", "Description": "string"}, {})
-
 CONTACT_SEARCH_FIELDS = (
     "Name",
     "FirstName",
@@ -462,13 +423,13 @@ _LISTS: dict[str, Callable[[Request, Ledger], Response]] = {
     "items": _list_items,
     "invoices": _list_invoices,
     "accounts": lambda request, ledger: _list_reference(
-        request, ledger, ledger.accounts, ACCOUNTS, "Accounts"
+        request, ledger, ledger.accounts, reference.ACCOUNTS, "Accounts"
     ),
     "taxrates": lambda request, ledger: _list_reference(
-        request, ledger, ledger.tax_rates, TAX_RATES, "TaxRates"
+        request, ledger, ledger.tax_rates, reference.TAX_RATES, "TaxRates"
     ),
     "currencies": lambda request, ledger: _list_reference(
-        request, ledger, ledger.currencies, CURRENCIES, "Currencies"
+        request, ledger, ledger.currencies, reference.CURRENCIES, "Currencies"
     ),
     "organisation": lambda request, ledger: wire.ok(
         "Organisations", [ledger.organisation], ledger.now()

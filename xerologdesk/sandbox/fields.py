@@ -13,7 +13,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from xerologdesk.sandbox import messages
-from xerologdesk.sandbox.wire import PostDataInvalid, parse_bool, parse_decimal, parse_text
+from xerologdesk.sandbox.wire import (
+    ZERO_GUID,
+    PostDataInvalid,
+    parse_bool,
+    parse_decimal,
+    parse_text,
+)
 
 CENT = Decimal("0.01")
 
@@ -35,6 +41,14 @@ def text(element: Mapping[str, Any], key: str, path: str) -> str | None:
     """A string field, or None when absent or null."""
     value = element.get(key)
     return None if value is None else parse_text(value, f"{path}.{key}")
+
+
+def given_id(element: Mapping[str, Any], key: str, path: str) -> str | None:
+    """An id field naming a record (stripped), or None when absent, blank or the zero GUID."""
+    value = text(element, key, path)
+    if value is None or not value.strip() or value.strip() == ZERO_GUID:
+        return None
+    return value.strip()
 
 
 def number(element: Mapping[str, Any], key: str, path: str) -> Decimal | None:

@@ -45,8 +45,9 @@ from typing import TYPE_CHECKING, Any
 
 from xerologdesk.sandbox import fields, messages, rules
 from xerologdesk.sandbox.ledger import Outcome
+from xerologdesk.sandbox.resources import reference
 from xerologdesk.sandbox.where import fold
-from xerologdesk.sandbox.wire import ZERO_GUID, PostDataInvalid, ms_date, parse_day
+from xerologdesk.sandbox.wire import ZERO_GUID, PostDataInvalid, ms_date, ordered, parse_day
 
 if TYPE_CHECKING:
     from xerologdesk.sandbox.ledger import Ledger
@@ -173,12 +174,12 @@ def save_invoice(
         SentToContact=bool(old.get("SentToContact", False)),
     )
     if draft.errors:
-        return Outcome(record=rules.ordered(record, _INVOICE_ORDER), errors=draft.errors)
+        return Outcome(record=ordered(record, _INVOICE_ORDER), errors=draft.errors)
     if existing is None:
         record["InvoiceID"] = ledger.new_id()
     if record["Type"] == "ACCREC" and not record.get("InvoiceNumber"):
         record["InvoiceNumber"] = ledger.take_invoice_number()
-    stored = rules.ordered(record, _INVOICE_ORDER)
+    stored = ordered(record, _INVOICE_ORDER)
     ledger.store(ledger.invoices, stored)
     _move_stock(ledger, existing, stored)
     if contact is not None:
@@ -193,11 +194,11 @@ def _text_or(element: Mapping[str, Any], key: str, path: str, old: Mapping[str, 
 
 def _match(draft: _Draft, element: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The invoice a POST element updates: by InvoiceID, else by an ACCREC InvoiceNumber."""
-    invoice_id = fields.text(element, "InvoiceID", draft.path)
-    if invoice_id and invoice_id.strip() and invoice_id.strip() != ZERO_GUID:
-        found = draft.ledger.invoices.get(invoice_id.strip())
+    invoice_id = fields.given_id(element, "InvoiceID", draft.path)
+    if invoice_id is not None:
+        found = draft.ledger.invoices.get(invoice_id)
         if found is None:
-            draft.error(messages.INVOICE_NOT_FOUND.format(invoice_id=invoice_id.strip()))
+            draft.error(messages.INVOICE_NOT_FOUND.format(invoice_id=invoice_id))
         return found
     number = fields.text(element, "InvoiceNumber", draft.path)
     if number:
@@ -339,12 +340,12 @@ def _resolve_contact(
     path = f"{draft.path}.Contact"
     raw = fields.as_object(raw, path)
     changes = rules.read_contact(raw, path)
-    contact_id = fields.text(raw, "ContactID", path)
+    contact_id = fields.given_id(raw, "ContactID", path)
     contact: Mapping[str, Any] | None = None
-    if contact_id and contact_id.strip() and contact_id.strip() != ZERO_GUID:
-        contact = ledger.contacts.get(contact_id.strip())
+    if contact_id is not None:
+        contact = ledger.contacts.get(contact_id)
         if contact is None:
-            draft.error(messages.CONTACT_NOT_FOUND.format(contact_id=contact_id.strip()))
+            draft.error(messages.CONTACT_NOT_FOUND.format(contact_id=contact_id))
             return None
         if changes:
             # Fields sent along with the id update the contact (FACTS.md), with the contact's rules.
@@ -459,7 +460,7 @@ def _line(
     amount = fields.money(gross * (1 - (discount or Decimal(0)) / 100))
     account_code = fields.text(raw, "AccountCode", path) or details.get("AccountCode")
     account = ledger.account(account_code) if account_code else None
-    if account_code and rules.is_archived(account):
+    if account_code and reference.is_archived(account):
         draft.error(messages.ACCOUNT_CODE_ARCHIVED.format(code=account_code))
     elif account_code and not _usable_on_invoice(account):
         draft.error(messages.ACCOUNT_CODE_INVALID.format(code=account_code))
@@ -472,7 +473,7 @@ def _line(
     )
     tax = Decimal(0)
     if tax_type:
-        if not rules.usable_tax_rate(ledger, tax_type, revenue=sales):
+        if not reference.usable_tax_rate(ledger, tax_type, revenue=sales):
             draft.error(messages.TAX_TYPE_INVALID.format(tax_type=tax_type))
         else:
             tax_type = tax_type.strip().upper()
@@ -492,7 +493,7 @@ def _line(
     }
     if item is not None:
         line["Item"] = {"ItemID": item["ItemID"], "Name": item.get("Name"), "Code": item["Code"]}
-    return rules.ordered(line, _LINE_ORDER)
+    return ordered(line, _LINE_ORDER)
 
 
 def _tax(amount: Decimal, rate: Mapping[str, Any], line_amount_types: str) -> Decimal:

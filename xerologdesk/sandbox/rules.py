@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 from xerologdesk.sandbox import fields, messages
 from xerologdesk.sandbox.ledger import Outcome
+from xerologdesk.sandbox.resources import reference
 from xerologdesk.sandbox.where import fold
-from xerologdesk.sandbox.wire import ZERO_GUID, ms_date
+from xerologdesk.sandbox.wire import ZERO_GUID, ms_date, ordered
 
 if TYPE_CHECKING:
     from xerologdesk.sandbox.ledger import Ledger
@@ -122,20 +123,6 @@ ITEM_ORDER = (
 )
 
 
-def ordered(record: Mapping[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
-    """``record`` with keys in Xero's order and ``None`` values left out."""
-    first = {key: record[key] for key in order if record.get(key) is not None}
-    rest = {k: v for k, v in record.items() if k not in first and v is not None and k not in order}
-    return first | rest
-
-
-def _given_id(element: Mapping[str, Any], key: str, path: str) -> str | None:
-    value = fields.text(element, key, path)
-    if value is None or not value.strip() or value.strip() == ZERO_GUID:
-        return None
-    return value.strip()
-
-
 # --- contacts -----------------------------------------------------------------------------------
 
 
@@ -191,7 +178,7 @@ def _match_contact(
     ledger: Ledger, element: Mapping[str, Any], changes: Mapping[str, Any], path: str
 ) -> tuple[Mapping[str, Any] | None, str | None]:
     """(the contact a POST element updates, or None; an error when its ContactID is unknown)."""
-    contact_id = _given_id(element, "ContactID", path)
+    contact_id = fields.given_id(element, "ContactID", path)
     if contact_id is not None:
         found = ledger.contacts.get(contact_id)
         if found is None:
@@ -340,7 +327,7 @@ def read_item(element: Mapping[str, Any], path: str, unit_places: int) -> dict[s
 def _match_item(
     ledger: Ledger, element: Mapping[str, Any], changes: Mapping[str, Any], path: str
 ) -> tuple[Mapping[str, Any] | None, str | None]:
-    item_id = _given_id(element, "ItemID", path)
+    item_id = fields.given_id(element, "ItemID", path)
     if item_id is not None:
         found = ledger.items.get(item_id)
         if found is None:
@@ -407,31 +394,15 @@ def item_errors(
         details = record.get(key) or {}
         account_code = details.get("AccountCode")
         account = ledger.account(account_code) if account_code else None
-        if is_archived(account):
+        if reference.is_archived(account):
             errors.append(messages.ACCOUNT_CODE_ARCHIVED.format(code=account_code))
         elif account_code and (account is None or account.get("Status") != "ACTIVE"):
             errors.append(messages.ITEM_ACCOUNT_INVALID.format(code=account_code))
         tax_type = details.get("TaxType")
-        if tax_type and not usable_tax_rate(ledger, tax_type, revenue=revenue):
+        if tax_type and not reference.usable_tax_rate(ledger, tax_type, revenue=revenue):
             errors.append(messages.TAX_TYPE_INVALID.format(tax_type=tax_type))
     if record.get("IsTrackedAsInventory"):
         inventory = ledger.account(str(record.get("InventoryAssetAccountCode") or ""))
         if inventory is None or inventory.get("Type") != "INVENTORY":
             errors.append(messages.INVENTORY_ACCOUNT_REQUIRED)
     return list(dict.fromkeys(errors))
-
-
-# --- reference data checks shared with invoices -------------------------------------------------
-
-
-def is_archived(account: Mapping[str, Any] | None) -> bool:
-    """An account that exists but is archived: Xero names it as archived, not as unknown."""
-    return account is not None and account.get("Status") == "ARCHIVED"
-
-
-def usable_tax_rate(ledger: Ledger, tax_type: str, *, revenue: bool) -> bool:
-    """An active tax rate that may be used on sales (``revenue``) or on purchases."""
-    rate = ledger.tax_rate(tax_type)
-    if rate is None or rate.get("Status") != "ACTIVE":
-        return False
-    return bool(rate.get("CanApplyToRevenue" if revenue else "CanApplyToExpenses"))

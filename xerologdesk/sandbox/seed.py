@@ -84,7 +84,7 @@ from typing import Any
 from xerologdesk.sandbox import rules
 from xerologdesk.sandbox.clock import SandboxClock
 from xerologdesk.sandbox.ledger import Ledger
-from xerologdesk.sandbox.wire import ms_date
+from xerologdesk.sandbox.wire import ms_date, ordered
 
 SEEDS = ("empty", "demo", "no-terms")
 DEMO_NAME = "Harbourside Wholesale"
@@ -376,7 +376,7 @@ def _demo_contacts(tenant_id: str) -> list[dict[str, Any]]:
             contact["EmailAddress"] = email
         if currency:
             contact["DefaultCurrency"] = currency
-        contacts.append(rules.ordered(contact, rules.CONTACT_ORDER))
+        contacts.append(ordered(contact, rules.CONTACT_ORDER))
     return contacts
 
 
@@ -403,5 +403,5 @@ def _demo_items(tenant_id: str) -> list[dict[str, Any]]:
             item["InventoryAssetAccountCode"] = "630"
             item["TotalCostPool"] = Decimal(price) * stock / 2
             item["QuantityOnHand"] = Decimal(stock)
-        items.append(rules.ordered(item, rules.ITEM_ORDER))
+        items.append(ordered(item, rules.ITEM_ORDER))
     return items

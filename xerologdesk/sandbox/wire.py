@@ -140,6 +140,13 @@ def without_none(value: Any) -> Any:
     return value
 
 
+def ordered(record: Mapping[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+    """``record`` with keys in Xero's order (a resource's ``ORDER``), ``None`` values left out."""
+    first = {key: record[key] for key in order if record.get(key) is not None}
+    rest = {k: v for k, v in record.items() if k not in first and v is not None and k not in order}
+    return first | rest
+
+
 def _number(value: Any) -> Any:
     if isinstance(value, Decimal):
         # Integral amounts as integers, fractions as the nearest double (exact for money).
