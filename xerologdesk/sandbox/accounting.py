@@ -42,40 +42,13 @@ from xerologdesk.sandbox import fields, invoice_rules, queries, rules, wire
 from xerologdesk.sandbox.http import Request, Response
 from xerologdesk.sandbox.ledger import Ledger, Outcome
 from xerologdesk.sandbox.queries import Listing
-from xerologdesk.sandbox.resources import reference
+from xerologdesk.sandbox.resources import contacts, reference
 from xerologdesk.sandbox.table import Record, Table
 from xerologdesk.sandbox.where import WhereNullReference, WhereSyntaxError, fold
 from xerologdesk.sandbox.wire import dumps, json_array
 
 PREFIX = "/api.xro/2.0"
 
-CONTACTS = Listing(
-    "Contact",
-    {
-        "ContactID": "guid",
-        "ContactNumber": "string",
-        "AccountNumber": "folded",
-        "ContactStatus": "string",
-        "Name": "folded",
-        "FirstName": "folded",
-        "LastName": "folded",
-        "CompanyNumber": "string",
-        "EmailAddress": "folded",
-        "TaxNumber": "string",
-        "IsSupplier": "bool",
-        "IsCustomer": "bool",
-        "DefaultCurrency": "string",
-        "UpdatedDateUTC": "date",
-        "HasAttachments": "bool",
-    },
-    {
-        "ContactID": "",
-        "Name": "name",
-        "AccountNumber": "account_number",
-        "EmailAddress": "email",
-        "ContactNumber": "number",
-    },
-)
 ITEMS = Listing(
     "Item",
     {
@@ -135,14 +108,6 @@ INVOICES = Listing(
         "Contact.ContactID": "contact",
     },
 )
-CONTACT_SEARCH_FIELDS = (
-    "Name",
-    "FirstName",
-    "LastName",
-    "ContactNumber",
-    "CompanyNumber",
-    "EmailAddress",
-)
 
 
 def resource_of(path: str) -> str:
@@ -170,7 +135,7 @@ class _Writer:
 
 
 def _save_contact(ledger: Ledger, element: Any, create: bool, places: int, path: str) -> Outcome:
-    return rules.save_contact(ledger, element, create_only=create, path=path)
+    return contacts.save(ledger, element, create_only=create, path=path)
 
 
 def _save_item(ledger: Ledger, element: Any, create: bool, places: int, path: str) -> Outcome:
@@ -309,18 +274,8 @@ def _one(table: Table, record_id: str, alternate: str, folded: bool) -> Record |
 
 
 def _list_contacts(request: Request, ledger: Ledger) -> Response:
-    include_archived = queries.is_true(request, "includeArchived")
-    ids = {each.lower() for each in queries.values(request, "IDs")}
-    term = request.param("searchTerm")
-
-    def keep(record: Record) -> bool:
-        if not include_archived and record.get("ContactStatus") == "ARCHIVED":
-            return False
-        if ids and str(record["ContactID"]).lower() not in ids:
-            return False
-        return not term or queries.folded_contains(term, record, CONTACT_SEARCH_FIELDS)
-
-    return _paged_answer(request, ledger, ledger.contacts, CONTACTS, "Contacts", keep)
+    keep = contacts.list_filter(request)
+    return _paged_answer(request, ledger, ledger.contacts, contacts.LISTING, "Contacts", keep)
 
 
 def _list_invoices(request: Request, ledger: Ledger) -> Response:

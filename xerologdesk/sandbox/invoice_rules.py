@@ -43,9 +43,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from xerologdesk.sandbox import fields, messages, rules
+from xerologdesk.sandbox import fields, messages
 from xerologdesk.sandbox.ledger import Outcome
-from xerologdesk.sandbox.resources import reference
+from xerologdesk.sandbox.resources import contacts, reference
 from xerologdesk.sandbox.where import fold
 from xerologdesk.sandbox.wire import ZERO_GUID, PostDataInvalid, ms_date, ordered, parse_day
 
@@ -156,7 +156,7 @@ def save_invoice(
     _set_currency(draft, record, element, old)
     _set_dates(draft, record, element, old)
     contact = _resolve_contact(draft, element, old)
-    record["Contact"] = rules.contact_summary(contact) if contact else _given_contact(element)
+    record["Contact"] = contacts.summary(contact) if contact else _given_contact(element)
     _set_due_date(draft, record, element, old, contact)
     _set_lines(draft, record, element, old)
     _check_number(draft, record, existing)
@@ -339,7 +339,7 @@ def _resolve_contact(
         return _kept_contact(draft, old)
     path = f"{draft.path}.Contact"
     raw = fields.as_object(raw, path)
-    changes = rules.read_contact(raw, path)
+    changes = contacts.read(raw, path)
     contact_id = fields.given_id(raw, "ContactID", path)
     contact: Mapping[str, Any] | None = None
     if contact_id is not None:
@@ -375,7 +375,7 @@ def _kept_contact(draft: _Draft, old: Mapping[str, Any]) -> Mapping[str, Any] | 
 def _save_contact(
     draft: _Draft, raw: Mapping[str, Any], path: str, *, create_only: bool
 ) -> Mapping[str, Any] | None:
-    outcome = rules.save_contact(draft.ledger, raw, create_only=create_only, path=path)
+    outcome = contacts.save(draft.ledger, raw, create_only=create_only, path=path)
     for message in outcome.errors:
         draft.error(message)
     return outcome.record if outcome.saved else None

@@ -84,6 +84,7 @@ from typing import Any
 from xerologdesk.sandbox import rules
 from xerologdesk.sandbox.clock import SandboxClock
 from xerologdesk.sandbox.ledger import Ledger
+from xerologdesk.sandbox.resources import contacts
 from xerologdesk.sandbox.wire import ms_date, ordered
 
 SEEDS = ("empty", "demo", "no-terms")
@@ -346,7 +347,7 @@ _ITEMS: tuple[tuple[str, str, str, str, str, int | None], ...] = (
 
 
 def _demo_contacts(tenant_id: str) -> list[dict[str, Any]]:
-    contacts = []
+    records = []
     for account_number, name, email, status, currency in _CUSTOMERS:
         contact: dict[str, Any] = {
             "ContactID": stable_id(tenant_id, "contact", account_number or name),
@@ -376,8 +377,8 @@ def _demo_contacts(tenant_id: str) -> list[dict[str, Any]]:
             contact["EmailAddress"] = email
         if currency:
             contact["DefaultCurrency"] = currency
-        contacts.append(ordered(contact, rules.CONTACT_ORDER))
-    return contacts
+        records.append(ordered(contact, contacts.ORDER))
+    return records
 
 
 def _demo_items(tenant_id: str) -> list[dict[str, Any]]:
