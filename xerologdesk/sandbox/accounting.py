@@ -38,42 +38,17 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
 
-from xerologdesk.sandbox import fields, invoice_rules, queries, rules, wire
+from xerologdesk.sandbox import fields, invoice_rules, queries, wire
 from xerologdesk.sandbox.http import Request, Response
 from xerologdesk.sandbox.ledger import Ledger, Outcome
 from xerologdesk.sandbox.queries import Listing
-from xerologdesk.sandbox.resources import contacts, reference
+from xerologdesk.sandbox.resources import contacts, items, reference
 from xerologdesk.sandbox.table import Record, Table
 from xerologdesk.sandbox.where import WhereNullReference, WhereSyntaxError, fold
 from xerologdesk.sandbox.wire import dumps, json_array
 
 PREFIX = "/api.xro/2.0"
 
-ITEMS = Listing(
-    "Item",
-    {
-        "ItemID": "guid",
-        "Code": "string",
-        "Name": "string",
-        "Description": "string",
-        "PurchaseDescription": "string",
-        "IsSold": "bool",
-        "IsPurchased": "bool",
-        "IsTrackedAsInventory": "bool",
-        "InventoryAssetAccountCode": "string",
-        "QuantityOnHand": "number",
-        "TotalCostPool": "number",
-        "UpdatedDateUTC": "date",
-        "SalesDetails.UnitPrice": "number",
-        "SalesDetails.AccountCode": "string",
-        "SalesDetails.TaxType": "string",
-        "PurchaseDetails.UnitPrice": "number",
-        "PurchaseDetails.AccountCode": "string",
-        "PurchaseDetails.COGSAccountCode": "string",
-        "PurchaseDetails.TaxType": "string",
-    },
-    {"ItemID": "", "Code": "code_exact"},
-)
 INVOICES = Listing(
     "Invoice",
     {
@@ -139,7 +114,7 @@ def _save_contact(ledger: Ledger, element: Any, create: bool, places: int, path:
 
 
 def _save_item(ledger: Ledger, element: Any, create: bool, places: int, path: str) -> Outcome:
-    return rules.save_item(ledger, element, create_only=create, unit_places=places, path=path)
+    return items.save(ledger, element, create_only=create, unit_places=places, path=path)
 
 
 def _save_invoice(ledger: Ledger, element: Any, create: bool, places: int, path: str) -> Outcome:
@@ -336,7 +311,7 @@ def _list_items(request: Request, ledger: Ledger) -> Response:
             if places == 4:
                 return wire.ok("Items", ledger.items.all_json(), ledger.now())
             return wire.ok("Items", _records_json(ledger.items, ledger.items, places), ledger.now())
-        records = queries.select(ledger.items, request, ITEMS)
+        records = queries.select(ledger.items, request, items.LISTING)
         return wire.ok("Items", _records_json(ledger.items, records, places), ledger.now())
 
 

@@ -81,10 +81,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from xerologdesk.sandbox import rules
 from xerologdesk.sandbox.clock import SandboxClock
 from xerologdesk.sandbox.ledger import Ledger
-from xerologdesk.sandbox.resources import contacts
+from xerologdesk.sandbox.resources import contacts, items
 from xerologdesk.sandbox.wire import ms_date, ordered
 
 SEEDS = ("empty", "demo", "no-terms")
@@ -382,7 +381,7 @@ def _demo_contacts(tenant_id: str) -> list[dict[str, Any]]:
 
 
 def _demo_items(tenant_id: str) -> list[dict[str, Any]]:
-    items = []
+    records = []
     for code, name, price, tax_type, account, stock in _ITEMS:
         item: dict[str, Any] = {
             "ItemID": stable_id(tenant_id, "item", code),
@@ -404,5 +403,5 @@ def _demo_items(tenant_id: str) -> list[dict[str, Any]]:
             item["InventoryAssetAccountCode"] = "630"
             item["TotalCostPool"] = Decimal(price) * stock / 2
             item["QuantityOnHand"] = Decimal(stock)
-        items.append(ordered(item, rules.ITEM_ORDER))
-    return items
+        records.append(ordered(item, items.ORDER))
+    return records

@@ -67,6 +67,7 @@ PHONE_TEXT: dict[str, int | None] = {
 }
 PERSON_TEXT: dict[str, int | None] = {"FirstName": None, "LastName": None, "EmailAddress": None}
 
+# The order of a contact's keys in Xero's answers.
 ORDER = (
     "ContactID",
     "ContactNumber",

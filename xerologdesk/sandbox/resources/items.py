@@ -1,4 +1,4 @@
-"""Xero's rules for items: request elements in, validated records out.
+"""Items: their fields, their wire shape and Xero's rules for saving one.
 
 PUT creates only: an id in the element is ignored and a new item made. POST creates or updates the
 item it matches, as Xero documents: by ``ItemID``, else ``Code`` (case-insensitively); an unknown
@@ -8,7 +8,7 @@ Fields the sandbox does not model (tracking categories, ...) are ignored.
 ``QuantityOnHand`` and ``TotalCostPool`` are carried by tracked items only
 (``IsTrackedAsInventory``), as in Xero's answers; untracked items leave them out. They cannot be
 written through the API (Xero changes them through purchases and sales): a tracked item starts at
-0, the demo seed sets stock, and approved invoices move it (see invoice_rules).
+0, the demo seed sets stock, and approved invoices move it (see :mod:`.invoices`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from xerologdesk.sandbox import fields, messages
 from xerologdesk.sandbox.ledger import Outcome
+from xerologdesk.sandbox.queries import Listing
 from xerologdesk.sandbox.resources import reference
 from xerologdesk.sandbox.wire import ZERO_GUID, ms_date, ordered
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from xerologdesk.sandbox.ledger import Ledger
 
 # Writable string fields and their lengths (Xero's OpenAPI spec; None: not limited there).
-ITEM_TEXT: dict[str, int | None] = {
+TEXT: dict[str, int | None] = {
     "Code": 30,
     "Name": 50,
     "Description": 4000,
@@ -35,7 +36,8 @@ ITEM_TEXT: dict[str, int | None] = {
 }
 DETAIL_TEXT: dict[str, int | None] = {"AccountCode": None, "COGSAccountCode": None, "TaxType": None}
 
-ITEM_ORDER = (
+# The order of an item's keys in Xero's answers.
+ORDER = (
     "ItemID",
     "Code",
     "Description",
@@ -52,13 +54,37 @@ ITEM_ORDER = (
     "IsPurchased",
 )
 
+# GET /Items: the fields `where` and `order` know, and the table index answering each.
+LISTING = Listing(
+    "Item",
+    {
+        "ItemID": "guid",
+        "Code": "string",
+        "Name": "string",
+        "Description": "string",
+        "PurchaseDescription": "string",
+        "IsSold": "bool",
+        "IsPurchased": "bool",
+        "IsTrackedAsInventory": "bool",
+        "InventoryAssetAccountCode": "string",
+        "QuantityOnHand": "number",
+        "TotalCostPool": "number",
+        "UpdatedDateUTC": "date",
+        "SalesDetails.UnitPrice": "number",
+        "SalesDetails.AccountCode": "string",
+        "SalesDetails.TaxType": "string",
+        "PurchaseDetails.UnitPrice": "number",
+        "PurchaseDetails.AccountCode": "string",
+        "PurchaseDetails.COGSAccountCode": "string",
+        "PurchaseDetails.TaxType": "string",
+    },
+    {"ItemID": "", "Code": "code_exact"},
+)
 
-# --- items --------------------------------------------------------------------------------------
 
-
-def read_item(element: Mapping[str, Any], path: str, unit_places: int) -> dict[str, Any]:
+def read(element: Mapping[str, Any], path: str, unit_places: int) -> dict[str, Any]:
     """The writable fields an element gives, parsed (only those present)."""
-    changes: dict[str, Any] = fields.texts(element, ITEM_TEXT, path)
+    changes: dict[str, Any] = fields.texts(element, TEXT, path)
     for key in ("IsSold", "IsPurchased", "IsTrackedAsInventory"):
         value = fields.flag(element, key, path)
         if value is not None:
@@ -74,7 +100,7 @@ def read_item(element: Mapping[str, Any], path: str, unit_places: int) -> dict[s
     return changes
 
 
-def _match_item(
+def _match(
     ledger: Ledger, element: Mapping[str, Any], changes: Mapping[str, Any], path: str
 ) -> tuple[Mapping[str, Any] | None, str | None]:
     item_id = fields.given_id(element, "ItemID", path)
@@ -87,14 +113,14 @@ def _match_item(
     return (ledger.item_by_code(code) if code else None), None
 
 
-def save_item(
+def save(
     ledger: Ledger, element: Any, *, create_only: bool, unit_places: int, path: str
 ) -> Outcome:
     """Create (or, for POST, update) one item; the outcome with Xero's messages."""
     element = fields.as_object(element, path)
-    changes = read_item(element, path, unit_places)
-    existing, error = (None, None) if create_only else _match_item(ledger, element, changes, path)
-    base: dict[str, Any] = dict(existing) if existing is not None else _new_item(changes)
+    changes = read(element, path, unit_places)
+    existing, error = (None, None) if create_only else _match(ledger, element, changes, path)
+    base: dict[str, Any] = dict(existing) if existing is not None else _new(changes)
     merged = base | changes | {"UpdatedDateUTC": ms_date(ledger.now())}
     if merged.get("IsTrackedAsInventory"):
         merged.setdefault("QuantityOnHand", Decimal(0))
@@ -102,20 +128,20 @@ def save_item(
     else:
         merged.pop("QuantityOnHand", None)
         merged.pop("TotalCostPool", None)
-    record = ordered(merged, ITEM_ORDER)
-    errors = [error] if error else item_errors(ledger, record, existing)
+    record = ordered(merged, ORDER)
+    errors = [error] if error else validation_errors(ledger, record, existing)
     if errors:
         if existing is None:
             record["ItemID"] = ZERO_GUID
         return Outcome(record=record, errors=errors)
     if existing is None:
         record["ItemID"] = ledger.new_id()
-        record = ordered(record, ITEM_ORDER)
+        record = ordered(record, ORDER)
     ledger.store(ledger.items, record)
     return Outcome(record=record, saved=True)
 
 
-def _new_item(changes: Mapping[str, Any]) -> dict[str, Any]:
+def _new(changes: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "ItemID": ZERO_GUID,
         "PurchaseDetails": {},
@@ -126,7 +152,7 @@ def _new_item(changes: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def item_errors(
+def validation_errors(
     ledger: Ledger, record: Mapping[str, Any], existing: Mapping[str, Any] | None
 ) -> list[str]:
     """Xero's validation errors for an item about to be stored (``existing``: its old self)."""
@@ -134,7 +160,7 @@ def item_errors(
     code = str(record.get("Code") or "")
     if not code.strip():
         errors.append(messages.ITEM_CODE_EMPTY)
-    errors.extend(fields.length_errors(record, ITEM_TEXT))
+    errors.extend(fields.length_errors(record, TEXT))
     own_id = str(existing["ItemID"]).lower() if existing is not None else None
     if code.strip():
         clash = ledger.item_by_code(code)
