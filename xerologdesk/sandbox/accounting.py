@@ -38,51 +38,16 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
 
-from xerologdesk.sandbox import fields, invoice_rules, queries, wire
+from xerologdesk.sandbox import fields, queries, wire
 from xerologdesk.sandbox.http import Request, Response
 from xerologdesk.sandbox.ledger import Ledger, Outcome
 from xerologdesk.sandbox.queries import Listing
-from xerologdesk.sandbox.resources import contacts, items, reference
+from xerologdesk.sandbox.resources import contacts, invoices, items, reference
 from xerologdesk.sandbox.table import Record, Table
 from xerologdesk.sandbox.where import WhereNullReference, WhereSyntaxError, fold
 from xerologdesk.sandbox.wire import dumps, json_array
 
 PREFIX = "/api.xro/2.0"
-
-INVOICES = Listing(
-    "Invoice",
-    {
-        "InvoiceID": "guid",
-        "InvoiceNumber": "string",
-        "Reference": "string",
-        "Type": "string",
-        "Status": "string",
-        "Contact.ContactID": "guid",
-        "Contact.Name": "string",
-        "Contact.AccountNumber": "string",
-        "Date": "date",
-        "DueDate": "date",
-        "CurrencyCode": "string",
-        "CurrencyRate": "number",
-        "LineAmountTypes": "string",
-        "SubTotal": "number",
-        "TotalTax": "number",
-        "Total": "number",
-        "AmountDue": "number",
-        "AmountPaid": "number",
-        "AmountCredited": "number",
-        "SentToContact": "bool",
-        "IsDiscounted": "bool",
-        "HasAttachments": "bool",
-        "UpdatedDateUTC": "date",
-    },
-    {
-        "InvoiceID": "",
-        "InvoiceNumber": "number_exact",
-        "Reference": "reference",
-        "Contact.ContactID": "contact",
-    },
-)
 
 
 def resource_of(path: str) -> str:
@@ -118,9 +83,7 @@ def _save_item(ledger: Ledger, element: Any, create: bool, places: int, path: st
 
 
 def _save_invoice(ledger: Ledger, element: Any, create: bool, places: int, path: str) -> Outcome:
-    return invoice_rules.save_invoice(
-        ledger, element, create_only=create, unit_places=places, path=path
-    )
+    return invoices.save(ledger, element, create_only=create, unit_places=places, path=path)
 
 
 _WRITERS = {
@@ -254,31 +217,16 @@ def _list_contacts(request: Request, ledger: Ledger) -> Response:
 
 
 def _list_invoices(request: Request, ledger: Ledger) -> Response:
-    ids = {each.lower() for each in queries.values(request, "IDs")}
-    numbers = {fold(each) for each in queries.values(request, "InvoiceNumbers")}
-    contact_ids = {each.lower() for each in queries.values(request, "ContactIDs")}
-    statuses = {each.upper() for each in queries.values(request, "Statuses")}
-    term = request.param("searchTerm")
-
-    def keep(record: Record) -> bool:
-        if ids and str(record["InvoiceID"]).lower() not in ids:
-            return False
-        if numbers and fold(str(record.get("InvoiceNumber") or "")) not in numbers:
-            return False
-        contact_id = str((record.get("Contact") or {}).get("ContactID") or "").lower()
-        if contact_ids and contact_id not in contact_ids:
-            return False
-        if statuses and record.get("Status") not in statuses:
-            return False
-        return not term or queries.folded_contains(term, record, ("InvoiceNumber", "Reference"))
-
+    keep = invoices.list_filter(request)
     return _paged_answer(
-        request, ledger, ledger.invoices, INVOICES, "Invoices", keep, summary=_without_lines
+        request,
+        ledger,
+        ledger.invoices,
+        invoices.LISTING,
+        "Invoices",
+        keep,
+        summary=invoices.without_lines,
     )
-
-
-def _without_lines(record: Record) -> dict[str, Any]:
-    return {key: value for key, value in record.items() if key != "LineItems"}
 
 
 def _paged_answer(

@@ -1,4 +1,4 @@
-"""Xero's rules for sales invoices (ACCREC) and bills (ACCPAY): elements in, validated records out.
+"""Invoices, sales (ACCREC) and bills (ACCPAY): their fields, wire shape and Xero's rules.
 
 What is checked, with the messages of :mod:`~xerologdesk.sandbox.messages`: the contact exists and
 is active; every ``ItemCode`` exists (matched case-insensitively; the line then carries the item's
@@ -38,14 +38,17 @@ VOIDED and DELETED invoices cannot change.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from xerologdesk.sandbox import fields, messages
+from xerologdesk.sandbox import fields, messages, queries
+from xerologdesk.sandbox.http import Request
 from xerologdesk.sandbox.ledger import Outcome
+from xerologdesk.sandbox.queries import Listing
 from xerologdesk.sandbox.resources import contacts, reference
+from xerologdesk.sandbox.table import Record
 from xerologdesk.sandbox.where import fold
 from xerologdesk.sandbox.wire import ZERO_GUID, PostDataInvalid, ms_date, ordered, parse_day
 
@@ -73,7 +76,8 @@ PAYMENT_TERM_TYPES = (
 )
 QUANTITY_PLACES = 4
 
-_INVOICE_ORDER = (
+# The order of an invoice's keys in Xero's answers, and of a line's.
+ORDER = (
     "Type",
     "InvoiceID",
     "InvoiceNumber",
@@ -103,7 +107,7 @@ _INVOICE_ORDER = (
     "CurrencyCode",
     "SentToContact",
 )
-_LINE_ORDER = (
+LINE_ORDER = (
     "LineItemID",
     "Description",
     "Quantity",
@@ -116,6 +120,42 @@ _LINE_ORDER = (
     "DiscountRate",
     "Item",
     "Tracking",
+)
+
+# GET /Invoices: the fields `where` and `order` know, and the table index answering each.
+LISTING = Listing(
+    "Invoice",
+    {
+        "InvoiceID": "guid",
+        "InvoiceNumber": "string",
+        "Reference": "string",
+        "Type": "string",
+        "Status": "string",
+        "Contact.ContactID": "guid",
+        "Contact.Name": "string",
+        "Contact.AccountNumber": "string",
+        "Date": "date",
+        "DueDate": "date",
+        "CurrencyCode": "string",
+        "CurrencyRate": "number",
+        "LineAmountTypes": "string",
+        "SubTotal": "number",
+        "TotalTax": "number",
+        "Total": "number",
+        "AmountDue": "number",
+        "AmountPaid": "number",
+        "AmountCredited": "number",
+        "SentToContact": "bool",
+        "IsDiscounted": "bool",
+        "HasAttachments": "bool",
+        "UpdatedDateUTC": "date",
+    },
+    {
+        "InvoiceID": "",
+        "InvoiceNumber": "number_exact",
+        "Reference": "reference",
+        "Contact.ContactID": "contact",
+    },
 )
 
 
@@ -133,7 +173,7 @@ class _Draft:
             self.errors.append(message)
 
 
-def save_invoice(
+def save(
     ledger: Ledger, element: Any, *, create_only: bool, unit_places: int, path: str
 ) -> Outcome:
     """Create (or, for POST, update) one invoice; the outcome with Xero's messages."""
@@ -174,12 +214,12 @@ def save_invoice(
         SentToContact=bool(old.get("SentToContact", False)),
     )
     if draft.errors:
-        return Outcome(record=ordered(record, _INVOICE_ORDER), errors=draft.errors)
+        return Outcome(record=ordered(record, ORDER), errors=draft.errors)
     if existing is None:
         record["InvoiceID"] = ledger.new_id()
     if record["Type"] == "ACCREC" and not record.get("InvoiceNumber"):
         record["InvoiceNumber"] = ledger.take_invoice_number()
-    stored = ordered(record, _INVOICE_ORDER)
+    stored = ordered(record, ORDER)
     ledger.store(ledger.invoices, stored)
     _move_stock(ledger, existing, stored)
     if contact is not None:
@@ -493,7 +533,7 @@ def _line(
     }
     if item is not None:
         line["Item"] = {"ItemID": item["ItemID"], "Name": item.get("Name"), "Code": item["Code"]}
-    return ordered(line, _LINE_ORDER)
+    return ordered(line, LINE_ORDER)
 
 
 def _tax(amount: Decimal, rate: Mapping[str, Any], line_amount_types: str) -> Decimal:
@@ -513,6 +553,38 @@ def _usable_on_invoice(account: Mapping[str, Any] | None) -> bool:
         and account.get("Type") != "BANK"
         and not account.get("SystemAccount")
     )
+
+
+# --- lists --------------------------------------------------------------------------------------
+
+
+def list_filter(request: Request) -> Callable[[Record], bool]:
+    """Which invoices a ``GET /Invoices`` keeps, by ``IDs``, ``InvoiceNumbers``, ``ContactIDs``,
+    ``Statuses`` and ``searchTerm`` (``where`` is applied by the listing)."""
+    ids = {each.lower() for each in queries.values(request, "IDs")}
+    numbers = {fold(each) for each in queries.values(request, "InvoiceNumbers")}
+    contact_ids = {each.lower() for each in queries.values(request, "ContactIDs")}
+    statuses = {each.upper() for each in queries.values(request, "Statuses")}
+    term = request.param("searchTerm")
+
+    def keep(record: Record) -> bool:
+        if ids and str(record["InvoiceID"]).lower() not in ids:
+            return False
+        if numbers and fold(str(record.get("InvoiceNumber") or "")) not in numbers:
+            return False
+        contact_id = str((record.get("Contact") or {}).get("ContactID") or "").lower()
+        if contact_ids and contact_id not in contact_ids:
+            return False
+        if statuses and record.get("Status") not in statuses:
+            return False
+        return not term or queries.folded_contains(term, record, ("InvoiceNumber", "Reference"))
+
+    return keep
+
+
+def without_lines(record: Record) -> dict[str, Any]:
+    """An invoice as a list without ``page`` shows it: without its ``LineItems``, as on Xero."""
+    return {key: value for key, value in record.items() if key != "LineItems"}
 
 
 # --- side effects -------------------------------------------------------------------------------
