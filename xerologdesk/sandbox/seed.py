@@ -230,7 +230,9 @@ def _accounts(tenant_id: str) -> list[dict[str, Any]]:
     return accounts
 
 
-def _tax_rate(tax_type: str, name: str, rate: str, report: str, sales: bool, buys: bool) -> dict:
+def _tax_rate(
+    tax_type: str, name: str, rate: str, report: str, sales: bool, buys: bool
+) -> dict[str, Any]:
     percent = Decimal(rate)
     return {
         "Name": name,
