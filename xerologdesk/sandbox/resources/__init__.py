@@ -4,7 +4,7 @@ Each module holds its resource's field definitions (writable fields and their le
 OpenAPI spec gives them), its wire shape (key order, the fields ``where`` and ``order`` know) and
 its rules (an element in, a validated record out, with Xero's messages): :mod:`.contacts`,
 :mod:`.items`, :mod:`.invoices`, and :mod:`.reference` for accounts, tax rates, currencies and the
-organisation. What they share stays shared: reading a request field (:mod:`..fields`), Xero's JSON
-conventions (:mod:`..wire`), storage (:mod:`..ledger`). HTTP routing, identity, faults, limits and
-idempotency are the server's gates around them (:mod:`..accounting`, :mod:`..server`).
+organisation. What they share stays shared, one level up in ``xerologdesk.sandbox``: reading a
+request field (``fields``), Xero's JSON conventions (``wire``), storage (``ledger``). HTTP routing
+(``accounting``), identity, faults, limits and idempotency are the server's gates around them.
 """
