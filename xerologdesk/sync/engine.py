@@ -34,6 +34,8 @@ from xerologdesk.sync.checks import (
 )
 from xerologdesk.sync.customers import CustomerKey, CustomerMatch, match_customers
 from xerologdesk.sync.outcomes import Reason
+from xerologdesk.sync.results import BatchOrder, ResultWriter, order_result
+from xerologdesk.sync.results import OrderResult as OrderResult
 from xerologdesk.xero.errors import (
     AuthFailed,
     KeyInUse,
@@ -92,19 +94,6 @@ ELIGIBLE = {
 }
 
 
-@dataclass(frozen=True)
-class OrderResult:
-    """What happened to one order, for progress reports and the CLI."""
-
-    order_id: int
-    order_ref: str
-    status: Status
-    reasons: tuple[Reason, ...] = ()
-    note: str = ""
-    invoice_id: str = ""
-    invoice_number: str = ""
-
-
 def item_key(code: str) -> str:
     """Xero's item codes are unique regardless of case."""
     return code.strip().casefold()
@@ -134,23 +123,11 @@ def utc_now() -> datetime:
 
 
 @dataclass
-class _Order:
-    """One order's progress through the batch."""
-
-    data: OrderData
-    reasons: list[Reason] = field(default_factory=list)
-    missing_skus: list[str] = field(default_factory=list)
-    contact_id: str = ""
-    trace: dict[str, Any] = field(default_factory=dict)
-    done: bool = False
-
-
-@dataclass
 class _Adoption:
     """Ready orders split by :meth:`SyncEngine._adopt_invoices_in_xero`."""
 
     adopted: list[OrderResult] = field(default_factory=list)
-    to_send: list[_Order] = field(default_factory=list)
+    to_send: list[BatchOrder] = field(default_factory=list)
 
 
 class SyncEngine:
@@ -166,7 +143,7 @@ class SyncEngine:
         self.gateway = gateway
         self.settings = settings
         self.now = now
-        self._unwritten: list[book.AttemptRecord] = []
+        self.writer = ResultWriter(now)
         self._settings: dict[str, Any] = {}
 
     def _setting(self, key: str) -> Any:
@@ -239,11 +216,11 @@ class SyncEngine:
             if order is None or order.status == Status.SUCCEEDED:
                 continue
             note = "Found in Xero after an earlier send whose answer was lost; not sent again."
-            self._record(order, Action.SYNC, Status.SUCCEEDED, [], {}, note, invoice)
-            results.append(_result(order, Status.SUCCEEDED, [], note, invoice))
+            self.writer.record(order, Action.SYNC, Status.SUCCEEDED, [], {}, note, invoice)
+            results.append(order_result(order, Status.SUCCEEDED, [], note, invoice))
         replays = []
         with write_transaction():
-            self._flush()
+            self.writer.flush()
             for row in invoice_rows:
                 adopted = [ref for ref in row.payload.get("refs", []) if ref in found]
                 if len(adopted) < len(row.payload.get("refs", [])) and self._replayable(row):
@@ -287,10 +264,10 @@ class SyncEngine:
         deleted in Xero."""
         invoices = [_invoice_from_json(each) for each in row.payload["invoices"]]
 
-        def unsettled(settled: set[str]) -> list[_Order]:
+        def unsettled(settled: set[str]) -> list[BatchOrder]:
             # Orders already settled (adopted above, or since) keep what they have.
             return [
-                _Order(orders[invoice.reference])
+                BatchOrder(orders[invoice.reference])
                 for invoice in invoices
                 if invoice.reference in orders
                 and invoice.reference not in settled
@@ -304,7 +281,7 @@ class SyncEngine:
             if isinstance(error, Rejected) and not isinstance(error, KeyInUse):
                 # Xero's first answer was a refusal of the whole request: replayed, it stands.
                 self._outbox_failed(row.id, error)
-                self._refused(unsettled(adopted), Action.SYNC, error, results)
+                self.writer.refused(unsettled(adopted), Action.SYNC, error, results)
                 return None
             log.warning("the replay of %s got no answer yet: %s", row.idempotency_key, error)
             book.outbox_mark(row.id, "unknown", response={"replay": str(error)}, at=self.now())
@@ -316,7 +293,9 @@ class SyncEngine:
             for answer in created
             if isinstance(answer.record, XeroInvoice) and answer.record.invoice_id in dead
         }
-        settle = self._settler(unsettled(adopted | voided), Action.SYNC, results, REPLAYED_NOTE)
+        settle = self.writer.settler(
+            unsettled(adopted | voided), Action.SYNC, results, REPLAYED_NOTE
+        )
         self._outbox_done(row.id, created, settle)
         return None
 
@@ -334,7 +313,7 @@ class SyncEngine:
         run = run or RunContext()
         self._settings = self.settings.all()  # one read per batch, not one per invoice line
         loaded = book.load_orders(list(order_ids))
-        batch = [_Order(order) for order in loaded if order.status in ELIGIBLE[action]]
+        batch = [BatchOrder(order) for order in loaded if order.status in ELIGIBLE[action]]
         results: list[OrderResult] = []
         if not batch:
             return results
@@ -351,22 +330,22 @@ class SyncEngine:
         except (TransientError, AuthFailed) as error:
             for order in batch:
                 if not order.done:
-                    results.append(self._leave_pending(order, intents[order.data.id], error))
-            self._flush()
+                    results.append(self.writer.leave_pending(order, intents[order.data.id], error))
+            self.writer.flush()
             raise
         finally:
             run.results.extend(results)
         return results
 
     def _sync(
-        self, batch: list[_Order], action: Action, run: RunContext, results: list[OrderResult]
+        self, batch: list[BatchOrder], action: Action, run: RunContext, results: list[OrderResult]
     ) -> None:
         for order in batch:
             problems = order_problems(order.data)
             if problems:
                 order.reasons.append(outcomes.order_invalid(problems))
-                results.append(self._finish(order, action, Status.FAILED))
-        self._flush()
+                results.append(self.writer.finish(order, action, Status.FAILED))
+        self.writer.flush()
         batch = [order for order in batch if not order.done]
         if not batch:
             return  # nothing that can be sent: not even a lookup
@@ -406,15 +385,17 @@ class SyncEngine:
                 order.reasons.extend(outcomes.product_not_found(sku) for sku in order.missing_skus)
         for order in batch:
             if order.reasons:
-                results.append(self._finish(order, action, Status.FAILED))
-        self._flush()
+                results.append(self.writer.finish(order, action, Status.FAILED))
+        self.writer.flush()
         ready = self._adopt_invoices_in_xero([order for order in batch if not order.done], action)
         results.extend(ready.adopted)
         self._create_invoices(ready.to_send, action, items, results)
 
     # -- step 1: customers --------------------------------------------------------------------
 
-    def _match_customers(self, batch: list[_Order], run: RunContext) -> dict[int, CustomerMatch]:
+    def _match_customers(
+        self, batch: list[BatchOrder], run: RunContext
+    ) -> dict[int, CustomerMatch]:
         """Step 1 for the batch; a customer already matched earlier in the run is not asked
         about again."""
         # Stripped: Xero ignores surrounding spaces, and a where clause must not carry them.
@@ -446,7 +427,7 @@ class SyncEngine:
             for order in batch
         }
 
-    def _create_contacts(self, batch: list[_Order], matches: dict[int, CustomerMatch]) -> None:
+    def _create_contacts(self, batch: list[BatchOrder], matches: dict[int, CustomerMatch]) -> None:
         wanted: dict[int, NewContact] = {}
         for order in batch:
             customer = order.data.customer
@@ -481,7 +462,7 @@ class SyncEngine:
 
     # -- step 2: products ---------------------------------------------------------------------
 
-    def _check_settings(self, batch: list[_Order]) -> None:
+    def _check_settings(self, batch: list[BatchOrder]) -> None:
         """Auto Sync fails an order before creating anything when a setting it needs is unset."""
         needs = {
             "default_sales_account": lambda line: True,
@@ -500,7 +481,7 @@ class SyncEngine:
             if unset:
                 order.reasons.append(outcomes.settings_incomplete(unset))
 
-    def _create_items(self, batch: list[_Order], run: RunContext) -> None:
+    def _create_items(self, batch: list[BatchOrder], run: RunContext) -> None:
         wanted: dict[str, NewItem] = {}
         unnamed: dict[str, str] = {}  # SKU key -> why no item can be created under its name
         for order in batch:
@@ -640,7 +621,7 @@ class SyncEngine:
 
     # -- step 3: invoices ---------------------------------------------------------------------
 
-    def _adopt_invoices_in_xero(self, ready: list[_Order], action: Action) -> _Adoption:
+    def _adopt_invoices_in_xero(self, ready: list[BatchOrder], action: Action) -> _Adoption:
         """Settle the orders Xero already has an invoice for; the rest are to be sent.
 
         The guard that never doubles an invoice when the log lost what it sent (a database
@@ -664,14 +645,16 @@ class SyncEngine:
             else:
                 order.trace["invoice"] = {"found_in_xero": existing.invoice_number}
                 adoption.adopted.append(
-                    self._finish(order, action, Status.SUCCEEDED, existing, note=ALREADY_IN_XERO)
+                    self.writer.finish(
+                        order, action, Status.SUCCEEDED, existing, note=ALREADY_IN_XERO
+                    )
                 )
-        self._flush()
+        self.writer.flush()
         return adoption
 
     def _create_invoices(
         self,
-        ready: list[_Order],
+        ready: list[BatchOrder],
         action: Action,
         items: dict[str, XeroItem],
         results: list[OrderResult],
@@ -703,47 +686,13 @@ class SyncEngine:
                     if error.transient or isinstance(error, AuthFailed):
                         trouble = trouble or error
                     else:
-                        self._refused(chunk, action, error, results)
+                        self.writer.refused(chunk, action, error, results)
                     continue
-                self._outbox_done(row, created, self._settler(chunk, action, results))
+                self._outbox_done(row, created, self.writer.settler(chunk, action, results))
         if trouble is not None:
             raise trouble
 
-    def _settler(
-        self, chunk: list[_Order], action: Action, results: list[OrderResult], note: str = ""
-    ) -> Callable[[list[Created]], None]:
-        """What records each order's answer from one invoice request (answers about orders not
-        in ``chunk``, settled otherwise already, are left alone)."""
-        by_ref = {order.data.ref: order for order in chunk}
-
-        def settle(created: list[Created]) -> None:
-            for answer in created:
-                order = by_ref.get(answer.key)
-                if order is None:
-                    continue
-                if answer.ok and isinstance(answer.record, XeroInvoice):
-                    status, invoice = Status.SUCCEEDED, answer.record
-                else:
-                    order.reasons.append(
-                        outcomes.xero_rejected("invoice", answer.messages, order.data.ref)
-                    )
-                    status, invoice = Status.FAILED, None
-                results.append(self._finish(order, action, status, invoice, answer.messages, note))
-            self._flush()
-
-        return settle
-
-    def _refused(
-        self, chunk: list[_Order], action: Action, error: XeroError, results: list[OrderResult]
-    ) -> None:
-        """The whole request was refused (not one element): every order in it failed."""
-        messages = getattr(error, "messages", [str(error)])
-        for order in chunk:
-            order.reasons.append(outcomes.xero_rejected("invoice", messages, order.data.ref))
-            results.append(self._finish(order, action, Status.FAILED))
-        self._flush()
-
-    def _new_invoice(self, order: _Order, items: dict[str, XeroItem]) -> NewInvoice:
+    def _new_invoice(self, order: BatchOrder, items: dict[str, XeroItem]) -> NewInvoice:
         data = order.data
         lines = tuple(
             NewLine(
@@ -774,81 +723,6 @@ class SyncEngine:
         days = self._setting("due_in_days")
         return posted + timedelta(days=int(days)) if days else None
 
-    # -- writing results -----------------------------------------------------------------------
-
-    def _finish(
-        self,
-        order: _Order,
-        action: Action,
-        status: Status,
-        invoice: XeroInvoice | None = None,
-        messages: Sequence[str] = (),
-        note: str = "",
-    ) -> OrderResult:
-        order.done = True
-        if messages and status is Status.SUCCEEDED:  # warnings on a created invoice
-            note = " ".join(filter(None, [note, "Xero: " + " ".join(messages)]))
-        self._record(
-            order.data, action, status, order.reasons, order.trace, note, invoice, messages
-        )
-        return _result(order.data, status, order.reasons, note, invoice)
-
-    def _leave_pending(self, order: _Order, action: Action, error: XeroError) -> OrderResult:
-        order.done = True
-        reasons = [outcomes.not_connected()] if isinstance(error, AuthFailed) else []
-        note = outcomes.waiting_note(str(action), str(error))
-        self._record(order.data, action, Status.PENDING, reasons, order.trace, note, None, [note])
-        return _result(order.data, Status.PENDING, reasons, note, None)
-
-    def _record(
-        self,
-        order: OrderData,
-        action: Action,
-        status: Status,
-        reasons: Sequence[Reason],
-        trace: dict[str, Any],
-        note: str,
-        invoice: XeroInvoice | None,
-        messages: Sequence[str] = (),
-    ) -> None:
-        """Queue an order's outcome; :meth:`_flush` writes the queue in one transaction."""
-        self._unwritten.append(
-            book.AttemptRecord(
-                order.id,
-                action=str(action),
-                status=str(status),
-                reasons=[reason.as_dict() for reason in reasons],
-                trace=trace or None,
-                note=note or None,
-                at=self.now(),
-                invoice_id=invoice.invoice_id if invoice else None,
-                invoice_number=invoice.invoice_number if invoice else None,
-                messages=list(messages) or [reason.message for reason in reasons],
-            )
-        )
-
-    def _flush(self) -> None:
-        records, self._unwritten = self._unwritten, []
-        book.record_attempts(records)
-
-
-def _result(
-    order: OrderData,
-    status: Status,
-    reasons: Sequence[Reason],
-    note: str,
-    invoice: XeroInvoice | None,
-) -> OrderResult:
-    return OrderResult(
-        order_id=order.id,
-        order_ref=order.ref,
-        status=status,
-        reasons=tuple(reasons),
-        note=note,
-        invoice_id=invoice.invoice_id if invoice else "",
-        invoice_number=invoice.invoice_number if invoice else "",
-    )
-
 
 @dataclass(frozen=True)
 class Dismissal:
@@ -872,7 +746,7 @@ def dismiss(order_ids: Sequence[int], reason: str, at: datetime) -> Dismissal:
     return Dismissal(changed, [order_id for order_id in changed if order_id in awaiting])
 
 
-def _intents(batch: Sequence[_Order], action: Action) -> dict[int, Action]:
+def _intents(batch: Sequence[BatchOrder], action: Action) -> dict[int, Action]:
     """What each order gets, by order id: a plain sync carries out the Auto Sync or Retry a
     Pending order was left waiting for (stopped by transient trouble); the others get
     ``action``."""
@@ -935,7 +809,7 @@ def _missing_skus(lines: Sequence[LineData], items: dict[str, XeroItem]) -> list
     return list(missing.values())
 
 
-def _has(order: _Order, code: outcomes.Code) -> bool:
+def _has(order: BatchOrder, code: outcomes.Code) -> bool:
     return any(reason.code is code for reason in order.reasons)
 
 

@@ -39,12 +39,12 @@ from xerologdesk.sync.backoff import NO_RETRIES, Backoff, BackoffPolicy, Step, c
 from xerologdesk.sync.engine import (
     AWAITING_ANSWER,
     Action,
-    OrderResult,
     RunContext,
     Status,
     SyncEngine,
 )
 from xerologdesk.sync.lock import SyncBusy, SyncLock
+from xerologdesk.sync.results import OrderResult
 from xerologdesk.xero.errors import AuthFailed, TransientError, Unavailable, XeroError
 
 log = logging.getLogger(__name__)
