@@ -11,19 +11,18 @@ Every create is written to the outbox before it is sent, so a lost answer is rec
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from xerologdesk.settings import Settings
 from xerologdesk.store import book
-from xerologdesk.store.book import LineData, OrderData
+from xerologdesk.store.book import LineData
 from xerologdesk.store.db import write_transaction
 from xerologdesk.store.vocabulary import Action as Action
+from xerologdesk.store.vocabulary import OutboxKind
 from xerologdesk.store.vocabulary import Status as Status
 from xerologdesk.sync import outcomes
 from xerologdesk.sync.checks import (
@@ -33,20 +32,24 @@ from xerologdesk.sync.checks import (
     order_problems,
 )
 from xerologdesk.sync.customers import CustomerKey, CustomerMatch, match_customers
+from xerologdesk.sync.outbox import (
+    DEAD_INVOICE_STATES,
+    Outbox,
+    deliver,
+    orders_awaiting_answer,
+    refs_awaiting_answer,
+)
 from xerologdesk.sync.outcomes import Reason
-from xerologdesk.sync.results import BatchOrder, ResultWriter, order_result
+from xerologdesk.sync.results import BatchOrder, ResultWriter
 from xerologdesk.sync.results import OrderResult as OrderResult
 from xerologdesk.xero.errors import (
     AuthFailed,
-    KeyInUse,
     OutcomeUnknown,
-    Rejected,
     TransientError,
     XeroError,
 )
 from xerologdesk.xero.gateway import BATCH_SIZE, XeroGateway
 from xerologdesk.xero.records import (
-    Created,
     NewContact,
     NewInvoice,
     NewItem,
@@ -58,15 +61,6 @@ from xerologdesk.xero.records import (
 
 log = logging.getLogger(__name__)
 
-# A lost answer is asked again with the same Idempotency-Key: Xero replays what it did.
-REPLAYS_AFTER_LOST_ANSWER = 2
-# Xero keeps an Idempotency-Key for 6 minutes from the first call and replays that call's answer
-# (FACTS.md); past that, the same request is a new one and makes second invoices.
-IDEMPOTENCY_WINDOW = timedelta(minutes=6)
-# A replay must reach Xero while it still keeps the key. The outbox row's age is counted from just
-# before the first send, so it runs ahead of Xero's; the margin covers the replay's own way there
-# (the rate budget may hold a call for a minute window, and a connect timeout is 10 s).
-REPLAY_MARGIN = timedelta(seconds=90)
 DISMISSED_UNANSWERED = (
     "Dismissed, but an earlier send of it still has no answer from Xero: the next sync asks "
     "Xero, and if Xero made the invoice the order shows Succeeded with it (never sent again)."
@@ -75,15 +69,12 @@ AWAITING_ANSWER = (
     "An earlier send of this order has no answer from Xero yet; asking Xero for that answer "
     "before anything is sent again"
 )
-REPLAYED_NOTE = "Xero's answer to an earlier send, asked for again after it was lost."
 # Invoice requests under way at once (Xero allows 5 per organisation; the budget enforces it).
 INVOICE_REQUESTS_IN_FLIGHT = 3
 ALREADY_IN_XERO = (
     "Xero already had this order's invoice (same reference and contact), though this log had "
     "no record of sending it; not sent again."
 )
-# Invoices in these states no longer stand for the order: never adopt them.
-DEAD_INVOICE_STATES = {"DELETED", "VOIDED"}
 
 
 # Which orders each action touches: a succeeded order is never sent again.
@@ -144,6 +135,7 @@ class SyncEngine:
         self.settings = settings
         self.now = now
         self.writer = ResultWriter(now)
+        self.outbox = Outbox(gateway, self.writer, now)
         self._settings: dict[str, Any] = {}
 
     def _setting(self, key: str) -> Any:
@@ -168,136 +160,20 @@ class SyncEngine:
     # -- reconciling lost answers -------------------------------------------------------------
 
     def reconcile(self, run: RunContext | None = None) -> list[OrderResult]:
-        """Settle every create whose answer was lost, before anything is sent again; the results.
+        """Settle every create whose answer was lost, before anything is sent again; the results
+        (see :meth:`Outbox.reconcile`). Until it is settled, :meth:`sync` sends none of its
+        orders under a new key.
 
-        Invoices are looked up by Reference and adopted when they arrived. A request with
-        invoices not found that Xero still keeps the key of (:meth:`_replayable`) is replayed:
-        the same Idempotency-Key and body get Xero's answer to the first send, even when that
-        send was still being processed during the lookup, and the answer settles its orders as a
-        first answer would. If the replay gets no answer either, the request stays open and its
-        orders Pending: :meth:`sync` sends none of them under a new key meanwhile. An older
-        request not found is given up, and its orders are sent again. Contacts and items need
-        nothing here, since the next lookup finds them if they arrived.
-
-        A dead connection met by a replay is raised (transient trouble ends the replays quietly;
-        a failed lookup is raised before anything is settled). The results recorded before are
-        added to ``run.results`` whatever ends the call, as :meth:`sync` does, so a run counts
-        the orders settled first.
+        The results recorded before are added to ``run.results`` whatever ends the call, as
+        :meth:`sync` does, so a run counts the orders settled first.
         """
         results: list[OrderResult] = []
         try:
-            self._reconcile(results)
+            self.outbox.reconcile(results)
         finally:
             if run is not None:
                 run.results.extend(results)
         return results
-
-    def _reconcile(self, results: list[OrderResult]) -> None:
-        """:meth:`reconcile`, each result appended to ``results`` as it is recorded."""
-        rows = book.outbox_unfinished()
-        invoice_rows = [row for row in rows if row.kind == "invoice"]
-        for row in rows:
-            if row.kind != "invoice":
-                book.outbox_mark(row.id, "abandoned", at=self.now())
-        refs = [ref for row in invoice_rows for ref in row.payload.get("refs", [])]
-        if not refs:
-            return
-        found: dict[str, XeroInvoice] = {}
-        dead: set[str] = set()  # invoice ids
-        for invoice in self.gateway.invoices_by_reference(refs):
-            if invoice.status in DEAD_INVOICE_STATES:
-                dead.add(invoice.invoice_id)
-            else:
-                found.setdefault(invoice.reference, invoice)
-        ids = book.order_ids_for_refs(refs)
-        orders = {order.ref: order for order in book.load_orders(list(ids.values()))}
-        for ref, invoice in found.items():
-            order = orders.get(ref)
-            if order is None or order.status == Status.SUCCEEDED:
-                continue
-            note = "Found in Xero after an earlier send whose answer was lost; not sent again."
-            self.writer.record(order, Action.SYNC, Status.SUCCEEDED, [], {}, note, invoice)
-            results.append(order_result(order, Status.SUCCEEDED, [], note, invoice))
-        replays = []
-        with write_transaction():
-            self.writer.flush()
-            for row in invoice_rows:
-                adopted = [ref for ref in row.payload.get("refs", []) if ref in found]
-                if len(adopted) < len(row.payload.get("refs", [])) and self._replayable(row):
-                    replays.append(row)
-                    continue
-                book.outbox_mark(
-                    row.id,
-                    "done" if adopted else "abandoned",
-                    response={"adopted": adopted},
-                    at=self.now(),
-                )
-        for row in replays:
-            trouble = self._replay(row, orders, set(found), dead, results)
-            if isinstance(trouble, AuthFailed):
-                raise trouble
-            if trouble is not None and trouble.transient:
-                break  # Xero is in trouble: the other requests wait for the next reconcile
-
-    @staticmethod
-    def orders_awaiting_answer() -> dict[str, int]:
-        """The orders (id by ref) in invoice requests whose answer is still unknown: none of
-        them is sent again until :meth:`reconcile` settles it."""
-        return book.order_ids_for_refs(_refs_awaiting_answer())
-
-    def _replayable(self, row: book.OutboxRow) -> bool:
-        """Whether the row's request can be sent again as it was and Xero still keeps its key
-        (rows written before requests were kept can't be)."""
-        age = self.now() - row.created_at
-        return "invoices" in row.payload and age < IDEMPOTENCY_WINDOW - REPLAY_MARGIN
-
-    def _replay(
-        self,
-        row: book.OutboxRow,
-        orders: dict[str, OrderData],
-        adopted: set[str],
-        dead: set[str],
-        results: list[OrderResult],
-    ) -> XeroError | None:
-        """Send a lost invoice request again, key and body as they were; the trouble, when its
-        answer is still unknown (the row then stays open). ``dead``: ids of invoices voided or
-        deleted in Xero."""
-        invoices = [_invoice_from_json(each) for each in row.payload["invoices"]]
-
-        def unsettled(settled: set[str]) -> list[BatchOrder]:
-            # Orders already settled (adopted above, or since) keep what they have.
-            return [
-                BatchOrder(orders[invoice.reference])
-                for invoice in invoices
-                if invoice.reference in orders
-                and invoice.reference not in settled
-                and orders[invoice.reference].status != Status.SUCCEEDED
-            ]
-
-        try:
-            created = self.gateway.create_invoices(invoices, row.idempotency_key)
-        except XeroError as error:
-            # A refusal of the key (KeyInUse) says nothing of what became of the first send.
-            if isinstance(error, Rejected) and not isinstance(error, KeyInUse):
-                # Xero's first answer was a refusal of the whole request: replayed, it stands.
-                self._outbox_failed(row.id, error)
-                self.writer.refused(unsettled(adopted), Action.SYNC, error, results)
-                return None
-            log.warning("the replay of %s got no answer yet: %s", row.idempotency_key, error)
-            book.outbox_mark(row.id, "unknown", response={"replay": str(error)}, at=self.now())
-            return error
-        # What the send made and someone voided since no longer stands for its order: the order
-        # stays Pending and is sent again, as when no replay was possible.
-        voided = {
-            answer.key
-            for answer in created
-            if isinstance(answer.record, XeroInvoice) and answer.record.invoice_id in dead
-        }
-        settle = self.writer.settler(
-            unsettled(adopted | voided), Action.SYNC, results, REPLAYED_NOTE
-        )
-        self._outbox_done(row.id, created, settle)
-        return None
 
     # -- the sync ------------------------------------------------------------------------------
 
@@ -317,7 +193,7 @@ class SyncEngine:
         results: list[OrderResult] = []
         if not batch:
             return results
-        awaiting = _refs_awaiting_answer()
+        awaiting = refs_awaiting_answer()
         intents = _intents(batch, action)
         try:
             for intent in dict.fromkeys(intents.values()):
@@ -450,7 +326,8 @@ class SyncEngine:
                 )
         by_reference = {new.account_number: customer_id for customer_id, new in wanted.items()}
         links: dict[int, str | None] = {}
-        for created in self._create("contact", list(wanted.values()), self.gateway.create_contacts):
+        send = self.gateway.create_contacts
+        for created in self.outbox.create(OutboxKind.CONTACT, list(wanted.values()), send):
             customer_id = by_reference[created.key]
             match = matches[customer_id]
             if created.ok and created.record is not None:
@@ -501,7 +378,8 @@ class SyncEngine:
             problems = [unnamed[key] for key in keys if key in unnamed]
             if problems:
                 order.reasons.append(outcomes.order_invalid(problems))
-        created_items = self._create("item", list(wanted.values()), self.gateway.create_items)
+        send = self.gateway.create_items
+        created_items = self.outbox.create(OutboxKind.ITEM, list(wanted.values()), send)
         rejected: dict[str, Reason] = {}
         for created in created_items:
             if created.ok and isinstance(created.record, XeroItem):
@@ -529,95 +407,6 @@ class SyncEngine:
             account_code=self._setting("default_sales_account"),
             tax_type=self._setting(tax_key),
         )
-
-    def _create(
-        self, kind: str, new: list[Any], send: Callable[[list[Any], str], list[Created]]
-    ) -> list[Created]:
-        """Create records in batches of 50, each batch in the outbox before it is sent."""
-        results: list[Created] = []
-        for start in range(0, len(new), BATCH_SIZE):
-            chunk = new[start : start + BATCH_SIZE]
-            keys = [
-                getattr(each, "account_number", "") or getattr(each, "code", "") for each in chunk
-            ]
-            results.extend(self._send_batch(kind, chunk, keys, send))
-        return results
-
-    def _send_batch(
-        self,
-        kind: str,
-        chunk: list[Any],
-        keys: list[str],
-        send: Callable[[list[Any], str], list[Created]],
-    ) -> list[Created]:
-        """Send one batch under a fresh Idempotency-Key, recorded in the outbox first."""
-        row, request_key = self._outbox_open(kind, keys)
-        try:
-            created = self._deliver(send, chunk, request_key)
-        except XeroError as error:
-            self._outbox_failed(row, error)
-            raise
-        self._outbox_done(row, created)
-        return created
-
-    def _outbox_open(
-        self, kind: str, keys: list[str], invoices: Sequence[NewInvoice] = ()
-    ) -> tuple[int, str]:
-        """Record a send under a fresh key; invoices are kept whole, so that reconcile can
-        replay the very same request while Xero keeps the key."""
-        request_key = f"xld-{kind}-{uuid.uuid4()}"
-        payload: dict[str, Any] = {"refs": keys}
-        if invoices:
-            payload["invoices"] = [_invoice_json(invoice) for invoice in invoices]
-        row = book.outbox_add(kind, request_key, keys[0], payload, at=self.now())
-        return row, request_key
-
-    @staticmethod
-    def _deliver(
-        send: Callable[[list[Any], str], list[Created]], chunk: list[Any], request_key: str
-    ) -> list[Created]:
-        """The network half of a send (safe on a worker thread: it writes nothing).
-
-        Once a try may have taken effect (its answer lost), only a success settles the send: any
-        later failure is raised as that :class:`OutcomeUnknown`, so the outbox row stays open
-        and :meth:`reconcile` settles it before anything is sent again.
-        """
-        attempts = 1 + REPLAYS_AFTER_LOST_ANSWER
-        lost: OutcomeUnknown | None = None
-        for attempt in range(1, attempts + 1):
-            try:
-                return send(chunk, request_key)
-            except OutcomeUnknown as error:
-                lost = error
-                if attempt == attempts:
-                    raise
-                # The same key again: Xero replays its first answer rather than redo it.
-            except XeroError as error:
-                if lost is None:
-                    raise
-                raise lost from error
-        raise AssertionError("unreachable")
-
-    def _outbox_failed(self, row: int, error: XeroError) -> None:
-        if isinstance(error, OutcomeUnknown):
-            book.outbox_mark(row, "unknown", at=self.now())
-        else:
-            book.outbox_mark(row, "failed", response={"error": str(error)}, at=self.now())
-
-    def _outbox_done(
-        self,
-        row: int,
-        created: list[Created],
-        on_answer: Callable[[list[Created]], None] | None = None,
-    ) -> None:
-        """Mark a send done and store what its answer means in the same transaction: a crash
-        can never leave a created invoice settled in the outbox but unrecorded on its order."""
-        with write_transaction():
-            book.outbox_mark(
-                row, "done", response={"ok": [c.key for c in created if c.ok]}, at=self.now()
-            )
-            if on_answer is not None:
-                on_answer(created)
 
     # -- step 3: invoices ---------------------------------------------------------------------
 
@@ -674,21 +463,21 @@ class SyncEngine:
             for chunk in chunks:
                 invoices = [self._new_invoice(order, items) for order in chunk]
                 refs = [invoice.reference for invoice in invoices]
-                row, key = self._outbox_open("invoice", refs, invoices)
-                future = pool.submit(self._deliver, self.gateway.create_invoices, invoices, key)
+                row, key = self.outbox.open(OutboxKind.INVOICE, refs, invoices)
+                future = pool.submit(deliver, self.gateway.create_invoices, invoices, key)
                 sent[future] = (chunk, row)
             for future in as_completed(sent):
                 chunk, row = sent[future]
                 try:
                     created = future.result()
                 except XeroError as error:
-                    self._outbox_failed(row, error)
+                    self.outbox.failed(row, error)
                     if error.transient or isinstance(error, AuthFailed):
                         trouble = trouble or error
                     else:
                         self.writer.refused(chunk, action, error, results)
                     continue
-                self._outbox_done(row, created, self.writer.settler(chunk, action, results))
+                self.outbox.done(row, created, self.writer.settler(chunk, action, results))
         if trouble is not None:
             raise trouble
 
@@ -742,7 +531,7 @@ def dismiss(order_ids: Sequence[int], reason: str, at: datetime) -> Dismissal:
     outcome over the dismissal, for the same reason. Undo Dismiss puts it back to *Pending*.
     """
     changed = book.dismiss(order_ids, reason, at)
-    awaiting = set(SyncEngine.orders_awaiting_answer().values())
+    awaiting = set(orders_awaiting_answer().values())
     return Dismissal(changed, [order_id for order_id in changed if order_id in awaiting])
 
 
@@ -756,49 +545,6 @@ def _intents(batch: Sequence[BatchOrder], action: Action) -> dict[int, Action]:
         else action
         for order in batch
     }
-
-
-def _refs_awaiting_answer() -> set[str]:
-    """The orders in invoice requests whose answer is still unknown (see ``reconcile``)."""
-    return {
-        ref
-        for row in book.outbox_unfinished()
-        if row.kind == "invoice"
-        for ref in row.payload.get("refs", [])
-    }
-
-
-def _invoice_json(invoice: NewInvoice) -> dict[str, Any]:
-    """An invoice as the outbox keeps it; amounts as text, so not a digit changes."""
-    data = asdict(invoice)
-    data["date"] = invoice.date.isoformat()
-    data["due_date"] = invoice.due_date.isoformat() if invoice.due_date else None
-    for line in data["lines"]:
-        line["quantity"], line["unit_amount"] = str(line["quantity"]), str(line["unit_amount"])
-    return data
-
-
-def _invoice_from_json(data: dict[str, Any]) -> NewInvoice:
-    """The invoice :func:`_invoice_json` kept: equal to the one sent, so its body is too."""
-    lines = tuple(
-        NewLine(
-            **{
-                **line,
-                "quantity": Decimal(line["quantity"]),
-                "unit_amount": Decimal(line["unit_amount"]),
-            }
-        )
-        for line in data["lines"]
-    )
-    due = data.get("due_date")  # absent from rows written before the setting existed
-    return NewInvoice(
-        **{
-            **data,
-            "date": date.fromisoformat(data["date"]),
-            "due_date": date.fromisoformat(due) if due else None,
-            "lines": lines,
-        }
-    )
 
 
 def _missing_skus(lines: Sequence[LineData], items: dict[str, XeroItem]) -> list[str]:

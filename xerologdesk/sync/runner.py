@@ -44,6 +44,7 @@ from xerologdesk.sync.engine import (
     SyncEngine,
 )
 from xerologdesk.sync.lock import SyncBusy, SyncLock
+from xerologdesk.sync.outbox import orders_awaiting_answer
 from xerologdesk.sync.results import OrderResult
 from xerologdesk.xero.errors import AuthFailed, TransientError, Unavailable, XeroError
 
@@ -346,7 +347,7 @@ class _Run:
 
     def _note_waiting(self, trouble: XeroError | None) -> None:
         """Leave out of the run the orders whose earlier send still has no answer, and say so."""
-        waiting = self.engine.orders_awaiting_answer()
+        waiting = orders_awaiting_answer()
         self.waiting = set(waiting.values())
         self.summary.waiting_on = sorted(waiting)
         if not waiting:
