@@ -32,8 +32,8 @@ from xerologdesk.sync.checks import (
     order_problems,
 )
 from xerologdesk.sync.customers import CustomerKey, CustomerMatch, match_customers
+from xerologdesk.sync.guard import adopt_invoices_in_xero
 from xerologdesk.sync.outbox import (
-    DEAD_INVOICE_STATES,
     Outbox,
     deliver,
     orders_awaiting_answer,
@@ -55,7 +55,6 @@ from xerologdesk.xero.records import (
     NewItem,
     NewLine,
     PostalAddress,
-    XeroInvoice,
     XeroItem,
 )
 
@@ -71,10 +70,6 @@ AWAITING_ANSWER = (
 )
 # Invoice requests under way at once (Xero allows 5 per organisation; the budget enforces it).
 INVOICE_REQUESTS_IN_FLIGHT = 3
-ALREADY_IN_XERO = (
-    "Xero already had this order's invoice (same reference and contact), though this log had "
-    "no record of sending it; not sent again."
-)
 
 
 # Which orders each action touches: a succeeded order is never sent again.
@@ -113,14 +108,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass
-class _Adoption:
-    """Ready orders split by :meth:`SyncEngine._adopt_invoices_in_xero`."""
-
-    adopted: list[OrderResult] = field(default_factory=list)
-    to_send: list[BatchOrder] = field(default_factory=list)
-
-
 class SyncEngine:
     """Runs the sync steps and the resolve actions for orders in the order book."""
 
@@ -140,22 +127,6 @@ class SyncEngine:
 
     def _setting(self, key: str) -> Any:
         return self._settings[key] if key in self._settings else self.settings.get(key)
-
-    def refresh_stock(self, order_ids: Sequence[int]) -> int:
-        """Read the price list again and store its quantities on hand for these orders' products.
-
-        Xero commits stock only for authorised invoices, so drafts leave it unchanged.
-        """
-        items = {item_key(item.code): item for item in self.gateway.items()}
-        stock = {}
-        for order in book.load_orders(list(order_ids)):
-            for line in order.lines:
-                item = items.get(item_key(line.sku))
-                if item is not None and item.quantity_on_hand is not None:
-                    stock[line.product_id] = item.quantity_on_hand
-        if stock:
-            book.update_stock(stock, self.now())
-        return len(stock)
 
     # -- reconciling lost answers -------------------------------------------------------------
 
@@ -263,7 +234,9 @@ class SyncEngine:
             if order.reasons:
                 results.append(self.writer.finish(order, action, Status.FAILED))
         self.writer.flush()
-        ready = self._adopt_invoices_in_xero([order for order in batch if not order.done], action)
+        ready = adopt_invoices_in_xero(
+            self.gateway, self.writer, [order for order in batch if not order.done], action
+        )
         results.extend(ready.adopted)
         self._create_invoices(ready.to_send, action, items, results)
 
@@ -409,37 +382,6 @@ class SyncEngine:
         )
 
     # -- step 3: invoices ---------------------------------------------------------------------
-
-    def _adopt_invoices_in_xero(self, ready: list[BatchOrder], action: Action) -> _Adoption:
-        """Settle the orders Xero already has an invoice for; the rest are to be sent.
-
-        The guard that never doubles an invoice when the log lost what it sent (a database
-        deleted mid-run, or restored from an old backup): before sending, every order's
-        Reference is looked up, 40 to a call. A live sales invoice with the order's Reference
-        for the order's contact is this order's invoice, created earlier: it is adopted as
-        Succeeded, not sent. One for another contact is someone else's and leaves the order to
-        be sent.
-        """
-        adoption = _Adoption()
-        if not ready:
-            return adoption
-        found: dict[tuple[str, str], XeroInvoice] = {}
-        for invoice in self.gateway.invoices_by_reference(order.data.ref for order in ready):
-            if invoice.status not in DEAD_INVOICE_STATES:
-                found.setdefault((invoice.reference, invoice.contact_id), invoice)
-        for order in ready:
-            existing = found.get((order.data.ref, order.contact_id))
-            if existing is None:
-                adoption.to_send.append(order)
-            else:
-                order.trace["invoice"] = {"found_in_xero": existing.invoice_number}
-                adoption.adopted.append(
-                    self.writer.finish(
-                        order, action, Status.SUCCEEDED, existing, note=ALREADY_IN_XERO
-                    )
-                )
-        self.writer.flush()
-        return adoption
 
     def _create_invoices(
         self,

@@ -21,6 +21,7 @@ from xerologdesk.store import book
 from xerologdesk.store.book import OrderData
 from xerologdesk.store.db import write_transaction
 from xerologdesk.store.vocabulary import Action, OutboxKind, OutboxState, Status
+from xerologdesk.sync.guard import live_invoices
 from xerologdesk.sync.results import BatchOrder, OrderResult, ResultWriter, order_result
 from xerologdesk.xero.errors import AuthFailed, KeyInUse, OutcomeUnknown, Rejected, XeroError
 from xerologdesk.xero.gateway import BATCH_SIZE, XeroGateway
@@ -41,9 +42,6 @@ REPLAYED_NOTE = "Xero's answer to an earlier send, asked for again after it was 
 FOUND_AFTER_LOST_ANSWER = (
     "Found in Xero after an earlier send whose answer was lost; not sent again."
 )
-# Invoices in these states no longer stand for the order: never adopt them.
-DEAD_INVOICE_STATES = {"DELETED", "VOIDED"}
-
 # How a batch of new records goes to Xero: the records and the request's Idempotency-Key in,
 # the answer per record out (a gateway's create_contacts, create_items or create_invoices).
 Send = Callable[[list[Any], str], list[Created]]
@@ -188,13 +186,10 @@ class Outbox:
         refs = [ref for row in invoice_rows for ref in row.payload.get("refs", [])]
         if not refs:
             return
+        lookup = live_invoices(self.gateway, refs)
         found: dict[str, XeroInvoice] = {}
-        dead: set[str] = set()  # invoice ids
-        for invoice in self.gateway.invoices_by_reference(refs):
-            if invoice.status in DEAD_INVOICE_STATES:
-                dead.add(invoice.invoice_id)
-            else:
-                found.setdefault(invoice.reference, invoice)
+        for invoice in lookup.live:
+            found.setdefault(invoice.reference, invoice)
         ids = book.order_ids_for_refs(refs)
         orders = {order.ref: order for order in book.load_orders(list(ids.values()))}
         for ref, invoice in found.items():
@@ -222,7 +217,7 @@ class Outbox:
                     at=self.now(),
                 )
         for row in replays:
-            trouble = self._replay(row, orders, set(found), dead, results)
+            trouble = self._replay(row, orders, set(found), lookup.dead, results)
             if isinstance(trouble, AuthFailed):
                 raise trouble
             if trouble is not None and trouble.transient:

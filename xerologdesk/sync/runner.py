@@ -46,6 +46,7 @@ from xerologdesk.sync.engine import (
 from xerologdesk.sync.lock import SyncBusy, SyncLock
 from xerologdesk.sync.outbox import orders_awaiting_answer
 from xerologdesk.sync.results import OrderResult
+from xerologdesk.sync.stock import refresh_stock
 from xerologdesk.xero.errors import AuthFailed, TransientError, Unavailable, XeroError
 
 log = logging.getLogger(__name__)
@@ -210,7 +211,7 @@ class SyncRunner:
         succeeded = [r.order_id for r in summary.results if r.status is Status.SUCCEEDED]
         if succeeded and self.engine.settings.get("retrieve_stock_on_hand"):
             try:
-                self.engine.refresh_stock(succeeded)
+                refresh_stock(self.engine.gateway, succeeded, self.engine.now)
             except (TransientError, AuthFailed) as error:
                 log.warning("stock on hand not refreshed: %s", error)
 
