@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, as_completed, wait
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -35,7 +35,7 @@ from xerologdesk.sync.customers import CustomerKey, CustomerMatch, match_custome
 from xerologdesk.sync.guard import adopt_invoices_in_xero
 from xerologdesk.sync.outbox import (
     Outbox,
-    deliver,
+    Senders,
     orders_awaiting_answer,
     refs_awaiting_answer,
 )
@@ -50,6 +50,7 @@ from xerologdesk.xero.errors import (
 )
 from xerologdesk.xero.gateway import BATCH_SIZE, XeroGateway
 from xerologdesk.xero.records import (
+    Created,
     NewContact,
     NewInvoice,
     NewItem,
@@ -68,8 +69,6 @@ AWAITING_ANSWER = (
     "An earlier send of this order has no answer from Xero yet; asking Xero for that answer "
     "before anything is sent again"
 )
-# Invoice requests under way at once (Xero allows 5 per organisation; the budget enforces it).
-INVOICE_REQUESTS_IN_FLIGHT = 3
 
 
 # Which orders each action touches: a succeeded order is never sent again.
@@ -116,10 +115,12 @@ class SyncEngine:
         gateway: XeroGateway,
         settings: Settings,
         *,
+        senders: Senders,
         now: Callable[[], datetime] = utc_now,
     ) -> None:
         self.gateway = gateway
         self.settings = settings
+        self.senders = senders  # the threads invoice requests go out on
         self.now = now
         self.writer = ResultWriter(now)
         self.outbox = Outbox(gateway, self.writer, now)
@@ -393,21 +394,20 @@ class SyncEngine:
         """Create the invoices of every ready order, 50 to a request, a few requests in flight.
 
         Outbox rows are written and answers recorded on this thread (one writer); only the
-        HTTP exchanges run on the pool, so Xero works on one batch while we build the next.
-        Answers are recorded as they arrive: a request waiting on the rate budget holds up
-        neither the others' answers nor the orders they settle. Every answered batch is
-        recorded before the first trouble, if any, is raised.
+        HTTP exchanges run on the senders' threads, so Xero works on one batch while we build
+        the next. Answers are recorded as they arrive: a request waiting on the rate budget
+        holds up neither the others' answers nor the orders they settle. Every answered batch
+        is recorded before the first trouble, if any, is raised.
         """
         chunks = [ready[start : start + BATCH_SIZE] for start in range(0, len(ready), BATCH_SIZE)]
         trouble: XeroError | None = None
-        with ThreadPoolExecutor(max_workers=INVOICE_REQUESTS_IN_FLIGHT) as pool:
-            sent = {}
+        sent: dict[Future[list[Created]], tuple[list[BatchOrder], int]] = {}
+        try:
             for chunk in chunks:
                 invoices = [self._new_invoice(order, items) for order in chunk]
                 refs = [invoice.reference for invoice in invoices]
                 row, key = self.outbox.open(OutboxKind.INVOICE, refs, invoices)
-                future = pool.submit(deliver, self.gateway.create_invoices, invoices, key)
-                sent[future] = (chunk, row)
+                sent[self.senders.submit(self.gateway.create_invoices, invoices, key)] = chunk, row
             for future in as_completed(sent):
                 chunk, row = sent[future]
                 try:
@@ -420,6 +420,8 @@ class SyncEngine:
                         self.writer.refused(chunk, action, error, results)
                     continue
                 self.outbox.done(row, created, self.writer.settler(chunk, action, results))
+        finally:
+            wait(sent)  # no request outlives the call, even when writing its outbox row failed
         if trouble is not None:
             raise trouble
 

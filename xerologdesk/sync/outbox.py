@@ -10,8 +10,10 @@ request replayed under its key while Xero still keeps it, so an order is never i
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -42,6 +44,9 @@ REPLAYED_NOTE = "Xero's answer to an earlier send, asked for again after it was 
 FOUND_AFTER_LOST_ANSWER = (
     "Found in Xero after an earlier send whose answer was lost; not sent again."
 )
+# Invoice requests under way at once (Xero allows 5 per organisation; the budget enforces it).
+INVOICE_REQUESTS_IN_FLIGHT = 3
+
 # How a batch of new records goes to Xero: the records and the request's Idempotency-Key in,
 # the answer per record out (a gateway's create_contacts, create_items or create_invoices).
 Send = Callable[[list[Any], str], list[Created]]
@@ -69,6 +74,38 @@ def deliver(send: Send, chunk: list[Any], request_key: str) -> list[Created]:
                 raise
             raise lost from error
     raise AssertionError("unreachable")
+
+
+class Senders:
+    """The threads that carry batches to Xero (:func:`deliver`), a few at once, while the
+    engine writes the outbox and the answers on its own thread.
+
+    The composition root builds one and shuts it down on closing; :meth:`under_way` lets the
+    tests' leftover-work check see a send that outlived its sync.
+    """
+
+    def __init__(self, workers: int = INVOICE_REQUESTS_IN_FLIGHT) -> None:
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="xerologdesk-send")
+        self._lock = threading.Lock()  # submit runs on the engine's thread, under_way anywhere
+        self._sent: set[Future[list[Created]]] = set()
+
+    def submit(self, send: Send, chunk: list[Any], request_key: str) -> Future[list[Created]]:
+        """Deliver a batch on a pool thread; its answer to come."""
+        future = self._pool.submit(deliver, send, chunk, request_key)
+        with self._lock:
+            self._sent = {each for each in self._sent if not each.done()}
+            self._sent.add(future)
+        return future
+
+    def under_way(self) -> int:
+        """How many sends are queued or running."""
+        with self._lock:
+            self._sent = {each for each in self._sent if not each.done()}
+            return len(self._sent)
+
+    def shutdown(self) -> None:
+        """Wait for the sends under way, then end the threads."""
+        self._pool.shutdown(wait=True)
 
 
 def refs_awaiting_answer() -> set[str]:
