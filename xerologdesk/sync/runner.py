@@ -197,7 +197,17 @@ class SyncRunner:
                 summary.stopped, summary.busy_pid = str(busy), busy.pid or 0
                 return summary
         try:
-            _Run(self, summary, action, progress).run(chosen)
+            _Run(
+                self.engine,
+                summary,
+                action,
+                progress,
+                batch_size=self.batch_size,
+                backoff=Backoff(self.backoff, self._clock),
+                clock=self._clock,
+                wait=self._wait,
+                cancel=self._cancel,
+            ).run(chosen)
         except _Stop:
             pass
         finally:
@@ -217,23 +227,36 @@ class SyncRunner:
 
 
 class _Run:
-    """One run's state: the summary so far, the back-off, the engine's run context."""
+    """One run's state: the summary so far, the back-off, the engine's run context.
+
+    ``clock``, ``wait`` and ``cancel`` are the runner's (see :class:`SyncRunner`): how time is
+    told and waited out, and the flag that Cancel sets.
+    """
 
     def __init__(
         self,
-        runner: SyncRunner,
+        engine: SyncEngine,
         summary: RunSummary,
         action: Action,
         progress: Callable[[Progress], None] | None,
+        *,
+        batch_size: int,
+        backoff: Backoff,
+        clock: Callable[[], float],
+        wait: Callable[[float], bool],
+        cancel: threading.Event,
     ) -> None:
-        self.runner = runner
-        self.engine = runner.engine
+        self.engine = engine
         self.summary = summary
         self.action = action
         self.progress = progress
-        self.backoff = Backoff(runner.backoff, runner._clock)
+        self.batch_size = batch_size
+        self.backoff = backoff
+        self.clock = clock
+        self.wait = wait
+        self.cancel = cancel
         self.context = RunContext()
-        self.started = runner._clock()
+        self.started = clock()
         self.done = 0
         self.total = 0
         self.waiting: set[int] = set()  # orders whose earlier send has no answer yet
@@ -243,7 +266,7 @@ class _Run:
         queue = chosen if chosen is not None else book.pending_order_ids()
         queue = [each for each in queue if each not in self.waiting]
         self.total = len(queue)
-        size = self.runner.batch_size
+        size = self.batch_size
         pieces = deque(_Piece(queue[start : start + size]) for start in range(0, len(queue), size))
         while pieces:
             self._check_cancelled()
@@ -365,7 +388,7 @@ class _Run:
         self.summary.retries += 1
         log.info("%s; trying again in %.1f s", error, step.wait)
         self._report(latest, note=str(error), waiting=step.wait)
-        if self.runner._wait(step.wait):
+        if self.wait(step.wait):
             self._cancelled()
 
     def _report(
@@ -379,7 +402,7 @@ class _Run:
                 self.total,
                 self.summary.count(Status.SUCCEEDED),
                 self.summary.count(Status.FAILED),
-                self.runner._clock() - self.started,
+                self.clock() - self.started,
                 latest,
                 note,
                 waiting,
@@ -387,7 +410,7 @@ class _Run:
         )
 
     def _check_cancelled(self) -> None:
-        if self.runner._cancel.is_set():
+        if self.cancel.is_set():
             self._cancelled()
 
     def _cancelled(self) -> NoReturn:
