@@ -57,7 +57,6 @@ LEFT_TO_REPLACE = {
     "commands.py": 3,
     "store/book.py": 14,
     "store/importer.py": 1,
-    "sync/engine.py": 2,
     "sync/outcomes.py": 2,
     "ui/assets.py": 4,
     "ui/dialogs/details_dialog.py": 10,

@@ -308,7 +308,9 @@ class SyncEngine:
                 match.contact, match.reason, match.how = created.record, None, "created"  # type: ignore[assignment]
                 links[customer_id] = created.record.contact_id  # type: ignore[union-attr]
             else:
-                match.reason = outcomes.xero_rejected("contact", created.messages, created.key)
+                match.reason = outcomes.xero_rejected(
+                    OutboxKind.CONTACT, created.messages, created.key
+                )
         book.link_contacts(links, self.now())
 
     # -- step 2: products ---------------------------------------------------------------------
@@ -360,7 +362,7 @@ class SyncEngine:
                 run.price_list(self.gateway)[item_key(created.record.code)] = created.record
             else:
                 rejected[item_key(created.key)] = outcomes.xero_rejected(
-                    "item", created.messages, created.key
+                    OutboxKind.ITEM, created.messages, created.key
                 )
         for order in batch:
             if _has(order, outcomes.Code.SETTINGS_INCOMPLETE):
