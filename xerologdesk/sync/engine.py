@@ -317,7 +317,7 @@ class SyncEngine:
 
     def _check_settings(self, batch: list[BatchOrder]) -> None:
         """Auto Sync fails an order before creating anything when a setting it needs is unset."""
-        needs = {
+        needs: dict[str, Callable[[LineData], bool]] = {
             "default_sales_account": lambda line: True,
             "default_tax_rate": lambda line: line.taxable,
             "default_non_taxable_tax_rate": lambda line: not line.taxable,
