@@ -2,15 +2,17 @@
 
 One call of :meth:`SyncEngine.sync` runs the three steps (MISSION.md) for many orders at once:
 customers looked up together, the price list read once per run, missing records and invoices
-created up to 50 per request. Auto Sync creates what is missing first; Retry creates nothing.
-Every create is written to the outbox before it is sent, so a lost answer is reconciled (see
-:meth:`SyncEngine.reconcile`) instead of sent twice. Orders holding values Xero cannot take
+created up to 50 per request. Auto Sync creates what is missing first; Retry creates nothing;
+Dismiss (:func:`dismiss`) sends nothing. Every create goes through the outbox
+(:mod:`xerologdesk.sync.outbox`), recorded before it is sent, so a lost answer is reconciled
+(:meth:`SyncEngine.reconcile`) instead of sent twice; before an invoice is first sent, the guard
+(:mod:`xerologdesk.sync.guard`) adopts one Xero already has. Outcomes are written through
+:mod:`xerologdesk.sync.results`. Orders holding values Xero cannot take
 (:mod:`xerologdesk.sync.checks`) fail before anything of them is sent.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, as_completed, wait
 from dataclasses import dataclass, field
@@ -58,8 +60,6 @@ from xerologdesk.xero.records import (
     PostalAddress,
     XeroItem,
 )
-
-log = logging.getLogger(__name__)
 
 DISMISSED_UNANSWERED = (
     "Dismissed, but an earlier send of it still has no answer from Xero: the next sync asks "

@@ -21,7 +21,7 @@ ALREADY_IN_XERO = (
     "no record of sending it; not sent again."
 )
 # Invoices in these states no longer stand for the order: never adopt them.
-DEAD_INVOICE_STATES = {"DELETED", "VOIDED"}
+DEAD_INVOICE_STATES = frozenset({"DELETED", "VOIDED"})
 
 
 @dataclass(frozen=True)
