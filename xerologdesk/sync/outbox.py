@@ -93,15 +93,18 @@ class Senders:
         """Deliver a batch on a pool thread; its answer to come."""
         future = self._pool.submit(deliver, send, chunk, request_key)
         with self._lock:
-            self._sent = {each for each in self._sent if not each.done()}
+            self._forget_finished()
             self._sent.add(future)
         return future
 
     def under_way(self) -> int:
         """How many sends are queued or running."""
         with self._lock:
-            self._sent = {each for each in self._sent if not each.done()}
+            self._forget_finished()
             return len(self._sent)
+
+    def _forget_finished(self) -> None:
+        self._sent = {each for each in self._sent if not each.done()}
 
     def shutdown(self) -> None:
         """Wait for the sends under way, then end the threads."""
