@@ -19,7 +19,7 @@ from typing import Any
 import peewee
 
 from xerologdesk import paths
-from xerologdesk.connection import endpoints_for, tokens_for
+from xerologdesk.connection import Disconnected, disconnect, endpoints_for, tokens_for
 from xerologdesk.settings import Settings
 from xerologdesk.store import book
 from xerologdesk.store.book import ConnectionData
@@ -203,12 +203,18 @@ class App:
         return Link(_key(connection), tokens, budget, XeroGateway(client, budget))
 
     def connected_budget(self) -> RateBudget | None:
-        """The connected organisation's budget if a gateway spent from it (never makes one)."""
-        connection = book.get_connection()
-        if connection is None:
-            return None
+        """The budget of the organisation the current link reaches; None before a link was
+        built (none is made just to show it). Reads no database: the status bar polls it."""
         with self._link_lock:
-            return self.budgets.get(connection.tenant_id)
+            return None if self._link is None else self._link.budget
+
+    def disconnect(self) -> Disconnected | None:
+        """Forget the stored connection (:func:`xerologdesk.connection.disconnect`) and the link
+        to it, so the organisation left shows nowhere; None when there was none."""
+        result = disconnect(self)
+        with self._link_lock:
+            self._link = None  # not closed, as in link(): a sync may still be using its gateway
+        return result
 
     def gateway(self) -> XeroGateway:
         """The gateway to the connected organisation; :class:`NotConnected` when there is none."""

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from xerologdesk import __version__
 from xerologdesk.exits import EXIT_OK, EXIT_USAGE
+from xerologdesk.store.vocabulary import STATUSES
 
 
 class _Parser(argparse.ArgumentParser):
@@ -133,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     log = commands.add_parser("log", help="show the Xero integration log")
-    log.add_argument("--status", choices=["pending", "succeeded", "failed", "dismissed"])
+    log.add_argument("--status", choices=[status.value for status in STATUSES])
     log.add_argument(
         "--search",
         metavar="TEXT",
@@ -164,7 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "reason", None) and not getattr(args, "dismiss", False):
+    # Only resolve has --reason, and it has --dismiss too.
+    if getattr(args, "reason", None) and not args.dismiss:
         parser.error("--reason goes with --dismiss")
     if args.smoke_test:
         from xerologdesk.ui.smoke import smoke_test

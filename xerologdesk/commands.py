@@ -18,7 +18,7 @@ from xerologdesk.app import App, DataDirUnusable, NotConnected, open_app
 from xerologdesk.exits import EXIT_FAILURE, EXIT_OK, EXIT_ORDERS_FAILED, EXIT_USAGE
 from xerologdesk.settings import SettingError
 from xerologdesk.store import book, queries, trouble
-from xerologdesk.store.vocabulary import Action, Status
+from xerologdesk.store.vocabulary import DISMISSABLE, Action, Status
 from xerologdesk.sync.engine import (
     AWAITING_ANSWER,
     DISMISSED_UNANSWERED,
@@ -26,6 +26,7 @@ from xerologdesk.sync.engine import (
     dismiss,
     utc_now,
 )
+from xerologdesk.sync.reference_lists import FROM_XERO, read_reference_lists
 from xerologdesk.sync.runner import Progress, RunSummary
 from xerologdesk.xero.errors import XeroError
 
@@ -128,9 +129,7 @@ def connect(app: App, args: argparse.Namespace) -> int:
 
 @command
 def disconnect(app: App, args: argparse.Namespace) -> int:
-    from xerologdesk.connection import disconnect as disconnect_from
-
-    result = disconnect_from(app)
+    result = app.disconnect()
     if result is None:
         print("Not connected; nothing to do.")
         return EXIT_OK
@@ -264,7 +263,7 @@ def show_log(app: App, args: argparse.Namespace) -> int:
         return EXIT_OK
     for row in rows:
         invoice = row.xero_invoice_number or ""
-        why = row.reason_summary or (row.note if row.status == "pending" else "") or ""
+        why = row.reason_summary or (row.note if row.status == Status.PENDING else "") or ""
         print(
             f"{row.order_ref}\t{row.posted_date}\t{row.customer_name}\t{row.total} {row.currency}"
             f"\t{row.status}\t{invoice}\t{why}"
@@ -303,13 +302,14 @@ def resolve(app: App, args: argparse.Namespace) -> int:
     if args.dismiss or args.undo_dismiss:
         now = utc_now()
         unanswered: set[int] = set()
+        done: str
         if args.dismiss:
             dismissal = dismiss(order_ids, args.reason or "", now)
             changed, unanswered = set(dismissal.changed), set(dismissal.unanswered)
-            done, needed = "dismissed", "failed or pending"
+            done, needed = Status.DISMISSED, " or ".join(DISMISSABLE)
         else:
             changed = set(book.undo_dismiss(order_ids, now))
-            done, needed = "back", "dismissed"
+            done, needed = "back", Status.DISMISSED
         now_status = {order.id: order.status for order in book.load_orders(list(changed))}
         for order_id in order_ids:
             outcome = done if order_id in changed else f"unchanged (it is not {needed})"
@@ -352,6 +352,28 @@ def settings(app: App, args: argparse.Namespace) -> int:
     if args.value is None:
         print(store.format(args.key))
         return EXIT_OK
-    store.set_text(args.key, args.value)
+    value = store.declaration(args.key).parse(args.value)
+    problem = _organisation_refuses(app, args.key, value) if args.key in FROM_XERO else None
+    if problem is not None:
+        err(f"xerologdesk: {problem}")
+        return EXIT_USAGE
+    store.set(args.key, value)
     print(f"{args.key} = {store.format(args.key)}")
     return EXIT_OK
+
+
+def _organisation_refuses(app: App, key: str, value: str) -> str | None:
+    """Why the connected organisation cannot take ``value`` for a setting picked from its lists
+    (an account code or tax type it does not have); None when it can, or when it could not be
+    asked: that is said, and the value is kept for the next sync to meet Xero's own check."""
+    if not value:
+        return None
+    try:
+        lists = read_reference_lists(app.gateway())
+    except (NotConnected, XeroError) as error:
+        why = "not connected to Xero" if isinstance(error, NotConnected) else str(error)
+        err(
+            f"xerologdesk: {key} not checked ({why}); a sync that uses it will say if Xero lacks it"
+        )
+        return None
+    return lists.problem_with(key, value)

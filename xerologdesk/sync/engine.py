@@ -1,9 +1,9 @@
 """The sync of a batch of orders: find the customer, find the products, create the invoice.
 
-One call of :meth:`SyncEngine.sync` runs the three steps (MISSION.md) for many orders at once:
-customers looked up together, the price list read once per run, missing records and invoices
-created up to 50 per request. Auto Sync creates what is missing first; Retry creates nothing;
-Dismiss (:func:`dismiss`) sends nothing. Every create goes through the outbox
+One :meth:`SyncEngine.sync` call runs the three steps (docs/architecture.md) on many orders at
+once: customers looked up together, the price list read once per run, missing records and
+invoices created up to 50 per request. Auto Sync creates what is missing first; Retry creates
+nothing; Dismiss (:func:`dismiss`) sends nothing. Every create goes through the outbox
 (:mod:`xerologdesk.sync.outbox`), recorded before it is sent, so a lost answer is reconciled
 (:meth:`SyncEngine.reconcile`) instead of sent twice; before an invoice is first sent, the guard
 (:mod:`xerologdesk.sync.guard`) adopts one Xero already has. Outcomes are written through

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 # A lost answer is asked again with the same Idempotency-Key: Xero replays what it did.
 REPLAYS_AFTER_LOST_ANSWER = 2
 # Xero keeps an Idempotency-Key for 6 minutes from the first call and replays that call's answer
-# (FACTS.md); past that, the same request is a new one and makes second invoices.
+# (docs/xero-behaviour.md); past that, the same request is a new one and makes second invoices.
 IDEMPOTENCY_WINDOW = timedelta(minutes=6)
 # A replay must reach Xero while it still keeps the key. The outbox row's age is counted from just
 # before the first send, so it runs ahead of Xero's; the margin covers the replay's own way there

@@ -16,9 +16,9 @@ from PySide6.QtCore import QSettings, QUrl
 from PySide6.QtGui import QDesktopServices
 
 from xerologdesk.app import App
+from xerologdesk.sync.reference_lists import ReferenceLists, read_reference_lists
 from xerologdesk.ui.dialogs.connect_xero import ConnectOptions
 from xerologdesk.ui.order_jobs import OrderJobs, RunnerFactory
-from xerologdesk.ui.reference_lists import ReferenceLists, read_reference_lists
 from xerologdesk.ui.wording import install_plurals
 from xerologdesk.ui.workers import JobFailure, Jobs
 
@@ -79,7 +79,7 @@ def build_desktop(
         orders=OrderJobs(app, jobs, runner_factory),
         log_dir=log_dir,
         view_state=view_state,
-        load_lists=lambda: read_reference_lists(app),
+        load_lists=lambda: read_reference_lists(app.gateway()),
         budget=lambda: connected_budget(app),
     )
     if open_url is not None:

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from xerologdesk import __version__
 from xerologdesk.store import book
 from xerologdesk.store.db import change_marker
-from xerologdesk.store.vocabulary import DISMISSABLE, Action
+from xerologdesk.store.vocabulary import DISMISSABLE, Action, Status
 from xerologdesk.sync.lock import sync_busy_message
 from xerologdesk.ui import assets, messages
 from xerologdesk.ui.desktop import Desktop
@@ -48,9 +48,11 @@ from xerologdesk.ui.inbox import InboxWatcher
 from xerologdesk.ui.log_model import LogModel
 from xerologdesk.ui.log_view import MAX_ACTED_ON, LogView
 from xerologdesk.ui.order_jobs import ImportOutcome, RunReport
+from xerologdesk.ui.resolve_plan import RESOLVABLE
 from xerologdesk.ui.run_panel import Banner, RunPanel
 from xerologdesk.ui.window_actions import (
     CONTEXT_MENU,
+    Command,
     add_menus_and_toolbar,
     create_actions,
     let_shortcuts_through,
@@ -62,6 +64,7 @@ from xerologdesk.ui.xero_links import invoice_url
 log = logging.getLogger(__name__)
 
 APP_TITLE = "XeroLogDesk"
+ALREADY_OPEN_HERE = "XeroLogDesk was started again on this data folder: this window is the one."
 POLL_MS = 700  # how often the log looks for writes made elsewhere
 # While a run writes, its batches' rows are repainted at most this often, and only those on
 # screen: each refresh reads them on the GUI thread, which must never stall for long.
@@ -105,7 +108,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("main-window")
         self.resize(1200, 720)
 
-        self.model = LogModel(self)
+        self.model = LogModel(desktop.jobs, self)
         self.view = LogView(self.model, self)
         self.filter_bar = FilterBar(self)
         self.banner = Banner(self)
@@ -139,7 +142,8 @@ class MainWindow(QMainWindow):
         self._restore_view_state()
         self.model.reload()
         self.refresh_connection()
-        self.inbox.watch(self.settings.get("inbox_folder"))
+        self._inbox_setting: object = None  # the inbox_folder value the watcher follows
+        self._follow_settings()
         self._marker = change_marker()
         self._poll.start()
         self._budget_timer.start()
@@ -165,24 +169,24 @@ class MainWindow(QMainWindow):
         self.commands = create_actions(
             self,
             {
-                "sync": self.sync_now,
-                "import": self.choose_import,
-                "resolve": self.open_resolve,
-                "details": self.open_current_details,
-                "next_failed": self.next_failed,
-                "find": self.filter_bar.focus_search,
-                "export": self.choose_export,
-                "settings": self.open_settings,
-                "log_folder": self.open_log_folder,
-                "guide": self.show_guide,
-                "about": self.about,
-                "quit": self.close,
-                "retry": lambda: self.resolve_selected(Action.RETRY),
-                "auto_sync": lambda: self.resolve_selected(Action.AUTO_SYNC),
-                "dismiss": self.dismiss_selected,
-                "undo_dismiss": self.undo_selected,
-                "open_in_xero": self.open_current_in_xero,
-                "copy": self.copy_refs,
+                Command.SYNC: self.sync_now,
+                Command.IMPORT: self.choose_import,
+                Command.RESOLVE: self.open_resolve,
+                Command.DETAILS: self.open_current_details,
+                Command.NEXT_FAILED: self.next_failed,
+                Command.FIND: self.filter_bar.focus_search,
+                Command.EXPORT: self.choose_export,
+                Command.SETTINGS: self.open_settings,
+                Command.LOG_FOLDER: self.open_log_folder,
+                Command.GUIDE: self.show_guide,
+                Command.ABOUT: self.about,
+                Command.QUIT: self.close,
+                Command.RETRY: lambda: self.resolve_selected(Action.RETRY),
+                Command.AUTO_SYNC: lambda: self.resolve_selected(Action.AUTO_SYNC),
+                Command.DISMISS: self.dismiss_selected,
+                Command.UNDO_DISMISS: self.undo_selected,
+                Command.OPEN_IN_XERO: self.open_current_in_xero,
+                Command.COPY: self.copy_refs,
             },
         )
         add_menus_and_toolbar(self, self.commands)
@@ -310,6 +314,7 @@ class MainWindow(QMainWindow):
         if self._marker is not None and marker == self._marker:
             return
         self._marker = marker
+        self._follow_settings()
         if self.orders.busy:
             # Our own run is writing: its progress repaints the rows it changed, and its end
             # re-runs the query; reading here too would only stall the GUI thread.
@@ -317,16 +322,33 @@ class MainWindow(QMainWindow):
         if not self.model.refresh_all():
             self.view.reload_keeping_place()
 
+    def bring_to_front(self) -> None:
+        """Shown, restored if minimised, raised and active: another start on this data folder
+        asked for the window instead of opening a second one."""
+        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        self.statusBar().showMessage(ALREADY_OPEN_HERE, 8000)
+
+    def _follow_settings(self) -> None:
+        """Apply settings saved anywhere (this window, the command line, another desktop) that
+        the window acts on itself: the watched inbox folder."""
+        folder = self.settings.get("inbox_folder")
+        if folder != self._inbox_setting:
+            self._inbox_setting = folder
+            self.inbox.watch(folder)
+
     def _update_actions(self) -> None:
         selected = self.view.selection_size()
-        self.commands["resolve"].setEnabled(selected > 0)
+        self.commands[Command.RESOLVE].setEnabled(selected > 0)
         if selected > MAX_ACTED_ON:
             self.statusBar().showMessage(
                 f"{selected:,} orders selected: actions take the first {MAX_ACTED_ON:,}; filter "
                 "the log to narrow it down.",
                 8000,
             )
-        self.commands["details"].setEnabled(self.view.current_order_id() is not None)
+        self.commands[Command.DETAILS].setEnabled(self.view.current_order_id() is not None)
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -448,14 +470,14 @@ class MainWindow(QMainWindow):
 
     def next_failed(self) -> None:
         """Select the next failed order after the current row (wrapping round)."""
-        if not self.model.status_counts.get("failed"):
+        if not self.model.status_counts.get(Status.FAILED):
             self.statusBar().showMessage("No failed orders.", 5000)
             return
         start = self.view.currentIndex().row() + 1 if self.view.currentIndex().isValid() else 0
-        row = self.model.find_row("failed", start, NEXT_FAILED_SCAN)
+        row = self.model.find_row(Status.FAILED, start, NEXT_FAILED_SCAN)
         if row is None:
             # Far away in a huge log: show the failed orders instead of reading it all.
-            self.filter_bar.set_status("failed")
+            self.filter_bar.set_status(Status.FAILED)
             row = 0 if self.model.rowCount() else None
         if row is not None:
             self.view.select_row(row)
@@ -534,8 +556,7 @@ class MainWindow(QMainWindow):
             self.orders.save_settings(changes)
 
     def _settings_saved(self, values: dict[str, object]) -> None:
-        if "inbox_folder" in values:
-            self.inbox.watch(str(values["inbox_folder"]))
+        self._follow_settings()
         self.statusBar().showMessage("Settings saved.", 5000)
 
     def open_log_folder(self) -> None:
@@ -666,13 +687,13 @@ class MainWindow(QMainWindow):
             )
             if row is not None
         }
-        resolvable = bool(statuses & {"failed", "pending", "dismissed"})
+        resolvable = bool(statuses & set(RESOLVABLE))
         enabled = {
-            "auto_sync": resolvable,
-            "retry": resolvable,
-            "dismiss": bool(statuses & set(DISMISSABLE)),
-            "undo_dismiss": "dismissed" in statuses,
-            "open_in_xero": statuses == {"succeeded"} and len(ids) == 1,
+            Command.AUTO_SYNC: resolvable,
+            Command.RETRY: resolvable,
+            Command.DISMISS: bool(statuses & set(DISMISSABLE)),
+            Command.UNDO_DISMISS: Status.DISMISSED in statuses,
+            Command.OPEN_IN_XERO: statuses == {Status.SUCCEEDED} and len(ids) == 1,
         }
         menu = QMenu(self)
         for key in CONTEXT_MENU:

@@ -92,10 +92,10 @@ class RunReport:
         if not statuses:
             return f"{self.title}: nothing was sent."
         counts = [
-            f"{statuses.count('succeeded')} succeeded",
-            f"{statuses.count('failed')} failed",
+            f"{statuses.count(Status.SUCCEEDED)} succeeded",
+            f"{statuses.count(Status.FAILED)} failed",
         ]
-        if pending := statuses.count("pending"):
+        if pending := statuses.count(Status.PENDING):
             counts.append(f"{pending} still pending")
         return f"{self.title}: {', '.join(counts)}."
 
@@ -145,8 +145,9 @@ class ImportOutcome:
 def describe(result: OrderResult) -> str:
     """One order's result in a sentence."""
     if result.status is Status.SUCCEEDED:
-        invoice = f"invoice {result.invoice_number}" if result.invoice_number else "invoice"
-        return f"Succeeded: {invoice} created in Xero." + (f" {result.note}" if result.note else "")
+        number = f" {result.invoice_number}" if result.invoice_number else ""
+        note = f" {result.note}" if result.note else ""
+        return f"Succeeded: invoice{number} created in Xero.{note}"
     if result.status is Status.FAILED:
         return " ".join(reason.message for reason in result.reasons) or "Failed."
     return f"Still pending: {result.note}" if result.note else "Still pending."
@@ -162,7 +163,7 @@ def _outcomes(results: Sequence[OrderResult]) -> tuple[OrderOutcome, ...]:
 
 
 def _import_outcome(report: Any) -> ImportOutcome:
-    """The importer's report (store.importer.ImportReport) in words."""
+    """The importer's report (store.import_report.ImportReport) in words."""
     files: list[FileOutcome] = []
     for result in report.files:
         path = Path(result.path)

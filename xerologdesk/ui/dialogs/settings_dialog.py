@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
 
 from xerologdesk.settings import Setting, SettingError, Settings
 from xerologdesk.store.book import ConnectionData
+from xerologdesk.sync.reference_lists import FROM_XERO, Choice, ReferenceLists
 from xerologdesk.ui.contrast import make_quiet
 from xerologdesk.ui.dialogs.connect_xero import ConnectionPanel, ConnectOptions, describe_connection
-from xerologdesk.ui.reference_lists import Choice, ReferenceLists
 from xerologdesk.ui.workers import JobFailure, Jobs
 
 if TYPE_CHECKING:
@@ -67,13 +67,6 @@ PAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 # The page that also shows the connected organisation (the connection indicator opens it).
 CONNECTION_PAGE = "Connection"
-# Settings picked from the organisation's lists, and which list.
-FROM_XERO = {
-    "default_sales_account": "accounts",
-    "default_tax_rate": "tax_rates",
-    "default_non_taxable_tax_rate": "tax_rates",
-    "default_currency": "currencies",
-}
 NOT_SET = "(not set)"
 
 ListsLoader = Callable[[], ReferenceLists]
