@@ -19,7 +19,8 @@ from xerologdesk.app import READ_TIMEOUT_ENV, open_app
 from xerologdesk.sandbox import Sandbox, idempotency
 from xerologdesk.store import book
 from xerologdesk.sync.backoff import NO_RETRIES
-from xerologdesk.sync.engine import REPLAYED_NOTE, utc_now
+from xerologdesk.sync.engine import utc_now
+from xerologdesk.sync.outbox import REPLAYED_NOTE
 
 pytestmark = pytest.mark.timeout(120)
 
