@@ -1,8 +1,8 @@
 """The composition root for the headless commands (and, later, the desktop app).
 
-Builds the data directory, logging, the database, the settings and, when a connection is stored,
-the Xero gateway, the sync engine and the runner; everything else receives these through its
-constructor.
+Builds the data directory, logging, the database, the settings, the threads invoice requests go
+out on and, when a connection is stored, the Xero gateway, the sync engine and the runner;
+everything else receives these through its constructor.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from xerologdesk.store.db import open_database
 from xerologdesk.sync.backoff import BackoffPolicy
 from xerologdesk.sync.engine import SyncEngine
 from xerologdesk.sync.lock import SyncLock
+from xerologdesk.sync.outbox import Senders
 from xerologdesk.sync.runner import SyncRunner
 from xerologdesk.xero.auth import ClientCredentialsTokens
 from xerologdesk.xero.client import DEFAULT_TIMEOUT, Endpoints, TokenSource, XeroClient
@@ -172,6 +173,8 @@ class App:
     # Each organisation's call budget while this app runs: a reconnect to the same one keeps
     # what it has spent (Xero counts per organisation, not per connection).
     budgets: dict[str, RateBudget] = field(default_factory=dict)
+    # The threads every engine of this app sends invoice requests on (none start until used).
+    senders: Senders = field(default_factory=Senders)
     _link: Link | None = field(default=None, repr=False)
     _link_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -218,7 +221,7 @@ class App:
         return self.link().gateway
 
     def engine(self) -> SyncEngine:
-        return SyncEngine(self.gateway(), self.settings)
+        return SyncEngine(self.gateway(), self.settings, senders=self.senders)
 
     def runner(self) -> SyncRunner:
         """A runner that waits out transient trouble, one run at a time per data directory."""
@@ -254,6 +257,7 @@ class App:
         return name
 
     def close(self) -> None:
+        self.senders.shutdown()
         with self._link_lock:
             link, self._link = self._link, None
         if link is not None:

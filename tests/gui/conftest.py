@@ -80,6 +80,11 @@ def opened(qapp: QApplication) -> Iterator[Opened]:
     yield record
     QApplication.processEvents()  # deliver `finished` of work already done
     leftovers = [job.name for desktop in record.desktops for job in desktop.jobs.unfinished()]
+    leftovers += [
+        f"{sends} invoice request(s)"
+        for desktop in record.desktops
+        if (sends := desktop.app.senders.under_way())
+    ]
     for desktop in record.desktops:
         desktop.jobs.cancel_all()
         desktop.orders.close_database()
