@@ -4,6 +4,8 @@ state it remembers, the log folder, About."""
 from __future__ import annotations
 
 import csv
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -100,6 +102,41 @@ def test_files_dropped_in_the_inbox_are_imported_and_moved_aside(
     assert title == "Import problems"
     assert "broken.csv: not imported" in text
     assert "broken.csv:1:" in details
+
+
+def test_an_inbox_folder_set_from_the_command_line_is_watched_by_the_open_window(
+    offline: MainWindow, tmp_path: Path, qtbot: QtBot
+) -> None:
+    window = offline
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    window.inbox.set_settle_interval(20)
+    assert window.inbox.folder is None
+    # Another process (the command line) sets the folder while the window is open.
+    command = ["settings", "inbox_folder", str(inbox)]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "xerologdesk",
+            "--data-dir",
+            str(window.desktop.app.data_dir),
+            *command,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    qtbot.waitUntil(lambda: window.inbox.folder == inbox, timeout=WAIT_MS)
+    write_orders(inbox / "tuesday.csv", [line("SO-7")])
+    qtbot.waitUntil(lambda: (inbox / "imported" / "tuesday.csv").exists(), timeout=WAIT_MS)
+    wait_idle(window, qtbot)
+    assert refs_shown(window) == ["SO-7"]
+    # Settings shows what the command line stored, so saving another change keeps it.
+    dialog = window.open_settings("Inbox")
+    assert dialog.value_of("inbox_folder") == str(inbox)
+    dialog.reject()
 
 
 def test_column_widths_and_geometry_are_remembered(

@@ -10,7 +10,8 @@ import peewee
 import pytest
 
 from tests.store.store_helpers import snapshot
-from xerologdesk.store.importer import COLUMNS, import_files
+from xerologdesk.store.importer import import_files
+from xerologdesk.store.readers import COLUMNS
 
 HEADER = "order_ref,posted_date,customer_reference,customer_name,sku,quantity,unit_price"
 GOOD = "SO-1,2026-05-01,C-1,Acme Ltd,W-1,2,9.50"

@@ -18,8 +18,10 @@ from hypothesis import strategies as st
 
 from tests.store.store_helpers import snapshot
 from xerologdesk.store.db import open_database
-from xerologdesk.store.importer import COLUMNS, REQUIRED_COLUMNS, ImportReport, import_files
+from xerologdesk.store.import_report import ImportReport
+from xerologdesk.store.importer import import_files
 from xerologdesk.store.models import LogEntry, Order, OrderLine
+from xerologdesk.store.readers import COLUMNS, REQUIRED_COLUMNS
 
 _names = itertools.count()
 

@@ -43,6 +43,7 @@ def _decimal_units(value: Decimal, scale: int) -> int:
     if coefficient == 0:
         return 0
     shift = exponent + scale
+    units: int  # 10**shift is typed Any (a negative power would be a float)
     if shift >= 0:
         if len(digits) + shift > 20:  # beyond any 64-bit count; don't build a huge int
             raise ValueError(f"{value} is too large to store")

@@ -40,6 +40,7 @@ FALSE_WORDS = ("false", "no", "off", "0")
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _UNWANTED = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode's control characters (category Cc)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 CURRENCY_CODE = re.compile(r"[A-Z]{3}")
@@ -51,14 +52,17 @@ class Invalid(Exception):
     """A value that cannot be imported; the message says why."""
 
 
-def shown(value: Any) -> str:
-    """A value quoted for a message, shortened if long."""
+def shown(value: Any, length: int = 60) -> str:
+    """A value quoted for a message: at most ``length`` characters (the last an ellipsis when
+    cut short), control characters blotted (a line break or an escape code would garble the
+    message, or the terminal showing it)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     # A checked amount has exactly 4 places: show it without the padding ("9.5", not "9.5000").
     text = format(value.normalize(), "f") if isinstance(value, Decimal) else str(value)
-    if len(text) > 60:
-        text = text[:57] + "..."
+    if len(text) > length:
+        text = text[: length - 1] + "\u2026"
+    text = _CONTROL.sub("\ufffd", text)
     return f"\u201c{text}\u201d"
 
 
@@ -73,21 +77,21 @@ def check_text(label: str, value: Any, *, required: bool, max_length: int | None
         value = ""
     if not isinstance(value, str):
         raise Invalid(f"{label} must be text (in quotes); got {shown(value)}")
-    value = value.strip()
-    if not value:
+    text = value.strip()
+    if not text:
         if required:
             raise Invalid(f"{label} is empty")
         return ""
-    bad = _UNWANTED.search(value)
+    bad = _UNWANTED.search(text)
     if bad:
         what = "an invalid" if _SURROGATE.match(bad.group()) else "a control"
         raise Invalid(f"{label} contains {what} character (U+{ord(bad.group()):04X})")
     # A UTF-16 length is at most twice the number of characters: most values need no count.
-    if max_length is not None and len(value) * 2 > max_length and _xero_length(value) > max_length:
+    if max_length is not None and len(text) * 2 > max_length and _xero_length(text) > max_length:
         raise Invalid(
-            f"{label} is {_xero_length(value)} characters long; Xero allows at most {max_length}"
+            f"{label} is {_xero_length(text)} characters long; Xero allows at most {max_length}"
         )
-    return value
+    return text
 
 
 # The posted dates accepted. Xero does not publish its range: it stores dates as SQL Server

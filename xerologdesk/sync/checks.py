@@ -22,7 +22,7 @@ from __future__ import annotations
 import unicodedata
 
 from xerologdesk.store.book import LineData, OrderData
-from xerologdesk.store.values import MAX_LENGTHS, Invalid, check_text
+from xerologdesk.store.values import MAX_LENGTHS, Invalid, check_text, shown
 
 SHOWN_CHARS = 40
 # What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection).
@@ -33,7 +33,7 @@ def order_problems(order: OrderData) -> list[str]:
     """Why ``order`` cannot be sent as it is, one clause each; empty when it can."""
     problems: list[str] = []
     if order.ref != order.ref.strip():
-        problems.append(f"the order reference {shown(order.ref)} starts or ends with spaces")
+        problems.append(f"the order reference {_quoted(order.ref)} starts or ends with spaces")
     _check(problems, "the order reference", order.ref, "order_ref")
     _check(problems, "the customer reference", order.customer.reference, "customer_reference")
     _check(problems, "the customer name", order.customer.name, "customer_name")
@@ -50,7 +50,7 @@ def item_name(line: LineData) -> str:
 def item_name_problem(line: LineData) -> str | None:
     """Why an item cannot be created for ``line`` under its name, or None."""
     problems: list[str] = []
-    label = f"product {shown(line.sku)}'s name"
+    label = f"product {_quoted(line.sku)}'s name"
     _check(problems, label, item_name(line), "product_name")
     return problems[0] if problems else created_name_problem(label, item_name(line))
 
@@ -60,29 +60,27 @@ def created_name_problem(label: str, name: str) -> str | None:
     text = name.strip()
     if text.startswith(FORMULA_STARTS):
         return (
-            f"{label} {shown(name)} starts with \u201c{text[0]}\u201d, which a spreadsheet "
+            f"{label} {_quoted(name)} starts with \u201c{text[0]}\u201d, which a spreadsheet "
             "opening Xero's exports would run as a formula, so it is not created"
         )
     invisible = sorted({f"U+{ord(ch):04X}" for ch in text if unicodedata.category(ch) == "Cf"})
     if invisible:
         return (
-            f"{label} {shown(name)} holds invisible characters ({', '.join(invisible)}), so "
+            f"{label} {_quoted(name)} holds invisible characters ({', '.join(invisible)}), so "
             "it would look like another name in Xero; it is not created"
         )
     return None
 
 
-def shown(value: str) -> str:
-    """A value quoted for a message: stripped, shortened if long, control characters blotted."""
-    text = "".join("\ufffd" if unicodedata.category(ch) == "Cc" else ch for ch in value.strip())
-    if len(text) > SHOWN_CHARS:
-        text = text[: SHOWN_CHARS - 1] + "\u2026"
-    return f"\u201c{text}\u201d"
+def _quoted(value: str) -> str:
+    """``value`` quoted for a reason: stripped, as Xero strips it, and shorter than the
+    importer quotes values (a reason is read in the log's table)."""
+    return shown(value.strip(), SHOWN_CHARS)
 
 
 def _check(problems: list[str], label: str, value: str, field: str) -> None:
     """Add why ``value`` can't go to Xero (the label shows it, so each SKU is told apart)."""
     try:
-        check_text(f"{label} {shown(value)}", value, required=True, max_length=MAX_LENGTHS[field])
+        check_text(f"{label} {_quoted(value)}", value, required=True, max_length=MAX_LENGTHS[field])
     except Invalid as problem:
         problems.append(str(problem))

@@ -14,11 +14,12 @@ from typing import Any
 
 from PySide6.QtCore import QSettings, QUrl
 from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QSystemTrayIcon
 
 from xerologdesk.app import App
+from xerologdesk.sync.reference_lists import ReferenceLists, read_reference_lists
 from xerologdesk.ui.dialogs.connect_xero import ConnectOptions
 from xerologdesk.ui.order_jobs import OrderJobs, RunnerFactory
-from xerologdesk.ui.reference_lists import ReferenceLists, read_reference_lists
 from xerologdesk.ui.wording import install_plurals
 from xerologdesk.ui.workers import JobFailure, Jobs
 
@@ -59,6 +60,8 @@ class Desktop:
     # How Settings > Connection signs in: the system browser and the registered port, unless
     # a test drives the sandbox's consent page itself.
     connect_options: ConnectOptions = field(default_factory=ConnectOptions)
+    # Whether the desktop has a system tray to keep the app in (asked once, at start).
+    tray_available: bool = False
 
 
 def build_desktop(
@@ -79,8 +82,9 @@ def build_desktop(
         orders=OrderJobs(app, jobs, runner_factory),
         log_dir=log_dir,
         view_state=view_state,
-        load_lists=lambda: read_reference_lists(app),
+        load_lists=lambda: read_reference_lists(app.gateway()),
         budget=lambda: connected_budget(app),
+        tray_available=QSystemTrayIcon.isSystemTrayAvailable(),
     )
     if open_url is not None:
         desktop.open_url = open_url

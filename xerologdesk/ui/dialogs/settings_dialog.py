@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
 
 from xerologdesk.settings import Setting, SettingError, Settings
 from xerologdesk.store.book import ConnectionData
+from xerologdesk.sync.reference_lists import FROM_XERO, Choice, ReferenceLists
 from xerologdesk.ui.contrast import make_quiet
 from xerologdesk.ui.dialogs.connect_xero import ConnectionPanel, ConnectOptions, describe_connection
-from xerologdesk.ui.reference_lists import Choice, ReferenceLists
 from xerologdesk.ui.workers import JobFailure, Jobs
 
 if TYPE_CHECKING:
@@ -63,17 +63,20 @@ PAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("Inbox", ("inbox_folder",)),
+    (
+        "Automatic",
+        (
+            "sync_every_minutes",
+            "notify_failures",
+            "notify_connection",
+            "close_to_tray",
+            "start_at_login",
+        ),
+    ),
     ("Connection", ("legacy_scopes", "token_store")),
 )
 # The page that also shows the connected organisation (the connection indicator opens it).
 CONNECTION_PAGE = "Connection"
-# Settings picked from the organisation's lists, and which list.
-FROM_XERO = {
-    "default_sales_account": "accounts",
-    "default_tax_rate": "tax_rates",
-    "default_non_taxable_tax_rate": "tax_rates",
-    "default_currency": "currencies",
-}
 NOT_SET = "(not set)"
 
 ListsLoader = Callable[[], ReferenceLists]
@@ -193,8 +196,9 @@ class SettingsDialog(QDialog):
             return box
         if declaration.choices:
             combo = QComboBox()
-            for choice in declaration.choices:
-                combo.addItem(choice.capitalize(), choice)
+            labels = declaration.choice_labels or [c.capitalize() for c in declaration.choices]
+            for label, choice in zip(labels, declaration.choices, strict=True):
+                combo.addItem(label, choice)
             combo.setCurrentIndex(max(combo.findData(value), 0))
             return combo
         if declaration.key in FROM_XERO:

@@ -1,0 +1,327 @@
+"""Writing a validated import to the order book, in one transaction.
+
+The importer's collector gathers a file's orders (:class:`FileOrder`) and the customer and
+product details they give (:class:`FileRecord`); :func:`write` then adds the new orders with
+their lines and a *Pending* log entry each, adds new customers and products and updates changed
+details, skips orders already imported with the same content (:func:`content_hash`) and leaves
+those with different content as they were, for the importer to report as conflicts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import peewee
+
+from xerologdesk.store.book import chunks, order_total, tuples
+from xerologdesk.store.db import add_to_search_index, bulk_insert, rows_by_key, write_transaction
+from xerologdesk.store.fields import utc_text
+from xerologdesk.store.models import Customer, LogEntry, Order, OrderLine, Product
+from xerologdesk.store.readers import Loc
+from xerologdesk.store.values import NOT_GIVEN, PLACES
+from xerologdesk.store.vocabulary import Status
+
+# -- what the collector gathers ----------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class FileOrder:
+    """An order as a file gives it: its own values, checked (None where invalid), and lines."""
+
+    ref: str
+    loc: Loc
+    # The order's own columns as given (compared first when a CSV repeats the order's row), in
+    # slots of their own: a tuple of them would cost 64 bytes an order.
+    posted_given: Any
+    currency_given: Any
+    customer_given: Any
+    posted_date: date | None
+    currency: str | None
+    customer_ref: str | None
+    # (sku, quantity) pairs: a tuple while short (most orders have a line or two, and a list
+    # costs twice the memory of so short a tuple), a list once long (appending stays cheap).
+    lines: tuple[tuple[str, Decimal | None], ...] | list[tuple[str, Decimal | None]] = ()
+
+    @property
+    def raw(self) -> tuple[Any, ...]:
+        """The order's own columns as given: posted date, currency, customer reference."""
+        return (self.posted_given, self.currency_given, self.customer_given)
+
+    def add_line(self, line: tuple[str, Decimal | None]) -> None:
+        """Add a (sku, quantity) line."""
+        if isinstance(self.lines, list):
+            self.lines.append(line)
+        elif len(self.lines) < SHORT_LINES:
+            self.lines = (*self.lines, line)
+        else:
+            self.lines = [*self.lines, line]
+
+
+SHORT_LINES = 8
+
+
+@dataclass(slots=True)
+class FileRecord:
+    """Customer or product details first seen at ``loc`` (None marks an invalid value, ""
+    one not given)."""
+
+    loc: Loc
+    raw: tuple[Any, ...]
+    values: list[Any]
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+_CUSTOMER_COLUMNS = (
+    Customer.name,
+    Customer.email,
+    Customer.street,
+    Customer.city,
+    Customer.region,
+    Customer.postcode,
+    Customer.country,
+)  # in the importer's CUSTOMER_FIELDS order
+_PRODUCT_COLUMNS = (Product.name, Product.description, Product.taxable, Product.price)
+
+
+def content_hash(order: FileOrder, products: Mapping[str, FileRecord]) -> str:
+    """A digest of what makes the order itself: ref, date, currency, customer, lines.
+
+    The parts are joined with a control character, which no imported value can contain.
+    """
+    parts = [
+        order.ref,
+        order.posted_date.isoformat() if order.posted_date else "",
+        order.currency or "",
+        order.customer_ref or "",
+    ]
+    for sku, quantity in order.lines:
+        parts += (sku, str(quantity), str(products[sku].values[3]))
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def _units(value: Decimal) -> int:
+    """A checked amount (exactly 4 places, or 2 for totals) as stored: 10**-4 units."""
+    return int(value.scaleb(PLACES))
+
+
+def _next_id(model: type[peewee.Model]) -> int:
+    """The first free id: the write transaction (BEGIN IMMEDIATE) keeps it free."""
+    key = model._meta.primary_key
+    return int(model.select(peewee.fn.MAX(key)).scalar() or 0) + 1
+
+
+def _stored(
+    model: type[peewee.Model], key: peewee.Field, columns: Sequence[Any], keys: Sequence[str]
+) -> dict[str, tuple[Any, ...]]:
+    """(id, *columns) of the rows whose ``key`` is among ``keys``, by key, as Python values."""
+    found: dict[str, tuple[Any, ...]] = {}
+    primary = model._meta.primary_key
+    for chunk in chunks(list(keys)):
+        query = model.select(key, primary, *columns).where(key.in_(list(chunk)))
+        found.update((row[0], tuple(row[1:])) for row in tuples(query))
+    return found
+
+
+def _merged(given: Sequence[Any], stored: Sequence[Any]) -> tuple[Any, ...]:
+    """The stored values with those the file gives (empty ones leave what is stored)."""
+    return tuple(old if new == NOT_GIVEN else new for new, old in zip(given, stored, strict=True))
+
+
+def _upsert_customers(
+    references: Sequence[str], records: Mapping[str, FileRecord]
+) -> dict[str, int]:
+    """Ids of the customers, adding new ones and updating changed details; renamed
+    customers' log entries take the new name."""
+    existing = _stored(Customer, Customer.reference, _CUSTOMER_COLUMNS, references)
+    ids = {reference: row[0] for reference, row in existing.items()}
+    for reference, (customer_id, *stored) in existing.items():
+        wanted = _merged(records[reference].values, stored)
+        if wanted == tuple(stored):
+            continue
+        Customer.update(dict(zip(_CUSTOMER_COLUMNS, wanted, strict=True))).where(
+            Customer.id == customer_id
+        ).execute()
+        if wanted[0] != stored[0]:
+            orders = Order.select(Order.id).where(Order.customer == customer_id)
+            LogEntry.update({LogEntry.customer_name: wanted[0]}).where(
+                LogEntry.order.in_(orders)
+            ).execute()
+    new = [reference for reference in references if reference not in ids]
+    first = _next_id(Customer)
+    ids.update((reference, first + offset) for offset, reference in enumerate(new))
+    rows = [(ids[reference], reference, *records[reference].values) for reference in new]
+    bulk_insert(Customer, (Customer.id, Customer.reference, *_CUSTOMER_COLUMNS), rows)
+    return ids
+
+
+def _upsert_products(skus: Sequence[str], records: Mapping[str, FileRecord]) -> dict[str, int]:
+    """Ids of the products, adding new ones and updating changed details."""
+    existing = _stored(Product, Product.sku, _PRODUCT_COLUMNS, skus)
+    ids = {sku: row[0] for sku, row in existing.items()}
+    for sku, (product_id, *stored) in existing.items():
+        wanted = _merged(records[sku].values, stored)
+        if wanted != tuple(stored):
+            Product.update(dict(zip(_PRODUCT_COLUMNS, wanted, strict=True))).where(
+                Product.id == product_id
+            ).execute()
+    new = [sku for sku in skus if sku not in ids]
+    first = _next_id(Product)
+    ids.update((sku, first + offset) for offset, sku in enumerate(new))
+    rows = [
+        (ids[sku], sku, name, description, taxable is not False, _units(price))
+        for sku in new
+        for name, description, taxable, price in [records[sku].values]
+    ]
+    bulk_insert(Product, (Product.id, Product.sku, *_PRODUCT_COLUMNS), rows)
+    return ids
+
+
+@dataclass
+class Written:
+    """What :func:`write` did: the new orders' ids, how many were the same, which conflict."""
+
+    new_ids: Sequence[int] = field(default_factory=list)
+    skipped: int = 0
+    conflicts: list[FileOrder] = field(default_factory=list)
+
+
+# Orders written per round: bounds the rows held in memory at once on a big import.
+WRITE_BATCH = 10_000
+_ORDER_FIELDS = (
+    Order.id,
+    Order.ref,
+    Order.customer,
+    Order.posted_date,
+    Order.currency,
+    Order.content_hash,
+    Order.imported_at,
+    Order.source,
+)
+_LINE_FIELDS = (
+    OrderLine.order,
+    OrderLine.line_no,
+    OrderLine.product,
+    OrderLine.quantity,
+    OrderLine.unit_price,
+)
+_ENTRY_FIELDS = (
+    LogEntry.order,
+    LogEntry.status,
+    LogEntry.reasons,
+    LogEntry.created_at,
+    LogEntry.updated_at,
+    LogEntry.order_ref,
+    LogEntry.posted_date,
+    LogEntry.customer_name,
+    LogEntry.customer_reference,
+    LogEntry.currency,
+    LogEntry.total,
+    LogEntry.reason_summary,
+)
+
+
+def write(
+    orders: Mapping[str, FileOrder],
+    customers: Mapping[str, FileRecord],
+    products: Mapping[str, FileRecord],
+    source: str,
+    at: datetime,
+) -> Written:
+    """Write a file's new orders (by ref; their customers and products by reference and SKU)
+    in one transaction; which were new, same or conflicting."""
+    written = Written()
+    refs = list(orders)
+    with write_transaction():
+        known = rows_by_key(Order._meta.table_name, "ref", ["content_hash"], refs)
+        # Digests of new orders are made as they are written (64 characters each, a million
+        # orders' worth held at once would be 180 MB).
+        fresh: list[FileOrder] = []
+        for order in orders.values():
+            if order.ref not in known:
+                fresh.append(order)
+            elif known[order.ref][0] == content_hash(order, products):
+                written.skipped += 1
+            else:
+                written.conflicts.append(order)
+        if not fresh:
+            return written
+        customer_ids = _upsert_customers(
+            list(dict.fromkeys(str(order.customer_ref) for order in fresh)),
+            customers,
+        )
+        product_ids = _upsert_products(
+            list(dict.fromkeys(sku for order in fresh for sku, _ in order.lines)),
+            products,
+        )
+        first = _next_id(Order)
+        for start in range(0, len(fresh), WRITE_BATCH):
+            batch = fresh[start : start + WRITE_BATCH]
+            ids = range(first + start, first + start + len(batch))
+            _insert_orders(batch, ids, customers, products, customer_ids, product_ids, source, at)
+        written.new_ids = range(first, first + len(fresh))
+    return written
+
+
+def _insert_orders(
+    batch: Sequence[FileOrder],
+    ids: Sequence[int],
+    customers: Mapping[str, FileRecord],
+    products: Mapping[str, FileRecord],
+    customer_ids: Mapping[str, int],
+    product_ids: Mapping[str, int],
+    source: str,
+    at: datetime,
+) -> None:
+    """Orders, their lines, then their log entries (whose search rows read the lines)."""
+    stamp = utc_text(at)
+    order_rows, line_rows, entry_rows, search_rows = [], [], [], []
+    for order_id, order in zip(ids, batch, strict=True):
+        digest = content_hash(order, products)
+        customer_ref = str(order.customer_ref)
+        posted = order.posted_date.isoformat() if order.posted_date else ""
+        order_rows.append(
+            (
+                order_id,
+                order.ref,
+                customer_ids[customer_ref],
+                posted,
+                order.currency,
+                digest,
+                stamp,
+                source,
+            )
+        )
+        amounts: list[tuple[Decimal, Decimal]] = []
+        for line_no, (sku, quantity) in enumerate(order.lines, start=1):
+            price = products[sku].values[3]
+            assert quantity is not None  # a file with a bad value is never written
+            amounts.append((quantity, price))
+            line_rows.append((order_id, line_no, product_ids[sku], _units(quantity), _units(price)))
+        customer_name = customers[customer_ref].values[0]
+        search_rows.append((order_id, order.ref, customer_name, customer_ref))
+        entry_rows.append(
+            (
+                order_id,
+                Status.PENDING,
+                "[]",
+                stamp,
+                stamp,
+                order.ref,
+                posted,
+                customer_name,
+                customer_ref,
+                order.currency,
+                _units(order_total(amounts)),
+                "",
+            )
+        )
+    bulk_insert(Order, _ORDER_FIELDS, order_rows)
+    bulk_insert(OrderLine, _LINE_FIELDS, line_rows)
+    bulk_insert(LogEntry, _ENTRY_FIELDS, entry_rows, staged=True)
+    add_to_search_index(search_rows)
