@@ -111,11 +111,8 @@ def test_past_xeros_six_minutes_a_lost_send_not_found_is_sent_again(held_send: D
 
 def test_a_replayed_refusal_fails_the_order_with_xeros_words(desk: Desk) -> None:
     with_acme(desk, "SO-1")
-    # No such account in the organisation: stored as if set while offline (the command line
-    # refuses it while connected), so Xero is the one to refuse the invoice.
-    app = open_app(desk.data_dir, log=False)
-    app.settings.set("default_sales_account", "999")
-    app.close()
+    # No such account in the organisation (the command line refuses it while connected).
+    desk.settings_set_offline(default_sales_account="999")
     # Xero refuses the invoice, but every answer is lost.
     desk.sandbox.set_faults(
         {"script": [{"method": "PUT", "resource": "/Invoices", "status": "drop", "times": 3}]}
@@ -131,7 +128,11 @@ def test_a_replayed_refusal_fails_the_order_with_xeros_words(desk: Desk) -> None
     assert row["status"] == "failed"
     [reason] = row["reasons"]
     assert reason["code"] == "xero_rejected"
-    assert reason["message"].endswith(": Account code '999' is not a valid code for this document.")
+    assert reason["message"].endswith(
+        ": Account code '999' is not a valid code for this document. Check \u201cDefault sales "
+        "account\u201d (default_sales_account) in Settings against the organisation's accounts, "
+        "then Retry."
+    )
     state = desk.xero()
     assert state["invoices"] == []
     assert state["calls"]["PUT /Invoices"] == 4  # the replay: the same key and body

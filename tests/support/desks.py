@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from xerologdesk.app import open_app
 from xerologdesk.sandbox import Sandbox
 
 COLUMNS = [
@@ -81,6 +82,16 @@ class Desk:
         for key, value in values.items():
             result = self("settings", key, value)
             assert result.code == 0, result.err
+
+    def settings_set_offline(self, **values: str) -> None:
+        """Store settings as if set while not connected: the command line checks account codes
+        and tax types against the organisation only when it can reach it."""
+        app = open_app(self.data_dir, log=False)
+        try:
+            for key, value in values.items():
+                app.settings.set_text(key, value)
+        finally:
+            app.close()
 
     def settings_for_auto_sync(self, **more: str) -> None:
         """The demo organisation's sales account and tax rates, which Auto Sync needs to create

@@ -121,6 +121,16 @@ _WHAT_TO_SET = {
         "Set \u201cInvoices due in (days)\u201d (due_in_days) in Settings, or give the "
         "organisation (or this contact) payment terms in Xero, then Retry."
     ),
+    # A code set while offline (the command line checks it only when connected) or removed
+    # from the organisation since: the invoice lines and created items take them from Settings.
+    "is not a valid code for this document": (
+        "Check \u201cDefault sales account\u201d (default_sales_account) in Settings against the "
+        "organisation's accounts, then Retry."
+    ),
+    "TaxType code": (
+        "Check \u201cDefault tax rate\u201d and \u201cDefault non-taxable tax rate\u201d in "
+        "Settings against the organisation's tax rates, then Retry."
+    ),
 }
 
 
