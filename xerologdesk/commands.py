@@ -182,7 +182,7 @@ def import_files(app: App, args: argparse.Namespace) -> int:
             print(
                 f"{result.path}: imported {counted(result.imported, 'order')}, skipped "
                 f"{result.skipped_same} already imported, "
-                f"{counted(len(result.conflicts), 'conflict')}"
+                f"{counted(len(result.conflicts), 'conflict')}{result.notes}"
             )
     return EXIT_USAGE if any(result.problems for result in report.files) else EXIT_OK
 

@@ -335,3 +335,24 @@ def test_a_bad_file_s_problems_do_not_hold_up_syncing_the_good_one(
     assert box.isVisible()
     box.close()
     wait_idle(window, qtbot)
+
+
+def test_a_semicolon_file_with_decimal_commas_is_imported_and_the_report_says_so(
+    offline: MainWindow, tmp_path: Path, shown: Shown, qtbot: QtBot
+) -> None:
+    window = offline
+    path = tmp_path / "europe.csv"
+    path.write_text(
+        "order_ref;posted_date;customer_reference;customer_name;sku;quantity;unit_price\n"
+        "SO-1;2026-05-01;C-1;Caf\u00e9 Noir;W-1;2;32,00\n",
+        encoding="utf-8",
+    )
+    with qtbot.waitSignal(window.orders.imported, timeout=WAIT_MS) as imported:
+        window.import_files([path])
+    wait_idle(window, qtbot)
+    assert imported.args[0].summary == (
+        "europe.csv: imported 1 order (decimal commas read as decimal points)"
+    )
+    assert "decimal commas read as decimal points" in window.statusBar().currentMessage()
+    assert shown.take("notice") == []
+    assert refs_shown(window) == ["SO-1"]

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+DECIMAL_COMMAS_READ = "decimal commas read as decimal points"
+
 
 @dataclass(frozen=True)
 class ImportProblem:
@@ -51,6 +53,13 @@ class FileReport:
     # The new orders' ids (a range: they are consecutive, and a million ints cost 36 MB).
     new_order_ids: Sequence[int] = field(default_factory=list)
     more_problems: int = 0
+    # The file's numbers had decimal commas (a semicolon CSV from Excel in most of Europe).
+    decimal_commas: bool = False
+
+    @property
+    def notes(self) -> str:
+        """How the file was read, when that is worth saying: "" or " (decimal commas ...)"."""
+        return f" ({DECIMAL_COMMAS_READ})" if self.decimal_commas else ""
 
     @property
     def problem_count(self) -> int:

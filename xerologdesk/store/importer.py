@@ -18,6 +18,8 @@ The rules, beyond the format in issue 3:
 - CSV: the header row's names are compared without case; every column must be a known one
   (a misspelt optional column would otherwise be dropped silently); the delimiter is a comma
   or, when the header row has more semicolons than commas, a semicolon. Blank rows are ignored.
+  A semicolon file may write its numbers with decimal commas ("32,00"), as long as it keeps to
+  one decimal mark: the report then says they were read as decimal points.
   The rows of one order need not be adjacent, but must agree on the order's columns.
 - Within one file a customer reference has one set of customer details, and a SKU one product
   name, description, taxable flag and unit price. An optional value left empty is "not given":
@@ -39,6 +41,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -51,6 +54,8 @@ from xerologdesk.store.import_writer import FileOrder, FileRecord
 from xerologdesk.store.readers import Loc
 from xerologdesk.store.values import (
     CURRENCY_CODE,
+    DECIMAL_COMMA,
+    DECIMAL_POINT,
     MAX_LENGTHS,
     MAX_ORDER_TOTAL,
     NOT_GIVEN,
@@ -61,6 +66,7 @@ from xerologdesk.store.values import (
     check_email,
     check_taxable,
     check_text,
+    decimal_mark,
     shown,
 )
 
@@ -86,6 +92,7 @@ _T = TypeVar("_T")
 # -- collecting a file's orders ----------------------------------------------------------------
 
 _OTHER_LINE = "\x00other-line\x00"  # replaced by the line of an earlier value in messages
+_MARK_NAMES = {DECIMAL_POINT: "decimal point", DECIMAL_COMMA: "decimal comma"}
 
 
 @dataclass(slots=True)
@@ -119,6 +126,10 @@ class _Collector:
         # one date per day and one line per SKU and quantity, not one of each per order.
         self._shared: dict[Any, Any] = {}
         self._checked: dict[tuple[str, str], Any] = {}
+        # A semicolon CSV (Excel's in most of Europe) may write its numbers with decimal
+        # commas; the first number with a decimal mark sets the file's, and where it was.
+        self.semicolons = False
+        self.decimal_mark: tuple[str, Loc] | None = None
 
     def problem(self, loc: Loc, message: str, other: Loc | None = None) -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -163,6 +174,41 @@ class _Collector:
             ),
             loc,
         )
+
+    def _amount(
+        self, name: str, values: Mapping[str, Any], loc: Loc, *, zero_ok: bool
+    ) -> Decimal | None:
+        """An amount field's value, checked (None with its problem reported). In a semicolon
+        CSV a decimal comma is read as a decimal point, as long as the file keeps to one."""
+        given, label = values.get(name), self.labels[name]
+        comma = False
+        if self.semicolons:
+            mark = decimal_mark(given)
+            if mark is not None:
+                if self.decimal_mark is None:
+                    self.decimal_mark = (mark, loc)
+                first, first_loc = self.decimal_mark
+                if mark != first:
+                    self.problem(
+                        loc,
+                        f"{label} {shown(given)} has a {_MARK_NAMES[mark]} but line {_OTHER_LINE} "
+                        f"has a {_MARK_NAMES[first]}: write every number in the file with the "
+                        "same decimal mark",
+                        first_loc,
+                    )
+                    return None
+                comma = mark == DECIMAL_COMMA
+        return self._checked_value(
+            name,
+            given,
+            lambda: check_amount(label, given, zero_ok=zero_ok, decimal_comma=comma),
+            loc,
+        )
+
+    @property
+    def decimal_commas(self) -> bool:
+        """Whether the file's numbers were written with decimal commas."""
+        return self.decimal_mark is not None and self.decimal_mark[0] == DECIMAL_COMMA
 
     # -- orders and customers
 
@@ -287,12 +333,7 @@ class _Collector:
     ) -> None:
         """Check one order line and its product's values; add it to ``order``."""
         sku = self._share(self._text("sku", values, loc_of("sku"), True))
-        quantity = self._checked_value(
-            "quantity",
-            values.get("quantity"),
-            lambda: check_amount(self.labels["quantity"], values.get("quantity"), zero_ok=False),
-            loc_of("quantity"),
-        )
+        quantity = self._amount("quantity", values, loc_of("quantity"), zero_ok=False)
         raw = tuple(values.get(name) for name in PRODUCT_FIELDS)
         known = self.products.get(sku) if sku is not None else None
         if known is None or raw != known.raw:
@@ -303,12 +344,7 @@ class _Collector:
                     lambda: check_taxable(self.labels["taxable"], values.get("taxable")),
                     loc_of("taxable"),
                 ),
-                self._value(
-                    lambda: check_amount(
-                        self.labels["unit_price"], values.get("unit_price"), zero_ok=True
-                    ),
-                    loc_of("unit_price"),
-                ),
+                self._amount("unit_price", values, loc_of("unit_price"), zero_ok=True),
             )
             if sku is not None and known is None:
                 known = self.products[sku] = FileRecord(loc_of("sku"), raw, list(checked))
@@ -409,6 +445,7 @@ def import_file(path: Path, default_currency: str, *, at: datetime | None = None
             collector.labels = readers.JSON_LABELS
             readers.read_json(text, collector)
         else:
+            collector.semicolons = readers.delimiter(text) == ";"
             readers.read_csv(text, collector)
             text = None  # a CSV's problems carry their line numbers: the text is done with
         collector.finish()
@@ -432,6 +469,7 @@ def import_file(path: Path, default_currency: str, *, at: datetime | None = None
         )
         return report
     report.imported, report.skipped_same = len(written.new_ids), written.skipped
+    report.decimal_commas = collector.decimal_commas
     report.new_order_ids = written.new_ids
     lines = _lines_for([order.loc for order in written.conflicts], text, is_json)
     report.conflicts = [

@@ -157,7 +157,7 @@ def _header(cells: Sequence[str], line: int, sink: RowSink) -> dict[str, int] | 
     return columns if ok else None
 
 
-def _delimiter(text: str) -> str:
+def delimiter(text: str) -> str:
     """A semicolon when the header row has more of them than commas, else a comma."""
     header = text.split("\n", 1)[0]
     return ";" if header.count(";") > header.count(",") else ","
@@ -178,7 +178,7 @@ def _physical_lines(text: str) -> Iterator[str]:
 
 def read_csv(text: str, sink: RowSink) -> None:
     """Hand each row of a CSV file's text to ``sink``, after its header row."""
-    reader = csv.reader(_physical_lines(text), delimiter=_delimiter(text), strict=True)
+    reader = csv.reader(_physical_lines(text), delimiter=delimiter(text), strict=True)
     columns: dict[str, int] | None = None
     width = header_line = rows = previous = 0
     try:

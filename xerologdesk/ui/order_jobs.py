@@ -177,6 +177,7 @@ def _import_outcome(report: Any) -> ImportOutcome:
                 line += counted(
                     ", %n conflicting order(s) left as they were", len(result.conflicts)
                 )
+            line += result.notes
         files.append(FileOutcome(path, line, problems, bool(result.problems)))
     return ImportOutcome(tuple(files), tuple(report.new_order_ids))
 
