@@ -97,3 +97,40 @@ def test_a_comma_file_still_refuses_a_decimal_comma(desk: Desk) -> None:
     refused = desk("import", str(path))
     assert refused.code == 1
     assert f"unit_price {L}32,00{R} is not a number" in refused.err
+
+
+# -- one SKU at several prices (#20 point 18) --------------------------------------------------
+
+
+def test_lines_of_one_sku_keep_their_own_prices(desk: Desk) -> None:
+    path = desk.file(
+        "wholesale.csv",
+        HEADER,
+        "SO-1;2026-05-01;C-1;Acme;W-1;2;4.5",
+        "SO-2;2026-05-01;C-2;Beta;W-1;1;5",
+        "SO-2;2026-05-01;C-2;Beta;W-1;1;4.75",
+    )
+    imported = desk("import", str(path))
+    assert imported.code == 0, imported.err
+    assert imported.err == ""
+    log = desk.log()
+    assert (log["SO-1"]["total"], log["SO-2"]["total"]) == ("9.00", "9.75")
+    # The same file again is the same orders.
+    assert "skipped 2 already imported, 0 conflicts" in desk("import", str(path)).out
+
+
+def test_a_json_line_may_give_the_product_s_own_price(desk: Desk) -> None:
+    order = {
+        "ref": "J-1",
+        "posted_date": "2026-05-01",
+        "customer": {"reference": "C-1", "name": "Acme"},
+        "lines": [
+            {"sku": "W-1", "unit_price": "4.50", "product_price": "6.00", "quantity": 1},
+            {"sku": "W-1", "unit_price": "5.00", "quantity": 1},
+        ],
+    }
+    path = desk.folder / "orders.json"
+    path.write_text(json.dumps({"orders": [order]}), encoding="utf-8")
+    imported = desk("import", str(path))
+    assert imported.code == 0, imported.err
+    assert desk.log()["J-1"]["total"] == "9.50"

@@ -281,3 +281,23 @@ def test_a_full_disk_leaves_nothing_half_imported(
         "(database or disk is full)"
     ]
     assert snapshot(db) == before
+
+
+def test_the_product_s_price_is_its_own_column_or_its_first_line_s(
+    db: peewee.Database, write: Callable[..., Path]
+) -> None:
+    header = "order_ref,posted_date,customer_reference,customer_name,sku,quantity,unit_price"
+    rows = "SO-1,2026-05-01,C-1,Acme,W-1,1,4.50\nSO-2,2026-05-01,C-2,Beta,W-1,1,5.00\n"
+    assert import_files([write("first.csv", header + "\n" + rows)], "AUD").problems == []
+    assert Product.get(Product.sku == "W-1").price == Decimal("4.50")
+    orders = orders_by_ref()
+    assert [orders[ref].lines[0].unit_price for ref in ("SO-1", "SO-2")] == [
+        Decimal("4.50"),
+        Decimal("5.00"),
+    ]
+    # A product_price given on a later line is the product's, whatever its lines cost.
+    priced = "SO-3,2026-05-02,C-1,Acme,W-1,1,4.00,\nSO-4,2026-05-02,C-1,Acme,W-1,1,4.25,6.00\n"
+    report = import_files([write("priced.csv", f"{header},product_price\n{priced}")], "AUD")
+    assert report.problems == [] and report.imported == 2
+    assert Product.get(Product.sku == "W-1").price == Decimal("6.00")
+    assert orders_by_ref()["SO-4"].lines[0].unit_price == Decimal("4.25")

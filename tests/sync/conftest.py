@@ -33,6 +33,7 @@ COLUMNS = [
     "product_description",
     "quantity",
     "unit_price",
+    "product_price",
     "taxable",
 ]
 

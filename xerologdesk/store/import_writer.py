@@ -29,6 +29,11 @@ from xerologdesk.store.vocabulary import Status
 # -- what the collector gathers ----------------------------------------------------------------
 
 
+# An order line: SKU, quantity and unit price (None where invalid). The price belongs to the
+# line: wholesale prices differ per customer and per order.
+FileLine = tuple[str, Decimal | None, Decimal | None]
+
+
 @dataclass(slots=True)
 class FileOrder:
     """An order as a file gives it: its own values, checked (None where invalid), and lines."""
@@ -43,17 +48,18 @@ class FileOrder:
     posted_date: date | None
     currency: str | None
     customer_ref: str | None
-    # (sku, quantity) pairs: a tuple while short (most orders have a line or two, and a list
-    # costs twice the memory of so short a tuple), a list once long (appending stays cheap).
-    lines: tuple[tuple[str, Decimal | None], ...] | list[tuple[str, Decimal | None]] = ()
+    # (sku, quantity, unit price) lines: a tuple while short (most orders have a line or two,
+    # and a list costs twice the memory of so short a tuple), a list once long (appending
+    # stays cheap).
+    lines: tuple[FileLine, ...] | list[FileLine] = ()
 
     @property
     def raw(self) -> tuple[Any, ...]:
         """The order's own columns as given: posted date, currency, customer reference."""
         return (self.posted_given, self.currency_given, self.customer_given)
 
-    def add_line(self, line: tuple[str, Decimal | None]) -> None:
-        """Add a (sku, quantity) line."""
+    def add_line(self, line: FileLine) -> None:
+        """Add a (sku, quantity, unit price) line."""
         if isinstance(self.lines, list):
             self.lines.append(line)
         elif len(self.lines) < SHORT_LINES:
@@ -75,6 +81,20 @@ class FileRecord:
     values: list[Any]
 
 
+@dataclass(slots=True)
+class FileProduct(FileRecord):
+    """A product's details (name, description, taxable, product_price) and the unit price of
+    its first line: the product's own price when the file gives no product_price."""
+
+    line_price: Decimal | None = None
+
+    @property
+    def details(self) -> tuple[Any, ...]:
+        """Name, description, taxable and the product's own price, as stored."""
+        name, description, taxable, price = self.values
+        return (name, description, taxable, self.line_price if price == NOT_GIVEN else price)
+
+
 # -- writing -----------------------------------------------------------------------------------
 
 _CUSTOMER_COLUMNS = (
@@ -89,7 +109,7 @@ _CUSTOMER_COLUMNS = (
 _PRODUCT_COLUMNS = (Product.name, Product.description, Product.taxable, Product.price)
 
 
-def content_hash(order: FileOrder, products: Mapping[str, FileRecord]) -> str:
+def content_hash(order: FileOrder) -> str:
     """A digest of what makes the order itself: ref, date, currency, customer, lines.
 
     The parts are joined with a control character, which no imported value can contain.
@@ -100,8 +120,8 @@ def content_hash(order: FileOrder, products: Mapping[str, FileRecord]) -> str:
         order.currency or "",
         order.customer_ref or "",
     ]
-    for sku, quantity in order.lines:
-        parts += (sku, str(quantity), str(products[sku].values[3]))
+    for sku, quantity, price in order.lines:
+        parts += (sku, str(quantity), str(price))
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -160,12 +180,12 @@ def _upsert_customers(
     return ids
 
 
-def _upsert_products(skus: Sequence[str], records: Mapping[str, FileRecord]) -> dict[str, int]:
+def _upsert_products(skus: Sequence[str], records: Mapping[str, FileProduct]) -> dict[str, int]:
     """Ids of the products, adding new ones and updating changed details."""
     existing = _stored(Product, Product.sku, _PRODUCT_COLUMNS, skus)
     ids = {sku: row[0] for sku, row in existing.items()}
     for sku, (product_id, *stored) in existing.items():
-        wanted = _merged(records[sku].values, stored)
+        wanted = _merged(records[sku].details, stored)
         if wanted != tuple(stored):
             Product.update(dict(zip(_PRODUCT_COLUMNS, wanted, strict=True))).where(
                 Product.id == product_id
@@ -176,7 +196,7 @@ def _upsert_products(skus: Sequence[str], records: Mapping[str, FileRecord]) -> 
     rows = [
         (ids[sku], sku, name, description, taxable is not False, _units(price))
         for sku in new
-        for name, description, taxable, price in [records[sku].values]
+        for name, description, taxable, price in [records[sku].details]
     ]
     bulk_insert(Product, (Product.id, Product.sku, *_PRODUCT_COLUMNS), rows)
     return ids
@@ -229,7 +249,7 @@ _ENTRY_FIELDS = (
 def write(
     orders: Mapping[str, FileOrder],
     customers: Mapping[str, FileRecord],
-    products: Mapping[str, FileRecord],
+    products: Mapping[str, FileProduct],
     source: str,
     at: datetime,
 ) -> Written:
@@ -245,7 +265,7 @@ def write(
         for order in orders.values():
             if order.ref not in known:
                 fresh.append(order)
-            elif known[order.ref][0] == content_hash(order, products):
+            elif known[order.ref][0] == content_hash(order):
                 written.skipped += 1
             else:
                 written.conflicts.append(order)
@@ -256,14 +276,14 @@ def write(
             customers,
         )
         product_ids = _upsert_products(
-            list(dict.fromkeys(sku for order in fresh for sku, _ in order.lines)),
+            list(dict.fromkeys(line[0] for order in fresh for line in order.lines)),
             products,
         )
         first = _next_id(Order)
         for start in range(0, len(fresh), WRITE_BATCH):
             batch = fresh[start : start + WRITE_BATCH]
             ids = range(first + start, first + start + len(batch))
-            _insert_orders(batch, ids, customers, products, customer_ids, product_ids, source, at)
+            _insert_orders(batch, ids, customers, customer_ids, product_ids, source, at)
         written.new_ids = range(first, first + len(fresh))
     return written
 
@@ -272,7 +292,6 @@ def _insert_orders(
     batch: Sequence[FileOrder],
     ids: Sequence[int],
     customers: Mapping[str, FileRecord],
-    products: Mapping[str, FileRecord],
     customer_ids: Mapping[str, int],
     product_ids: Mapping[str, int],
     source: str,
@@ -282,7 +301,7 @@ def _insert_orders(
     stamp = utc_text(at)
     order_rows, line_rows, entry_rows, search_rows = [], [], [], []
     for order_id, order in zip(ids, batch, strict=True):
-        digest = content_hash(order, products)
+        digest = content_hash(order)
         customer_ref = str(order.customer_ref)
         posted = order.posted_date.isoformat() if order.posted_date else ""
         order_rows.append(
@@ -298,9 +317,8 @@ def _insert_orders(
             )
         )
         amounts: list[tuple[Decimal, Decimal]] = []
-        for line_no, (sku, quantity) in enumerate(order.lines, start=1):
-            price = products[sku].values[3]
-            assert quantity is not None  # a file with a bad value is never written
+        for line_no, (sku, quantity, price) in enumerate(order.lines, start=1):
+            assert quantity is not None and price is not None  # a bad file is never written
             amounts.append((quantity, price))
             line_rows.append((order_id, line_no, product_ids[sku], _units(quantity), _units(price)))
         customer_name = customers[customer_ref].values[0]

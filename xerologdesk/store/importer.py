@@ -22,8 +22,11 @@ The rules, beyond the format in issue 3:
   one decimal mark: the report then says they were read as decimal points.
   The rows of one order need not be adjacent, but must agree on the order's columns.
 - Within one file a customer reference has one set of customer details, and a SKU one product
-  name, description, taxable flag and unit price. An optional value left empty is "not given":
-  it differs from nothing, and never clears what the book already holds.
+  name, description, taxable flag and product_price. An optional value left empty is "not
+  given": it differs from nothing, and never clears what the book already holds.
+- The unit price belongs to the line (wholesale prices differ per customer and per order): one
+  SKU's lines may each have their own. The product's own price (for the item Auto Sync creates)
+  is its product_price, or else its first line's unit price.
 - JSON: the keys are the ones in issue 3, no others, each once; lines are required.
 - Dates are ``YYYY-MM-DD`` only. Quantities are more than 0, unit prices 0 or more, both with
   at most 4 decimal places (trailing zeros aside) and below 1,000,000,000. JSON numbers are read
@@ -50,7 +53,7 @@ import peewee
 from xerologdesk.store import import_writer, readers
 from xerologdesk.store.book import order_total
 from xerologdesk.store.import_report import FileReport, ImportConflict, ImportProblem, ImportReport
-from xerologdesk.store.import_writer import FileOrder, FileRecord
+from xerologdesk.store.import_writer import FileOrder, FileProduct, FileRecord
 from xerologdesk.store.readers import Loc
 from xerologdesk.store.values import (
     CURRENCY_CODE,
@@ -81,7 +84,7 @@ CUSTOMER_FIELDS = (
     "bill_to_postcode",
     "bill_to_country",
 )
-PRODUCT_FIELDS = ("product_name", "product_description", "taxable", "unit_price")
+PRODUCT_FIELDS = ("product_name", "product_description", "taxable", "product_price")
 
 # Problems listed per file; the rest are counted ("... and N more"): a header of a million
 # unknown columns must not print a million lines, nor hold them.
@@ -118,7 +121,7 @@ class _Collector:
         self.default_currency = default_currency
         self.orders: dict[str, FileOrder] = {}
         self.customers: dict[str, FileRecord] = {}
-        self.products: dict[str, FileRecord] = {}
+        self.products: dict[str, FileProduct] = {}
         self.problems: list[_Problem] = []
         self.more_problems = 0  # found after the first MAX_PROBLEMS: counted, not kept
         # What every order keeps is shared between the orders that give the same: a text, a
@@ -334,6 +337,7 @@ class _Collector:
         """Check one order line and its product's values; add it to ``order``."""
         sku = self._share(self._text("sku", values, loc_of("sku"), True))
         quantity = self._amount("quantity", values, loc_of("quantity"), zero_ok=False)
+        price = self._amount("unit_price", values, loc_of("unit_price"), zero_ok=True)
         raw = tuple(values.get(name) for name in PRODUCT_FIELDS)
         known = self.products.get(sku) if sku is not None else None
         if known is None or raw != known.raw:
@@ -344,19 +348,28 @@ class _Collector:
                     lambda: check_taxable(self.labels["taxable"], values.get("taxable")),
                     loc_of("taxable"),
                 ),
-                self._amount("unit_price", values, loc_of("unit_price"), zero_ok=True),
+                self._product_price(values, loc_of),
             )
             if sku is not None and known is None:
-                known = self.products[sku] = FileRecord(loc_of("sku"), raw, list(checked))
+                known = self.products[sku] = FileProduct(loc_of("sku"), raw, list(checked), price)
             elif known is not None:
                 self._compare(f"SKU {shown(sku)}", PRODUCT_FIELDS, checked, known, loc_of)
         if order is not None and sku is not None:
-            order.add_line(self._share((sku, quantity)))
+            order.add_line(self._share((sku, quantity, price)))
+
+    def _product_price(
+        self, values: Mapping[str, Any], loc_of: Callable[[str], Loc]
+    ) -> Decimal | str | None:
+        """The product's own price (for the item Auto Sync creates), or "" when not given."""
+        given = values.get("product_price")
+        if given is None or (isinstance(given, str) and not given.strip()):
+            return NOT_GIVEN
+        return self._amount("product_price", values, loc_of("product_price"), zero_ok=True)
 
     def finish(self) -> None:
         """Checks that need the whole file: order totals within what the log can hold."""
         for order in self.orders.values():
-            amounts = [(quantity, self.products[sku].values[3]) for sku, quantity in order.lines]
+            amounts = [(quantity, price) for _, quantity, price in order.lines]
             if any(quantity is None or price is None for quantity, price in amounts):
                 continue  # already reported
             if order_total(amounts) > MAX_ORDER_TOTAL:  # type: ignore[arg-type]

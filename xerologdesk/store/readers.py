@@ -42,6 +42,7 @@ OPTIONAL_COLUMNS = (
     "product_name",
     "product_description",
     "taxable",
+    "product_price",
 )
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
@@ -63,13 +64,22 @@ JSON_LABELS = {
     "product_name": "name",
     "product_description": "description",
     "unit_price": "unit_price",
+    "product_price": "product_price",
     "taxable": "taxable",
     "quantity": "quantity",
 }
 _JSON_ORDER_KEYS = ("ref", "posted_date", "currency", "customer", "lines")
 _JSON_CUSTOMER_KEYS = ("reference", "name", "email", "bill_to")
 _JSON_ADDRESS_KEYS = ("street", "city", "region", "postcode", "country")
-_JSON_LINE_KEYS = ("sku", "name", "description", "unit_price", "taxable", "quantity")
+_JSON_LINE_KEYS = (
+    "sku",
+    "name",
+    "description",
+    "unit_price",
+    "product_price",
+    "taxable",
+    "quantity",
+)
 
 _BOM = "\ufeff"
 
@@ -308,6 +318,7 @@ _LINE_KEYS = {
     "name": "product_name",
     "description": "product_description",
     "unit_price": "unit_price",
+    "product_price": "product_price",
     "taxable": "taxable",
     "quantity": "quantity",
 }
