@@ -170,20 +170,32 @@ def import_files(app: App, args: argparse.Namespace) -> int:
         for unfound in unusable:
             err(unfound)
         return EXIT_USAGE
-    report = run_import(files, default_currency=app.settings.get("default_currency"))
+    report = run_import(
+        files,
+        default_currency=app.settings.get("default_currency"),
+        skip_bad_lines=args.skip_bad_lines,
+    )
     for result in report.files:
         for problem in result.problems:
             err(str(problem))
         for conflict in result.conflicts:
             err(str(conflict))
-        if result.problems:
+        if result.refused:
             print(f"{result.path}: not imported ({counted(result.problem_count, 'problem')})")
-        else:
-            print(
-                f"{result.path}: imported {counted(result.imported, 'order')}, skipped "
-                f"{result.skipped_same} already imported, "
-                f"{counted(len(result.conflicts), 'conflict')}{result.notes}"
+            continue
+        said = (
+            f"{result.path}: imported {counted(result.imported, 'order')}, skipped "
+            f"{result.skipped_same} already imported, "
+            f"{counted(len(result.conflicts), 'conflict')}{result.notes}"
+        )
+        if result.set_aside_file is not None:
+            said += (
+                f"; set aside {counted(result.set_aside_orders, 'order')} "
+                f"({counted(result.set_aside_lines, 'line')}) with problems in "
+                f"{result.set_aside_file}"
             )
+        print(said)
+    # Lines set aside still exit 1: a script learns there is a file to correct.
     return EXIT_USAGE if any(result.problems for result in report.files) else EXIT_OK
 
 

@@ -41,8 +41,8 @@ class ImportConflict:
 
 @dataclass
 class FileReport:
-    """What became of one file: imported, skipped as already imported, conflicting, or (with
-    problems) not imported at all."""
+    """What became of one file: imported, skipped as already imported, conflicting, set aside
+    with problems, or (with problems, none set aside) not imported at all."""
 
     path: Path
     imported: int = 0
@@ -53,6 +53,12 @@ class FileReport:
     # The new orders' ids (a range: they are consecutive, and a million ints cost 36 MB).
     new_order_ids: Sequence[int] = field(default_factory=list)
     more_problems: int = 0
+    # A refused file whose problems all lie in orders: how many orders it has without any.
+    good_orders: int = 0
+    # Orders with problems set aside (import --skip-bad-lines): how many, their lines, where.
+    set_aside_orders: int = 0
+    set_aside_lines: int = 0
+    set_aside_file: Path | None = None
     # The file's numbers had decimal commas (a semicolon CSV from Excel in most of Europe).
     decimal_commas: bool = False
 
@@ -60,6 +66,11 @@ class FileReport:
     def notes(self) -> str:
         """How the file was read, when that is worth saying: "" or " (decimal commas ...)"."""
         return f" ({DECIMAL_COMMAS_READ})" if self.decimal_commas else ""
+
+    @property
+    def refused(self) -> bool:
+        """Whether nothing was imported from the file because of its problems."""
+        return bool(self.problems) and self.set_aside_file is None
 
     @property
     def problem_count(self) -> int:

@@ -1,7 +1,10 @@
 """Importing order files (CSV or JSON) into the order book.
 
 Each file is read and validated whole before anything is written; a file with any problem
-writes nothing, and every problem is reported as ``FILE:LINE: message``. A valid file is
+writes nothing, and every problem is reported as ``FILE:LINE: message``. Asked to skip bad
+lines, the importer instead leaves out every order with a problem (all its lines) and writes
+them to a file beside it (:mod:`~xerologdesk.store.set_aside`), when every problem lies in an
+order. A valid file is
 written in one transaction: new customers and products, the new orders with their lines, and
 a *Pending* log entry for each.
 
@@ -50,11 +53,11 @@ from typing import Any, TypeVar
 
 import peewee
 
-from xerologdesk.store import import_writer, readers
+from xerologdesk.store import import_writer, readers, set_aside
 from xerologdesk.store.book import order_total
 from xerologdesk.store.import_report import FileReport, ImportConflict, ImportProblem, ImportReport
 from xerologdesk.store.import_writer import FileOrder, FileProduct, FileRecord
-from xerologdesk.store.readers import Loc
+from xerologdesk.store.readers import Loc, RowKey
 from xerologdesk.store.values import (
     CURRENCY_CODE,
     DECIMAL_COMMA,
@@ -133,12 +136,44 @@ class _Collector:
         # commas; the first number with a decimal mark sets the file's, and where it was.
         self.semicolons = False
         self.decimal_mark: tuple[str, Loc] | None = None
+        # Which order each problem lies in (see readers.RowKey), so an import can set bad
+        # orders aside whole: the orders with problems, each with its first few (kept only
+        # when they will be written beside the lines set aside), and whether any problem lies
+        # outside every order (the header, the text), which sets nothing aside.
+        self._row: RowKey | None = None
+        self.bad: dict[RowKey, list[_Problem]] = {}
+        self.kept_per_order = 0
+        self.unplaced = False
 
     def problem(self, loc: Loc, message: str, other: Loc | None = None) -> None:
+        found = _Problem(loc, message, other)
         if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(_Problem(loc, message, other))
+            self.problems.append(found)
         else:
             self.more_problems += 1
+        if self._row is None:
+            self.unplaced = True
+            return
+        kept = self.bad.setdefault(self._row, [])
+        if len(kept) < self.kept_per_order:
+            kept.append(found)
+
+    def row(self, key: RowKey | None, loc: Loc, raw: Any) -> bool:
+        """Problems from here on lie in the order ``key`` (None: in none); every row is read."""
+        self._row = key
+        return True
+
+    @staticmethod
+    def key_of(order: FileOrder) -> RowKey:
+        """The order's row key: its ref in a CSV, its index in a JSON file's orders."""
+        return order.loc[1] if isinstance(order.loc, tuple) else order.ref
+
+    @property
+    def good_orders(self) -> int:
+        """How many orders have no problem, when every problem lies in an order (else 0)."""
+        if self.unplaced:
+            return 0
+        return sum(1 for order in self.orders.values() if self.key_of(order) not in self.bad)
 
     def _value(self, check: Callable[[], _T], loc: Loc) -> _T | None:
         """``check()``'s value, or None with its problem reported."""
@@ -373,7 +408,27 @@ class _Collector:
             if any(quantity is None or price is None for quantity, price in amounts):
                 continue  # already reported
             if order_total(amounts) > MAX_ORDER_TOTAL:  # type: ignore[arg-type]
+                self._row = self.key_of(order)
                 self.problem(order.loc, f"order {shown(order.ref)}: the total is too large")
+        self._row = None
+
+
+class _Splitter(_Collector):
+    """A collector of the orders without problems, which keeps the rows of the orders with
+    problems (found by a first reading of the file) aside instead, to write beside it."""
+
+    def __init__(
+        self, labels: Mapping[str, str], default_currency: str, bad: Mapping[RowKey, Any]
+    ) -> None:
+        super().__init__(labels, default_currency)
+        self.bad_orders = bad
+        self.set_aside: list[tuple[RowKey, Loc, Any]] = []
+
+    def row(self, key: RowKey | None, loc: Loc, raw: Any) -> bool:
+        if key is not None and key in self.bad_orders:
+            self.set_aside.append((key, loc, raw))
+            return False
+        return super().row(key, loc, raw)
 
 
 # -- files -------------------------------------------------------------------------------------
@@ -406,22 +461,25 @@ def _line(loc: Loc, lines: Mapping[tuple[Any, ...], int]) -> int:
     return loc if isinstance(loc, int) else lines.get(loc, 1)
 
 
+def _said(problem: _Problem, lines: Mapping[tuple[Any, ...], int]) -> str:
+    """A problem's message, with the line of the earlier value it names."""
+    other = str(_line(problem.other, lines)) if problem.other is not None else "?"
+    return problem.message.replace(_OTHER_LINE, other)
+
+
+def _json_lines(problems: Sequence[_Problem], text: str | None, is_json: bool) -> dict[Any, int]:
+    """The lines of the JSON paths these problems name (nothing for a CSV's line numbers)."""
+    locs = [p.loc for p in problems] + [p.other for p in problems if p.other is not None]
+    return _lines_for(locs, text, is_json)
+
+
 def _problems(
     name: str, collector: _Collector, text: str | None, is_json: bool
 ) -> list[ImportProblem]:
     """The collected problems with line numbers, in line order."""
-    locs = [p.loc for p in collector.problems] + [
-        p.other for p in collector.problems if p.other is not None
-    ]
-    lines = _lines_for(locs, text, is_json)
+    lines = _json_lines(collector.problems, text, is_json)
     problems = [
-        ImportProblem(
-            name,
-            _line(problem.loc, lines),
-            problem.message.replace(
-                _OTHER_LINE, str(_line(problem.other, lines)) if problem.other is not None else "?"
-            ),
-        )
+        ImportProblem(name, _line(problem.loc, lines), _said(problem, lines))
         for problem in collector.problems
     ]
     problems.sort(key=lambda problem: problem.line or 0)
@@ -437,8 +495,55 @@ def _problems(
     return problems
 
 
-def import_file(path: Path, default_currency: str, *, at: datetime | None = None) -> FileReport:
-    """Validate one file whole, then write its new orders in one transaction."""
+# The problems of an order set aside written beside its lines (the first of them).
+PROBLEMS_PER_ORDER = 5
+
+
+def _read(collector: _Collector, text: str, is_json: bool) -> None:
+    """Hand the file's text to the reader of its format, then to the whole-file checks."""
+    if is_json:
+        collector.labels = readers.JSON_LABELS
+        readers.read_json(text, collector)
+    else:
+        collector.semicolons = readers.delimiter(text) == ";"
+        readers.read_csv(text, collector)
+    collector.finish()
+
+
+def _set_aside_rows(
+    first: _Collector, split: _Splitter, text: str, is_json: bool
+) -> list[list[str]]:
+    """The rows set aside, each its problem text and then its cells (see set_aside.write)."""
+    kept = [problem for problems in first.bad.values() for problem in problems]
+    lines = _json_lines(kept, text, is_json)
+    rows: list[list[str]] = []
+    for key, loc, raw in split.set_aside:
+        problems = first.bad[key]
+        if is_json:
+            said = "; ".join(f"line {_line(p.loc, lines)}: {_said(p, lines)}" for p in problems)
+            rows.extend(
+                [said, *(set_aside.cell(values.get(name)) for name in readers.COLUMNS)]
+                for values in readers.json_order_rows(raw)
+            )
+            continue
+        own = [_said(problem, lines) for problem in problems if problem.loc == loc]
+        said = "; ".join(own) or (
+            f"set aside with the rest of order {shown(key)} (line {problems[0].loc}: "
+            f"{_said(problems[0], lines)})"
+        )
+        rows.append([said, *raw])
+    return rows
+
+
+def import_file(
+    path: Path, default_currency: str, *, at: datetime | None = None, skip_bad_lines: bool = False
+) -> FileReport:
+    """Validate one file whole, then write its new orders in one transaction.
+
+    With ``skip_bad_lines``, a file whose problems all lie in orders is imported without those
+    orders: their lines (all of an order's, so none is half imported) are written to
+    ``NAME.rejected.csv`` beside it, each with its problem.
+    """
     report = FileReport(path=path)
     name = str(path)
     if not CURRENCY_CODE.fullmatch(default_currency):
@@ -450,22 +555,43 @@ def import_file(path: Path, default_currency: str, *, at: datetime | None = None
         return report
     is_json = False
     collector = _Collector(readers.COLUMN_LABELS, default_currency)
+    collector.kept_per_order = PROBLEMS_PER_ORDER if skip_bad_lines else 0
     text = readers.decode(data, collector)
     del data  # the text is all that is needed from here on
     if text is not None:
         is_json = readers.is_json(path, text)
-        if is_json:
-            collector.labels = readers.JSON_LABELS
-            readers.read_json(text, collector)
-        else:
-            collector.semicolons = readers.delimiter(text) == ";"
-            readers.read_csv(text, collector)
+        _read(collector, text, is_json)
+        if not is_json and not skip_bad_lines:
             text = None  # a CSV's problems carry their line numbers: the text is done with
-        collector.finish()
+    rejected: Path | None = None
     if collector.problems:
         report.problems = _problems(name, collector, text, is_json)
         report.more_problems = collector.more_problems
-        return report
+        report.good_orders = collector.good_orders
+        if not skip_bad_lines or collector.unplaced or text is None:
+            return report
+        split = _Splitter(readers.COLUMN_LABELS, default_currency, collector.bad)
+        _read(split, text, is_json)
+        if split.problems:  # cannot be: only orders with problems were left out
+            return report
+        rows = _set_aside_rows(collector, split, text, is_json)
+        header = readers.COLUMNS if is_json else readers.csv_header(text)
+        rejected = set_aside.rejected_path(path)
+        try:
+            set_aside.write(rejected, header, rows, "," if is_json else readers.delimiter(text))
+        except OSError as error:
+            report.problems.append(
+                ImportProblem(
+                    name,
+                    None,
+                    f"nothing was imported: the lines set aside could not be written to "
+                    f"{rejected} ({error.strerror})",
+                )
+            )
+            return report
+        report.set_aside_file, report.set_aside_lines = rejected, len(rows)
+        report.set_aside_orders = len({key for key, _, _ in split.set_aside})
+        collector = split
     try:
         written = import_writer.write(
             collector.orders,
@@ -475,6 +601,9 @@ def import_file(path: Path, default_currency: str, *, at: datetime | None = None
             at or datetime.now(UTC),
         )
     except peewee.OperationalError as error:  # a full disk, a database locked too long
+        if rejected is not None:
+            rejected.unlink(missing_ok=True)
+            report.set_aside_file = None
         report.problems.append(
             ImportProblem(
                 name, None, f"nothing was imported: the database could not be written ({error})"
@@ -499,7 +628,16 @@ def import_file(path: Path, default_currency: str, *, at: datetime | None = None
 
 
 def import_files(
-    paths: Sequence[Path], default_currency: str, *, at: datetime | None = None
+    paths: Sequence[Path],
+    default_currency: str,
+    *,
+    at: datetime | None = None,
+    skip_bad_lines: bool = False,
 ) -> ImportReport:
     """Import each file on its own (one file's problems never stop another's import)."""
-    return ImportReport([import_file(Path(path), default_currency, at=at) for path in paths])
+    return ImportReport(
+        [
+            import_file(Path(path), default_currency, at=at, skip_bad_lines=skip_bad_lines)
+            for path in paths
+        ]
+    )
