@@ -356,3 +356,64 @@ def test_a_semicolon_file_with_decimal_commas_is_imported_and_the_report_says_so
     assert "decimal commas read as decimal points" in window.statusBar().currentMessage()
     assert shown.take("notice") == []
     assert refs_shown(window) == ["SO-1"]
+
+
+def test_the_import_problems_box_offers_to_import_the_good_orders_and_set_the_bad_aside(
+    offline: MainWindow, tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = offline
+    monkeypatch.setattr(messages, "notice", real_notice)  # the box itself, and its button
+    bad = (*line("SO-2")[:6], "two", *line("SO-2")[7:])
+    path = write_orders(
+        tmp_path / "week.csv", [line("SO-1"), line("SO-2", sku="W-1"), bad, line("SO-3")]
+    )
+    with qtbot.waitSignal(window.orders.imported, timeout=WAIT_MS):
+        window.import_files([path])
+    wait_idle(window, qtbot)
+    assert refs_shown(window) == []
+    [box] = [w for w in window.findChildren(QMessageBox) if w.windowTitle() == "Import problems"]
+    assert "or import the good orders now" in box.text().lower()
+    [offer] = [b for b in box.buttons() if b.text() == "Import the 2 good orders"]
+    with qtbot.waitSignal(window.orders.imported, timeout=WAIT_MS) as imported:
+        qtbot.mouseClick(offer, Qt.MouseButton.LeftButton)
+    wait_idle(window, qtbot)
+    assert sorted(refs_shown(window)) == ["SO-1", "SO-3"]  # SO-2 not half imported
+    assert imported.args[0].summary == (
+        "week.csv: imported 2 orders; set aside 1 order with problems in week.rejected.csv"
+    )
+    rejected = (tmp_path / "week.rejected.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(rejected) == 3 and rejected[0].startswith("problem,order_ref,")
+    # The box that reports it offers nothing more, and says where the bad orders are.
+    [after] = [
+        w
+        for w in window.findChildren(QMessageBox)
+        if w.windowTitle() == "Import problems" and w.isVisible()
+    ]
+    assert "set aside in week.rejected.csv" in after.text()
+    assert not [b for b in after.buttons() if b.text().startswith("Import the")]
+    after.close()
+
+
+def test_an_inbox_file_s_good_orders_are_imported_from_its_problems_folder(
+    offline: MainWindow, tmp_path: Path, shown: Shown, qtbot: QtBot
+) -> None:
+    window = offline
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    window.inbox.set_settle_interval(20)
+    window.inbox.watch(inbox)
+    bad = (*line("SO-2")[:1], "yesterday", *line("SO-2")[2:])
+    write_orders(inbox / "tuesday.csv", [line("SO-1"), bad])
+    qtbot.waitUntil(lambda: (inbox / "problems" / "tuesday.csv").exists(), timeout=WAIT_MS)
+    wait_idle(window, qtbot)
+    [(_, title, _text, _details)] = shown.take("notice")
+    [(label, act)] = shown.actions
+    assert (title, label) == ("Import problems", "Import the 1 good order")
+    with qtbot.waitSignal(window.orders.imported, timeout=WAIT_MS):
+        act()
+    wait_idle(window, qtbot)
+    assert refs_shown(window) == ["SO-1"]
+    rejected = inbox / "problems" / "tuesday.rejected.csv"
+    assert "is not a date" in rejected.read_text(encoding="utf-8-sig")
+    assert not (inbox / "tuesday.rejected.csv").exists()  # not imported again from the inbox
+    shown.take("notice")

@@ -3,7 +3,8 @@
 A file is taken once its size and modification time have stayed the same between two looks
 (a file still being copied is left until it settles). After the import it moves to
 ``imported/``, or to ``problems/`` with a ``.problems.txt`` beside it saying what was wrong, so a
-file is never imported twice and the folder shows at a glance what still needs a look.
+file is never imported twice and the folder shows at a glance what still needs a look. Its good
+orders imported from there later, the orders with problems are set aside in ``problems/`` too.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ class InboxWatcher(QObject):
         self._timer.timeout.connect(self._look)
         self._seen: dict[Path, tuple[int, int]] = {}
         self._taken: set[Path] = set()
+        # Files moved to problems/, by where they were: their good orders may be imported
+        # later from there (see now_at).
+        self._moved: dict[Path, Path] = {}
 
     def set_settle_interval(self, msecs: int) -> None:
         """How long a file must stay unchanged before it is taken (tests shorten it)."""
@@ -99,6 +103,11 @@ class InboxWatcher(QObject):
             self._taken.update(ready)
             self.files_ready.emit(ready)
 
+    def now_at(self, path: Path) -> Path:
+        """Where a file taken from the inbox is now: in problems/ when it had problems (the
+        orders set aside from it are then written there too), else where it was."""
+        return self._moved.get(path, path)
+
     def finished(self, path: Path, problems: list[str]) -> None:
         """Move an imported file aside: to ``imported/``, or to ``problems/`` with its report."""
         self._taken.discard(path)
@@ -110,6 +119,7 @@ class InboxWatcher(QObject):
             target = _free_name(target_dir / path.name)
             shutil.move(str(path), target)
             if problems:
+                self._moved[path] = target
                 report = target.with_name(target.name + ".problems.txt")
                 report.write_text("\n".join(problems) + "\n", encoding="utf-8")
         except OSError as error:

@@ -124,6 +124,10 @@ class FileOutcome:
     line: str  # "orders.csv: imported 12 orders, skipped 3 already imported"
     problems: tuple[str, ...]  # "FILE:LINE: message", and conflicts
     rejected: bool  # nothing was imported from it because of problems
+    # A rejected file whose problems all lie in orders: the orders without any, which an
+    # import that sets the others aside would import.
+    good_orders: int = 0
+    set_aside_file: Path | None = None  # where the orders with problems were set aside
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,11 @@ class ImportOutcome:
     @property
     def problems(self) -> tuple[str, ...]:
         return tuple(problem for result in self.files for problem in result.problems)
+
+    @property
+    def with_good_orders(self) -> tuple[FileOutcome, ...]:
+        """The rejected files that have good orders to import, setting the others aside."""
+        return tuple(result for result in self.files if result.rejected and result.good_orders)
 
 
 def describe(result: OrderResult) -> str:
@@ -167,7 +176,7 @@ def _import_outcome(report: Any) -> ImportOutcome:
     for result in report.files:
         path = Path(result.path)
         problems = tuple(str(each) for each in (*result.problems, *result.conflicts))
-        if result.problems:
+        if result.refused:
             line = f"{path.name}: " + counted("not imported (%n problem(s))", result.problem_count)
         else:
             line = f"{path.name}: " + counted("imported %n order(s)", result.imported)
@@ -178,7 +187,14 @@ def _import_outcome(report: Any) -> ImportOutcome:
                     ", %n conflicting order(s) left as they were", len(result.conflicts)
                 )
             line += result.notes
-        files.append(FileOutcome(path, line, problems, bool(result.problems)))
+            if result.set_aside_file is not None:
+                line += counted("; set aside %n order(s) with problems", result.set_aside_orders)
+                line += f" in {result.set_aside_file.name}"
+        files.append(
+            FileOutcome(
+                path, line, problems, result.refused, result.good_orders, result.set_aside_file
+            )
+        )
     return ImportOutcome(tuple(files), tuple(report.new_order_ids))
 
 
@@ -357,15 +373,17 @@ class OrderJobs(QObject):
         if order_ids:
             self.orders_changed.emit(list(order_ids))
 
-    def import_files(self, paths: Sequence[Path]) -> Job:
-        """Import order files; new orders are synced afterwards when the setting says so."""
+    def import_files(self, paths: Sequence[Path], *, skip_bad_lines: bool = False) -> Job:
+        """Import order files; new orders are synced afterwards when the setting says so.
+        ``skip_bad_lines``: import a file's good orders, setting those with problems aside."""
         files = [Path(path) for path in paths]
 
         def work(control: JobControl) -> ImportOutcome:
             from xerologdesk.store.importer import import_files
 
             currency = self._app.settings.get("default_currency")
-            return _import_outcome(import_files(files, default_currency=currency))
+            report = import_files(files, default_currency=currency, skip_bad_lines=skip_bad_lines)
+            return _import_outcome(report)
 
         return self._submit("Import", work, on_done=self._imported)
 
