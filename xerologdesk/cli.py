@@ -134,6 +134,14 @@ def build_parser() -> argparse.ArgumentParser:
         "and import again; exit status 1 still says lines were set aside (default: a file with "
         "any problem is not imported at all)",
     )
+    importing.add_argument(
+        "--replace",
+        action="store_true",
+        help="give an order imported before with different content the file's content, when "
+        "it has no invoice in Xero (pending, failed or dismissed): it keeps its history and is "
+        "pending again (default: it is left as it was); an order with an invoice is never "
+        "replaced",
+    )
     importing.set_defaults(run=_lazy("import_files"))
 
     commands.add_parser("sync", help="sync every pending order to Xero").set_defaults(

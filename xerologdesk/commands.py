@@ -8,7 +8,7 @@ import json
 import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from xerologdesk.sync.engine import (
     dismiss,
     utc_now,
 )
+from xerologdesk.sync.lock import SyncBusy, SyncLock
 from xerologdesk.sync.reference_lists import FROM_XERO, read_reference_lists
 from xerologdesk.sync.runner import Progress, RunSummary
 from xerologdesk.xero.errors import XeroError
@@ -170,21 +171,36 @@ def import_files(app: App, args: argparse.Namespace) -> int:
         for unfound in unusable:
             err(unfound)
         return EXIT_USAGE
-    report = run_import(
-        files,
-        default_currency=app.settings.get("default_currency"),
-        skip_bad_lines=args.skip_bad_lines,
-    )
+    try:
+        # Replacing takes the sync lock: no run may send an order while its content changes.
+        with SyncLock(app.data_dir) if args.replace else nullcontext():
+            report = run_import(
+                files,
+                default_currency=app.settings.get("default_currency"),
+                skip_bad_lines=args.skip_bad_lines,
+                replace=args.replace,
+            )
+    except SyncBusy as busy:
+        who = f" (pid {busy.pid})" if busy.pid else ""
+        err(
+            f"xerologdesk: another xerologdesk is syncing this data directory{who}: nothing was "
+            "imported; import with --replace again when it has finished"
+        )
+        return EXIT_FAILURE
     for result in report.files:
         for problem in result.problems:
             err(str(problem))
         for conflict in result.conflicts:
-            err(str(conflict))
+            hint = " (import it again with --replace)" if conflict.replaceable else ""
+            err(f"{conflict}{hint}")
+        for replacement in result.replaced:
+            print(replacement)
         if result.refused:
             print(f"{result.path}: not imported ({counted(result.problem_count, 'problem')})")
             continue
+        replaced = f"replaced {counted(len(result.replaced), 'order')}, " if result.replaced else ""
         said = (
-            f"{result.path}: imported {counted(result.imported, 'order')}, skipped "
+            f"{result.path}: imported {counted(result.imported, 'order')}, {replaced}skipped "
             f"{result.skipped_same} already imported, "
             f"{counted(len(result.conflicts), 'conflict')}{result.notes}"
         )

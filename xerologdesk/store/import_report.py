@@ -28,12 +28,15 @@ class ImportProblem:
 
 @dataclass(frozen=True)
 class ImportConflict:
-    """An order already in the book with different content: reported and left as it was."""
+    """An order already in the book with different content: left as it was, or replaced."""
 
     file: str
     line: int
     order_ref: str
     message: str
+    changes: tuple[str, ...] = ()  # what differs, in words
+    replaceable: bool = False  # it has no invoice in Xero: importing with replace replaces it
+    order_id: int = 0
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.message}"
@@ -48,6 +51,7 @@ class FileReport:
     imported: int = 0
     skipped_same: int = 0
     conflicts: list[ImportConflict] = field(default_factory=list)
+    replaced: list[ImportConflict] = field(default_factory=list)  # given the file's content
     # The first problems (importer.MAX_PROBLEMS), then a last one saying how many more there were.
     problems: list[ImportProblem] = field(default_factory=list)
     # The new orders' ids (a range: they are consecutive, and a million ints cost 36 MB).

@@ -38,8 +38,11 @@ The rules, beyond the format in issue 3:
   counts (UTF-16 code units).
 - An order whose ref is already in the book is skipped when its content (date, currency,
   customer reference and lines) is the same, and reported as a conflict and left as it was when
-  it differs; conflicts do not stop the rest of the file. Customer and product details are
-  taken from the orders actually imported (re-importing an old file changes nothing).
+  it differs, saying what differs; conflicts do not stop the rest of the file. Asked to replace,
+  the importer gives such an order the file's content when it has no invoice in Xero (pending,
+  failed or dismissed, and no send of its invoice awaiting Xero's answer). Customer and
+  product details are taken from the orders actually imported (re-importing an old file
+  changes nothing).
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ import peewee
 from xerologdesk.store import import_writer, readers, set_aside
 from xerologdesk.store.book import order_total
 from xerologdesk.store.import_report import FileReport, ImportConflict, ImportProblem, ImportReport
-from xerologdesk.store.import_writer import FileOrder, FileProduct, FileRecord
+from xerologdesk.store.import_writer import Changed, FileOrder, FileProduct, FileRecord
 from xerologdesk.store.readers import Loc, RowKey
 from xerologdesk.store.values import (
     CURRENCY_CODE,
@@ -536,13 +539,20 @@ def _set_aside_rows(
 
 
 def import_file(
-    path: Path, default_currency: str, *, at: datetime | None = None, skip_bad_lines: bool = False
+    path: Path,
+    default_currency: str,
+    *,
+    at: datetime | None = None,
+    skip_bad_lines: bool = False,
+    replace: bool = False,
 ) -> FileReport:
     """Validate one file whole, then write its new orders in one transaction.
 
     With ``skip_bad_lines``, a file whose problems all lie in orders is imported without those
     orders: their lines (all of an order's, so none is half imported) are written to
-    ``NAME.rejected.csv`` beside it, each with its problem.
+    ``NAME.rejected.csv`` beside it, each with its problem. With ``replace``, an order
+    imported before with different content takes the file's content when it has no invoice in
+    Xero (see import_writer.write).
     """
     report = FileReport(path=path)
     name = str(path)
@@ -599,6 +609,7 @@ def import_file(
             collector.products,
             path.name,
             at or datetime.now(UTC),
+            replace=replace,
         )
     except peewee.OperationalError as error:  # a full disk, a database locked too long
         if rejected is not None:
@@ -613,18 +624,46 @@ def import_file(
     report.imported, report.skipped_same = len(written.new_ids), written.skipped
     report.decimal_commas = collector.decimal_commas
     report.new_order_ids = written.new_ids
-    lines = _lines_for([order.loc for order in written.conflicts], text, is_json)
-    report.conflicts = [
-        ImportConflict(
-            name,
-            _line(order.loc, lines),
-            order.ref,
-            f"order {shown(order.ref)} was already imported with different content; "
-            "it was left as it was",
-        )
-        for order in written.conflicts
-    ]
+    changed = written.conflicts + written.replaced
+    lines = _lines_for([each.order.loc for each in changed], text, is_json)
+    replaced = {id(each) for each in written.replaced}
+    said = {id(each): _change_said(each, id(each) in replaced) for each in changed}
+    report.conflicts, report.replaced = (
+        [
+            ImportConflict(
+                name,
+                _line(each.order.loc, lines),
+                each.order.ref,
+                said[id(each)],
+                tuple(each.changes),
+                each.replaceable,
+                each.order_id,
+            )
+            for each in group
+        ]
+        for group in (written.conflicts, written.replaced)
+    )
     return report
+
+
+def _change_said(changed: Changed, replaced: bool) -> str:
+    """What became of an order the file changes, and why (see import_writer.Changed)."""
+    ref, changes = shown(changed.order.ref), "; ".join(changed.changes)
+    if replaced:
+        return f"order {ref} was replaced by the file's content ({changes}); it is pending again"
+    differs = f"order {ref} was already imported with different content ({changes})"
+    if changed.awaiting_answer:
+        return (
+            f"{differs}; it was left as it was: an earlier send of its invoice has no answer "
+            "from Xero yet (Xero may have made it); sync, then import it again"
+        )
+    if changed.invoice is not None:
+        invoice = f"invoice {changed.invoice}" if changed.invoice else "an invoice"
+        return (
+            f"{differs}; it was left as it was: it is in Xero as {invoice}, which an import "
+            "never changes; change the invoice in Xero itself"
+        )
+    return f"{differs}; it was left as it was: it has no invoice in Xero, so it can be replaced"
 
 
 def import_files(
@@ -633,11 +672,18 @@ def import_files(
     *,
     at: datetime | None = None,
     skip_bad_lines: bool = False,
+    replace: bool = False,
 ) -> ImportReport:
     """Import each file on its own (one file's problems never stop another's import)."""
     return ImportReport(
         [
-            import_file(Path(path), default_currency, at=at, skip_bad_lines=skip_bad_lines)
+            import_file(
+                Path(path),
+                default_currency,
+                at=at,
+                skip_bad_lines=skip_bad_lines,
+                replace=replace,
+            )
             for path in paths
         ]
     )
