@@ -26,7 +26,7 @@ from xerologdesk.sync.engine import (
     dismiss,
     utc_now,
 )
-from xerologdesk.sync.lock import SyncBusy, SyncLock
+from xerologdesk.sync.lock import SyncBusy, SyncLock, busy_message
 from xerologdesk.sync.reference_lists import FROM_XERO, read_reference_lists
 from xerologdesk.sync.runner import Progress, RunSummary
 from xerologdesk.xero.errors import XeroError
@@ -181,11 +181,7 @@ def import_files(app: App, args: argparse.Namespace) -> int:
                 replace=args.replace,
             )
     except SyncBusy as busy:
-        who = f" (pid {busy.pid})" if busy.pid else ""
-        err(
-            f"xerologdesk: another xerologdesk is syncing this data directory{who}: nothing was "
-            "imported; import with --replace again when it has finished"
-        )
+        err(f"xerologdesk: {busy_message(busy.pid, 'nothing was imported')}")
         return EXIT_FAILURE
     for result in report.files:
         for problem in result.problems:

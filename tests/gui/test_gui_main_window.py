@@ -17,9 +17,12 @@ from gui_support import (
     WAIT_MS,
     Opened,
     Shown,
+    cell,
     line,
+    order_id,
     refs_shown,
     status_of,
+    table_texts,
     wait_idle,
     write_orders,
 )
@@ -27,6 +30,7 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QApplication, QHeaderView, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from xerologdesk.sync.lock import SyncLock
 from xerologdesk.ui import messages
 from xerologdesk.ui.desktop import Desktop
 from xerologdesk.ui.log_model import COLUMN_INDEX
@@ -417,3 +421,62 @@ def test_an_inbox_file_s_good_orders_are_imported_from_its_problems_folder(
     assert "is not a date" in rejected.read_text(encoding="utf-8-sig")
     assert not (inbox / "tuesday.rejected.csv").exists()  # not imported again from the inbox
     shown.take("notice")
+
+
+def test_an_order_not_in_xero_imported_again_changed_is_listed_and_replaced_when_asked(
+    offline: MainWindow, tmp_path: Path, shown: Shown, qtbot: QtBot
+) -> None:
+    window = offline
+    first = write_orders(tmp_path / "monday.csv", [line("SO-1"), line("SO-2")])
+    with qtbot.waitSignal(window.orders.imported, timeout=WAIT_MS):
+        window.import_files([first])
+    wait_idle(window, qtbot)
+    fixed = write_orders(tmp_path / "fixed.csv", [line("SO-1", quantity="2"), line("SO-2")])
+
+    shown.confirm_answer = False
+    with qtbot.waitSignal(window.orders.imported, timeout=WAIT_MS):
+        window.import_files([fixed])
+    wait_idle(window, qtbot)
+    [(_, title, text, action)] = shown.take("confirm")
+    assert (title, action) == ("Replace changed orders", "Replace 1 order")
+    assert (
+        "SO-1: line 1: \u201cBEAN-HOUSE-1KG\u201d \u00d7 \u201c1\u201d at \u201c32\u201d \u2192 "
+        "\u201cBEAN-HOUSE-1KG\u201d \u00d7 \u201c2\u201d at \u201c32\u201d"
+    ) in text
+    assert shown.take("notice") == []  # a question, not a problem
+    assert cell(window, "SO-1", "total") == "32.00 AUD"  # declined: left as it was
+
+    shown.confirm_answer = True
+    with qtbot.waitSignal(window.orders.imported, timeout=WAIT_MS):
+        window.import_files([fixed])
+    qtbot.waitUntil(lambda: cell(window, "SO-1", "total") == "64.00 AUD", timeout=WAIT_MS)
+    wait_idle(window, qtbot)
+    assert shown.take("confirm")
+    assert "fixed.csv: imported 0 orders, replaced 1 order, skipped 1 already imported" in (
+        window.statusBar().currentMessage()
+    )
+    assert status_of(window, "SO-1") == "Pending"
+    details = window.open_details(order_id(window, "SO-1"))
+    qtbot.waitExposed(details)
+    [history] = table_texts(details.history)
+    assert history[1:3] == ["Replaced by an import", "Pending"]
+    assert history[3].startswith("Replaced by the content of fixed.csv: line 1:")
+    details.close()
+
+
+def test_replacing_waits_while_another_xerologdesk_syncs(
+    offline: MainWindow, tmp_path: Path, shown: Shown, qtbot: QtBot
+) -> None:
+    window = offline
+    with qtbot.waitSignal(window.orders.imported, timeout=WAIT_MS):
+        window.import_files([write_orders(tmp_path / "a.csv", [line("SO-1")])])
+    fixed = write_orders(tmp_path / "b.csv", [line("SO-1", quantity="3")])
+    with SyncLock(window.desktop.app.data_dir):
+        with qtbot.waitSignal(window.orders.imported, timeout=WAIT_MS):
+            window.import_files([fixed], replace=True)
+        wait_idle(window, qtbot)
+    [(_, title, text, _details)] = shown.take("notice")
+    assert title == "Import problems"
+    assert "another xerologdesk is syncing this data directory" in text
+    assert "nothing was imported" in text
+    assert cell(window, "SO-1", "total") == "32.00 AUD"

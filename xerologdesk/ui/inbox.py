@@ -41,8 +41,8 @@ class InboxWatcher(QObject):
         self._timer.timeout.connect(self._look)
         self._seen: dict[Path, tuple[int, int]] = {}
         self._taken: set[Path] = set()
-        # Files moved to problems/, by where they were: their good orders may be imported
-        # later from there (see now_at).
+        # Files moved aside, by where they were: imported again later (their good orders, or
+        # replacing orders) from where they are now (see now_at).
         self._moved: dict[Path, Path] = {}
 
     def set_settle_interval(self, msecs: int) -> None:
@@ -104,8 +104,8 @@ class InboxWatcher(QObject):
             self.files_ready.emit(ready)
 
     def now_at(self, path: Path) -> Path:
-        """Where a file taken from the inbox is now: in problems/ when it had problems (the
-        orders set aside from it are then written there too), else where it was."""
+        """Where a file taken from the inbox is now: in imported/, or problems/ when it had
+        problems (the orders set aside from it are then written there too)."""
         return self._moved.get(path, path)
 
     def finished(self, path: Path, problems: list[str]) -> None:
@@ -118,8 +118,8 @@ class InboxWatcher(QObject):
             target_dir.mkdir(exist_ok=True)
             target = _free_name(target_dir / path.name)
             shutil.move(str(path), target)
+            self._moved[path] = target
             if problems:
-                self._moved[path] = target
                 report = target.with_name(target.name + ".problems.txt")
                 report.write_text("\n".join(problems) + "\n", encoding="utf-8")
         except OSError as error:

@@ -9,6 +9,7 @@ from typing import Any
 
 from xerologdesk.store.models import LogEntry
 from xerologdesk.store.queries import LogRow
+from xerologdesk.store.vocabulary import AttemptAction
 from xerologdesk.ui.log_model import format_local_time
 
 ACTION_NAMES = {
@@ -17,6 +18,7 @@ ACTION_NAMES = {
     "retry": "Retry",
     "dismiss": "Dismiss",
     "undo_dismiss": "Undo dismissal",
+    AttemptAction.REPLACE: "Replaced by an import",
 }
 _BY_WORDS = {
     "ContactID": "the contact remembered from the last sync (ContactID {value})",
