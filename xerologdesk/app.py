@@ -1,8 +1,8 @@
 """The composition root for the headless commands (and, later, the desktop app).
 
-Builds the data directory, logging, the database, the settings and, when a connection is stored,
-the Xero gateway, the sync engine and the runner; everything else receives these through its
-constructor.
+Builds the data directory, logging, the database, the settings, the threads invoice requests go
+out on and, when a connection is stored, the Xero gateway, the sync engine and the runner;
+everything else receives these through its constructor.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 import peewee
 
 from xerologdesk import paths
-from xerologdesk.connection import endpoints_for, tokens_for
+from xerologdesk.connection import Disconnected, disconnect, endpoints_for, tokens_for
 from xerologdesk.settings import Settings
 from xerologdesk.store import book
 from xerologdesk.store.book import ConnectionData
@@ -27,6 +27,7 @@ from xerologdesk.store.db import open_database
 from xerologdesk.sync.backoff import BackoffPolicy
 from xerologdesk.sync.engine import SyncEngine
 from xerologdesk.sync.lock import SyncLock
+from xerologdesk.sync.outbox import Senders
 from xerologdesk.sync.runner import SyncRunner
 from xerologdesk.xero.auth import ClientCredentialsTokens
 from xerologdesk.xero.client import DEFAULT_TIMEOUT, Endpoints, TokenSource, XeroClient
@@ -172,6 +173,8 @@ class App:
     # Each organisation's call budget while this app runs: a reconnect to the same one keeps
     # what it has spent (Xero counts per organisation, not per connection).
     budgets: dict[str, RateBudget] = field(default_factory=dict)
+    # The threads every engine of this app sends invoice requests on (none start until used).
+    senders: Senders = field(default_factory=Senders)
     _link: Link | None = field(default=None, repr=False)
     _link_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -200,19 +203,25 @@ class App:
         return Link(_key(connection), tokens, budget, XeroGateway(client, budget))
 
     def connected_budget(self) -> RateBudget | None:
-        """The connected organisation's budget if a gateway spent from it (never makes one)."""
-        connection = book.get_connection()
-        if connection is None:
-            return None
+        """The budget of the organisation the current link reaches; None before a link was
+        built (none is made just to show it). Reads no database: the status bar polls it."""
         with self._link_lock:
-            return self.budgets.get(connection.tenant_id)
+            return None if self._link is None else self._link.budget
+
+    def disconnect(self) -> Disconnected | None:
+        """Forget the stored connection (:func:`xerologdesk.connection.disconnect`) and the link
+        to it, so the organisation left shows nowhere; None when there was none."""
+        result = disconnect(self)
+        with self._link_lock:
+            self._link = None  # not closed, as in link(): a sync may still be using its gateway
+        return result
 
     def gateway(self) -> XeroGateway:
         """The gateway to the connected organisation; :class:`NotConnected` when there is none."""
         return self.link().gateway
 
     def engine(self) -> SyncEngine:
-        return SyncEngine(self.gateway(), self.settings)
+        return SyncEngine(self.gateway(), self.settings, senders=self.senders)
 
     def runner(self) -> SyncRunner:
         """A runner that waits out transient trouble, one run at a time per data directory."""
@@ -248,6 +257,7 @@ class App:
         return name
 
     def close(self) -> None:
+        self.senders.shutdown()
         with self._link_lock:
             link, self._link = self._link, None
         if link is not None:

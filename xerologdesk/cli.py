@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from xerologdesk import __version__
 from xerologdesk.exits import EXIT_OK, EXIT_USAGE
+from xerologdesk.store.vocabulary import STATUSES
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,6 +35,13 @@ def _lazy(name: str) -> object:
         return result
 
     return run
+
+
+def _minutes(text: str) -> int:
+    """A whole number of minutes, 1 or more (argparse turns the ValueError into a usage error)."""
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"a whole number of minutes, 1 or more, not {text!r}")
+    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--sandbox",
         action="store_true",
         help="open the app on the embedded sandbox (a demo organisation; no Xero account needed)",
+    )
+    parser.add_argument(
+        "--minimized",
+        action="store_true",
+        help="start minimised: in the system tray where the desktop has one, else as a "
+        "minimised window (what start at login runs)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -148,8 +162,25 @@ def build_parser() -> argparse.ArgumentParser:
         run=_lazy("sync")
     )
 
+    running = commands.add_parser(
+        "run",
+        help="import the inbox folder and sync, once or every N minutes (for a server or a "
+        "scheduled task)",
+        description="Import the order files settled in the inbox folder (the inbox_folder "
+        "setting; each then moves to imported/ or problems/), then sync every pending order, "
+        "logging to the log file. With --every, again every MINUTES minutes until SIGTERM or "
+        "Ctrl+C, which let the batch under way finish (nothing is left half-sent).",
+    )
+    running.add_argument(
+        "--every",
+        type=_minutes,
+        metavar="MINUTES",
+        help="repeat every MINUTES minutes (a whole number, 1 or more) until stopped",
+    )
+    running.set_defaults(run=_lazy("run"))
+
     log = commands.add_parser("log", help="show the Xero integration log")
-    log.add_argument("--status", choices=["pending", "succeeded", "failed", "dismissed"])
+    log.add_argument("--status", choices=[status.value for status in STATUSES])
     log.add_argument(
         "--search",
         metavar="TEXT",
@@ -180,7 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "reason", None) and not getattr(args, "dismiss", False):
+    # Only resolve has --reason, and it has --dismiss too.
+    if getattr(args, "reason", None) and not args.dismiss:
         parser.error("--reason goes with --dismiss")
     if args.smoke_test:
         from xerologdesk.ui.smoke import smoke_test

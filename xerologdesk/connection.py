@@ -10,6 +10,10 @@ steps, so a dialog can let the user pick an organisation in between:
 
 :func:`connect_xero` runs both for the command line. Nothing is stored until the very end of
 :func:`finish`; tokens go to the token store (never the database) before the connection row does.
+
+The desktop reaches the xero layer only through this module (tests/test_layers.py), so the names
+it needs of it (the sign-in's defaults and failures, an allowed organisation) are re-exported
+here (``import X as X``).
 """
 
 from __future__ import annotations
@@ -31,25 +35,21 @@ from xerologdesk.xero.auth import ClientCredentialsTokens
 from xerologdesk.xero.client import XERO, Endpoints, TokenSource, XeroClient
 from xerologdesk.xero.errors import XeroError
 from xerologdesk.xero.gateway import XeroGateway
-from xerologdesk.xero.oauth import (
-    AUTHORIZE_TIMEOUT_SECONDS,
-    DEFAULT_PORT,
-    CallbackListener,
-    ConnectFailed,
-    Pkce,
-    TokenSet,
-)
-from xerologdesk.xero.records import XeroConnection
+from xerologdesk.xero.oauth import AUTHORIZE_TIMEOUT_SECONDS as AUTHORIZE_TIMEOUT_SECONDS
+from xerologdesk.xero.oauth import DEFAULT_PORT as DEFAULT_PORT
+from xerologdesk.xero.oauth import CallbackListener, Pkce, TokenSet
+from xerologdesk.xero.oauth import ConnectFailed as ConnectFailed
+from xerologdesk.xero.records import XeroConnection as XeroConnection
 from xerologdesk.xero.tokens import (
     LOCK_FILE,
     MemoryTokenStore,
     PkceTokens,
     TokenStore,
-    TokenStoreError,
     account_for,
     interprocess_lock,
     open_token_store,
 )
+from xerologdesk.xero.tokens import TokenStoreError as TokenStoreError
 
 if TYPE_CHECKING:
     from xerologdesk.settings import Settings
@@ -77,6 +77,12 @@ def endpoints_for(connection: ConnectionData) -> Endpoints:
     if connection.kind == "xero" and connection.base_url.rstrip("/") == XERO.identity_url:
         return XERO
     return Endpoints.at(connection.base_url)
+
+
+def sign_in_url(connection: ConnectionData) -> str | None:
+    """Where a stored connection signs in again: None for real Xero, else its base URL (one
+    made with ``connect --xero-url``, a sandbox, which real Xero would not know)."""
+    return None if endpoints_for(connection) is XERO else connection.base_url
 
 
 def _setting(app: Desk, key: str, default: Any) -> Any:

@@ -175,6 +175,8 @@ def test_disconnect_after_confirming(
     wait_done(desktop, qtbot)
     browser.join()
     name = shown_text(panel, "organisation")
+    app.gateway()  # as a sync would: the link the status bar's call budget comes from
+    assert app.connected_budget() is not None
 
     shown.confirm_answer = False  # "Cancel" in the confirmation keeps the connection
     qtbot.mouseClick(panel.disconnect_button, Qt.MouseButton.LeftButton)
@@ -192,6 +194,7 @@ def test_disconnect_after_confirming(
     calls = sandbox.state()["calls"]
     assert calls["DELETE /connections"] == 1 and calls["POST /connect/revocation"] == 1
     assert book.get_connection() is None and stored_tokens(app) is None
+    assert app.connected_budget() is None  # the organisation left shows nowhere
     assert panel.status.text() == f"Disconnected from {name}."
     assert shown_text(panel, "connection-state").startswith("Not connected to Xero.")
     assert not panel.disconnect_button.isEnabled()

@@ -5,14 +5,19 @@ and a second start that picks up where the first left off."""
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from gui_support import QT_MARKS, WAIT_MS, order_id, status_of, wait_idle
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from xerologdesk.store import book
 from xerologdesk.sync.engine import Action
 from xerologdesk.ui import launch
+from xerologdesk.ui.main_window import ALREADY_OPEN_HERE
 
 pytestmark = QT_MARKS
 
@@ -77,3 +82,55 @@ def test_the_sandbox_demo_from_first_start_to_a_fixed_failure(
     finally:
         again.window.close()
         again.shutdown()
+
+
+def test_a_second_start_on_the_same_data_brings_the_open_window_to_the_front(
+    qapp: object, tmp_path: Path, qtbot: QtBot
+) -> None:
+    """No second window, and no second sandbox re-pointing the connection the first one uses
+    (which left the first syncing to a dead port once the second closed)."""
+    data = str(tmp_path / "data")
+    first = start(tmp_path / "data")
+    window = first.window
+    second: subprocess.Popen[str] | None = None
+    try:
+        qtbot.waitUntil(lambda: settled(first), timeout=WAIT_MS)
+        connection = book.get_connection()
+        assert connection is not None
+        assert connection.base_url == first.desktop.sandbox.base_url
+        window.showMinimized()
+        second = subprocess.Popen(
+            [sys.executable, "-m", "xerologdesk", "--data-dir", data, "--sandbox"],
+            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        # The open window answers from its event loop, which waiting here keeps running.
+        qtbot.waitUntil(lambda: second.poll() is not None, timeout=WAIT_MS)
+        _, err = second.communicate()
+        assert second.returncode == 0, err
+        assert launch.ALREADY_OPEN in err
+        assert not window.isMinimized()
+        assert window.statusBar().currentMessage() == ALREADY_OPEN_HERE
+        assert book.get_connection() == connection  # not re-pointed to a second sandbox
+    finally:
+        if second is not None and second.poll() is None:
+            second.kill()  # it opened a second window: the failure above says so
+            second.wait()
+        window.close()
+        first.shutdown()
+
+
+def test_started_minimized_without_a_tray_the_window_starts_minimised(
+    qapp: object, tmp_path: Path, qtbot: QtBot
+) -> None:
+    """What start at login runs (``--minimized``); with a tray only its icon would show."""
+    args = argparse.Namespace(data_dir=str(tmp_path / "data"), sandbox=False, minimized=True)
+    started = launch.start(args, log_to_file=False, open_url=lambda url: None)
+    try:
+        assert started.window.tray.icon is None  # offscreen: no tray
+        assert started.window.isMinimized()
+    finally:
+        started.window.quit_app()
+        started.shutdown()

@@ -22,6 +22,8 @@ from pytestqt.qtbot import QtBot
 
 from xerologdesk.store import queries
 from xerologdesk.store.queries import LogFilter
+from xerologdesk.ui import log_model
+from xerologdesk.ui.desktop import Desktop
 from xerologdesk.ui.log_model import COLUMN_INDEX, LogModel
 from xerologdesk.ui.main_window import MainWindow
 
@@ -57,8 +59,8 @@ def test_the_model_passes_qt_model_tester(log_of_25: MainWindow, qtmodeltester) 
     qtmodeltester.check(log_of_25.model, force_py=True)
 
 
-def test_an_empty_log_passes_qt_model_tester(app, qtmodeltester) -> None:
-    model = LogModel()
+def test_an_empty_log_passes_qt_model_tester(desktop: Desktop, qtmodeltester) -> None:
+    model = LogModel(desktop.jobs)
     model.reload()
     assert model.rowCount() == 0
     qtmodeltester.check(model, force_py=True)
@@ -70,17 +72,32 @@ def test_pages_read_from_both_ends_give_the_sql_order(
     log_of_25: MainWindow, sort_key: str, descending: bool
 ) -> None:
     # Pages of 4: the rows past the middle are read backwards from the end of the log.
-    model = LogModel(page_size=4)
+    model = LogModel(log_of_25.desktop.jobs, page_size=4)
     model._sort_key, model._descending = sort_key, descending
     model.reload()
     shown = [model.row_at(row).order_ref for row in range(model.rowCount())]
     assert len(shown) == 25
     assert shown == refs_in_sql(LogFilter(), sort_key, descending)
     # Jumping to the end first reads only the last page.
-    fresh = LogModel(page_size=4)
+    fresh = LogModel(log_of_25.desktop.jobs, page_size=4)
     fresh.reload()
     last = fresh.row_at(fresh.rowCount() - 1)
     assert last is not None and len(fresh._pages) == 1
+
+
+def test_a_filter_showing_many_rows_is_counted_by_a_reader_job(
+    log_of_25: MainWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # More rows than the model counts at once: it shows that many and one more, and a job on
+    # the app's reader pool (which the leftover-work check sees) brings the exact count.
+    monkeypatch.setattr(log_model, "COUNT_AT_ONCE", 10)
+    model = log_of_25.model
+    with qtbot.waitSignal(model.rows_counted, timeout=WAIT_MS) as counted:
+        model.set_filter(LogFilter(date_from=date(2026, 10, 2)))
+        assert (model.rowCount(), model.count_is_exact) == (11, False)
+        assert [job.name for job in log_of_25.desktop.jobs.unfinished()] == ["Count the log's rows"]
+    assert counted.args == [24]
+    assert (model.rowCount(), model.count_is_exact) == (24, True)
 
 
 def test_the_status_filter_and_its_live_counts(log_of_25: MainWindow, qtbot: QtBot) -> None:

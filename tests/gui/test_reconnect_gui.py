@@ -21,6 +21,8 @@ from xerologdesk.store import book
 from xerologdesk.ui.dialogs.connect_xero import ConnectionPanel, ConnectOptions
 from xerologdesk.ui.dialogs.settings_dialog import CONNECTION_PAGE
 from xerologdesk.ui.main_window import MainWindow
+from xerologdesk.ui.notify import Kind, Notification
+from xerologdesk.ui.schedule import RECONNECT
 
 pytestmark = QT_MARKS
 
@@ -115,3 +117,29 @@ def test_reconnecting_from_the_status_bar_takes_the_paused_banner_down(
     # the waiting orders went, it must not go on saying that syncing is paused.
     sign_in_again(window, signed_in, qtbot, window.connection_button)
     assert_resumed(window, signed_in)
+
+
+def test_a_connection_needing_a_sign_in_pauses_the_schedule_and_notifies_once(
+    signed_in: Sandbox, window: MainWindow, import_lines: Callable[..., object], qtbot: QtBot
+) -> None:
+    told: list[Notification] = []
+    window.notifier.notified.connect(told.append)
+    pause_syncing(window, signed_in, import_lines, qtbot)
+    assert [(each.kind, each.title) for each in told] == [
+        (Kind.CONNECTION, "Sign in to Xero again")
+    ]
+    assert window.schedule.paused_for == RECONNECT
+    assert window.schedule_label.text() == f"Automatic sync paused: {RECONNECT}"
+    window.schedule.timer.timeout.emit()  # no tick syncs until the connection is back
+    assert window.schedule.skipped == RECONNECT and not window.orders.busy
+    window.notification_clicked(Kind.CONNECTION)  # the notification leads to the connection
+    assert window.settings_dialog is not None
+    assert (
+        window.settings_dialog.tabs.tabText(window.settings_dialog.tabs.currentIndex())
+        == CONNECTION_PAGE
+    )
+    window.settings_dialog.reject()
+    qtbot.waitUntil(lambda: window.settings_dialog is None, timeout=WAIT_MS)
+    sign_in_again(window, signed_in, qtbot, window.banner.action)
+    assert_resumed(window, signed_in)
+    assert not window.schedule.paused_for and len(told) == 1

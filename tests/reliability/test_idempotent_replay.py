@@ -19,7 +19,8 @@ from xerologdesk.app import READ_TIMEOUT_ENV, open_app
 from xerologdesk.sandbox import Sandbox, idempotency
 from xerologdesk.store import book
 from xerologdesk.sync.backoff import NO_RETRIES
-from xerologdesk.sync.engine import REPLAYED_NOTE, utc_now
+from xerologdesk.sync.engine import utc_now
+from xerologdesk.sync.outbox import REPLAYED_NOTE
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -107,7 +108,11 @@ def test_past_xeros_six_minutes_a_lost_send_not_found_is_sent_again(held_send: D
 
 def test_a_replayed_refusal_fails_the_order_with_xeros_words(desk: Desk) -> None:
     with_acme(desk, "SO-1")
-    desk.settings(default_sales_account="999")  # no such account in the organisation
+    # No such account in the organisation: stored as if set while offline (the command line
+    # refuses it while connected), so Xero is the one to refuse the invoice.
+    app = open_app(desk.data_dir, log=False)
+    app.settings.set("default_sales_account", "999")
+    app.close()
     # Xero refuses the invoice, but every answer is lost.
     desk.sandbox.set_faults(
         {"script": [{"method": "PUT", "resource": "/Invoices", "status": "drop", "times": 3}]}

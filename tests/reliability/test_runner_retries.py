@@ -62,7 +62,7 @@ def run(
         # The organisation's rate budget on the same clock: it sees the run's waits pass.
         gateway.budget = RateBudget(Limits(0, 0, 0), clock=waits.clock, sleep=waits.sleep)
         runner = SyncRunner(
-            SyncEngine(gateway, app.settings, now=now),
+            SyncEngine(gateway, app.settings, senders=app.senders, now=now),
             backoff=policy,
             wait=waits.wait,
             clock=waits.clock,

@@ -1,7 +1,7 @@
 """Fixtures for driving the sandbox with the real xero-python SDK over real HTTP.
 
 ``xero`` builds, per test, an ``ApiClient`` of its own (xero-python's ``Configuration`` is a
-singleton sharing one token object, FACTS.md) whose pool manager has retries off and records
+singleton sharing one token: docs/xero-behaviour.md) whose pool manager has retries off and records
 every exchange. When the test ends, every 200 and 400 answer it received from a resource the
 sandbox serves (Contacts, Items, Invoices, Accounts, TaxRates, Organisation, Currencies, and
 the identity service's connections) is validated against Xero's OpenAPI spec (tests/data), in a

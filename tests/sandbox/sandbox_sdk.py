@@ -1,7 +1,7 @@
 """xero-python pointed at a sandbox, recording every exchange, and the spec check of bodies.
 
 Each :class:`Xero` has an ``ApiClient`` of its own (xero-python's ``Configuration`` is a
-singleton sharing one token object, FACTS.md), with a pool manager that never retries and keeps
+singleton sharing one token: docs/xero-behaviour.md), with a pool that never retries and keeps
 every exchange, so the fixtures can check the bodies against Xero's OpenAPI spec afterwards.
 """
 

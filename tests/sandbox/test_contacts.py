@@ -87,7 +87,7 @@ def test_a_method_on_a_field_some_contact_leaves_empty_is_xeros_500(xero) -> Non
 
 
 def test_a_value_with_a_quote_cannot_break_out_of_the_clause(xero) -> None:
-    # The injection FACTS.md warns about: Xero answers it as a syntax error, never a match-all.
+    # The injection in docs/xero-behaviour.md: Xero answers it as a syntax error, never a match-all.
     injected = 'Name=="x" OR Name!=null OR Name==""" OR Name=="y"'
     with pytest.raises(AccountingBadRequestException) as raised:
         xero.api.get_contacts(xero.tenant, where=injected)

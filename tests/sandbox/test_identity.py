@@ -1133,7 +1133,7 @@ class Sdk:
     def __init__(self, sandbox: Sandbox, access_token: str) -> None:
         self.access_token = access_token
         configuration = Configuration()
-        # Configuration is a singleton: give this client its own token holder (FACTS.md).
+        # Configuration is a singleton: give this client its own token (docs/xero-behaviour.md).
         configuration.oauth2_token = OAuth2Token()
         configuration.debug = False
         api_client = ApiClient(

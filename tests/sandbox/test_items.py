@@ -29,7 +29,7 @@ def test_tracked_items_carry_quantity_on_hand_and_untracked_ones_do_not(xero) ->
 
 
 def test_a_where_on_code_is_case_sensitive(xero) -> None:
-    # FACTS.md: a `where Code==` lookup has been reported case-sensitive.
+    # docs/xero-behaviour.md: a `where Code==` lookup has been reported case-sensitive.
     assert xero.api.get_items(xero.tenant, where='Code=="TEA-CHAI-500"').items == []
     found = xero.api.get_items(xero.tenant, where='Code=="tea-chai-500"').items
     assert [each.name for each in found] == ["Spiced Chai Blend 500g"]

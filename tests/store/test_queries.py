@@ -20,6 +20,7 @@ from xerologdesk.store.queries import (
     LogFilter,
     count_log,
     log_rows,
+    lookup_trace,
     page_log,
     page_plan,
     status_counts,
@@ -241,6 +242,17 @@ def test_a_row_carries_every_column(log_db: peewee.Database) -> None:
     assert (row.status, row.attempts, row.last_attempt_at) == ("failed", 1, T0)
     assert (row.reason_summary, row.reasons) == ("rejected by Xero", reasons)
     assert (row.xero_invoice_id, row.xero_invoice_number) == (None, None)
+
+
+def test_the_lookup_trace_is_the_last_syncs(log_db: peewee.Database) -> None:
+    order = ids()["SO-1001"]
+    assert lookup_trace(order) is None  # never synced
+    trace = {"customer": {"steps": [{"by": "Name", "value": "Acme Ltd", "found": []}]}}
+    book.record_attempt(
+        order, action="sync", status="failed", reasons=[], trace=trace, note=None, at=T0
+    )
+    assert lookup_trace(order) == trace
+    assert lookup_trace(10**9) is None  # no such order
 
 
 def test_bad_arguments_say_what_is_allowed(log_db: peewee.Database) -> None:

@@ -35,7 +35,7 @@ def test_odd_names_match_exactly_and_never_change_a_where_clause(desk: Desk) -> 
             line("SO-1", ("NEW-1", 'the "best" CAFE & bar + co (sydney)'), "SKU-1"),
             # by account number containing a quote
             line("SO-2", ('REF"1', "Someone Else"), "SKU-1"),
-            # the injection from FACTS.md must match nobody, not everybody
+            # the injection docs/xero-behaviour.md warns about must match nobody, not everybody
             line("SO-3", ("NEW-3", 'x" OR Name!=null OR Name=="'), "SKU-1"),
         ]
     )

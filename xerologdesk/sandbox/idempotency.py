@@ -6,7 +6,7 @@ Keys are kept per organisation for :data:`WINDOW_SECONDS` on the sandbox clock f
 - the same key with the same request (method, path, query and body byte for byte) gets the first
   answer again, errors included, and nothing takes effect a second time;
 - the same key with a different request answers 400 ``Idempotency Key: K is used with a
-  different request.`` (Xero's words, FACTS.md). Xero does not document that body's shape: the
+  different request.`` (Xero's words: docs/xero-behaviour.md). Its body's shape is undocumented: the
   sandbox answers problem details ``{"Title": "Bad Request", "Status": 400, "Detail": ...}``, the
   shape of the errors Xero's API gateway (not its accounting app) gives for 401 and 403;
 - a key of more than 128 characters answers 400 in the same shape;

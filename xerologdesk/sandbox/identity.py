@@ -297,7 +297,9 @@ class IdentityService:
             return oauth_error("invalid_grant")
         return json_response(200, answer, NO_STORE)
 
-    def _redeem_code(self, client_id: str, form: dict[str, str], issuer: str) -> dict | None:
+    def _redeem_code(
+        self, client_id: str, form: dict[str, str], issuer: str
+    ) -> dict[str, Any] | None:
         """Tokens for a code, or None (invalid_grant). A code is gone after one attempt.
 
         Xero does not say whether a failed attempt uses a code up; the sandbox does, so a
@@ -317,7 +319,7 @@ class IdentityService:
         self._ledger.add_grant(grant)
         return self._issue(grant, now, issuer, code.nonce)
 
-    def _rotate(self, client_id: str, secret: str | None, issuer: str) -> dict | None:
+    def _rotate(self, client_id: str, secret: str | None, issuer: str) -> dict[str, Any] | None:
         """Tokens for a refresh token, or None (invalid_grant).
 
         Every use answers a new refresh token. A used one keeps working until 30 minutes after
@@ -341,7 +343,7 @@ class IdentityService:
             record.first_used = now
         return self._issue(grant, now, issuer, nonce=None)
 
-    def _issue(self, grant: Grant, now: datetime, issuer: str, nonce: str | None) -> dict:
+    def _issue(self, grant: Grant, now: datetime, issuer: str, nonce: str | None) -> dict[str, Any]:
         """A token response for a grant: id token with ``openid``, refresh token with
         ``offline_access`` (as Xero: no ``offline_access``, no refresh token)."""
         answer: dict[str, Any] = {}
@@ -361,7 +363,7 @@ class IdentityService:
 
     def issue_client_credentials(
         self, client_id: str = "sandbox", granted: tuple[str, ...] = CUSTOM_CONNECTION_SCOPES
-    ) -> dict:
+    ) -> dict[str, Any]:
         """A custom-connection token for the primary organisation, as ``/connect/token`` answers
         (with ``granted``: the scopes its admin chose; by default all the app needs).
 
@@ -426,12 +428,12 @@ class IdentityService:
             self._ledger.prune(now, CODE_LIFETIME, REFRESH_GRACE)
             self._last_prune = now
 
-    def to_state(self) -> dict:
+    def to_state(self) -> dict[str, Any]:
         """Every grant, token digest and connection, JSON-able, for the sandbox's state file."""
         with self._lock:
             return {"version": 1, **self._ledger.to_state()}
 
-    def load_state(self, state: dict) -> None:
+    def load_state(self, state: dict[str, Any]) -> None:
         """Replace everything with what :meth:`to_state` wrote."""
         with self._lock:
             self._ledger.load_state(state)

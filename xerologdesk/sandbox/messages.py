@@ -1,9 +1,9 @@
 """Every validation message the sandbox answers, in one place.
 
-Messages marked *Xero's* are Xero's own words (FACTS.md, Xero's OpenAPI examples, answers quoted in
-Xero's SDK issue trackers, or in the help pages of integrations that show Xero's answers). Xero does
-not publish the others; the sandbox picks a wording in Xero's style, and tests assert exactly these
-strings, so change them here only.
+Messages marked *Xero's* are Xero's own words (Xero's documentation and OpenAPI examples, answers
+quoted in Xero's SDK issue trackers, or in the help pages of integrations that show Xero's answers;
+see docs/xero-behaviour.md). Xero does not publish the others; the sandbox picks a wording in
+Xero's style, and tests assert exactly these strings, so change them here only.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ DUE_DATE_REQUIRED = "The document DueDate field must be specified."
 INVOICE_TYPE_REQUIRED = "Invoice Type must be specified."
 LINE_ITEMS_REQUIRED = "Invoices must have at least one line item."
 INVOICE_NOT_FOUND = "An invoice with InvoiceID {invoice_id} could not be found."
-# Chosen (Xero does not publish its date range, see invoice_rules.EARLIEST_DAY).
+# Chosen (Xero does not publish its date range, see resources.invoices.EARLIEST_DAY).
 DATE_OUT_OF_RANGE = "The document {field} {day} is out of range (from 1753-01-01 to 9999-12-31)."
 DUE_DATE_OUT_OF_RANGE = (
     "The document DueDate cannot be worked out: {days} days after {day} is past 9999-12-31."
@@ -83,7 +83,7 @@ DUE_DATE_OUT_OF_RANGE = (
 TOO_LONG = "{field} must not be more than {limit} characters long."
 
 # --- the API gateway (not the accounting app) ---------------------------------------------------
-# Xero's (FACTS.md).
+# Xero's (its idempotency guide; docs/xero-behaviour.md).
 IDEMPOTENCY_KEY_REUSED = "Idempotency Key: {key} is used with a different request."
 # Chosen.
 IDEMPOTENCY_KEY_TOO_LONG = "Idempotency Key: must be at most 128 characters."

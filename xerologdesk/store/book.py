@@ -40,13 +40,17 @@ from xerologdesk.store.vocabulary import (
     OUTBOX_UNFINISHED,
     PENDING_ACTIONS,
     STATUSES,
+    Action,
+    AttemptAction,
     OutboxKind,
+    OutboxState,
+    Status,
 )
 
 # Keeps every IN (...) list well under SQLite's oldest limit of 999 bound values.
 CHUNK = 500
 # Actions that send to Xero (and so count as attempts); dismiss and undo only change the log.
-SYNC_ACTIONS = ("sync", "auto_sync", "retry")
+SYNC_ACTIONS: tuple[Action, ...] = tuple(Action)
 CONNECTION_KINDS = ("sandbox", "xero")
 
 T = TypeVar("T")
@@ -160,7 +164,7 @@ def pending_order_ids(limit: int | None = None) -> list[int]:
     """Ids of the *Pending* orders, oldest posted first."""
     query = (
         LogEntry.select(LogEntry.order)
-        .where(LogEntry.status == "pending")
+        .where(LogEntry.status == Status.PENDING)
         .order_by(LogEntry.posted_date, LogEntry.order)
     )
     if limit is not None:
@@ -320,7 +324,7 @@ def record_attempts(records: Sequence[AttemptRecord]) -> None:
     history = []
     for record in records:
         at = time_value(record.at)
-        kept = record.status == "dismissed"
+        kept = record.status == Status.DISMISSED
         updates.append(
             (
                 record.status,
@@ -447,14 +451,19 @@ def dismiss(order_ids: Sequence[int], reason: str, at: datetime) -> list[int]:
             LogEntry.update(
                 {
                     LogEntry.previous_status: LogEntry.status,
-                    LogEntry.status: "dismissed",
+                    LogEntry.status: Status.DISMISSED,
                     LogEntry.dismissed_reason: reason or None,
                     LogEntry.dismissed_at: at,
                     LogEntry.updated_at: at,
                     LogEntry.pending_action: None,
                 }
             ).where(LogEntry.order.in_(list(chunk))).execute()
-        _add_history(dict.fromkeys(changed, "dismissed"), "dismiss", [reason] if reason else [], at)
+        _add_history(
+            dict.fromkeys(changed, Status.DISMISSED),
+            AttemptAction.DISMISS,
+            [reason] if reason else [],
+            at,
+        )
     return changed
 
 
@@ -463,7 +472,7 @@ def note_pending(order_ids: Sequence[int], note: str, at: datetime) -> None:
     with write_transaction():
         for chunk in chunks(list(dict.fromkeys(order_ids))):
             LogEntry.update({LogEntry.note: note, LogEntry.updated_at: at}).where(
-                LogEntry.order.in_(list(chunk)), LogEntry.status == "pending"
+                LogEntry.order.in_(list(chunk)), LogEntry.status == Status.PENDING
             ).execute()
 
 
@@ -472,9 +481,9 @@ def undo_dismiss(order_ids: Sequence[int], at: datetime) -> list[int]:
     changed."""
     with database.atomic():
         statuses = _statuses(order_ids, LogEntry.status)
-        changed = [i for i in dict.fromkeys(order_ids) if statuses.get(i) == "dismissed"]
+        changed = [i for i in dict.fromkeys(order_ids) if statuses.get(i) == Status.DISMISSED]
         previous = _statuses(changed, LogEntry.previous_status)
-        back_to = {order_id: previous.get(order_id) or "failed" for order_id in changed}
+        back_to = {order_id: previous.get(order_id) or Status.FAILED for order_id in changed}
         for status in set(back_to.values()):
             ids = [order_id for order_id, then in back_to.items() if then == status]
             for chunk in chunks(ids):
@@ -487,7 +496,7 @@ def undo_dismiss(order_ids: Sequence[int], at: datetime) -> list[int]:
                         LogEntry.updated_at: at,
                     }
                 ).where(LogEntry.order.in_(list(chunk))).execute()
-        _add_history(back_to, "undo_dismiss", [], at)
+        _add_history(back_to, AttemptAction.UNDO_DISMISS, [], at)
     return changed
 
 
@@ -554,7 +563,7 @@ def outbox_add(
         natural_key=natural_key,
         order=order_id,
         payload=payload,
-        state="pending",
+        state=OutboxState.PENDING,
         created_at=at or utc_now(),
     ).execute()
     return row_id
@@ -572,7 +581,7 @@ def outbox_mark(
     *unknown* (no definite answer: reconcile before sending again)."""
     _check(state, OUTBOX_STATES, "outbox state")
     changes: dict[Any, Any] = {Outbox.state: state}
-    if state == "sent":
+    if state == OutboxState.SENT:
         changes[Outbox.sent_at] = at
     elif state not in OUTBOX_UNFINISHED:
         changes[Outbox.finished_at] = at

@@ -208,10 +208,16 @@ SCHEMA_V1: tuple[str, ...] = (
 )
 
 
+def _execute(db: peewee.Database, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+    """``db.execute_sql``, typed (peewee's stubs leave it untyped): one statement, its cursor."""
+    execute_sql: Callable[[str, Sequence[Any]], sqlite3.Cursor] = db.execute_sql
+    return execute_sql(sql, params)
+
+
 def _execute_all(db: peewee.Database, statements: Sequence[str]) -> None:
     # One by one: sqlite3's executescript would COMMIT the migration's transaction first.
     for statement in statements:
-        db.execute_sql(statement)
+        _execute(db, statement)
 
 
 def _migrate_to_v1(db: peewee.Database) -> None:
@@ -222,9 +228,10 @@ def _migrate_to_v1(db: peewee.Database) -> None:
 def _migrate_add_pending_action(db: peewee.Database) -> None:
     """Remember what a *Pending* order waits to have done (an Auto Sync or a Retry stopped by
     transient trouble), so the next sync carries it out instead of a plain sync."""
-    db.execute_sql(
+    _execute(
+        db,
         "ALTER TABLE log_entry ADD COLUMN pending_action TEXT "
-        "CHECK (pending_action IN ('auto_sync', 'retry'))"
+        "CHECK (pending_action IN ('auto_sync', 'retry'))",
     )
 
 
@@ -316,7 +323,7 @@ def bulk_insert(
     """
     if not rows:
         return
-    table = model._meta.table_name  # type: ignore[attr-defined]
+    table = model._meta.table_name
     columns = ", ".join(f'"{field.column_name}"' for field in fields)
     marks = ", ".join("?" * len(fields))
     # Raised as peewee's errors, like every other query (raw cursors raise sqlite3's own).
@@ -362,7 +369,7 @@ def bulk_update(
     ``field.db_value`` gives them), in one statement."""
     if not rows:
         return
-    meta: Any = model._meta  # type: ignore[attr-defined]
+    meta: Any = model._meta
     table, key = meta.table_name, meta.primary_key.column_name
     assignments = ", ".join(
         f"\"{field.column_name}\" = json_extract(row.value, '$[{number}]')"
@@ -379,7 +386,7 @@ def rows_at_once(query: Any, *columns: peewee.Field) -> list[tuple[Any, ...]]:
     """The ``columns`` of a query's rows (order not kept), read in one step and converted by
     the fields."""
     packed = query.clone().select(peewee.fn.json_group_array(peewee.fn.json_array(*columns)))
-    converters = [column.python_value for column in columns]
+    converters: list[Callable[[Any], Any]] = [column.python_value for column in columns]
     text = packed.order_by().scalar()
     return [
         tuple(convert(value) for convert, value in zip(converters, row, strict=True))
@@ -491,7 +498,7 @@ def trigram_available() -> bool:
 
 
 def _names(db: peewee.Database, kind: str) -> set[str]:
-    cursor = db.execute_sql("SELECT name FROM sqlite_master WHERE type = ?", (kind,))
+    cursor = _execute(db, "SELECT name FROM sqlite_master WHERE type = ?", (kind,))
     return {row[0] for row in cursor.fetchall()}
 
 
@@ -525,14 +532,14 @@ def _ensure_search_index(db: peewee.Database) -> None:
         # Written by an SQLite that had trigram: its triggers would fail every insert here.
         with db.atomic():
             for trigger in sorted(triggers):
-                db.execute_sql(f"DROP TRIGGER {trigger}")
+                _execute(db, f"DROP TRIGGER {trigger}")
 
 
 def _drop_search_index(db: peewee.Database) -> None:
     for trigger in (*_SEARCH_TRIGGERS, *_RETIRED_SEARCH["trigger"]):
-        db.execute_sql(f"DROP TRIGGER IF EXISTS {trigger}")
+        _execute(db, f"DROP TRIGGER IF EXISTS {trigger}")
     for table in (SEARCH_TABLE, SKU_SEARCH_TABLE, *_RETIRED_SEARCH["table"]):
-        db.execute_sql(f"DROP TABLE IF EXISTS {table}")
+        _execute(db, f"DROP TABLE IF EXISTS {table}")
 
 
 def add_to_search_index(rows: Sequence[tuple[int, str, str, str]]) -> None:
@@ -572,7 +579,7 @@ def _expected_tables(
         for migration in migrations:
             migration(reference)
         return {
-            table: {row[1] for row in reference.execute_sql(f'PRAGMA table_info("{table}")')}
+            table: {row[1] for row in _execute(reference, f'PRAGMA table_info("{table}")')}
             for table in sorted(_names(reference, "table"))
         }
     except Exception:  # a migration's bug shows when it runs on the file, not here
@@ -682,7 +689,7 @@ def _backup(path: Path, version: int) -> Path:
 
 def user_version(db: peewee.Database) -> int:
     """The schema version recorded in the open database."""
-    return int(db.execute_sql("PRAGMA user_version").fetchone()[0])
+    return int(_execute(db, "PRAGMA user_version").fetchone()[0])
 
 
 def _migrate(db: peewee.Database) -> None:
@@ -693,7 +700,7 @@ def _migrate(db: peewee.Database) -> None:
                 continue
             log.info("migrating %s to schema v%d", db.database, number)
             migration(db)
-            db.execute_sql(f"PRAGMA user_version = {number:d}")
+            _execute(db, f"PRAGMA user_version = {number:d}")
 
 
 def _create(path: Path) -> None:

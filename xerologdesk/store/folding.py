@@ -2,9 +2,9 @@
 
 The SQLite that ships with Python 3.11 to 3.13 (3.40 to 3.45) has a trigram tokenizer that folds
 case but not accents (``remove_diacritics`` came to it in 3.45), so the search index holds the
-log's names already folded. One table of letters does it, in Python for the rows the app writes
-itself and as nested ``replace()`` in the index's triggers, so that any connection that edits
-a name (another process, the sqlite3 shell) keeps the index right without a function of ours.
+log's names already folded. One table of letters does it: the index's triggers call it as the
+SQL function ``xld_fold_accents``, which every connection the app opens registers (so an edit
+from a plain ``sqlite3`` shell fails rather than leaving the index unfolded).
 """
 
 from __future__ import annotations
@@ -54,18 +54,6 @@ def _table() -> dict[int, str]:
 def fold_accents(text: str) -> str:
     """``text`` with its accented Latin letters replaced by plain ones (case kept)."""
     return text if text.isascii() else text.translate(_table())
-
-
-def fold_accents_sql(column: str) -> str:
-    """An SQL expression giving :func:`fold_accents` of ``column``, for triggers.
-
-    The letters map to ASCII, which no later ``replace`` touches, so the order of the nesting
-    does not matter and the result equals the Python fold.
-    """
-    expression = column
-    for letter, plain in _letters().items():
-        expression = f"replace({expression}, '{letter}', '{plain}')"
-    return expression
 
 
 def fold_accents_or_null(text: str | None) -> str | None:

@@ -290,6 +290,13 @@ def log_row(order_id: int) -> LogRow | None:
     return log_rows([order_id]).get(order_id)
 
 
+def lookup_trace(order_id: int) -> dict[str, Any] | None:
+    """What the order's last sync looked up in Xero and found (None before one did): one row by
+    key, cheap enough for the GUI thread."""
+    found = tuples(LogEntry.select(LogEntry.trace).where(LogEntry.order == order_id))
+    return found[0][0] if found else None
+
+
 def attempts_for(order_id: int) -> list[AttemptRow]:
     """The order's history, oldest first."""
     query = (

@@ -151,9 +151,10 @@ class PatientDatabase(peewee.SqliteDatabase):
         self._patiently(lambda: super(PatientDatabase, self).begin(lock_type))
 
     def execute_sql(self, sql: str, params: Any = None) -> Any:
+        plain: Callable[[str, Any], Any] = super().execute_sql  # typed here: peewee's is not
         if self.in_transaction():  # BEGIN IMMEDIATE took the lock: nothing here waits for it
-            return super().execute_sql(sql, params)
-        return self._patiently(lambda: super(PatientDatabase, self).execute_sql(sql, params))
+            return plain(sql, params)
+        return self._patiently(lambda: plain(sql, params))
 
     def _patiently(self, statement: Callable[[], Any]) -> Any:
         # Safe to repeat: a statement that met the lock did nothing.

@@ -1,6 +1,6 @@
 """Why an order failed, as stable codes with plain-English messages and structured details.
 
-Reasons are data (ARCHITECTURE.md): the details dialog, the CLI and a future root-cause worklist
+Reasons are data (docs/architecture.md): the details dialog, the CLI and a later root-cause worklist
 all read the same ``{"code", "message", "details"}`` dicts from the log, without asking Xero again.
 """
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from xerologdesk.store.vocabulary import Action
 from xerologdesk.xero.records import XeroContact
 
 
@@ -36,7 +37,10 @@ class Reason:
 
 
 # What a Pending order left by an Auto Sync or a Retry waits for (the log's note says it).
-WAITING = {"auto_sync": "Auto Sync waiting to try again", "retry": "Retry waiting to try again"}
+WAITING: dict[str, str] = {
+    Action.AUTO_SYNC: "Auto Sync waiting to try again",
+    Action.RETRY: "Retry waiting to try again",
+}
 
 
 def waiting_note(action: str, trouble: str) -> str:

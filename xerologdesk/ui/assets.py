@@ -14,11 +14,13 @@ from pathlib import Path
 
 from PySide6.QtGui import QIcon
 
-STATUS_ICONS = {
-    "pending": "status-pending.svg",
-    "succeeded": "status-succeeded.svg",
-    "failed": "status-failed.svg",
-    "dismissed": "status-dismissed.svg",
+from xerologdesk.store.vocabulary import Status
+
+STATUS_ICONS: dict[str, str] = {
+    Status.PENDING: "status-pending.svg",
+    Status.SUCCEEDED: "status-succeeded.svg",
+    Status.FAILED: "status-failed.svg",
+    Status.DISMISSED: "status-dismissed.svg",
 }
 APP_ICON = "xerologdesk.svg"
 

@@ -19,12 +19,19 @@ from PySide6.QtWidgets import (
 )
 
 from xerologdesk.store.queries import LogFilter
+from xerologdesk.store.vocabulary import Status
 from xerologdesk.ui import assets
 from xerologdesk.ui.log_model import STATUS_LABELS
 
 SEARCH_DEBOUNCE_MS = 200
 # The status buttons, in order; None is "All".
-STATUS_CHOICES: tuple[str | None, ...] = (None, "pending", "failed", "succeeded", "dismissed")
+STATUS_CHOICES: tuple[Status | None, ...] = (
+    None,
+    Status.PENDING,
+    Status.FAILED,
+    Status.SUCCEEDED,
+    Status.DISMISSED,
+)
 # QDateEdit has no empty value: its minimum date stands for "any", shown as the special text.
 ANY_DATE = QDate(2000, 1, 1)
 DateRange = tuple[date | None, date | None]

@@ -21,10 +21,11 @@ from PySide6.QtWidgets import QApplication
 
 from xerologdesk import __version__, paths
 from xerologdesk.app import LOG_FILE, DataDirUnusable, open_app
-from xerologdesk.exits import EXIT_FAILURE
+from xerologdesk.exits import EXIT_FAILURE, EXIT_OK
 from xerologdesk.store import book, queries, trouble
 from xerologdesk.store.trouble import DatabaseProblem
-from xerologdesk.ui import assets, messages
+from xerologdesk.store.vocabulary import Status
+from xerologdesk.ui import assets, messages, single_instance
 from xerologdesk.ui.desktop import Desktop, build_desktop
 from xerologdesk.ui.errors import ErrorReporter
 from xerologdesk.ui.main_window import MainWindow
@@ -43,6 +44,7 @@ DEMO_SETTINGS = {
 }
 SANDBOX_STATE = "sandbox-state.json"
 SHUTDOWN_WAIT_MS = 15_000
+ALREADY_OPEN = "XeroLogDesk is already open on this data folder: its window comes to the front."
 
 
 def application() -> QApplication:
@@ -87,9 +89,11 @@ class Started:
     window: MainWindow
     reporter: ErrorReporter
     busy: BusyNotice
+    instance: single_instance.InstanceServer
 
     def shutdown(self) -> None:
         """Stop the background work (after the batch under way), the sandbox, the database."""
+        self.instance.close()
         self.busy.uninstall()
         self.desktop.jobs.cancel_all()
         self.desktop.orders.close_database()
@@ -123,14 +127,20 @@ def start(
         open_url=open_url,
     )
     window = holder["window"] = MainWindow(desktop)
+    instance = single_instance.InstanceServer(single_instance.socket_name(app.data_dir), window)
+    instance.asked_to_show.connect(window.bring_to_front)
     busy = BusyNotice(window)
-    window.show()
+    if not getattr(args, "minimized", False):
+        window.show()
+    elif window.tray.icon is None:
+        window.showMinimized()  # no tray to start in: a minimised window instead
+    # else started at login: only the tray icon shows, and the schedule runs
     QTimer.singleShot(0, keep_gui_thread_responsive)
     if getattr(args, "sandbox", False):
         start_sandbox(desktop, window, **(sandbox_options or {}))
     else:
         sync_pending_on_start(desktop)
-    return Started(desktop, window, reporter, busy)
+    return Started(desktop, window, reporter, busy, instance)
 
 
 # Python's thread switch interval while the window is up (default 5 ms). The GUI thread needs
@@ -158,7 +168,7 @@ def sync_pending_on_start(desktop: Desktop) -> None:
     """Orders left pending last time go now, when connected and the setting says so."""
     if book.get_connection() is None or not desktop.app.settings.get("auto_sync_new_orders"):
         return
-    if queries.status_counts().get("pending"):
+    if queries.status_counts().get(Status.PENDING):
         desktop.orders.sync_now()
 
 
@@ -203,6 +213,11 @@ def start_sandbox(desktop: Desktop, window: MainWindow, **options: Any) -> None:
 def run_desktop(args: argparse.Namespace) -> int:
     """Run the desktop app until its window closes; the exit status."""
     qt_app = application()
+    if single_instance.hand_over(single_instance.socket_name(paths.chosen_data_dir(args.data_dir))):
+        # Never a second window on one order book (nor a second sandbox re-pointing its
+        # connection): the open one comes to the front instead.
+        print(ALREADY_OPEN, file=sys.stderr)
+        return EXIT_OK
     try:
         started = start(args)
     except (DatabaseProblem, DataDirUnusable) as error:
@@ -212,6 +227,10 @@ def run_desktop(args: argparse.Namespace) -> int:
         log.exception("the desktop app could not start")
         messages.error(None, "XeroLogDesk could not start", str(error), traceback.format_exc())
         return EXIT_FAILURE
+    # The app ends when its window closes for good, not when the last visible window does:
+    # hidden in the tray, closing a message box must not end it.
+    qt_app.setQuitOnLastWindowClosed(False)
+    started.window.quit_requested.connect(qt_app.quit)
     try:
         return int(qt_app.exec())
     finally:

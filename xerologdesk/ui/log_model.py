@@ -12,7 +12,8 @@ order is the exact mirror), which keeps ``OFFSET`` small at both ends of the log
 
 A search matching many orders is not counted on the GUI thread (counting a million matches takes
 a few hundred milliseconds): the model shows the first :data:`COUNT_AT_ONCE` rows and more at
-once, paints its first page, and grows to the exact count when a background thread has it.
+once, paints its first page, and grows to the exact count when a reader job of the app's pools
+(:class:`~xerologdesk.ui.workers.Jobs`) has it.
 
 Rows change in place: :meth:`LogModel.refresh_orders` re-reads the given orders and repaints only
 their rows; :meth:`LogModel.reload` re-runs the query (after a run, an import, a filter change).
@@ -21,8 +22,6 @@ All reads here run on the GUI thread, which is allowed (WAL readers never wait o
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,11 +32,10 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from xerologdesk.store import queries
 from xerologdesk.store.db import change_marker
-from xerologdesk.store.models import database
 from xerologdesk.store.queries import LogFilter, LogRow
+from xerologdesk.store.vocabulary import Status
 from xerologdesk.ui import assets
-
-log = logging.getLogger(__name__)
+from xerologdesk.ui.workers import JobControl, JobFailure, Jobs
 
 PAGE_SIZE = 200
 # Filters showing more rows than this are counted in the background (the row count shown until
@@ -48,11 +46,11 @@ ORDER_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 2
 ROW_ROLE = Qt.ItemDataRole.UserRole + 3
 
-STATUS_LABELS = {
-    "pending": "Pending",
-    "succeeded": "Succeeded",
-    "failed": "Failed",
-    "dismissed": "Dismissed",
+STATUS_LABELS: dict[str, str] = {
+    Status.PENDING: "Pending",
+    Status.SUCCEEDED: "Succeeded",
+    Status.FAILED: "Failed",
+    Status.DISMISSED: "Dismissed",
 }
 
 Index = QModelIndex | QPersistentModelIndex
@@ -64,19 +62,20 @@ class Column:
     title: str
     sort_key: str
     tip: str
+    width: int  # the view's default, in pixels
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("order_ref", "Order", "order_ref", "The order's reference"),
-    Column("posted_date", "Posted", "posted_date", "The date the order was posted"),
-    Column("customer", "Customer", "customer_name", "The customer's name"),
-    Column("total", "Total", "total", "The order's total before tax, in its currency"),
-    Column("status", "Status", "status", "Where the order's sync to Xero stands"),
+    Column("order_ref", "Order", "order_ref", "The order's reference", 96),
+    Column("posted_date", "Posted", "posted_date", "The date the order was posted", 92),
+    Column("customer", "Customer", "customer_name", "The customer's name", 210),
+    Column("total", "Total", "total", "The order's total before tax, in its currency", 112),
+    Column("status", "Status", "status", "Where the order's sync to Xero stands", 116),
     # Next to the status, where a user reads why: it fills the room the other columns leave.
-    Column("reason", "Reason", "reason_summary", "Why it failed, in a few words"),
-    Column("attempts", "Attempts", "attempts", "How many times it was sent to Xero"),
-    Column("last_attempt", "Last attempt", "last_attempt_at", "When it was last sent to Xero"),
-    Column("invoice", "Xero invoice", "xero_invoice_number", "The invoice's number in Xero"),
+    Column("reason", "Reason", "reason_summary", "Why it failed, in a few words", 320),
+    Column("attempts", "Attempts", "attempts", "How many times it was sent to Xero", 72),
+    Column("last_attempt", "Last attempt", "last_attempt_at", "When it was last sent to Xero", 132),
+    Column("invoice", "Xero invoice", "xero_invoice_number", "The invoice's number in Xero", 92),
 )
 COLUMN_INDEX = {column.key: number for number, column in enumerate(COLUMNS)}
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -108,11 +107,12 @@ def format_local_time(moment: datetime | None) -> str:
 
 def reason_text(row: LogRow) -> str:
     """The reason column: why it failed, or the transient trouble a pending order waits on."""
-    if row.status == "dismissed":
-        return "dismissed" + (f": {row.dismissed_reason}" if row.dismissed_reason else "")
+    if row.status == Status.DISMISSED:
+        dismissed = STATUS_LABELS[Status.DISMISSED].lower()
+        return dismissed + (f": {row.dismissed_reason}" if row.dismissed_reason else "")
     if row.reason_summary:
         return row.reason_summary
-    return (row.note or "") if row.status == "pending" else ""
+    return (row.note or "") if row.status == Status.PENDING else ""
 
 
 def _display(row: LogRow, key: str) -> str:
@@ -152,10 +152,10 @@ class LogModel(QAbstractTableModel):
     counts_changed = Signal(dict)  # orders per status, for the filter's live counts
     reloaded = Signal()
     rows_counted = Signal(int)  # the exact row count, once a background count has it
-    _counted = Signal(int, int)  # (query generation, count), from the counting thread
 
-    def __init__(self, parent: Any = None, *, page_size: int = PAGE_SIZE) -> None:
+    def __init__(self, jobs: Jobs, parent: Any = None, *, page_size: int = PAGE_SIZE) -> None:
         super().__init__(parent)
+        self._jobs = jobs  # the app's pools: a broad search is counted on a reader
         self._page_size = page_size
         self._filter = LogFilter()
         self._sort_key = "posted_date"
@@ -168,7 +168,6 @@ class LogModel(QAbstractTableModel):
         # The database's change marker when the rows were last read: a refresh with nothing
         # written since (the end of a run reloads, then the poll sees the run's writes) is free.
         self._read_at: tuple[object, int] | None = None
-        self._counted.connect(self._apply_count)
 
     # -- what it shows -------------------------------------------------------------------------
 
@@ -220,21 +219,27 @@ class LogModel(QAbstractTableModel):
         self.reloaded.emit()
 
     def _count_in_background(self) -> None:
-        """Count the filter's rows on a thread of its own; :meth:`_apply_count` gets it."""
+        """Count the filter's rows on a reader job; :meth:`_apply_count` gets it."""
         generation, log_filter = self._generation, self._filter
 
-        def count() -> None:
-            try:
-                self._counted.emit(generation, queries.count_log(log_filter))
-            except Exception:
-                log.exception("counting the log's rows failed")
-            finally:
-                database.close()  # this thread's own connection
+        def count(control: JobControl) -> tuple[int, int]:
+            return generation, queries.count_log(log_filter)
 
-        threading.Thread(target=count, name="log-count", daemon=True).start()
+        self._jobs.submit(
+            "Count the log's rows",
+            count,
+            writes=False,
+            on_done=self._apply_count,
+            on_error=self._count_failed,
+        )
 
-    def _apply_count(self, generation: int, count: int) -> None:
-        """The exact count arrived: grow (or shrink) to it, unless the query changed since."""
+    def _count_failed(self, failure: JobFailure) -> None:
+        """The job logged why; the row count stays the estimate (no box for a count)."""
+
+    def _apply_count(self, counted: tuple[int, int]) -> None:
+        """The exact count arrived (with the query generation it counted): grow (or shrink) to
+        it, unless the query changed since."""
+        generation, count = counted
         if generation != self._generation or self._exact:
             return
         if count > self._count:

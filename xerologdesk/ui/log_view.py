@@ -21,17 +21,6 @@ from xerologdesk.ui.status_badge import StatusBadgeDelegate
 # Actions take at most this many selected orders at once (a select-all on a huge log would
 # otherwise read every row); the window says so when more are selected.
 MAX_ACTED_ON = 10_000
-DEFAULT_WIDTHS = {
-    "order_ref": 96,
-    "posted_date": 92,
-    "customer": 210,
-    "total": 112,
-    "status": 116,
-    "attempts": 72,
-    "last_attempt": 132,
-    "invoice": 92,
-    "reason": 320,
-}
 
 
 class LogView(QTableView):
@@ -62,8 +51,8 @@ class LogView(QTableView):
         columns.setHighlightSections(False)
         columns.setStretchLastSection(False)
         columns.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column in COLUMNS:
-            self.setColumnWidth(COLUMN_INDEX[column.key], DEFAULT_WIDTHS[column.key])
+        for number, column in enumerate(COLUMNS):
+            self.setColumnWidth(number, column.width)
         # The reason takes the width the others leave, so the table fits the window with no
         # sideways scrolling; a long one ends in "…" (the view's default) and shows whole in
         # its tooltip.

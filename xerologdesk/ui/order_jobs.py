@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,7 @@ class OrderOutcome:
     order_ref: str
     status: str
     message: str
+    codes: tuple[str, ...] = ()  # the reason codes of a failure (sync.outcomes.Code)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ class RunReport:
     # Orders left pending: an earlier send still unanswered, or Xero failing on them alone.
     waiting_on: tuple[str, ...] = ()
     held_back: tuple[str, ...] = ()
+    day_limit: bool = False  # it stopped with the organisation's calls for the day spent
+    pending_sync: bool = False  # a sync of the pending orders (its failures are new ones)
 
     @property
     def unsettled(self) -> str:
@@ -94,10 +97,10 @@ class RunReport:
         if not statuses:
             return f"{self.title}: nothing was sent."
         counts = [
-            f"{statuses.count('succeeded')} succeeded",
-            f"{statuses.count('failed')} failed",
+            f"{statuses.count(Status.SUCCEEDED)} succeeded",
+            f"{statuses.count(Status.FAILED)} failed",
         ]
-        if pending := statuses.count("pending"):
+        if pending := statuses.count(Status.PENDING):
             counts.append(f"{pending} still pending")
         return f"{self.title}: {', '.join(counts)}."
 
@@ -165,8 +168,9 @@ class ImportOutcome:
 def describe(result: OrderResult) -> str:
     """One order's result in a sentence."""
     if result.status is Status.SUCCEEDED:
-        invoice = f"invoice {result.invoice_number}" if result.invoice_number else "invoice"
-        return f"Succeeded: {invoice} created in Xero." + (f" {result.note}" if result.note else "")
+        number = f" {result.invoice_number}" if result.invoice_number else ""
+        note = f" {result.note}" if result.note else ""
+        return f"Succeeded: invoice{number} created in Xero.{note}"
     if result.status is Status.FAILED:
         return " ".join(reason.message for reason in result.reasons) or "Failed."
     return f"Still pending: {result.note}" if result.note else "Still pending."
@@ -177,7 +181,14 @@ def _outcomes(results: Sequence[OrderResult]) -> tuple[OrderOutcome, ...]:
     for result in results:
         latest[result.order_id] = result  # a later pass's answer wins
     return tuple(
-        OrderOutcome(r.order_id, r.order_ref, str(r.status), describe(r)) for r in latest.values()
+        OrderOutcome(
+            r.order_id,
+            r.order_ref,
+            str(r.status),
+            describe(r),
+            tuple(str(reason.code) for reason in r.reasons),
+        )
+        for r in latest.values()
     )
 
 
@@ -320,7 +331,7 @@ class OrderJobs(QObject):
                 break
             self._sync_again.clear()
         summary.results = results
-        return self._report(title, summary, control)
+        return replace(self._report(title, summary, control), pending_sync=True)
 
     def _progress_reporter(self, title: str, control: JobControl) -> Callable[[Progress], None]:
         def report(progress: Progress) -> None:
@@ -362,9 +373,10 @@ class OrderJobs(QObject):
     def _run(self, title: str, work: Callable[[JobControl], RunReport]) -> Job:
         def guarded(control: JobControl) -> RunReport:
             try:
-                return work(control)
+                report = work(control)
             except NotConnected as error:
                 return RunReport(title, "nothing sent", str(error), not_connected=True)
+            return replace(report, day_limit=report.trouble and self._day_spent())
 
         job = self._submit(title, guarded, on_done=self._run_done)
         job.signals.progress.connect(self._run_progress)
@@ -373,6 +385,11 @@ class OrderJobs(QObject):
         if len(self._runs) == 1:
             self.run_started.emit(title)
         return job
+
+    def _day_spent(self) -> bool:
+        """Whether Xero last said the organisation has no calls left today."""
+        budget = self._app.connected_budget()
+        return budget is not None and budget.state().day_remaining == 0
 
     def _run_progress(self, value: tuple[RunProgress, list[int]]) -> None:
         progress, changed = value

@@ -7,17 +7,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from xerologdesk.store.models import LogEntry
 from xerologdesk.store.queries import LogRow
-from xerologdesk.store.vocabulary import AttemptAction
+from xerologdesk.store.vocabulary import AttemptAction, Status
 from xerologdesk.ui.log_model import format_local_time
 
-ACTION_NAMES = {
-    "sync": "Sync",
-    "auto_sync": "Auto Sync",
-    "retry": "Retry",
-    "dismiss": "Dismiss",
-    "undo_dismiss": "Undo dismissal",
+ACTION_NAMES: dict[str, str] = {
+    AttemptAction.SYNC: "Sync",
+    AttemptAction.AUTO_SYNC: "Auto Sync",
+    AttemptAction.RETRY: "Retry",
+    AttemptAction.DISMISS: "Dismiss",
+    AttemptAction.UNDO_DISMISS: "Undo dismissal",
     AttemptAction.REPLACE: "Replaced by an import",
 }
 _BY_WORDS = {
@@ -27,22 +26,16 @@ _BY_WORDS = {
 }
 
 
-def load_trace(order_id: int) -> dict[str, Any] | None:
-    """What the last sync looked up for this order (read on the GUI thread: one row by key)."""
-    trace = LogEntry.select(LogEntry.trace).where(LogEntry.order == order_id).tuples().first()
-    return trace[0] if trace else None
-
-
 def status_line(row: LogRow) -> str:
     """Where the order stands, in a sentence."""
     tried = f"{row.attempts} attempt{'s' if row.attempts != 1 else ''}"
     last = format_local_time(row.last_attempt_at)
-    if row.status == "succeeded":
+    if row.status == Status.SUCCEEDED:
         number = row.xero_invoice_number or "an invoice"
         return f"Succeeded: in Xero as {number} ({tried}, last {last})."
-    if row.status == "failed":
+    if row.status == Status.FAILED:
         return f"Failed after {tried} (last {last}). Resolve it below."
-    if row.status == "dismissed":
+    if row.status == Status.DISMISSED:
         when = format_local_time(row.dismissed_at)
         why = f": \u201c{row.dismissed_reason}\u201d" if row.dismissed_reason else ""
         return f"Dismissed on {when}{why}. Xero was left untouched; Undo puts it back."

@@ -15,10 +15,11 @@ from xerologdesk.settings import Settings
 from xerologdesk.store import book, queries
 from xerologdesk.store.book import OrderData
 from xerologdesk.store.queries import LogRow
+from xerologdesk.store.vocabulary import OutboxKind, Status
 from xerologdesk.ui.wording import counted
 
 # Orders Auto Sync and Retry act on (as the engine's ELIGIBLE says); succeeded ones are left.
-RESOLVABLE = ("pending", "failed", "dismissed")
+RESOLVABLE: tuple[Status, ...] = (Status.PENDING, Status.FAILED, Status.DISMISSED)
 # Failures Auto Sync cannot fix by creating something: they need a decision in Xero.
 NEEDS_XERO = {
     "customer_ambiguous": "more than one Xero contact matches; fix it in Xero, then Retry",
@@ -127,7 +128,7 @@ def plan_auto_sync(
         if row.status not in RESOLVABLE:
             left_alone.append(row.order_ref)
             continue
-        if row.status == "dismissed":
+        if row.status == Status.DISMISSED:
             dismissed.append(row.order_ref)
         invoices += 1
         codes = [str(reason.get("code", "")) for reason in row.reasons or []]
@@ -154,7 +155,7 @@ def plan_auto_sync(
             elif code in NEEDS_XERO:
                 blocked.append(f"{row.order_ref}: {NEEDS_XERO[code]}")
                 invoices -= 1  # it will fail again the same way
-            elif code == "xero_rejected" and details.get("what") == "invoice":
+            elif code == "xero_rejected" and details.get("what") == OutboxKind.INVOICE:
                 said = " ".join(str(m) for m in details.get("messages") or []) or "no reason given"
                 resent.append(f"{row.order_ref}: Xero said \u201c{said}\u201d")
     return AutoSyncPlan(

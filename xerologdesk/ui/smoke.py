@@ -24,6 +24,7 @@ def smoke_test() -> int:
 
     from xerologdesk.store import queries
     from xerologdesk.store.db import schema_version
+    from xerologdesk.store.vocabulary import Status
     from xerologdesk.ui.launch import application, start
 
     qt_app = application()
@@ -35,14 +36,14 @@ def smoke_test() -> int:
             while time.monotonic() < deadline:
                 QCoreApplication.processEvents()
                 counts = queries.status_counts()
-                if sum(counts.values()) and not counts["pending"]:
+                if sum(counts.values()) and not counts[Status.PENDING]:
                     break
                 time.sleep(0.05)  # a polling loop in a command, not a test
             sandbox = started.desktop.sandbox
             problems = []
             if not sum(counts.values()):
                 problems.append("the demo orders were not imported")
-            if counts["pending"] or not counts["succeeded"]:
+            if counts[Status.PENDING] or not counts[Status.SUCCEEDED]:
                 problems.append(f"the demo orders did not sync: {counts}")
             if sandbox is None:
                 problems.append("the embedded sandbox did not start")

@@ -21,15 +21,16 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from xerologdesk.store.vocabulary import Status
 from xerologdesk.ui import assets
 from xerologdesk.ui.log_model import STATUS_LABELS, STATUS_ROLE
 
 # (background, text) per status.
-BADGE_COLOURS = {
-    "pending": ("#fff3d6", "#7a4d00"),
-    "succeeded": ("#dcf3e4", "#145c33"),
-    "failed": ("#fde0df", "#8e1b1b"),
-    "dismissed": ("#e8ebee", "#454e57"),
+BADGE_COLOURS: dict[str, tuple[str, str]] = {
+    Status.PENDING: ("#fff3d6", "#7a4d00"),
+    Status.SUCCEEDED: ("#dcf3e4", "#145c33"),
+    Status.FAILED: ("#fde0df", "#8e1b1b"),
+    Status.DISMISSED: ("#e8ebee", "#454e57"),
 }
 ICON_SIZE = 14
 # Badges kept drawn (4 statuses x a few sizes; more only while a column is being resized).

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
@@ -18,9 +19,33 @@ Shortcut = QKeySequence.StandardKey | str | None
 Key = QKeySequence.StandardKey
 
 
+class Command(StrEnum):
+    """The window's commands, by the key their action and its slot share. Not the stored words:
+    "sync" is Sync now, "retry" the context menu's Retry (what they do is an Action)."""
+
+    SYNC = "sync"
+    IMPORT = "import"
+    RESOLVE = "resolve"
+    DETAILS = "details"
+    NEXT_FAILED = "next_failed"
+    FIND = "find"
+    EXPORT = "export"
+    SETTINGS = "settings"
+    LOG_FOLDER = "log_folder"
+    GUIDE = "guide"
+    ABOUT = "about"
+    QUIT = "quit"
+    RETRY = "retry"
+    AUTO_SYNC = "auto_sync"
+    DISMISS = "dismiss"
+    UNDO_DISMISS = "undo_dismiss"
+    OPEN_IN_XERO = "open_in_xero"
+    COPY = "copy"
+
+
 @dataclass(frozen=True)
 class ActionSpec:
-    key: str
+    key: Command
     text: str
     shortcut: Shortcut = None
     tip: str = ""
@@ -28,79 +53,105 @@ class ActionSpec:
 
 
 ACTIONS: tuple[ActionSpec, ...] = (
-    ActionSpec("sync", "Sync now", "F5", "Sync every pending order to Xero now", "action-sync.svg"),
     ActionSpec(
-        "import",
+        Command.SYNC, "Sync now", "F5", "Sync every pending order to Xero now", "action-sync.svg"
+    ),
+    ActionSpec(
+        Command.IMPORT,
         "Import orders\u2026",
         Key.Open,
         "Import order files (CSV or JSON)",
         "action-import.svg",
     ),
     ActionSpec(
-        "resolve",
+        Command.RESOLVE,
         "Resolve\u2026",
         "Ctrl+R",
         "Auto Sync, Retry or Dismiss the selected orders",
         "action-resolve.svg",
     ),
-    ActionSpec("details", "Details\u2026", None, "Show the order's details (Enter)"),
-    ActionSpec("next_failed", "Next failed order", "F8", "Jump to the next failed order"),
-    ActionSpec("find", "Find\u2026", Key.Find, "Search the log"),
+    ActionSpec(Command.DETAILS, "Details\u2026", None, "Show the order's details (Enter)"),
+    ActionSpec(Command.NEXT_FAILED, "Next failed order", "F8", "Jump to the next failed order"),
+    ActionSpec(Command.FIND, "Find\u2026", Key.Find, "Search the log"),
     ActionSpec(
-        "export",
+        Command.EXPORT,
         "Export shown log\u2026",
         "Ctrl+E",
         "Write the orders shown (filter and sort) to a CSV file",
         "action-export.svg",
     ),
     ActionSpec(
-        "settings",
+        Command.SETTINGS,
         "Settings\u2026",
         "Ctrl+,",
         "How the integration behaves",
         "action-settings.svg",
     ),
-    ActionSpec("log_folder", "Open log folder", None, "Where the app writes its log files"),
-    ActionSpec("guide", "XeroLogDesk guide", Key.HelpContents, "How to use the log (the README)"),
-    ActionSpec("about", "About XeroLogDesk"),
-    ActionSpec("quit", "Quit", Key.Quit),
-    ActionSpec("retry", "Retry", None, "Sync the selected orders again without creating anything"),
-    ActionSpec("auto_sync", "Auto Sync\u2026", None, "Create what is missing, then the invoices"),
-    ActionSpec("dismiss", "Dismiss\u2026", None, "Leave Xero untouched; hide the error"),
-    ActionSpec("undo_dismiss", "Undo dismissal", None, "Put dismissed orders back"),
-    ActionSpec("open_in_xero", "Open in Xero", None, "Show the invoice in Xero"),
-    ActionSpec("copy", "Copy order refs", Key.Copy, "Copy the selected orders' refs"),
+    ActionSpec(Command.LOG_FOLDER, "Open log folder", None, "Where the app writes its log files"),
+    ActionSpec(
+        Command.GUIDE, "XeroLogDesk guide", Key.HelpContents, "How to use the log (the README)"
+    ),
+    ActionSpec(Command.ABOUT, "About XeroLogDesk"),
+    ActionSpec(Command.QUIT, "Quit", Key.Quit),
+    ActionSpec(
+        Command.RETRY, "Retry", None, "Sync the selected orders again without creating anything"
+    ),
+    ActionSpec(
+        Command.AUTO_SYNC, "Auto Sync\u2026", None, "Create what is missing, then the invoices"
+    ),
+    ActionSpec(Command.DISMISS, "Dismiss\u2026", None, "Leave Xero untouched; hide the error"),
+    ActionSpec(Command.UNDO_DISMISS, "Undo dismissal", None, "Put dismissed orders back"),
+    ActionSpec(Command.OPEN_IN_XERO, "Open in Xero", None, "Show the invoice in Xero"),
+    ActionSpec(Command.COPY, "Copy order refs", Key.Copy, "Copy the selected orders' refs"),
 )
 # Shortcuts a text box keeps for itself (copying its own text); every other one is the window's.
 TEXT_EDITING_KEYS = (Key.Copy,)
 # None is a separator.
-MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
-    ("&File", ("import", "export", "log_folder", None, "quit")),
-    ("&Orders", ("sync", "resolve", "details", None, "next_failed", "find", "copy")),
-    ("&Tools", ("settings",)),
-    ("&Help", ("guide", "log_folder", None, "about")),
+MENUS: tuple[tuple[str, tuple[Command | None, ...]], ...] = (
+    ("&File", (Command.IMPORT, Command.EXPORT, Command.LOG_FOLDER, None, Command.QUIT)),
+    (
+        "&Orders",
+        (
+            Command.SYNC,
+            Command.RESOLVE,
+            Command.DETAILS,
+            None,
+            Command.NEXT_FAILED,
+            Command.FIND,
+            Command.COPY,
+        ),
+    ),
+    ("&Tools", (Command.SETTINGS,)),
+    ("&Help", (Command.GUIDE, Command.LOG_FOLDER, None, Command.ABOUT)),
 )
-TOOLBAR: tuple[str | None, ...] = ("sync", "import", "resolve", None, "export", "settings")
-CONTEXT_MENU: tuple[str | None, ...] = (
-    "details",
-    "resolve",
+TOOLBAR: tuple[Command | None, ...] = (
+    Command.SYNC,
+    Command.IMPORT,
+    Command.RESOLVE,
     None,
-    "auto_sync",
-    "retry",
-    "dismiss",
-    "undo_dismiss",
-    "open_in_xero",
+    Command.EXPORT,
+    Command.SETTINGS,
+)
+CONTEXT_MENU: tuple[Command | None, ...] = (
+    Command.DETAILS,
+    Command.RESOLVE,
     None,
-    "copy",
+    Command.AUTO_SYNC,
+    Command.RETRY,
+    Command.DISMISS,
+    Command.UNDO_DISMISS,
+    Command.OPEN_IN_XERO,
+    None,
+    Command.COPY,
 )
 
 
 def create_actions(
-    window: QMainWindow, slots: Mapping[str, Callable[[], object]]
-) -> dict[str, QAction]:
+    window: QMainWindow, slots: Mapping[Command, Callable[[], object]]
+) -> dict[Command, QAction]:
     """Every action of :data:`ACTIONS`, triggering ``slots[key]``, with its shortcut working
     wherever the focus is in the window."""
-    actions: dict[str, QAction] = {}
+    actions: dict[Command, QAction] = {}
     for spec in ACTIONS:
         action = QAction(spec.text, window)
         action.setObjectName(f"action-{spec.key}")
@@ -117,7 +168,7 @@ def create_actions(
     return actions
 
 
-def add_menus_and_toolbar(window: QMainWindow, actions: Mapping[str, QAction]) -> None:
+def add_menus_and_toolbar(window: QMainWindow, actions: Mapping[Command, QAction]) -> None:
     bar = window.menuBar()
     for title, keys in MENUS:
         menu = bar.addMenu(title)
@@ -142,7 +193,7 @@ class WindowShortcutsFirst(QObject):
     under X11's key scheme a QLineEdit claims Ctrl+E ("end of line"), so Export did nothing
     while the search box had the focus."""
 
-    def __init__(self, actions: Mapping[str, QAction], parent: QObject) -> None:
+    def __init__(self, actions: Mapping[Command, QAction], parent: QObject) -> None:
         super().__init__(parent)
         editing = {QKeySequence(key).toString() for key in TEXT_EDITING_KEYS}
         self._keys = {
@@ -162,7 +213,7 @@ class WindowShortcutsFirst(QObject):
         return False
 
 
-def let_shortcuts_through(window: QMainWindow, actions: Mapping[str, QAction]) -> None:
+def let_shortcuts_through(window: QMainWindow, actions: Mapping[Command, QAction]) -> None:
     """Make the window's shortcuts work from every text box in it (search, dates)."""
     first = WindowShortcutsFirst(actions, window)
     for edit in window.findChildren(QLineEdit):

@@ -16,7 +16,7 @@ CONTEXT = "xerologdesk"
 class EnglishPlurals(QTranslator):
     """The English plural forms of the app's counted phrases."""
 
-    def translate(  # type: ignore[override]
+    def translate(
         self, context: str, source: str, disambiguation: str | None = None, n: int = -1
     ) -> str | None:
         if n < 0 or "(s)" not in source:

@@ -1,8 +1,8 @@
 """Background work: jobs on two ``QThreadPool`` s, reporting back to the GUI thread by signals.
 
 - The **writer** pool has one thread, and every database write of the app runs there, in the
-  order it was asked for (ARCHITECTURE.md: one writer), so SQLite never sees two writers from
-  this process and no widget waits on a lock.
+  order it was asked for (docs/architecture.md: one writer), so SQLite never sees two writers
+  from this process and no widget waits on a lock.
 - The **reader** pool runs work that only reads the database or asks Xero for reference data
   (the settings' lists, exports), so it never queues behind a long sync.
 

@@ -1,7 +1,7 @@
 """xero-python set up safely for one connected organisation.
 
-The SDK's defaults are unsafe for a sync that must never double an invoice (FACTS.md): urllib3
-silently retries PUTs and sleeps through ``Retry-After``, there is no timeout, and
+The SDK's defaults are unsafe for a sync that must never double an invoice (docs/xero-behaviour.md):
+urllib3 silently retries PUTs and sleeps through ``Retry-After``, there is no timeout, and
 ``Configuration`` is a process-wide singleton sharing one token object. :class:`XeroClient`
 builds its own ``ApiClient`` with retries off, integer timeouts, and tokens taken from a
 :class:`TokenSource` on every request.

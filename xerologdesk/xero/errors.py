@@ -1,8 +1,8 @@
 """Every way a call to Xero can fail, sorted into what the sync engine must do about it.
 
-xero-python raises a zoo of exceptions (FACTS.md: HTTPStatusException and subclasses, raw urllib3
-errors, ValueError from response validation). :func:`classify` turns each into one of the classes
-below, so the engine decides by class, never by status code:
+xero-python raises a zoo of exceptions (HTTPStatusException and subclasses, raw urllib3 errors,
+ValueError from response validation; see docs/xero-behaviour.md, Errors). :func:`classify` turns
+each into one of the classes below, so the engine decides by class, never by status code:
 
 - :class:`Rejected`: Xero gave a definite "no" with its messages (the order fails).
 - :class:`KeyInUse`: a refusal of the Idempotency-Key, not of the request (a call with the key
@@ -24,8 +24,8 @@ from typing import Any
 import urllib3.exceptions
 from xero_python.exceptions import HTTPStatusException, OAuth2InvalidGrantError
 
-# Xero's words when a key comes with a body other than its first call's (FACTS.md); the only sign,
-# since that answer is a 400 like any refusal of the request itself.
+# Xero's words when a key comes with a body other than its first call's (docs/xero-behaviour.md);
+# the only sign, since that answer is a 400 like any refusal of the request itself.
 KEY_USED_WITH_ANOTHER_REQUEST = "is used with a different request"
 
 

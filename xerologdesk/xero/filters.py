@@ -1,6 +1,6 @@
 """Safe ``where`` clauses for Xero lookups, and Xero's way of comparing names.
 
-Xero's ``where`` has no escape for ``"`` (FACTS.md): a value is put into a clause only when it
+Xero's ``where`` has no escape for ``"`` (docs/xero-behaviour.md): a value goes in only when it
 cannot change the clause's meaning; everything else is looked up another way by the gateway
 (``searchTerm``, or ``.Contains`` on a safe fragment) and compared exactly here, on our side.
 
@@ -25,7 +25,7 @@ MAX_TERMS = 40
 def xero_fold(text: str) -> str:
     """The key Xero compares contact names, emails and account numbers by.
 
-    Case- and accent-insensitive (FACTS.md); surrounding white space ignored.
+    Case- and accent-insensitive (docs/xero-behaviour.md); surrounding white space ignored.
     """
     decomposed = unicodedata.normalize("NFKD", text.strip())
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))

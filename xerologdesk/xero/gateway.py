@@ -45,7 +45,7 @@ from xerologdesk.xero.records import (
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 50  # Xero's practical ceiling for one request (FACTS.md)
+BATCH_SIZE = 50  # Xero's practical ceiling for one request (docs/xero-behaviour.md)
 PAGE_SIZE = 1000  # the largest page Xero serves for contacts and invoices
 IDS_PER_REQUEST = 40
 # Unit prices travel with 4 decimals (Xero rounds them to 2 unless asked): on item and invoice

@@ -176,7 +176,7 @@ class RateBudget:
                 self._day_remaining = day
             retry_after = _int(lowered.get("retry-after"))
             if retry_after is not None:
-                # A 429: nothing starts before Xero said it may (FACTS.md: wait exactly that).
+                # A 429: nothing starts before Xero said it may (docs/xero-behaviour.md).
                 until = now + retry_after
                 if until > self._hold_until:
                     self._hold_until = until

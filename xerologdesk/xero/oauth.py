@@ -5,7 +5,7 @@ The pieces, in the order a connection uses them: a PKCE verifier and its S256 ch
 redirect URI the user registered with their Xero app; :data:`DEFAULT_PORT` unless they chose
 another), the code exchange, then refresh, revocation and removing the connection at Xero.
 
-Scopes (FACTS.md, and Xero's granular-scope table): apps created since March 2026 ask for
+Scopes (docs/xero-behaviour.md, and Xero's granular-scope table): apps made since March 2026 ask for
 ``accounting.invoices`` (invoices and, in the granular scheme, items too: creating items needs
 nothing more), ``accounting.contacts`` and ``accounting.settings.read`` (accounts, tax rates,
 currencies, organisation). Older apps cannot ask for granular scopes and use the broad ones, where

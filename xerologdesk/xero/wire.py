@@ -1,8 +1,8 @@
 """Xero's JSON (PascalCase) to our records, and our new records to xero-python models.
 
 Responses are read as JSON here rather than through the SDK's models: the SDK validates enums
-while it parses and raises *after* Xero did the work (FACTS.md), which would lose the id of an
-invoice that was in fact created.
+while it parses and raises *after* Xero did the work (docs/xero-behaviour.md), which would lose
+the id of an invoice that was in fact created.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """Signing in to Xero from the Settings dialog's Connection page.
 
 :class:`ConnectionPanel` shows the connected organisation (and when its tokens were last
-refreshed) and connects or disconnects through :mod:`xerologdesk.connection` on workers: the
-browser step waits on a reader thread (cancellable), storing the chosen organisation and
-disconnecting run on the writer. :class:`OrganisationPicker` asks which organisation to use
-when the user allowed several on Xero's page.
+refreshed) and, on workers, connects through :mod:`xerologdesk.connection` and disconnects
+through the app (which drops its link to the organisation too): the browser step waits on a
+reader thread (cancellable), storing the chosen organisation and disconnecting run on the
+writer. :class:`OrganisationPicker` asks which organisation to use when the user allowed
+several on Xero's page.
 """
 
 from __future__ import annotations
@@ -30,16 +31,20 @@ from PySide6.QtWidgets import (
 )
 
 from xerologdesk import connection as connecting
-from xerologdesk.connection import Authorized, Disconnected
+from xerologdesk.connection import (
+    AUTHORIZE_TIMEOUT_SECONDS,
+    DEFAULT_PORT,
+    Authorized,
+    ConnectFailed,
+    Disconnected,
+    TokenStoreError,
+    XeroConnection,
+)
 from xerologdesk.store import book
 from xerologdesk.store.book import ConnectionData
 from xerologdesk.ui import messages
 from xerologdesk.ui.log_model import format_local_time
 from xerologdesk.ui.workers import JobControl, JobFailure, Jobs
-from xerologdesk.xero.client import XERO
-from xerologdesk.xero.oauth import AUTHORIZE_TIMEOUT_SECONDS, DEFAULT_PORT, ConnectFailed
-from xerologdesk.xero.records import XeroConnection
-from xerologdesk.xero.tokens import TokenStoreError
 
 if TYPE_CHECKING:
     from xerologdesk.app import App
@@ -244,7 +249,7 @@ class ConnectionPanel(QWidget):
         current = self.connection
         if self._options.xero_url is not None or current is None or current.kind != "xero":
             return self._options.xero_url
-        return None if connecting.endpoints_for(current) is XERO else current.base_url
+        return connecting.sign_in_url(current)
 
     def _no_browser(self, url: object) -> None:
         self.status.setText(
@@ -353,7 +358,7 @@ class ConnectionPanel(QWidget):
         self.status.setText(f"Disconnecting from {name}\u2026")
         self.disconnect_job = self._jobs.submit(
             "Disconnect from Xero",
-            lambda control: connecting.disconnect(self._app),
+            lambda control: self._app.disconnect(),
             writes=True,
             on_done=self._disconnected,
             on_error=self._disconnect_failed,

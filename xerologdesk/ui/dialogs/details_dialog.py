@@ -28,12 +28,13 @@ from xerologdesk.settings import Settings
 from xerologdesk.store import book, queries
 from xerologdesk.store.book import ConnectionData, OrderData
 from xerologdesk.store.queries import LogRow
-from xerologdesk.store.vocabulary import DISMISSABLE, Action
+from xerologdesk.store.vocabulary import DISMISSABLE, Action, Status
 from xerologdesk.sync.engine import DISMISSED_UNANSWERED, Dismissal
 from xerologdesk.ui import assets, messages, order_story
 from xerologdesk.ui.dialogs.resolve_dialog import confirm_auto_sync, confirm_bringing_back
 from xerologdesk.ui.log_model import STATUS_LABELS, format_local_time, format_money
 from xerologdesk.ui.order_jobs import OrderJobs, RunReport
+from xerologdesk.ui.resolve_plan import RESOLVABLE
 from xerologdesk.ui.tables import read_only_table
 from xerologdesk.ui.workers import Job, JobFailure
 from xerologdesk.ui.xero_links import invoice_url
@@ -223,8 +224,8 @@ class DetailsDialog(QDialog):
         self.invoice.setText(row.xero_invoice_number or "none yet")
 
         reasons = order_story.failure_paragraphs(row)
-        lookups = order_story.lookup_lines(order_story.load_trace(self.order_id))
-        failed = bool(reasons) and row.status != "succeeded"
+        lookups = order_story.lookup_lines(queries.lookup_trace(self.order_id))
+        failed = bool(reasons) and row.status != Status.SUCCEEDED
         # A failure says why; a success shows how its customer and products were matched.
         self.why_box.setTitle("Why it failed" if failed else "How it was matched in Xero")
         self.why_box.setVisible(failed or bool(lookups))
@@ -265,11 +266,11 @@ class DetailsDialog(QDialog):
     def _update_buttons(self) -> None:
         status = self.row.status if self.row else ""
         idle = self._job is None
-        self.auto_sync_button.setVisible(status in ("failed", "pending", "dismissed"))
-        self.retry_button.setVisible(status in ("failed", "pending", "dismissed"))
+        self.auto_sync_button.setVisible(status in RESOLVABLE)
+        self.retry_button.setVisible(status in RESOLVABLE)
         self.dismiss_button.setVisible(status in DISMISSABLE)
-        self.undo_button.setVisible(status == "dismissed")
-        self.open_button.setVisible(status == "succeeded" and bool(self._url()))
+        self.undo_button.setVisible(status == Status.DISMISSED)
+        self.open_button.setVisible(status == Status.SUCCEEDED and bool(self._url()))
         for button in (self.auto_sync_button, self.retry_button, self.dismiss_button):
             button.setEnabled(idle)
         self.undo_button.setEnabled(idle)
@@ -295,7 +296,7 @@ class DetailsDialog(QDialog):
         self._track("Auto Sync", self._orders.resolve([self.order_id], Action.AUTO_SYNC))
 
     def _retry(self) -> None:
-        dismissed = [self.row.order_ref] if self.row and self.row.status == "dismissed" else []
+        dismissed = [self.row.order_ref] if self.row and self.row.status == Status.DISMISSED else []
         if confirm_bringing_back(self, dismissed, "Retry"):
             self._track("Retry", self._orders.resolve([self.order_id], Action.RETRY))
 

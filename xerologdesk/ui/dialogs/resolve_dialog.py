@@ -28,22 +28,24 @@ from PySide6.QtWidgets import (
 from xerologdesk.settings import Settings
 from xerologdesk.store import queries
 from xerologdesk.store.queries import LogRow
-from xerologdesk.store.vocabulary import DISMISSABLE, STATUSES, Action
+from xerologdesk.store.vocabulary import DISMISSABLE, STATUSES, Action, AttemptAction, Status
 from xerologdesk.sync.engine import DISMISSED_UNANSWERED, Dismissal
 from xerologdesk.ui import assets, messages
 from xerologdesk.ui.log_model import STATUS_LABELS, reason_text
 from xerologdesk.ui.order_jobs import OrderJobs, OrderOutcome, RunProgress, RunReport
+from xerologdesk.ui.order_story import ACTION_NAMES
 from xerologdesk.ui.resolve_plan import RESOLVABLE, AutoSyncPlan, load_plan
 from xerologdesk.ui.tables import read_only_table
 from xerologdesk.ui.wording import counted
 from xerologdesk.ui.workers import Job, JobFailure
 
 ACTIONS_TEXT = {
-    "auto_sync": "Create whatever is missing in Xero (the customer, the products), then the "
-    "invoice.",
-    "retry": "Sync again without creating anything: for when you fixed the data in Xero.",
-    "dismiss": "Leave Xero untouched and take the error off the list of problems (the history "
-    "stays; Undo from the details).",
+    AttemptAction.AUTO_SYNC: "Create whatever is missing in Xero (the customer, the products), "
+    "then the invoice.",
+    AttemptAction.RETRY: "Sync again without creating anything: for when you fixed the data in "
+    "Xero.",
+    AttemptAction.DISMISS: "Leave Xero untouched and take the error off the list of problems "
+    "(the history stays; Undo from the details).",
 }
 
 
@@ -112,9 +114,9 @@ class ResolveDialog(QDialog):
 
         actions = QGroupBox("What to do")
         grid = QGridLayout(actions)
-        self.auto_sync_button = self._action(grid, 0, "Auto Sync", "auto_sync", self._auto_sync)
-        self.retry_button = self._action(grid, 1, "Retry", "retry", self._retry)
-        self.dismiss_button = self._action(grid, 2, "Dismiss", "dismiss", self._dismiss)
+        self.auto_sync_button = self._action(grid, 0, AttemptAction.AUTO_SYNC, self._auto_sync)
+        self.retry_button = self._action(grid, 1, AttemptAction.RETRY, self._retry)
+        self.dismiss_button = self._action(grid, 2, AttemptAction.DISMISS, self._dismiss)
         self.dismiss_reason = QLineEdit()
         self.dismiss_reason.setPlaceholderText("Why (optional), e.g. \u201cinvoiced by hand\u201d")
         self.dismiss_reason.setObjectName("dismiss-reason")
@@ -160,13 +162,14 @@ class ResolveDialog(QDialog):
         layout.addWidget(buttons)
 
     def _action(
-        self, grid: QGridLayout, row: int, text: str, key: str, slot: Callable[[], None]
+        self, grid: QGridLayout, row: int, action: AttemptAction, slot: Callable[[], None]
     ) -> QPushButton:
-        button = QPushButton(text)
+        """A button for ``action`` at ``row``, beside the line saying what it does."""
+        button = QPushButton(ACTION_NAMES[action])
         button.setAutoDefault(False)
         button.clicked.connect(slot)
         grid.addWidget(button, row, 0)
-        label = QLabel(ACTIONS_TEXT[key])
+        label = QLabel(ACTIONS_TEXT[action])
         label.setWordWrap(True)
         grid.addWidget(label, row, 1)
         return button
@@ -253,7 +256,7 @@ class ResolveDialog(QDialog):
                 OrderOutcome(
                     row.id,
                     row.order_ref,
-                    "dismissed" if row.id in changed else row.status,
+                    Status.DISMISSED if row.id in changed else row.status,
                     DISMISSED_UNANSWERED
                     if row.id in unanswered
                     else "Dismissed: Xero left untouched."
