@@ -47,7 +47,7 @@ The rules, beyond the format in issue 3:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -140,11 +140,12 @@ class _Collector:
         self.semicolons = False
         self.decimal_mark: tuple[str, Loc] | None = None
         # Which order each problem lies in (see readers.RowKey), so an import can set bad
-        # orders aside whole: the orders with problems, each with its first few (kept only
-        # when they will be written beside the lines set aside), and whether any problem lies
-        # outside every order (the header, the text), which sets nothing aside.
+        # orders aside whole: the orders with problems; the first few problems of each, kept
+        # when they are to be written beside the lines set aside (kept_per_order); and whether
+        # any problem lies outside every order (the header, the text), which sets nothing aside.
         self._row: RowKey | None = None
-        self.bad: dict[RowKey, list[_Problem]] = {}
+        self.bad: set[RowKey] = set()
+        self.kept: dict[RowKey, list[_Problem]] = {}
         self.kept_per_order = 0
         self.unplaced = False
 
@@ -157,9 +158,11 @@ class _Collector:
         if self._row is None:
             self.unplaced = True
             return
-        kept = self.bad.setdefault(self._row, [])
-        if len(kept) < self.kept_per_order:
-            kept.append(found)
+        self.bad.add(self._row)
+        if self.kept_per_order:
+            kept = self.kept.setdefault(self._row, [])
+            if len(kept) < self.kept_per_order:
+                kept.append(found)
 
     def row(self, key: RowKey | None, loc: Loc, raw: Any) -> bool:
         """Problems from here on lie in the order ``key`` (None: in none); every row is read."""
@@ -420,9 +423,7 @@ class _Splitter(_Collector):
     """A collector of the orders without problems, which keeps the rows of the orders with
     problems (found by a first reading of the file) aside instead, to write beside it."""
 
-    def __init__(
-        self, labels: Mapping[str, str], default_currency: str, bad: Mapping[RowKey, Any]
-    ) -> None:
+    def __init__(self, labels: Mapping[str, str], default_currency: str, bad: Set[RowKey]) -> None:
         super().__init__(labels, default_currency)
         self.bad_orders = bad
         self.set_aside: list[tuple[RowKey, Loc, Any]] = []
@@ -517,11 +518,11 @@ def _set_aside_rows(
     first: _Collector, split: _Splitter, text: str, is_json: bool
 ) -> list[list[str]]:
     """The rows set aside, each its problem text and then its cells (see set_aside.write)."""
-    kept = [problem for problems in first.bad.values() for problem in problems]
+    kept = [problem for problems in first.kept.values() for problem in problems]
     lines = _json_lines(kept, text, is_json)
     rows: list[list[str]] = []
     for key, loc, raw in split.set_aside:
-        problems = first.bad[key]
+        problems = first.kept[key]
         if is_json:
             said = "; ".join(f"line {_line(p.loc, lines)}: {_said(p, lines)}" for p in problems)
             rows.extend(
