@@ -140,6 +140,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="an order file, or a folder: its CSV and JSON files, in name order",
     )
+    importing.add_argument(
+        "--skip-bad-lines",
+        action="store_true",
+        help="import the orders without problems and set those with problems aside (all "
+        "their lines) in NAME.rejected.csv beside the file, with a problem column, to correct "
+        "and import again; exit status 1 still says lines were set aside (default: a file with "
+        "any problem is not imported at all)",
+    )
+    importing.add_argument(
+        "--replace",
+        action="store_true",
+        help="give an order imported before with different content the file's content, when "
+        "it has no invoice in Xero (pending, failed or dismissed): it keeps its history and is "
+        "pending again (default: it is left as it was); an order with an invoice is never "
+        "replaced",
+    )
     importing.set_defaults(run=_lazy("import_files"))
 
     commands.add_parser("sync", help="sync every pending order to Xero").set_defaults(

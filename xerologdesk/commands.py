@@ -11,7 +11,7 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,7 @@ from xerologdesk.sync.engine import (
     dismiss,
     utc_now,
 )
+from xerologdesk.sync.lock import SyncBusy, SyncLock, busy_message
 from xerologdesk.sync.reference_lists import FROM_XERO, read_reference_lists
 from xerologdesk.sync.runner import Progress, RunSummary, SyncRunner
 from xerologdesk.xero.errors import XeroError
@@ -177,9 +178,21 @@ def import_files(app: App, args: argparse.Namespace) -> int:
         for unfound in unusable:
             err(unfound)
         return EXIT_USAGE
-    report = run_import(files, default_currency=app.settings.get("default_currency"))
+    try:
+        # Replacing takes the sync lock: no run may send an order while its content changes.
+        with SyncLock(app.data_dir) if args.replace else nullcontext():
+            report = run_import(
+                files,
+                default_currency=app.settings.get("default_currency"),
+                skip_bad_lines=args.skip_bad_lines,
+                replace=args.replace,
+            )
+    except SyncBusy as busy:
+        err(f"xerologdesk: {busy_message(busy.pid, 'nothing was imported')}")
+        return EXIT_FAILURE
     for result in report.files:
         _print_import(result)
+    # Lines set aside still exit 1: a script learns there is a file to correct.
     return EXIT_USAGE if any(result.problems for result in report.files) else EXIT_OK
 
 
@@ -189,15 +202,25 @@ def _print_import(result: FileReport) -> str:
     for problem in result.problems:
         err(str(problem))
     for conflict in result.conflicts:
-        err(str(conflict))
-    if result.problems:
+        hint = " (import it again with --replace)" if conflict.replaceable else ""
+        err(f"{conflict}{hint}")
+    for replacement in result.replaced:
+        print(replacement)
+    if result.refused:
         line = f"{result.path}: not imported ({counted(result.problem_count, 'problem')})"
     else:
+        replaced = f"replaced {counted(len(result.replaced), 'order')}, " if result.replaced else ""
         line = (
-            f"{result.path}: imported {counted(result.imported, 'order')}, skipped "
+            f"{result.path}: imported {counted(result.imported, 'order')}, {replaced}skipped "
             f"{result.skipped_same} already imported, "
-            f"{counted(len(result.conflicts), 'conflict')}"
+            f"{counted(len(result.conflicts), 'conflict')}{result.notes}"
         )
+        if result.set_aside_file is not None:
+            line += (
+                f"; set aside {counted(result.set_aside_orders, 'order')} "
+                f"({counted(result.set_aside_lines, 'line')}) with problems in "
+                f"{result.set_aside_file}"
+            )
     print(line, flush=True)
     return line
 
@@ -349,7 +372,7 @@ def _import_inbox(app: App, folder: Path) -> None:
     for result in report.files:
         log.info("run: %s", _print_import(result))
         problems = [str(each) for each in (*result.problems, *result.conflicts)]
-        move_aside(Path(result.path), problems if result.problems else [])
+        move_aside(Path(result.path), problems if result.refused else [])
 
 
 @command

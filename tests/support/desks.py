@@ -30,6 +30,7 @@ COLUMNS = [
     "product_description",
     "quantity",
     "unit_price",
+    "product_price",
     "taxable",
 ]
 
@@ -63,13 +64,15 @@ class Desk:
     def __call__(self, *args: str) -> Run:
         return self.run_cli("--data-dir", str(self.data_dir), *args)
 
-    def import_rows(self, rows: list[dict[str, Any]], name: str = "orders.csv") -> Run:
+    def import_rows(
+        self, rows: list[dict[str, Any]], name: str = "orders.csv", *, flags: tuple[str, ...] = ()
+    ) -> Run:
         path = self.folder / name
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=COLUMNS, restval="")
             writer.writeheader()
             writer.writerows(rows)
-        result = self("import", str(path))
+        result = self("import", *flags, str(path))
         assert result.code == 0, result.err
         return result
 

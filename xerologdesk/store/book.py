@@ -42,6 +42,7 @@ from xerologdesk.store.vocabulary import (
     STATUSES,
     Action,
     AttemptAction,
+    OutboxKind,
     OutboxState,
     Status,
 )
@@ -590,6 +591,17 @@ def outbox_mark(
         changes[Outbox.response] = response
     if not Outbox.update(changes).where(Outbox.id == outbox_id).execute():
         raise KeyError(f"no outbox row with id {outbox_id}")
+
+
+def invoice_refs_awaiting_answer() -> set[str]:
+    """The refs of orders in invoice requests whose answer is still unknown: Xero may have made
+    their invoices (reconcile settles them)."""
+    return {
+        ref
+        for row in outbox_unfinished()
+        if row.kind == OutboxKind.INVOICE
+        for ref in row.payload.get("refs", [])
+    }
 
 
 def outbox_unfinished() -> list[OutboxRow]:

@@ -30,13 +30,15 @@ class Action(StrEnum):
 
 
 class AttemptAction(StrEnum):
-    """What an attempt row records (``attempt.action``): the sync actions and dismissal."""
+    """What an attempt row records (``attempt.action``): the sync actions, dismissal and an
+    import's replacement of the order's content."""
 
     SYNC = "sync"
     AUTO_SYNC = "auto_sync"
     RETRY = "retry"
     DISMISS = "dismiss"
     UNDO_DISMISS = "undo_dismiss"
+    REPLACE = "replace"  # an import gave the order new content (it had no invoice in Xero)
 
 
 class OutboxKind(StrEnum):

@@ -31,11 +31,12 @@ class SyncBusy(Exception):
         super().__init__(busy_message(pid))
 
 
-def busy_message(pid: int | None) -> str:
-    """What the user is told when another run holds the data directory."""
+def busy_message(pid: int | None, spared: str = "nothing was sent from here") -> str:
+    """What the user is told when another run holds the data directory; ``spared``: what was
+    therefore not done."""
     who = f" (pid {pid})" if pid else ""
     return (
-        f"another xerologdesk is syncing this data directory{who}: nothing was sent from here; "
+        f"another xerologdesk is syncing this data directory{who}: {spared}; "
         "try again when it has finished."
     )
 

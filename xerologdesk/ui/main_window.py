@@ -438,22 +438,80 @@ class MainWindow(QMainWindow):
             self.desktop.view_state.setValue("paths/import", str(Path(paths[0]).parent))
             self.import_files([Path(path) for path in paths])
 
-    def import_files(self, paths: Sequence[Path]) -> Job:
+    def import_files(
+        self, paths: Sequence[Path], *, skip_bad_lines: bool = False, replace: bool = False
+    ) -> Job:
         self.statusBar().showMessage(counted("Importing %n file(s)\u2026", len(paths)))
-        return self.orders.import_files(paths)
+        return self.orders.import_files(paths, skip_bad_lines=skip_bad_lines, replace=replace)
 
     def _imported(self, outcome: ImportOutcome) -> None:
         self.statusBar().showMessage(outcome.summary.replace("\n", "; "), 10000)
         self.view.reload_keeping_place()
         if outcome.problems:
-            # Not modal: the good files imported with this one are syncing meanwhile.
-            messages.notice(
-                self,
-                "Import problems",
-                outcome.summary + "\n\n" + first_problems(outcome.problems) + "\n\nNothing was "
-                "imported from a file with problems; fix them and import it again.",
-                "\n".join(outcome.problems),
+            self._import_problems(outcome)
+        if outcome.replaceable:
+            self._offer_replacing(outcome)
+
+    def _offer_replacing(self, outcome: ImportOutcome) -> None:
+        """List the orders imported before with different content that have no invoice in
+        Xero, and replace them with the files' content if the user says so."""
+        changes = outcome.replaceable
+        if not messages.confirm(
+            self,
+            "Replace changed orders",
+            counted(
+                "%n order(s) in this import were imported before with different content, and "
+                "have no invoice in Xero yet:",
+                len(changes),
             )
+            + "\n\n"
+            + first_problems(changes)
+            + "\n\nReplace them with the file's content? They keep their history and are "
+            "Pending again.",
+            counted("Replace %n order(s)", len(changes)),
+        ):
+            return
+        paths = [result.path for result in outcome.files if result.replaceable]
+        # A file from the inbox has moved on to imported/ meanwhile.
+        self.import_files([self.inbox.now_at(path) for path in paths], replace=True)
+
+    def _import_problems(self, outcome: ImportOutcome) -> None:
+        """Say what kept files or orders out, and offer to import a file's good orders."""
+        advice = []
+        if any(result.rejected for result in outcome.files):
+            advice.append(
+                "Nothing was imported from a file with problems; fix them and import it again."
+            )
+        set_aside = [each.set_aside_file.name for each in outcome.files if each.set_aside_file]
+        if set_aside:
+            advice.append(
+                f"The orders with problems were set aside in {', '.join(set_aside)}, beside the "
+                "file: correct them there and import it."
+            )
+        good = outcome.with_good_orders
+        action = None
+        if good:
+            action = (
+                counted("Import the %n good order(s)", sum(result.good_orders for result in good)),
+                partial(self._import_good_orders, [result.path for result in good]),
+            )
+            advice.append(
+                "Or import the good orders now, and set the orders with problems aside in a file "
+                "to correct."
+            )
+        # Not modal: the good files imported with this one are syncing meanwhile.
+        messages.notice(
+            self,
+            "Import problems",
+            outcome.summary + "\n\n" + first_problems(outcome.problems) + "\n\n" + " ".join(advice),
+            "\n".join(outcome.problems),
+            action,
+        )
+
+    def _import_good_orders(self, paths: list[Path]) -> None:
+        """Import these files' good orders, setting those with problems aside beside them; a
+        file from the inbox is read where it is now (its problems folder)."""
+        self.import_files([self.inbox.now_at(path) for path in paths], skip_bad_lines=True)
 
     def _inbox_files(self, paths: list[Path]) -> None:
         job = self.orders.import_files(paths)

@@ -17,6 +17,7 @@ ACTION_NAMES: dict[str, str] = {
     AttemptAction.RETRY: "Retry",
     AttemptAction.DISMISS: "Dismiss",
     AttemptAction.UNDO_DISMISS: "Undo dismissal",
+    AttemptAction.REPLACE: "Replaced by an import",
 }
 _BY_WORDS = {
     "ContactID": "the contact remembered from the last sync (ContactID {value})",
