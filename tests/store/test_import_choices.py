@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.sync.conftest import Run
+from tests.support.desks import Run
 
 HEADER = "order_ref;posted_date;customer_reference;customer_name;sku;quantity;unit_price"
 L, R = "\u201c", "\u201d"  # the quotes around values in messages
