@@ -14,7 +14,15 @@ from datetime import datetime
 
 from xerologdesk.store.book import chunks, tuples
 from xerologdesk.store.db import write_transaction
-from xerologdesk.store.models import Customer, CustomerLink, SkuMapping
+from xerologdesk.store.models import (
+    Customer,
+    CustomerLink,
+    LogEntry,
+    OrderLine,
+    Product,
+    SkuMapping,
+)
+from xerologdesk.store.vocabulary import Status
 
 
 @dataclass(frozen=True)
@@ -141,3 +149,29 @@ def remove_mapping(sku: str) -> ItemMapping | None:
         if found is not None:
             SkuMapping.delete().where(SkuMapping.sku == found.sku).execute()
     return found
+
+
+# -- the orders a link or mapping unblocks -----------------------------------------------------
+
+
+def failed_orders_of_customer(reference: str) -> list[str]:
+    """The refs of the failed orders of the customer ``reference``, oldest posted first."""
+    query = (
+        LogEntry.select(LogEntry.order_ref)
+        .where(LogEntry.status == Status.FAILED, LogEntry.customer_reference == reference)
+        .order_by(LogEntry.posted_date, LogEntry.order)
+    )
+    return [ref for (ref,) in tuples(query)]
+
+
+def failed_orders_with_sku(sku: str) -> list[str]:
+    """The refs of the failed orders with a line of ``sku``, oldest posted first."""
+    query = (
+        LogEntry.select(LogEntry.order_ref)
+        .join(OrderLine, on=(OrderLine.order == LogEntry.order))
+        .join(Product, on=(OrderLine.product == Product.id))
+        .where(LogEntry.status == Status.FAILED, Product.sku.collate("NOCASE") == sku)
+        .group_by(LogEntry.order)
+        .order_by(LogEntry.posted_date, LogEntry.order)
+    )
+    return [ref for (ref,) in tuples(query)]
