@@ -437,7 +437,7 @@ def _say_retry(refs: list[str], whose: str) -> None:
 
 @command
 def link_customer(app: App, args: argparse.Namespace) -> int:
-    from xerologdesk.store.links import failed_orders_of_customer
+    from xerologdesk.store.links import customer_known, failed_orders_of_customer
     from xerologdesk.sync import links
 
     try:
@@ -452,6 +452,11 @@ def link_customer(app: App, args: argparse.Namespace) -> int:
     )
     if linked.account_number_note:
         print(linked.account_number_note)
+    if not customer_known(link.reference):
+        err(
+            f"xerologdesk: no customer with the reference {quoted(link.reference)} has been "
+            "imported yet; the link applies to its orders once they are."
+        )
     _say_retry(failed_orders_of_customer(link.reference), "of this customer")
     return EXIT_OK
 

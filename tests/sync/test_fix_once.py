@@ -126,6 +126,7 @@ def test_linking_writes_the_reference_into_an_empty_account_number_unless_told_n
     linked = desk("link-customer", "C-1", "Acme")
     assert linked.code == 0, linked.err
     assert "account number in Xero is now \u201cC-1\u201d" in linked.out
+    assert "no customer with the reference \u201cC-1\u201d has been imported yet" in linked.err
     assert contact_named(desk, "Acme").get("AccountNumber") == "C-1"
 
     desk.settings(link_writes_account_number="off")

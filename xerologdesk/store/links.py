@@ -154,6 +154,12 @@ def remove_mapping(sku: str) -> ItemMapping | None:
 # -- the orders a link or mapping unblocks -----------------------------------------------------
 
 
+def customer_known(reference: str) -> bool:
+    """Whether a customer with this reference (in any case) was imported."""
+    query = Customer.select(Customer.id).where(Customer.reference.collate("NOCASE") == reference)
+    return bool(query.exists())
+
+
 def failed_orders_of_customer(reference: str) -> list[str]:
     """The refs of the failed orders of the customer ``reference``, oldest posted first."""
     query = (
