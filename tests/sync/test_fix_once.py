@@ -304,3 +304,15 @@ def test_a_mapping_to_an_item_gone_from_xero_fails_and_auto_sync_creates_nothing
     assert reason["code"] == "product_not_found"
     assert "mapped by you on" in reason["message"] and "XW-1" in reason["message"]
     assert desk.xero()["items"] == []
+
+
+def test_xero_failing_the_account_number_write_keeps_the_link_and_says_so(desk: Desk) -> None:
+    put_in_xero(desk.sandbox, contacts=[contact_record("Acme")])
+    desk.sandbox.set_faults(
+        {"script": [{"method": "POST", "resource": "/Contacts", "status": 503, "times": 1}]}
+    )
+    linked = desk("link-customer", "C-1", "Acme")
+    assert linked.code == 0, linked.err
+    assert "account number was not set" in linked.out and "The link stands" in linked.out
+    assert [row["reference"] for row in json.loads(desk("links", "--json").out)] == ["C-1"]
+    assert not contact_named(desk, "Acme").get("AccountNumber")

@@ -22,6 +22,7 @@ from pathlib import Path
 from xerologdesk.settings import Settings
 from xerologdesk.store import links
 from xerologdesk.store.links import ContactLink, ItemMapping
+from xerologdesk.xero.errors import XeroError
 from xerologdesk.xero.filters import xero_fold
 from xerologdesk.xero.gateway import XeroGateway
 from xerologdesk.xero.records import XeroContact
@@ -126,14 +127,15 @@ def _write_account_number(
 ) -> str:
     if contact.account_number or not settings.get("link_writes_account_number"):
         return ""
-    answer = gateway.set_account_number(contact.contact_id, reference)
+    not_set = f"The contact's account number was not set to {_quote(reference)}"
+    try:
+        answer = gateway.set_account_number(contact.contact_id, reference)
+    except XeroError as error:  # the link is saved: trouble here must not hide that
+        return f"{not_set}: {error}. The link stands all the same."
     if answer.ok:
         return f"The contact's account number in Xero is now {_quote(reference)}."
     said = " ".join(answer.messages)
-    return (
-        f"The contact's account number was not set to {_quote(reference)}: Xero said: {said} "
-        "The link stands all the same."
-    )
+    return f"{not_set}: Xero said: {said} The link stands all the same."
 
 
 def unlink_customer(reference: str) -> ContactLink:
