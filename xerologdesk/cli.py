@@ -201,6 +201,42 @@ def build_parser() -> argparse.ArgumentParser:
     resolve.add_argument("refs", nargs="+", metavar="ORDER_REF")
     resolve.set_defaults(run=_lazy("resolve"))
 
+    retry_later = "Re-syncs nothing by itself: retry the orders it unblocks afterwards."
+    link = commands.add_parser(
+        "link-customer",
+        help="link a customer to an existing Xero contact (used before any look-up)",
+        description="Link the customer REFERENCE to a Xero contact; every later sync of its "
+        "orders uses that contact, before any look-up by account number or name. " + retry_later,
+    )
+    link.add_argument("reference", metavar="REFERENCE", help="the customer's reference")
+    link.add_argument(
+        "xero_contact", metavar="CONTACT", help="a ContactID, or an exact contact name"
+    )
+    link.set_defaults(run=_lazy("link_customer"))
+    unlink = commands.add_parser("unlink-customer", help="remove a customer's link")
+    unlink.add_argument("reference", metavar="REFERENCE")
+    unlink.set_defaults(run=_lazy("unlink_customer"))
+    links = commands.add_parser("links", help="list the customers linked to Xero contacts")
+    links.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    links.set_defaults(run=_lazy("show_links"))
+
+    mapping = commands.add_parser(
+        "map-sku",
+        help="map a SKU to an existing Xero item code (used before the look-up by code)",
+        description="Map SKU to the Xero item ITEM_CODE (it must exist in Xero), or every SKU "
+        "of a CSV file with the header sku,item_code (all or nothing). " + retry_later,
+    )
+    mapping.add_argument("sku", nargs="?", metavar="SKU")
+    mapping.add_argument("item_code", nargs="?", metavar="ITEM_CODE")
+    mapping.add_argument("--file", metavar="CSV", help="map every row of this file")
+    mapping.set_defaults(run=_lazy("map_sku"))
+    unmap = commands.add_parser("unmap-sku", help="remove a SKU's mapping")
+    unmap.add_argument("sku", metavar="SKU")
+    unmap.set_defaults(run=_lazy("unmap_sku"))
+    mappings = commands.add_parser("mappings", help="list the SKUs mapped to Xero item codes")
+    mappings.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    mappings.set_defaults(run=_lazy("show_mappings"))
+
     settings = commands.add_parser("settings", help="list, show or change settings")
     settings.add_argument("key", nargs="?", metavar="KEY")
     settings.add_argument("value", nargs="?", metavar="VALUE")

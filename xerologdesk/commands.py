@@ -380,7 +380,9 @@ def show_log(app: App, args: argparse.Namespace) -> int:
     filter_ = queries.LogFilter(status=args.status, search=args.search or "")
     rows = queries.page_log(filter_, "posted_date", False, 0, None)
     if args.json:
-        print(json.dumps([_row_json(row) for row in rows], ensure_ascii=False, indent=2))
+        traces = queries.lookup_traces([row.id for row in rows])
+        listed = [_row_json(row) | {"lookup": _lookup_json(traces.get(row.id))} for row in rows]
+        print(json.dumps(listed, ensure_ascii=False, indent=2))
         return EXIT_OK
     if not rows:
         print("No orders match." if (args.status or args.search) else "No orders yet.")
@@ -411,6 +413,39 @@ def _row_json(row: Any) -> dict[str, Any]:
         "pending_action": row.pending_action,
         "note": row.note,
         "last_attempt_at": row.last_attempt_at.isoformat() if row.last_attempt_at else None,
+    }
+
+
+def _lookup_json(trace: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the order's last sync matched: its contact (and how: "link" for a user's link,
+    with who linked it and when) and each line's Xero item code (and the code a user mapped
+    the SKU to); None before a sync looked anything up."""
+    if not trace:
+        return None
+    customer = trace.get("customer") or {}
+    contact = customer.get("matched")
+    link = next((s for s in customer.get("steps", []) if s.get("by") == "Link"), None)
+    return {
+        "customer": {
+            "matched_by": customer.get("how") or None,
+            "contact_id": contact["contact_id"] if contact else None,
+            "contact_name": contact["name"] if contact else None,
+            "link": {
+                "contact_id": link.get("value"),
+                "linked_at": link.get("linked_at"),
+                "linked_by": link.get("linked_by"),
+            }
+            if link
+            else None,
+        },
+        "products": [
+            {
+                "sku": product.get("sku"),
+                "item_code": product.get("found") or None,
+                "mapped_to": product.get("mapped_to"),
+            }
+            for product in trace.get("products", [])
+        ],
     }
 
 
@@ -514,3 +549,165 @@ def _organisation_refuses(app: App, key: str, value: str) -> str | None:
         )
         return None
     return lists.problem_with(key, value)
+
+
+# -- links and mappings ------------------------------------------------------------------------
+
+
+def quoted(text: str) -> str:
+    """``text`` in curly quotes, as the messages quote names and codes."""
+    return f"\u201c{text}\u201d"
+
+
+def _say_retry(refs: list[str], whose: str) -> None:
+    """Say that nothing was re-synced, and how to retry the failed orders the change unblocks."""
+    if not refs:
+        print(f"Nothing was re-synced; no failed orders {whose} now (later syncs use it).")
+        return
+    shown = " ".join(refs[:20])
+    more = f" ... ({counted(len(refs) - 20, 'more order')}: see xerologdesk log --status failed)"
+    print(
+        f"Nothing was re-synced. Retry the {counted(len(refs), 'failed order')} it blocks with: "
+        f"xerologdesk resolve --retry {shown}{more if len(refs) > 20 else ''}"
+    )
+
+
+@command
+def link_customer(app: App, args: argparse.Namespace) -> int:
+    from xerologdesk.store.links import customer_known, failed_orders_of_customer
+    from xerologdesk.sync import links
+
+    try:
+        linked = links.link_customer(app.gateway(), app.settings, args.reference, args.xero_contact)
+    except links.Refused as error:
+        err(f"xerologdesk: {error} Nothing was changed.")
+        return EXIT_USAGE
+    link = linked.link
+    print(
+        f"Linked customer {quoted(link.reference)} to the Xero contact "
+        f"{quoted(linked.contact.name)} ({link.contact_id})."
+    )
+    if linked.account_number_note:
+        print(linked.account_number_note)
+    if not customer_known(link.reference):
+        err(
+            f"xerologdesk: no customer with the reference {quoted(link.reference)} has been "
+            "imported yet; the link applies to its orders once they are."
+        )
+    _say_retry(failed_orders_of_customer(link.reference), "of this customer")
+    return EXIT_OK
+
+
+@command
+def unlink_customer(app: App, args: argparse.Namespace) -> int:
+    from xerologdesk.sync import links
+
+    try:
+        removed = links.unlink_customer(args.reference)
+    except links.Refused as error:
+        err(f"xerologdesk: {error}")
+        return EXIT_USAGE
+    print(
+        f"Unlinked customer {quoted(removed.reference)} from the Xero contact "
+        f"{quoted(removed.contact_name)} ({removed.contact_id}); later syncs look it up by "
+        "account number, then name."
+    )
+    return EXIT_OK
+
+
+@command
+def show_links(app: App, args: argparse.Namespace) -> int:
+    from xerologdesk.store.links import all_links
+
+    found = all_links()
+    if args.json:
+        rows = [
+            {
+                "reference": each.reference,
+                "contact_id": each.contact_id,
+                "contact_name": each.contact_name,
+                "linked_at": each.linked_at.isoformat(),
+                "linked_by": each.linked_by,
+            }
+            for each in found
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not found:
+        print("No customers are linked.")
+    for each in found:
+        print(
+            f"{each.reference}\t{each.contact_name}\t{each.contact_id}"
+            f"\t{each.linked_at:%Y-%m-%d}\t{each.linked_by}"
+        )
+    return EXIT_OK
+
+
+@command
+def map_sku(app: App, args: argparse.Namespace) -> int:
+    from xerologdesk.store.links import failed_orders_with_sku
+    from xerologdesk.sync import links
+
+    by_file = args.file is not None
+    if by_file == (args.sku is not None or args.item_code is not None) or (
+        not by_file and args.item_code is None
+    ):
+        err("xerologdesk: give either SKU ITEM_CODE or --file CSV")
+        return EXIT_USAGE
+    try:
+        if by_file:
+            mapped = links.import_mappings(app.gateway(), Path(args.file))
+        else:
+            mapped = links.map_sku(app.gateway(), args.sku, args.item_code)
+    except links.Refused as error:
+        err(f"xerologdesk: {error}" + ("" if by_file else " Nothing was changed."))
+        return EXIT_USAGE
+    for each in mapped.new:
+        print(f"Mapped SKU {quoted(each.sku)} to the Xero item code {quoted(each.item_code)}.")
+    for each in mapped.same:
+        print(f"SKU {quoted(each.sku)} was mapped to {quoted(each.item_code)} already.")
+    refs = list(
+        dict.fromkeys(ref for each in mapped.new for ref in failed_orders_with_sku(each.sku))
+    )
+    _say_retry(refs, "with these SKUs" if by_file else "with this SKU")
+    return EXIT_OK
+
+
+@command
+def unmap_sku(app: App, args: argparse.Namespace) -> int:
+    from xerologdesk.sync import links
+
+    try:
+        removed = links.unmap_sku(args.sku)
+    except links.Refused as error:
+        err(f"xerologdesk: {error}")
+        return EXIT_USAGE
+    print(
+        f"Unmapped SKU {quoted(removed.sku)} (it was mapped to {quoted(removed.item_code)}); "
+        "later syncs look for an item whose code is the SKU."
+    )
+    return EXIT_OK
+
+
+@command
+def show_mappings(app: App, args: argparse.Namespace) -> int:
+    from xerologdesk.store.links import all_mappings
+
+    found = all_mappings()
+    if args.json:
+        rows = [
+            {
+                "sku": each.sku,
+                "item_code": each.item_code,
+                "mapped_at": each.mapped_at.isoformat(),
+                "mapped_by": each.mapped_by,
+            }
+            for each in found
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not found:
+        print("No SKUs are mapped.")
+    for each in found:
+        print(f"{each.sku}\t{each.item_code}\t{each.mapped_at:%Y-%m-%d}\t{each.mapped_by}")
+    return EXIT_OK

@@ -92,6 +92,7 @@ _REASON_WORDS = {
     "customer_not_found": "customer not found",
     "customer_ambiguous": "customer ambiguous",
     "customer_archived": "customer archived",
+    "linked_contact_missing": "linked contact gone from Xero",
     "product_not_found": "product not found",
     "xero_rejected": "rejected by Xero",
     "settings_incomplete": "settings incomplete",

@@ -260,6 +260,31 @@ def _migrate_fold_search_index(db: peewee.Database) -> None:
     _drop_search_index(db)
 
 
+# A user's own word on what an order's customer and products are in Xero, kept apart from the
+# engine's remembered ContactID (customer.xero_contact_id, which a sync overwrites or drops):
+# a link or a mapping changes only when the user changes it. Keyed without case (NOCASE), as
+# Xero compares account numbers and item codes.
+LINK_TABLES = (
+    """CREATE TABLE customer_link (
+        reference TEXT PRIMARY KEY COLLATE NOCASE,
+        contact_id TEXT NOT NULL,
+        contact_name TEXT NOT NULL DEFAULT '',
+        linked_at TEXT NOT NULL,
+        linked_by TEXT NOT NULL DEFAULT '')""",
+    """CREATE TABLE sku_mapping (
+        sku TEXT PRIMARY KEY COLLATE NOCASE,
+        item_code TEXT NOT NULL,
+        mapped_at TEXT NOT NULL,
+        mapped_by TEXT NOT NULL DEFAULT '')""",
+)
+
+
+def _migrate_add_links_and_mappings(db: peewee.Database) -> None:
+    """Keep the customers a user linked to a Xero contact and the SKUs mapped to a Xero item
+    code (issue 12): used before any look-up on every later sync."""
+    _execute_all(db, LINK_TABLES)
+
+
 # The ordered migrations: MIGRATIONS[n - 1] brings a database from version n - 1 to n. Never
 # edit a released one; append a new one (and keep the models in step with the result).
 MIGRATIONS: list[Callable[[peewee.Database], None]] = [
@@ -267,6 +292,7 @@ MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _migrate_add_pending_action,
     _migrate_add_sort_indexes,
     _migrate_fold_search_index,
+    _migrate_add_links_and_mappings,
 ]
 
 

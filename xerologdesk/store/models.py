@@ -3,8 +3,9 @@
 Customers, products, orders and their lines come from imported files; the log holds one entry
 per order (its sync status, structured reasons and the Xero invoice) with the columns the log
 table shows copied onto it, so a million-row log pages, filters and sorts from one table with
-indexes. The schema itself (tables, indexes, triggers) is created by the migrations in
-:mod:`xerologdesk.store.db`; these classes only read and write it.
+indexes. A user's links (customer to Xero contact) and SKU mappings (SKU to Xero item code)
+have tables of their own. The schema itself (tables, indexes, triggers) is created by the
+migrations in :mod:`xerologdesk.store.db`; these classes only read and write it.
 """
 
 from __future__ import annotations
@@ -154,6 +155,25 @@ class Outbox(BaseModel):
     response = JsonField(null=True)
 
 
+class CustomerLink(BaseModel):
+    """A customer (by reference) a user linked to a Xero contact: tried before any look-up."""
+
+    reference = peewee.TextField(primary_key=True)
+    contact_id = peewee.TextField()
+    contact_name = peewee.TextField(default="")  # as Xero named it when linked
+    linked_at = UtcDateTimeField()
+    linked_by = peewee.TextField(default="")  # user@machine
+
+
+class SkuMapping(BaseModel):
+    """A SKU a user mapped to a Xero item code: invoice lines carry that code."""
+
+    sku = peewee.TextField(primary_key=True)
+    item_code = peewee.TextField()
+    mapped_at = UtcDateTimeField()
+    mapped_by = peewee.TextField(default="")  # user@machine
+
+
 class StatusCount(BaseModel):
     """Orders per log status, kept by triggers so counting never scans the log."""
 
@@ -171,5 +191,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     Setting,
     Connection,
     Outbox,
+    CustomerLink,
+    SkuMapping,
     StatusCount,
 )

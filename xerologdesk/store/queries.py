@@ -297,6 +297,15 @@ def lookup_trace(order_id: int) -> dict[str, Any] | None:
     return found[0][0] if found else None
 
 
+def lookup_traces(order_ids: Sequence[int]) -> dict[int, dict[str, Any] | None]:
+    """:func:`lookup_trace` of many orders at once, by order id (for the command line's log)."""
+    found: dict[int, dict[str, Any] | None] = {}
+    for chunk in chunks(order_ids):
+        query = LogEntry.select(LogEntry.order, LogEntry.trace)
+        found.update(tuples(query.where(LogEntry.order.in_(list(chunk)))))
+    return found
+
+
 def attempts_for(order_id: int) -> list[AttemptRow]:
     """The order's history, oldest first."""
     query = (

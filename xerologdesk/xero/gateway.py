@@ -1,7 +1,8 @@
 """The few operations the sync engine needs from Xero, as plain values in and out.
 
 Every lookup is batched (items once per run, contacts and invoices in chunked ``OR`` clauses),
-every create is one request of up to 50 elements with ``summarizeErrors=false`` and an
+every create is one request of up to 50 elements (and the one update, an AccountNumber given to
+a contact a user linked, one of one) with ``summarizeErrors=false`` and an
 ``Idempotency-Key``, and each answered element is matched back by its key, never by position.
 Every failure is raised as one of :mod:`xerologdesk.xero.errors`.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -294,6 +296,22 @@ class XeroGateway:
             lambda record: str(record.get("AccountNumber") or record.get("Name") or ""),
             wire.contact,
         )
+
+    def set_account_number(self, contact_id: str, account_number: str) -> Created:
+        """Give an existing contact an AccountNumber (POST /Contacts with its ContactID), so
+        Xero's own look-up by account number finds it; Xero's answer (refused: its words)."""
+        body = self._put(
+            self.client.accounting.update_or_create_contacts,
+            wire.account_number_body(contact_id, account_number),
+            str(uuid.uuid4()),  # an update, harmless to repeat: any fresh key does
+        )
+        return _match(
+            body.get("Contacts") or [],
+            [contact_id],
+            lambda record: str(record.get("ContactID") or ""),
+            wire.contact,
+            fold=True,
+        )[0]
 
     def create_items(self, new: Sequence[NewItem], idempotency_key: str) -> list[Created]:
         """Create up to 50 items in one PUT; each answer matched back by Code."""

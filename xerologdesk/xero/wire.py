@@ -153,6 +153,11 @@ def _contact_model(new: NewContact) -> Contact:
     )
 
 
+def account_number_body(contact_id: str, account_number: str) -> Contacts:
+    """An update of one contact's AccountNumber alone (its other fields left as they are)."""
+    return Contacts(contacts=[Contact(contact_id=contact_id, account_number=account_number)])
+
+
 def items_body(new: list[NewItem]) -> Items:
     return Items(
         items=[
