@@ -8,7 +8,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.sync.conftest import Desk, contact_record, item_record, line, put_in_xero
+from tests.support.desks import Desk, line
+from tests.support.xero_records import contact_record, item_record, put_in_xero
 from xerologdesk.store import queries
 from xerologdesk.store.links import ContactLink
 from xerologdesk.ui.order_story import lookup_lines
