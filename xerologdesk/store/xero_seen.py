@@ -260,3 +260,14 @@ def stock_on_hand() -> list[tuple[str, str, Decimal | None, datetime | None]]:
         Product.sku, Product.name, Product.stock_on_hand, Product.stock_updated_at
     ).order_by(Product.sku)
     return [(p.sku, p.name, p.stock_on_hand, p.stock_updated_at) for p in query]
+
+
+def stock_of_products(product_ids: Iterable[int]) -> dict[int, tuple[Decimal, datetime | None]]:
+    """The quantities on hand read from Xero of these products (those that have one), by id."""
+    found: dict[int, tuple[Decimal, datetime | None]] = {}
+    for chunk in chunks(list(dict.fromkeys(product_ids))):
+        query = Product.select(Product.id, Product.stock_on_hand, Product.stock_updated_at).where(
+            Product.id.in_(list(chunk)), Product.stock_on_hand.is_null(False)
+        )
+        found.update({pid: (on_hand, at) for pid, on_hand, at in tuples(query)})
+    return found

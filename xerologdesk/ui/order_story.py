@@ -17,6 +17,8 @@ ACTION_NAMES: dict[str, str] = {
     AttemptAction.RETRY: "Retry",
     AttemptAction.DISMISS: "Dismiss",
     AttemptAction.UNDO_DISMISS: "Undo dismissal",
+    AttemptAction.SEND_AGAIN: "Send again",
+    AttemptAction.ACCEPT: "Accept",
 }
 _BY_WORDS = {
     "ContactID": "the contact remembered from the last sync (ContactID {value})",
