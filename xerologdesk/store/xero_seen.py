@@ -18,7 +18,7 @@ from decimal import Decimal
 import peewee
 
 from xerologdesk.store.book import chunks, tuples, update_stock
-from xerologdesk.store.db import bulk_insert, write_transaction
+from xerologdesk.store.db import bulk_insert, bulk_update, write_transaction
 from xerologdesk.store.models import (
     Attempt,
     LogEntry,
@@ -108,14 +108,19 @@ def record_invoices(states: Iterable[InvoiceState], at: datetime) -> list[SeenCh
                 state = by_id[invoice_id]
                 if (status, due) != (state.status.value, state.amount_due):
                     changes.append(SeenChange(order_id, ref, status, state))
-        for change in changes:
-            LogEntry.update(
-                {
-                    LogEntry.xero_status: change.state.status,
-                    LogEntry.xero_amount_due: change.state.amount_due,
-                    LogEntry.xero_seen_at: at,
-                }
-            ).where(LogEntry.order == change.order_id).execute()
+        seen_at = LogEntry.xero_seen_at.db_value(at)
+        bulk_update(
+            LogEntry,
+            (LogEntry.xero_status, LogEntry.xero_amount_due, LogEntry.xero_seen_at),
+            {
+                change.order_id: (
+                    change.state.status.value,
+                    LogEntry.xero_amount_due.db_value(change.state.amount_due),
+                    seen_at,
+                )
+                for change in changes
+            },
+        )
         bulk_insert(
             XeroInvoiceSeen,
             [
@@ -169,11 +174,6 @@ def _dead(order_ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
         )
         found.update({order_id: (status, number) for order_id, status, number in tuples(query)})
     return found
-
-
-def replaced_invoices(order_ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
-    """The voided or deleted invoices Send again would replace: (status, number) by order id."""
-    return _dead(order_ids)
 
 
 def ready_to_send_again(order_ids: Sequence[int], at: datetime) -> dict[int, str]:

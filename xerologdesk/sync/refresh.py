@@ -32,7 +32,7 @@ from xerologdesk.xero.records import XeroInvoice
 # How far before the first invoiced order's import a first refresh asks from (an order imported
 # on one computer may have been invoiced from a clock a little behind).
 FIRST_REFRESH_MARGIN = timedelta(days=1)
-_KNOWN = {status.value for status in XERO_STATUSES}
+_KNOWN = frozenset(status.value for status in XERO_STATUSES)
 
 
 @dataclass
