@@ -152,3 +152,23 @@ def test_xero_refusing_to_void_a_paid_invoice_keeps_its_words(synced: Desk) -> N
         messages.INVOICE_STATUS_FOR_MODIFICATION,
         messages.PAYMENT_ALLOCATED,
     ]
+
+
+def test_send_again_refused_by_xero_keeps_its_words(desk: Desk) -> None:
+    # With invoices numbered from the order ref, the new invoice asks for the number the voided
+    # one keeps: Xero's refusal fails the order with its words, nothing is made.
+    put_in_xero(
+        desk.sandbox, contacts=[contact_record("Harbour Deli", "C-1")], items=[item_record("SKU-1")]
+    )
+    desk.settings(invoice_number_from_order_ref="on", invoice_status="AUTHORISED")
+    desk.import_rows([line("SO-9", ("C-1", "Harbour Deli"), "SKU-1")])
+    assert desk("sync").code == 0
+    accountant(desk, "SO-9", status="VOIDED")
+    assert desk("refresh").code == 0
+    result = desk("resolve", "--send-again", "SO-9")
+    assert result.code == 3, result.err
+    row = desk.log()["SO-9"]
+    assert row["status"] == "failed"
+    assert [reason["code"] for reason in row["reasons"]] == ["xero_rejected"]
+    assert row["reasons"][0]["message"].endswith("Invoice # must be unique.")
+    assert [each["Status"] for each in desk.xero()["invoices"]] == ["VOIDED"]
