@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from xerologdesk import __version__
 from xerologdesk.exits import EXIT_OK, EXIT_USAGE
-from xerologdesk.store.vocabulary import STATUSES
+from xerologdesk.store.vocabulary import STATUSES, XERO_STATUSES
 
 
 class _Parser(argparse.ArgumentParser):
@@ -186,8 +186,23 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TEXT",
         help="order ref, customer name or reference, Xero invoice number, SKU",
     )
+    log.add_argument(
+        "--xero-status",
+        choices=[status.value for status in XERO_STATUSES],
+        help="the invoice's status in Xero as last refreshed",
+    )
     log.add_argument("--json", action="store_true", help="print JSON instead of a table")
     log.set_defaults(run=_lazy("show_log"))
+
+    commands.add_parser(
+        "refresh",
+        help="ask Xero what became of the invoices since the last refresh (and stock on hand)",
+    ).set_defaults(run=_lazy("refresh"))
+    stock = commands.add_parser(
+        "stock", help="show each product's stock on hand as last read from Xero"
+    )
+    stock.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    stock.set_defaults(run=_lazy("stock"))
 
     resolve = commands.add_parser("resolve", help="resolve failed orders")
     how = resolve.add_mutually_exclusive_group(required=True)
@@ -197,6 +212,16 @@ def build_parser() -> argparse.ArgumentParser:
     how.add_argument("--retry", action="store_true", help="sync again without creating anything")
     how.add_argument("--dismiss", action="store_true", help="leave Xero untouched; hide the error")
     how.add_argument("--undo-dismiss", action="store_true", help="put dismissed orders back")
+    how.add_argument(
+        "--send-again",
+        action="store_true",
+        help="send a new invoice for orders whose invoice was voided or deleted in Xero",
+    )
+    how.add_argument(
+        "--accept",
+        action="store_true",
+        help="keep orders whose invoice was voided or deleted in Xero as they are",
+    )
     resolve.add_argument("--reason", metavar="TEXT", help="why (with --dismiss)")
     resolve.add_argument("refs", nargs="+", metavar="ORDER_REF")
     resolve.set_defaults(run=_lazy("resolve"))

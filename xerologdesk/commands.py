@@ -21,7 +21,7 @@ from xerologdesk import autostart
 from xerologdesk.app import App, DataDirUnusable, NotConnected, open_app
 from xerologdesk.exits import EXIT_FAILURE, EXIT_OK, EXIT_ORDERS_FAILED, EXIT_USAGE
 from xerologdesk.settings import START_AT_LOGIN, SettingError
-from xerologdesk.store import book, queries, trouble
+from xerologdesk.store import book, queries, trouble, xero_seen
 from xerologdesk.store.vocabulary import DISMISSABLE, Action, Status
 from xerologdesk.sync.engine import (
     AWAITING_ANSWER,
@@ -30,8 +30,10 @@ from xerologdesk.sync.engine import (
     dismiss,
     utc_now,
 )
+from xerologdesk.sync.lifecycle import accept, send_again
 from xerologdesk.sync.lock import SyncBusy, SyncLock, busy_message
 from xerologdesk.sync.reference_lists import FROM_XERO, read_reference_lists
+from xerologdesk.sync.refresh import refresh_from_xero
 from xerologdesk.sync.runner import Progress, RunSummary, SyncRunner
 from xerologdesk.xero.errors import XeroError
 
@@ -377,7 +379,9 @@ def _import_inbox(app: App, folder: Path) -> None:
 
 @command
 def show_log(app: App, args: argparse.Namespace) -> int:
-    filter_ = queries.LogFilter(status=args.status, search=args.search or "")
+    filter_ = queries.LogFilter(
+        status=args.status, search=args.search or "", xero_status=args.xero_status
+    )
     rows = queries.page_log(filter_, "posted_date", False, 0, None)
     if args.json:
         traces = queries.lookup_traces([row.id for row in rows])
@@ -413,6 +417,10 @@ def _row_json(row: Any) -> dict[str, Any]:
         "pending_action": row.pending_action,
         "note": row.note,
         "last_attempt_at": row.last_attempt_at.isoformat() if row.last_attempt_at else None,
+        "xero_status": row.xero_status,
+        "xero_amount_due": None if row.xero_amount_due is None else str(row.xero_amount_due),
+        "xero_seen_at": row.xero_seen_at.isoformat() if row.xero_seen_at else None,
+        "xero_voided_or_deleted": row.xero_flagged,
     }
 
 
@@ -478,8 +486,26 @@ def resolve(app: App, args: argparse.Namespace) -> int:
                 outcome = f"back to {now_status[order_id]}"
             print(f"{refs_by_id[order_id]}: {outcome}")
         return EXIT_OK
-    action = Action.AUTO_SYNC if args.auto_sync else Action.RETRY
-    summary = app.runner().resolve(order_ids, action)
+    if args.accept:
+        accepted = set(accept(order_ids, utc_now))
+        for order_id in order_ids:
+            outcome = "kept as it is" if order_id in accepted else NOT_DEAD
+            print(f"{refs_by_id[order_id]}: {outcome}")
+        return EXIT_OK
+    if args.send_again:
+        sent = send_again(app.runner(), order_ids, utc_now)
+        for order_id in order_ids:
+            if order_id not in sent.replaced:
+                print(f"{refs_by_id[order_id]}: unchanged ({NOT_DEAD})")
+        for order_id, note in sent.replaced.items():
+            err(f"{refs_by_id[order_id]}: {note}")
+        if sent.summary is None:
+            return EXIT_OK
+        summary = sent.summary
+        order_ids = list(sent.replaced)
+    else:
+        action = Action.AUTO_SYNC if args.auto_sync else Action.RETRY
+        summary = app.runner().resolve(order_ids, action)
     latest: dict[int, OrderResult] = {r.order_id: r for r in summary.results}
     waiting = set(summary.waiting_on)
     for order_id in order_ids:
@@ -491,6 +517,41 @@ def resolve(app: App, args: argparse.Namespace) -> int:
         else:
             print(_describe(result))
     return _report(summary)
+
+
+NOT_DEAD = "its invoice is not voided or deleted in Xero"
+
+
+@command
+def refresh(app: App, args: argparse.Namespace) -> int:
+    summary = refresh_from_xero(app.gateway(), app.settings, utc_now)
+    for change in summary.changes:
+        before = change.before or "not seen"
+        number = change.state.invoice_number or "(no number)"
+        print(f"{change.order_ref}: {number} {before} -> {change.state.status}")
+    print(summary.line)
+    return EXIT_OK
+
+
+@command
+def stock(app: App, args: argparse.Namespace) -> int:
+    products = xero_seen.stock_on_hand()
+    if args.json:
+        listed = [
+            {
+                "sku": sku,
+                "name": name,
+                "on_hand": None if on_hand is None else str(on_hand),
+                "read_at": read_at.isoformat() if read_at else None,
+            }
+            for sku, name, on_hand, read_at in products
+        ]
+        print(json.dumps(listed, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for sku, name, on_hand, read_at in products:
+        when = f"{read_at:%Y-%m-%d %H:%M %Z}" if read_at else ""
+        print(f"{sku}\t{name}\t{'' if on_hand is None else on_hand}\t{when}")
+    return EXIT_OK
 
 
 def _describe(result: OrderResult) -> str:

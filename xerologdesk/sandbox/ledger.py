@@ -30,7 +30,7 @@ from typing import Any
 from xerologdesk.sandbox.clock import SandboxClock
 from xerologdesk.sandbox.table import Record, Table
 from xerologdesk.sandbox.where import fold
-from xerologdesk.sandbox.wire import PostDataInvalid
+from xerologdesk.sandbox.wire import PostDataInvalid, ms_date
 
 STATE_VERSION = 1
 INVOICE_NUMBER_PREFIX = "INV-"
@@ -260,7 +260,7 @@ class Ledger:
             contact = self.contacts.get(contact_id)
             if contact is None:
                 raise KeyError(contact_id)
-            changed = dict(contact, ContactStatus=status)
+            changed = dict(contact, ContactStatus=status, UpdatedDateUTC=ms_date(self.now()))
             self.store(self.contacts, changed)
             return changed
 

@@ -60,7 +60,7 @@ from xerologdesk.store.trouble import (
     problem_from,
     read_only_folder_problem,
 )
-from xerologdesk.store.vocabulary import STATUSES
+from xerologdesk.store.vocabulary import STATUSES, XERO_STATUSES
 
 log = logging.getLogger(__name__)
 PRAGMAS: tuple[tuple[str, object], ...] = (
@@ -285,6 +285,41 @@ def _migrate_add_links_and_mappings(db: peewee.Database) -> None:
     _execute_all(db, LINK_TABLES)
 
 
+# What became of each order's invoice in Xero (issue 15), as refreshes see it: its status, amount
+# due and when seen on the log entry (sortable and filterable by status within 100 ms at 1M, and
+# found by invoice id when a refresh answers), each change seen in a history of its own, an
+# order kept as it is after its invoice was voided (Accept), and where each organisation's
+# refresh of each resource stands (Xero's clock, for If-Modified-Since).
+XERO_LIFECYCLE = (
+    "ALTER TABLE log_entry ADD COLUMN xero_status TEXT "
+    f"CHECK (xero_status IN ({', '.join(repr(each.value) for each in XERO_STATUSES)}))",
+    "ALTER TABLE log_entry ADD COLUMN xero_amount_due INTEGER",
+    "ALTER TABLE log_entry ADD COLUMN xero_seen_at TEXT",
+    "ALTER TABLE log_entry ADD COLUMN xero_accepted INTEGER NOT NULL DEFAULT 0",
+    "CREATE INDEX log_entry_xero_status ON log_entry (xero_status)",
+    "CREATE INDEX log_entry_invoice_id ON log_entry (xero_invoice_id)",
+    """CREATE TABLE xero_invoice_seen (
+        id INTEGER PRIMARY KEY,
+        order_id INTEGER NOT NULL REFERENCES sales_order (id) ON DELETE CASCADE,
+        invoice_id TEXT NOT NULL,
+        invoice_number TEXT,
+        status TEXT NOT NULL,
+        amount_due INTEGER,
+        seen_at TEXT NOT NULL)""",
+    "CREATE INDEX xero_invoice_seen_order ON xero_invoice_seen (order_id, seen_at)",
+    """CREATE TABLE xero_refresh (
+        tenant_id TEXT NOT NULL,
+        resource TEXT NOT NULL,
+        since TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, resource))""",
+)
+
+
+def _migrate_add_xero_lifecycle(db: peewee.Database) -> None:
+    """Keep what a refresh from Xero sees of each order's invoice (see XERO_LIFECYCLE)."""
+    _execute_all(db, XERO_LIFECYCLE)
+
+
 # The ordered migrations: MIGRATIONS[n - 1] brings a database from version n - 1 to n. Never
 # edit a released one; append a new one (and keep the models in step with the result).
 MIGRATIONS: list[Callable[[peewee.Database], None]] = [
@@ -293,6 +328,7 @@ MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _migrate_add_sort_indexes,
     _migrate_fold_search_index,
     _migrate_add_links_and_mappings,
+    _migrate_add_xero_lifecycle,
 ]
 
 

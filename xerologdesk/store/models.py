@@ -105,6 +105,12 @@ class LogEntry(BaseModel):
     currency = peewee.TextField()
     total = FixedDecimalField(min_places=2)
     reason_summary = peewee.TextField(default="")
+    # What the last refresh from Xero saw of the invoice (None: not seen yet); see sync.refresh.
+    xero_status = peewee.TextField(null=True)
+    xero_amount_due = FixedDecimalField(min_places=2, null=True)
+    xero_seen_at = UtcDateTimeField(null=True)
+    # The invoice was voided or deleted in Xero and the order is kept as it is (Accept).
+    xero_accepted = peewee.BooleanField(default=False)
 
 
 class Attempt(BaseModel):
@@ -117,6 +123,30 @@ class Attempt(BaseModel):
     outcome = peewee.TextField()  # the status after it
     messages = JsonField(default=list)
     reasons = JsonField(default=list)
+
+
+class XeroInvoiceSeen(BaseModel):
+    """A change of an order's invoice seen by a refresh from Xero: its history there."""
+
+    id = peewee.AutoField()
+    order = peewee.ForeignKeyField(Order, backref="invoice_history", on_delete="CASCADE")
+    invoice_id = peewee.TextField()
+    invoice_number = peewee.TextField(null=True)
+    status = peewee.TextField()
+    amount_due = FixedDecimalField(min_places=2, null=True)
+    seen_at = UtcDateTimeField()
+
+
+class XeroRefresh(BaseModel):
+    """Where a refresh of one resource of one organisation stands: Xero's time when it last
+    asked, the next refresh's If-Modified-Since."""
+
+    tenant_id = peewee.TextField()
+    resource = peewee.TextField()
+    since = UtcDateTimeField()
+
+    class Meta:
+        primary_key = peewee.CompositeKey("tenant_id", "resource")
 
 
 class Setting(BaseModel):
@@ -188,6 +218,8 @@ MODELS: tuple[type[BaseModel], ...] = (
     OrderLine,
     LogEntry,
     Attempt,
+    XeroInvoiceSeen,
+    XeroRefresh,
     Setting,
     Connection,
     Outbox,

@@ -36,6 +36,7 @@ from xerologdesk.store import book
 from xerologdesk.store.db import change_marker
 from xerologdesk.store.vocabulary import DISMISSABLE, Action, Status
 from xerologdesk.sync.lock import sync_busy_message
+from xerologdesk.sync.refresh import RefreshSummary
 from xerologdesk.ui import assets, messages
 from xerologdesk.ui.desktop import Desktop
 from xerologdesk.ui.dialogs.details_dialog import DetailsDialog
@@ -86,7 +87,10 @@ PROBLEMS_SHOWN = 5  # an import's problems written in its dialog; the rest behin
 SHOWING_FAILED = "Showing the failed orders (the notification's)."
 RUN_TROUBLE = "run"  # the banner's topic for why a run stopped
 # Named after the column table it fits: a header saved for the old order would misplace them.
-HEADER_STATE = "log/header-v2"
+HEADER_STATE = "log/header-v3"
+# How often the window asks Xero what became of the invoices (a refresh that finds nothing
+# costs one call); runs refresh too when they end.
+XERO_REFRESH_MINUTES = 15
 
 
 def first_problems(problems: Sequence[str]) -> str:
@@ -163,6 +167,9 @@ class MainWindow(QMainWindow):
         self._run_refresh.setSingleShot(True)
         self._run_refresh.setInterval(RUN_REFRESH_MS)
         self._run_refresh.timeout.connect(self._refresh_run_rows)
+        self._xero_refresh_timer = QTimer(self)
+        self._xero_refresh_timer.setInterval(XERO_REFRESH_MINUTES * 60 * 1000)
+        self._xero_refresh_timer.timeout.connect(lambda: self.refresh_from_xero(quiet=True))
         self._budget_timer = QTimer(self)
         self._budget_timer.setInterval(BUDGET_MS)
         self._budget_timer.timeout.connect(self._show_budget)
@@ -174,6 +181,7 @@ class MainWindow(QMainWindow):
         self._marker = change_marker()
         self._poll.start()
         self._budget_timer.start()
+        self._xero_refresh_timer.start()
 
     # -- building ------------------------------------------------------------------------------
 
@@ -214,6 +222,7 @@ class MainWindow(QMainWindow):
                 Command.UNDO_DISMISS: self.undo_selected,
                 Command.OPEN_IN_XERO: self.open_current_in_xero,
                 Command.COPY: self.copy_refs,
+                Command.REFRESH_FROM_XERO: self.refresh_from_xero,
             },
         )
         add_menus_and_toolbar(self, self.commands)
@@ -240,6 +249,7 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         self.filter_bar.filter_changed.connect(self._filter_changed)
         self.model.counts_changed.connect(self.filter_bar.set_counts)
+        self.model.xero_flagged_counted.connect(self.filter_bar.set_xero_flagged_count)
         self.model.reloaded.connect(self._update_empty_state)
         self.model.modelReset.connect(self._update_actions)
         self.view.details_requested.connect(self.open_details)
@@ -570,6 +580,29 @@ class MainWindow(QMainWindow):
             return None
         return self.orders.resolve(ids, action)
 
+    def refresh_from_xero(self, *, quiet: bool = False) -> Job | None:
+        """Ask Xero what became of the invoices since the last refresh; ``quiet`` (the timer,
+        the end of a run) says nothing when it cannot (not connected, Xero unreachable)."""
+        if book.get_connection() is None:
+            if not quiet:
+                self.statusBar().showMessage("Connect to Xero first.", 5000)
+            return None
+
+        def failed(failure: JobFailure) -> None:
+            if quiet:
+                log.warning("refresh from Xero failed: %s", failure.message)
+            else:
+                self.statusBar().showMessage(f"Refresh from Xero failed: {failure.message}", 10000)
+
+        job = self.orders.refresh_from_xero(on_error=failed)
+        if not quiet:
+            self.statusBar().showMessage("Refreshing from Xero\u2026")
+            job.signals.succeeded.connect(self._refreshed)
+        return job
+
+    def _refreshed(self, summary: RefreshSummary) -> None:
+        self.statusBar().showMessage(summary.line, 10000)
+
     def dismiss_selected(self) -> Job | None:
         ids = self.view.selected_order_ids()
         if not ids:
@@ -771,6 +804,9 @@ class MainWindow(QMainWindow):
         else:
             if not report.stopped:  # not merely cancelled: it went all the way
                 self.banner.clear(RUN_TROUBLE)
+            if any(outcome.status == Status.SUCCEEDED for outcome in report.outcomes):
+                # The invoices just made show their status in Xero (and stock its change).
+                self.refresh_from_xero(quiet=True)
             message = report.result
             if report.unsettled:
                 message += (
@@ -882,6 +918,7 @@ class MainWindow(QMainWindow):
         self.save_view_state()
         self._poll.stop()
         self._budget_timer.stop()
+        self._xero_refresh_timer.stop()
         self.desktop.jobs.cancel_all()
         super().closeEvent(event)
         self.quit_requested.emit()

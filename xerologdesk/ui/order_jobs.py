@@ -1,4 +1,5 @@
-"""The work that changes orders, run on the writer pool: sync, resolve, dismiss, import, settings.
+"""The work that changes orders, run on the writer pool: sync, resolve, dismiss, import, settings,
+refreshes from Xero and what to do about an invoice voided or deleted there.
 
 :class:`OrderJobs` is the window's one door to the sync engine and the order book's writes. It
 turns the runner's progress into plain values for the GUI thread, says which orders changed so
@@ -24,7 +25,9 @@ from xerologdesk.app import App, NotConnected
 from xerologdesk.store import book
 from xerologdesk.store.vocabulary import Action, Status
 from xerologdesk.sync.engine import Dismissal, OrderResult, dismiss
+from xerologdesk.sync.lifecycle import accept, send_again
 from xerologdesk.sync.lock import SyncBusy, SyncLock, busy_message
+from xerologdesk.sync.refresh import RefreshSummary, refresh_from_xero
 from xerologdesk.sync.runner import Progress, RunSummary, SyncRunner
 from xerologdesk.ui.wording import counted
 from xerologdesk.ui.workers import Job, JobControl, JobFailure, Jobs
@@ -259,6 +262,7 @@ class OrderJobs(QObject):
     imported = Signal(object)  # ImportOutcome
     settings_saved = Signal(dict)  # the values stored, by key
     busy_changed = Signal(bool)
+    refreshed = Signal(object)  # RefreshSummary: what a refresh from Xero saw
 
     def __init__(
         self,
@@ -317,6 +321,42 @@ class OrderJobs(QObject):
             return self._report(title, summary, control)
 
         return self._run(title, work)
+
+    def send_again(self, order_ids: Sequence[int]) -> Job:
+        """Send a new invoice for each order whose invoice was voided or deleted in Xero (the
+        others are left alone), through the outbox like any invoice."""
+        ids = list(order_ids)
+        title = counted("Send again of %n order(s)", len(ids))
+
+        def work(control: JobControl) -> RunReport:
+            runner = self._runner_factory()
+            control.on_cancel(runner.cancel)
+            progress = self._progress_reporter(title, control)
+            sent = send_again(runner, ids, book.utc_now, progress)
+            if sent.summary is None:
+                return RunReport(title, "nothing to send again", "")
+            return self._report(title, sent.summary, control)
+
+        return self._run(title, work)
+
+    def accept(self, order_ids: Sequence[int]) -> Job:
+        """Keep as they are the orders whose invoice was voided or deleted in Xero."""
+        ids = list(order_ids)
+        return self._submit(
+            "Accept", lambda control: accept(ids, book.utc_now), on_done=self._changed
+        )
+
+    def refresh_from_xero(self, on_error: Callable[[JobFailure], None] | None = None) -> Job:
+        """Ask Xero what became of the invoices since the last refresh (and stock on hand)."""
+
+        def work(control: JobControl) -> RefreshSummary:
+            return refresh_from_xero(self._app.gateway(), self._app.settings, book.utc_now)
+
+        return self._submit("Refresh from Xero", work, on_done=self._refreshed, on_error=on_error)
+
+    def _refreshed(self, summary: RefreshSummary) -> None:
+        self._changed([change.order_id for change in summary.changes])
+        self.refreshed.emit(summary)
 
     def _sync_work(self, title: str, control: JobControl) -> RunReport:
         self._sync_started.set()

@@ -19,6 +19,8 @@ ACTION_NAMES: dict[str, str] = {
     AttemptAction.DISMISS: "Dismiss",
     AttemptAction.UNDO_DISMISS: "Undo dismissal",
     AttemptAction.REPLACE: "Replaced by an import",
+    AttemptAction.SEND_AGAIN: "Send again",
+    AttemptAction.ACCEPT: "Accept",
 }
 _BY_WORDS = {
     "Link": "the contact {linked} (ContactID {value})",
