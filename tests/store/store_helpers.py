@@ -14,6 +14,7 @@ TABLES = (
     "setting",
     "connection",
     "outbox",
+    "failure_cause",
 )
 
 

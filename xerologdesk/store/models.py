@@ -161,6 +161,21 @@ class StatusCount(BaseModel):
     count = peewee.IntegerField(default=0)
 
 
+class FailureCause(BaseModel):
+    """One cause (a reason's code and subject) of one *Failed* order, kept by triggers on
+    ``log_entry`` (see :mod:`xerologdesk.store.problems`): the problems worklist's rows."""
+
+    order_id = peewee.IntegerField()
+    code = peewee.TextField()
+    subject = peewee.TextField()
+    posted_date = peewee.DateField()
+    order_ref = peewee.TextField()
+
+    class Meta:
+        primary_key = peewee.CompositeKey("order_id", "code", "subject")
+        without_rowid = True
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     Customer,
     Product,
@@ -172,4 +187,5 @@ MODELS: tuple[type[BaseModel], ...] = (
     Connection,
     Outbox,
     StatusCount,
+    FailureCause,
 )

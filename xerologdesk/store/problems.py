@@ -1,0 +1,271 @@
+"""The problems worklist: failed orders grouped by root cause, so a cause is fixed once.
+
+A cause is a reason's code and its subject: the customer reference a customer is not found by
+(or whose only contact is archived), the ambiguous name, the missing SKU, Xero's message word for
+word, the setting left empty; any other code is one group of its own. An order with two causes
+(two missing SKUs) counts in both groups.
+
+The causes are computed in SQL from the structured reasons the log keeps (``log_entry.reasons``,
+a JSON list of ``{"code", "message", "details"}``; see ``sync.outcomes``) and kept, one row per
+failed order and cause, in the ``failure_cause`` table by triggers on ``log_entry``: every
+writer (a sync's outcomes, a dismissal, its undo, a deletion) keeps it right, and grouping
+100,000 failures reads one covering index instead of parsing 100,000 JSON lists.
+
+PostgreSQL seam: the JSON SQL here (``json_each``, ``json_extract``, ``json_valid``,
+``json_group_array``) and the triggers are SQLite's. On PostgreSQL the causes come from
+``jsonb_array_elements`` in a trigger function; the table, its index and the grouping query
+stay as they are.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+import peewee
+
+from xerologdesk.store.models import database
+from xerologdesk.store.vocabulary import Action, ReasonCode, Status
+
+
+class Fix(StrEnum):
+    """What a user can do about a cause (the worklist's buttons, ``problems --fix``)."""
+
+    CREATE = "create"  # create the customer or item in Xero, as Auto Sync does
+    LINK = "link"  # link the customer to an existing Xero contact
+    MAP = "map"  # map the SKU to an existing Xero item code
+    RETRY = Action.RETRY.value  # sync the orders again, after the cause was fixed in Xero
+    SETTINGS = "settings"  # open Settings at the missing field
+
+
+# The fixes of each cause, best first (issue 12's "fixes per cause"). An ambiguous name is
+# fixed by picking which matching contact is the customer: a link.
+FIXES: dict[str, tuple[Fix, ...]] = {
+    ReasonCode.CUSTOMER_NOT_FOUND: (Fix.CREATE, Fix.LINK),
+    ReasonCode.CUSTOMER_AMBIGUOUS: (Fix.LINK,),
+    ReasonCode.CUSTOMER_ARCHIVED: (Fix.LINK, Fix.CREATE),
+    ReasonCode.PRODUCT_NOT_FOUND: (Fix.CREATE, Fix.MAP),
+    ReasonCode.XERO_REJECTED: (Fix.RETRY,),
+    ReasonCode.SETTINGS_INCOMPLETE: (Fix.SETTINGS,),
+    ReasonCode.NOT_CONNECTED: (Fix.RETRY,),
+}
+
+# The detail a cause's subject is, by code: one value, or (the codes with a list) each item.
+SUBJECT_PATHS: dict[str, str] = {
+    ReasonCode.CUSTOMER_NOT_FOUND: "$.details.reference",
+    ReasonCode.CUSTOMER_ARCHIVED: "$.details.reference",
+    ReasonCode.CUSTOMER_AMBIGUOUS: "$.details.name",
+    ReasonCode.PRODUCT_NOT_FOUND: "$.details.sku",
+}
+SUBJECT_LISTS: dict[str, str] = {
+    ReasonCode.XERO_REJECTED: "$.details.messages",
+    ReasonCode.SETTINGS_INCOMPLETE: "$.details.settings",
+}
+# The causes whose subject is a customer reference (the group names the customer too).
+BY_CUSTOMER_REFERENCE = (ReasonCode.CUSTOMER_NOT_FOUND, ReasonCode.CUSTOMER_ARCHIVED)
+
+TABLE = "failure_cause"
+# A cap on the refs each group lists by default; the count is always exact.
+REFS_SHOWN = 10
+
+
+# -- the causes of a reasons list, in SQL -------------------------------------------------------
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _case(cases: dict[str, str], otherwise: str) -> str:
+    """``CASE <the reason's code> WHEN code THEN value ... ELSE otherwise END``."""
+    whens = " ".join(f"WHEN {_quoted(code)} THEN {value}" for code, value in cases.items())
+    return f"CASE {_CODE} {whens} ELSE {otherwise} END"
+
+
+_CODE = "json_extract(reason.value, '$.code')"
+_ONE_SUBJECT = {
+    code: f"json_extract(reason.value, {_quoted(path)})" for code, path in SUBJECT_PATHS.items()
+}
+_SUBJECT = f"COALESCE({_case(_ONE_SUBJECT, 'item.value')}, '')"
+
+
+def _causes_from(reasons: str) -> str:
+    """The FROM clause giving one row per cause of the reasons list ``reasons`` (an SQL
+    expression): ``reason`` and, for the codes with a list, each ``item`` of it. A list that is
+    not JSON gives no rows rather than failing the writer."""
+    items = _case({code: _quoted(path) for code, path in SUBJECT_LISTS.items()}, "'$.none'")
+    return (
+        f"json_each(CASE WHEN json_valid({reasons}) THEN {reasons} ELSE '[]' END) AS reason "
+        f"LEFT JOIN json_each(reason.value, {items}) AS item"
+    )
+
+
+_IS_CAUSE = f"reason.type = 'object' AND {_CODE} IS NOT NULL"
+_FAILED = _quoted(Status.FAILED)
+_COLUMNS = "order_id, code, subject, posted_date, order_ref"
+
+
+def _insert_causes_of(entry: str) -> str:
+    """INSERT the causes of the log entry named ``entry`` (NEW in a trigger)."""
+    causes = _causes_from(f"{entry}.reasons")
+    return (
+        f"INSERT OR IGNORE INTO {TABLE} ({_COLUMNS}) SELECT {entry}.order_id, {_CODE}, "
+        f"{_SUBJECT}, {entry}.posted_date, {entry}.order_ref FROM {causes} "
+        f"WHERE {entry}.status = {_FAILED} AND {_IS_CAUSE}"
+    )
+
+
+_TRIGGERS = ("failure_cause_insert", "failure_cause_update", "failure_cause_delete")
+SCHEMA: tuple[str, ...] = (
+    f"""CREATE TABLE {TABLE} (
+        order_id INTEGER NOT NULL,
+        code TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        posted_date TEXT NOT NULL,
+        order_ref TEXT NOT NULL,
+        PRIMARY KEY (order_id, code, subject)) WITHOUT ROWID""",
+    # Covers the whole grouping: counts, oldest and newest, and each group's refs in order.
+    f"CREATE INDEX {TABLE}_group ON {TABLE} (code, subject, posted_date, order_ref)",
+)
+# Only an entry that is or was Failed costs anything: a sync's other outcomes skip them.
+TRIGGERS: tuple[str, ...] = (
+    f"""CREATE TRIGGER failure_cause_insert AFTER INSERT ON log_entry
+    WHEN NEW.status = {_FAILED} BEGIN
+        {_insert_causes_of("NEW")};
+    END""",
+    f"""CREATE TRIGGER failure_cause_update
+    AFTER UPDATE OF status, reasons, posted_date, order_ref ON log_entry
+    WHEN OLD.status = {_FAILED} OR NEW.status = {_FAILED} BEGIN
+        DELETE FROM {TABLE} WHERE order_id = OLD.order_id;
+        {_insert_causes_of("NEW")};
+    END""",
+    f"""CREATE TRIGGER failure_cause_delete AFTER DELETE ON log_entry
+    WHEN OLD.status = {_FAILED} BEGIN
+        DELETE FROM {TABLE} WHERE order_id = OLD.order_id;
+    END""",
+)
+
+
+def rebuild(execute: Callable[[str], object]) -> None:
+    """(Re)create the triggers and refill ``failure_cause`` from every failed log entry, with
+    ``execute`` running one statement (a migration's). For a migration that changes what a
+    cause is; the table itself is made by :data:`SCHEMA`."""
+    for trigger in _TRIGGERS:
+        execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    for statement in TRIGGERS:
+        execute(statement)
+    execute(f"DELETE FROM {TABLE}")
+    execute(
+        f"INSERT OR IGNORE INTO {TABLE} ({_COLUMNS}) SELECT entry.order_id, {_CODE}, {_SUBJECT}, "
+        f"entry.posted_date, entry.order_ref FROM log_entry AS entry, "
+        f"{_causes_from('entry.reasons')} WHERE entry.status = {_FAILED} AND {_IS_CAUSE}"
+    )
+
+
+# -- the worklist -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderMark:
+    """An order named in a group: its ref and posted date."""
+
+    ref: str
+    posted_date: date
+
+
+@dataclass(frozen=True)
+class ProblemGroup:
+    """One root cause and the failed orders it blocks."""
+
+    code: str
+    subject: str  # "" for a code without one (not_connected, order_invalid, ...)
+    orders: int  # how many failed orders it blocks (exact)
+    oldest: OrderMark
+    newest: OrderMark
+    fixes: tuple[Fix, ...]
+    refs: tuple[str, ...]  # its orders' refs, oldest first (capped: see problem_groups)
+    customer_name: str = ""  # the customer's name, when the subject is its reference
+
+    @property
+    def key(self) -> str:
+        """``code:subject``, how the command line names a group."""
+        return f"{self.code}:{self.subject}"
+
+
+@dataclass(frozen=True)
+class ProblemTotals:
+    problems: int  # groups
+    orders: int  # failed orders with at least one cause
+
+
+def _first(order: str, limit: str) -> str:
+    """A subquery: the refs of the group ``g`` in posted order (``order``: ASC or DESC)."""
+    return (
+        f"SELECT order_ref, posted_date FROM {TABLE} AS f WHERE f.code = g.code "
+        f"AND f.subject = g.subject ORDER BY f.posted_date {order}, f.order_ref {order} "
+        f"LIMIT {limit}"
+    )
+
+
+_GROUPS_SQL = f"""
+WITH g AS (
+    SELECT code, subject, COUNT(*) AS orders, MIN(posted_date) AS first_date,
+        MAX(posted_date) AS last_date
+    FROM {TABLE} GROUP BY code, subject)
+SELECT g.code, g.subject, g.orders,
+    (SELECT order_ref FROM ({_first("ASC", "1")})), g.first_date,
+    (SELECT order_ref FROM ({_first("DESC", "1")})), g.last_date,
+    (SELECT json_group_array(order_ref) FROM ({_first("ASC", "?")})),
+    CASE WHEN g.code IN ({", ".join(_quoted(code) for code in BY_CUSTOMER_REFERENCE)})
+        THEN (SELECT name FROM customer WHERE reference = g.subject) END
+FROM g
+ORDER BY g.orders DESC, g.code, g.subject
+"""
+
+
+def _cursor(sql: str, params: Sequence[Any] = ()) -> Any:
+    # Raised as peewee's errors, like every other query of the store.
+    with peewee.__exception_wrapper__:  # type: ignore[attr-defined]
+        return database.execute_sql(sql, params)
+
+
+def problem_groups(refs: int | None = REFS_SHOWN) -> list[ProblemGroup]:
+    """Every root cause blocking failed orders, the most orders first, each with its first
+    ``refs`` order refs (None: all of them)."""
+    rows = _cursor(_GROUPS_SQL, (-1 if refs is None else refs,)).fetchall()
+    return [
+        ProblemGroup(
+            code=code,
+            subject=subject,
+            orders=orders,
+            oldest=OrderMark(oldest_ref, date.fromisoformat(first_date)),
+            newest=OrderMark(newest_ref, date.fromisoformat(last_date)),
+            fixes=FIXES.get(code, ()),
+            refs=tuple(json.loads(listed)),
+            customer_name=name or "",
+        )
+        for (
+            code,
+            subject,
+            orders,
+            oldest_ref,
+            first_date,
+            newest_ref,
+            last_date,
+            listed,
+            name,
+        ) in rows
+    ]
+
+
+def problem_totals() -> ProblemTotals:
+    """How many causes block how many failed orders ("12 problems blocking 140 orders")."""
+    problems, orders = _cursor(
+        f"SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM {TABLE} GROUP BY code, subject)), "
+        f"(SELECT COUNT(DISTINCT order_id) FROM {TABLE})"
+    ).fetchone()
+    return ProblemTotals(problems, orders)
