@@ -15,6 +15,7 @@ TABLES = (
     "connection",
     "outbox",
     "failure_cause",
+    "failure_group",
 )
 
 

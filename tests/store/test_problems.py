@@ -76,7 +76,13 @@ def _fail(order_ids: Sequence[int], *reasons: outcomes.Reason, status: str = Sta
 
 
 def _counts() -> dict[str, int]:
-    return {group.key: group.orders for group in problem_groups()}
+    """Orders by group key, as listed; checked against a count of the causes themselves."""
+    counts = {group.key: group.orders for group in problem_groups()}
+    counted = book.database.execute_sql(
+        "SELECT code || ':' || subject, COUNT(*) FROM failure_cause GROUP BY code, subject"
+    ).fetchall()
+    assert counts == dict(counted)
+    return counts
 
 
 def test_causes_are_grouped_by_subject_with_counts_dates_and_fixes(

@@ -176,6 +176,18 @@ class FailureCause(BaseModel):
         without_rowid = True
 
 
+class FailureGroup(BaseModel):
+    """How many *Failed* orders a cause blocks, kept by triggers on ``failure_cause``."""
+
+    code = peewee.TextField()
+    subject = peewee.TextField()
+    orders = peewee.IntegerField()
+
+    class Meta:
+        primary_key = peewee.CompositeKey("code", "subject")
+        without_rowid = True
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     Customer,
     Product,
@@ -188,4 +200,5 @@ MODELS: tuple[type[BaseModel], ...] = (
     Outbox,
     StatusCount,
     FailureCause,
+    FailureGroup,
 )
