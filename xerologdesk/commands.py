@@ -419,7 +419,7 @@ def suggest_contacts(app: App, args: argparse.Namespace) -> int:
         return EXIT_OK
     err(
         f"Contacts most like {customer.name} ({customer.reference}), of "
-        f"{counted(len(ranker.contacts), 'contact')} in Xero:"
+        f"{counted(len(ranker.contacts), 'Xero contact')}:"
     )
     for each in suggestions:
         archived = "\tarchived: cannot be linked" if not each.selectable else ""

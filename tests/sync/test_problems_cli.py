@@ -94,7 +94,7 @@ def test_suggest_contacts_ranks_the_sandbox_contacts_for_a_customer(desk: Desk) 
     assert table.code == 0
     assert len(table.out.splitlines()) == 2
     assert table.out.splitlines()[0].split("\t")[1] == "Acme Wholesale Limited"
-    assert "of 5 contacts in Xero" in table.err
+    assert "of 5 Xero contacts" in table.err
 
     unknown = desk("suggest-contacts", "NOPE")
     assert unknown.code == 1 and "no customer has the reference" in unknown.err

@@ -7,14 +7,15 @@ word, the setting left empty; any other code is one group of its own. An order w
 
 The causes are computed in SQL from the structured reasons the log keeps (``log_entry.reasons``,
 a JSON list of ``{"code", "message", "details"}``; see ``sync.outcomes``) and kept, one row per
-failed order and cause, in the ``failure_cause`` table by triggers on ``log_entry``: every
-writer (a sync's outcomes, a dismissal, its undo, a deletion) keeps it right, and grouping
-100,000 failures reads one covering index instead of parsing 100,000 JSON lists.
+failed order and cause, in ``failure_cause``, and counted per cause in ``failure_group``, by
+triggers: whoever writes the log (a sync's outcomes, a dismissal, its undo, a deletion) keeps
+them right. Listing 5,000 causes over 100,000 failures then reads 5,000 counts and two index
+seeks each, instead of parsing 100,000 JSON lists.
 
-PostgreSQL seam: the JSON SQL here (``json_each``, ``json_extract``, ``json_valid``,
-``json_group_array``) and the triggers are SQLite's. On PostgreSQL the causes come from
-``jsonb_array_elements`` in a trigger function; the table, its index and the grouping query
-stay as they are.
+PostgreSQL seam: the JSON SQL here (``json_each``, ``json_extract``, ``json_valid``), the
+triggers and ``group_concat`` are SQLite's. On PostgreSQL the causes come from
+``jsonb_array_elements`` in a trigger function and ``string_agg`` joins the refs; the tables,
+their index and the grouping query stay as they are.
 """
 
 from __future__ import annotations
