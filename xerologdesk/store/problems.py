@@ -71,8 +71,8 @@ BY_CUSTOMER_REFERENCE = (ReasonCode.CUSTOMER_NOT_FOUND, ReasonCode.CUSTOMER_ARCH
 
 TABLE = "failure_cause"
 GROUPS = "failure_group"
-# A cap on the refs each group lists by default; the count is always exact.
-REFS_SHOWN = 10
+# A cap on the refs each group lists by default (its oldest first); the count is always exact.
+REFS_SHOWN = 5
 
 
 # -- the causes of a reasons list, in SQL -------------------------------------------------------
