@@ -7,7 +7,10 @@ import json
 
 from tests.sync.conftest import Desk, contact_record, item_record, line, put_in_xero
 from xerologdesk.app import open_app
+from xerologdesk.store.problems import problem_groups, problem_totals
+from xerologdesk.store.vocabulary import Status
 from xerologdesk.sync.suggestions import ContactRanker
+from xerologdesk.xero.budget import Unlimited
 
 
 def test_problems_lists_the_causes_of_a_real_sync(desk: Desk) -> None:
@@ -60,6 +63,40 @@ def test_problems_lists_the_causes_of_a_real_sync(desk: Desk) -> None:
     assert desk("resolve", "--auto-sync", "SO-1", "SO-2", "SO-3").code == 0
     assert desk("problems", "--json").out.strip() == "[]"
     assert desk("problems").out == "No problems: no order failed.\n"
+
+
+def test_ten_thousand_orders_three_thousand_failing_over_forty_causes(desk: Desk) -> None:
+    """Issue 12's check, through a real import and sync: exactly the 40 groups, right counts."""
+    put_in_xero(
+        desk.sandbox,
+        [contact_record(f"Shop {n}", f"C-{n}") for n in range(100)],
+        [item_record(f"A-{n}") for n in range(40)],
+    )
+    rows, expected = [], {}
+    for number in range(10_000):
+        customer, sku = f"C-{number % 100}", f"A-{number % 40}"
+        if number % 10 < 3:  # 3,000 fail: half for a missing customer, half a missing SKU
+            failing = number // 10 * 3 + number % 10
+            if failing % 2:
+                sku = f"M-{failing // 2 % 20}"
+                key = f"product_not_found:{sku}"
+            else:
+                customer = f"C-M{failing // 2 % 20}"
+                key = f"customer_not_found:{customer}"
+            expected[key] = expected.get(key, 0) + 1
+        rows.append(line(f"SO-{number:05d}", (customer, f"Shop {customer[2:]}"), sku))
+    desk.import_rows(rows)
+    app = open_app(desk.data_dir, log=False)
+    try:
+        app.gateway().budget = Unlimited()  # the sandbox's limits are off too
+        summary = app.runner().sync_pending()
+        assert (summary.count(Status.SUCCEEDED), summary.count(Status.FAILED)) == (7_000, 3_000)
+        groups = problem_groups()
+        assert len(groups) == 40
+        assert {group.key: group.orders for group in groups} == expected
+        assert problem_totals().orders == 3_000
+    finally:
+        app.close()
 
 
 def test_suggest_contacts_ranks_the_sandbox_contacts_for_a_customer(desk: Desk) -> None:
