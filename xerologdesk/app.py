@@ -1,14 +1,15 @@
 """The composition root for the headless commands (and, later, the desktop app).
 
-Builds the data directory, logging, the database, the settings and, when a connection is stored,
-the Xero gateway, the sync engine and the runner; everything else receives these through its
-constructor.
+Builds the data directory, logging, the database, the settings, the threads invoice requests go
+out on and, when a connection is stored, the Xero gateway, the sync engine and the runner;
+everything else receives these through its constructor.
 """
 
 from __future__ import annotations
 
 import logging
 import logging.handlers
+import math
 import os
 import sys
 import threading
@@ -27,6 +28,7 @@ from xerologdesk.store.db import open_database
 from xerologdesk.sync.backoff import BackoffPolicy
 from xerologdesk.sync.engine import SyncEngine
 from xerologdesk.sync.lock import SyncLock
+from xerologdesk.sync.outbox import Senders
 from xerologdesk.sync.runner import SyncRunner
 from xerologdesk.xero.auth import ClientCredentialsTokens
 from xerologdesk.xero.client import DEFAULT_TIMEOUT, Endpoints, TokenSource, XeroClient
@@ -39,19 +41,22 @@ SANDBOX_CLIENT_ID = "xerologdesk"
 # Orders the runner hands the engine at once: big enough that per-batch lookups stay few
 # (profiled: 500 cost 1.6 s more per 10,000 orders), small enough for lively progress.
 RUN_BATCH_ORDERS = 2000
-# Shortens the client's read timeout (whole seconds): tests and demos against a sandbox that
-# holds answers back. Unset in normal use.
+# Changes the client's read timeout (seconds, a fraction allowed): slow networks, and tests and
+# demos against a sandbox that holds answers back. Unset in normal use.
 READ_TIMEOUT_ENV = "XEROLOGDESK_READ_TIMEOUT"
 
 
-def client_timeout() -> tuple[int, int]:
+def client_timeout() -> tuple[float, float]:
     """The client's (connect, read) timeouts, the read one from ``$XEROLOGDESK_READ_TIMEOUT``."""
     connect, read = DEFAULT_TIMEOUT
     text = os.environ.get(READ_TIMEOUT_ENV, "").strip()
     if text:
-        if not text.isdigit() or int(text) < 1:
-            raise ValueError(f"{READ_TIMEOUT_ENV} is a whole number of seconds, not {text!r}")
-        read = int(text)
+        try:
+            read = float(text)
+        except ValueError:
+            read = math.nan
+        if not math.isfinite(read) or read <= 0:
+            raise ValueError(f"{READ_TIMEOUT_ENV} is a number of seconds above 0, not {text!r}")
     return connect, read
 
 
@@ -172,6 +177,8 @@ class App:
     # Each organisation's call budget while this app runs: a reconnect to the same one keeps
     # what it has spent (Xero counts per organisation, not per connection).
     budgets: dict[str, RateBudget] = field(default_factory=dict)
+    # The threads every engine of this app sends invoice requests on (none start until used).
+    senders: Senders = field(default_factory=Senders)
     _link: Link | None = field(default=None, repr=False)
     _link_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -218,7 +225,7 @@ class App:
         return self.link().gateway
 
     def engine(self) -> SyncEngine:
-        return SyncEngine(self.gateway(), self.settings)
+        return SyncEngine(self.gateway(), self.settings, senders=self.senders)
 
     def runner(self) -> SyncRunner:
         """A runner that waits out transient trouble, one run at a time per data directory."""
@@ -254,6 +261,7 @@ class App:
         return name
 
     def close(self) -> None:
+        self.senders.shutdown()
         with self._link_lock:
             link, self._link = self._link, None
         if link is not None:

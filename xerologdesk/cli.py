@@ -37,6 +37,13 @@ def _lazy(name: str) -> object:
     return run
 
 
+def _minutes(text: str) -> int:
+    """A whole number of minutes, 1 or more (argparse turns the ValueError into a usage error)."""
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"a whole number of minutes, 1 or more, not {text!r}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="xerologdesk",
@@ -61,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--sandbox",
         action="store_true",
         help="open the app on the embedded sandbox (a demo organisation; no Xero account needed)",
+    )
+    parser.add_argument(
+        "--minimized",
+        action="store_true",
+        help="start minimised: in the system tray where the desktop has one, else as a "
+        "minimised window (what start at login runs)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -132,6 +145,23 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("sync", help="sync every pending order to Xero").set_defaults(
         run=_lazy("sync")
     )
+
+    running = commands.add_parser(
+        "run",
+        help="import the inbox folder and sync, once or every N minutes (for a server or a "
+        "scheduled task)",
+        description="Import the order files settled in the inbox folder (the inbox_folder "
+        "setting; each then moves to imported/ or problems/), then sync every pending order, "
+        "logging to the log file. With --every, again every MINUTES minutes until SIGTERM or "
+        "Ctrl+C, which let the batch under way finish (nothing is left half-sent).",
+    )
+    running.add_argument(
+        "--every",
+        type=_minutes,
+        metavar="MINUTES",
+        help="repeat every MINUTES minutes (a whole number, 1 or more) until stopped",
+    )
+    running.set_defaults(run=_lazy("run"))
 
     log = commands.add_parser("log", help="show the Xero integration log")
     log.add_argument("--status", choices=[status.value for status in STATUSES])

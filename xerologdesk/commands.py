@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import signal
 import sqlite3
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import peewee
 
+from xerologdesk import autostart
 from xerologdesk.app import App, DataDirUnusable, NotConnected, open_app
 from xerologdesk.exits import EXIT_FAILURE, EXIT_OK, EXIT_ORDERS_FAILED, EXIT_USAGE
-from xerologdesk.settings import SettingError
+from xerologdesk.settings import START_AT_LOGIN, SettingError
 from xerologdesk.store import book, queries, trouble
 from xerologdesk.store.problems import ProblemGroup, problem_groups, problem_totals
 from xerologdesk.store.vocabulary import DISMISSABLE, Action, Status
@@ -28,8 +32,13 @@ from xerologdesk.sync.engine import (
     utc_now,
 )
 from xerologdesk.sync.reference_lists import FROM_XERO, read_reference_lists
-from xerologdesk.sync.runner import Progress, RunSummary
+from xerologdesk.sync.runner import Progress, RunSummary, SyncRunner
 from xerologdesk.xero.errors import XeroError
+
+if TYPE_CHECKING:
+    from xerologdesk.store.import_report import FileReport
+
+log = logging.getLogger(__name__)
 
 
 def err(message: str) -> None:
@@ -171,19 +180,27 @@ def import_files(app: App, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     report = run_import(files, default_currency=app.settings.get("default_currency"))
     for result in report.files:
-        for problem in result.problems:
-            err(str(problem))
-        for conflict in result.conflicts:
-            err(str(conflict))
-        if result.problems:
-            print(f"{result.path}: not imported ({counted(result.problem_count, 'problem')})")
-        else:
-            print(
-                f"{result.path}: imported {counted(result.imported, 'order')}, skipped "
-                f"{result.skipped_same} already imported, "
-                f"{counted(len(result.conflicts), 'conflict')}"
-            )
+        _print_import(result)
     return EXIT_USAGE if any(result.problems for result in report.files) else EXIT_OK
+
+
+def _print_import(result: FileReport) -> str:
+    """Say what the import did with one file: its problems and conflicts on stderr, the
+    outcome's line on stdout (also returned, for the log)."""
+    for problem in result.problems:
+        err(str(problem))
+    for conflict in result.conflicts:
+        err(str(conflict))
+    if result.problems:
+        line = f"{result.path}: not imported ({counted(result.problem_count, 'problem')})"
+    else:
+        line = (
+            f"{result.path}: imported {counted(result.imported, 'order')}, skipped "
+            f"{result.skipped_same} already imported, "
+            f"{counted(len(result.conflicts), 'conflict')}"
+        )
+    print(line, flush=True)
+    return line
 
 
 def _order_files(named: Iterable[Path]) -> tuple[list[Path], list[str]]:
@@ -250,6 +267,90 @@ def _left_failed(summary: RunSummary) -> bool:
 @command
 def sync(app: App, args: argparse.Namespace) -> int:
     return _report(app.runner().sync_pending(progress=_print_progress))
+
+
+class _Stopping:
+    """SIGTERM or Ctrl+C during ``run``: the sync under way finishes its batch (nothing is left
+    half-sent), then ``run`` ends instead of starting another."""
+
+    def __init__(self) -> None:
+        self.asked = threading.Event()
+        self.runner: SyncRunner | None = None  # the run under way, to cancel after its batch
+
+    def __call__(self, signum: int, frame: object) -> None:
+        log.info("run: %s received; stopping after the batch under way", signal.strsignal(signum))
+        self.asked.set()
+        if self.runner is not None:
+            self.runner.cancel()
+
+    @contextmanager
+    def handling(self) -> Iterator[None]:
+        """Handle SIGTERM and SIGINT within the block; the old handlers come back after it."""
+        old = {number: signal.signal(number, self) for number in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            yield
+        finally:
+            for number, handler in old.items():
+                signal.signal(number, handler)
+
+
+def wait_between_runs(stop: threading.Event, seconds: float) -> bool:
+    """Wait ``seconds`` for the next run; True when asked to stop meanwhile (tests replace this
+    to run the loop on the sandbox's clock)."""
+    return stop.wait(seconds)
+
+
+@command
+def run(app: App, args: argparse.Namespace) -> int:
+    stopping = _Stopping()
+    with stopping.handling():
+        while True:
+            code = _run_once(app, stopping)
+            if args.every is None:
+                return code
+            if stopping.asked.is_set():
+                return EXIT_OK
+            log.info("run: next run in %d min", args.every)
+            if wait_between_runs(stopping.asked, args.every * 60):
+                return EXIT_OK
+
+
+def _run_once(app: App, stopping: _Stopping) -> int:
+    """Import the inbox folder's settled files, then sync the pending orders; the exit status
+    the run alone would have."""
+    folder = app.settings.get("inbox_folder")
+    if folder:
+        _import_inbox(app, Path(folder).expanduser())
+    try:
+        stopping.runner = app.runner()
+    except NotConnected as error:
+        err(f"xerologdesk: {error}")
+        log.warning("run: not connected; nothing synced")
+        return EXIT_FAILURE
+    try:
+        summary = stopping.runner.sync_pending()
+    finally:
+        stopping.runner = None
+    log.info("run: %s%s", summary.line, f" ({summary.stopped})" if summary.stopped else "")
+    return _report(summary)
+
+
+def _import_inbox(app: App, folder: Path) -> None:
+    """Import the files waiting in the inbox folder and move each aside."""
+    from xerologdesk.inbox import move_aside, settled_files
+    from xerologdesk.store.importer import import_files as run_import
+
+    if not folder.is_dir():
+        err(f"xerologdesk: the inbox folder {folder} does not exist; nothing imported")
+        return
+    files = settled_files(folder)
+    if not files:
+        return
+    report = run_import(files, default_currency=app.settings.get("default_currency"))
+    for result in report.files:
+        log.info("run: %s", _print_import(result))
+        problems = [str(each) for each in (*result.problems, *result.conflicts)]
+        move_aside(Path(result.path), problems if result.problems else [])
 
 
 @command
@@ -447,6 +548,19 @@ def settings(app: App, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     store.set(args.key, value)
     print(f"{args.key} = {store.format(args.key)}")
+    if args.key == START_AT_LOGIN:
+        return _apply_autostart(app, value)
+    return EXIT_OK
+
+
+def _apply_autostart(app: App, enabled: bool) -> int:
+    """Write or remove the autostart entry the ``start_at_login`` setting asks for."""
+    try:
+        where = autostart.apply(enabled, app.data_dir)
+    except OSError as error:
+        err(f"xerologdesk: the autostart entry could not be changed: {error}")
+        return EXIT_FAILURE
+    err(f"{'Starts' if enabled else 'No longer starts'} at login ({where}).")
     return EXIT_OK
 
 

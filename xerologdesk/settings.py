@@ -45,6 +45,8 @@ class Setting:
     choices: tuple[str, ...] = ()
     validator: Validator | None = None
     allowed: str = ""  # the allowed values in words, for error messages
+    # How the settings dialog names each of ``choices`` (the same order); empty: capitalised.
+    choice_labels: tuple[str, ...] = ()
 
     def parse(self, text: str) -> Any:
         """The typed value for ``text`` (as typed on the command line); SettingError if bad."""
@@ -129,6 +131,14 @@ def _currency(value: str) -> str:
         raise ValueError(value)
     return value
 
+
+# The setting whose change writes or removes the autostart entry (xerologdesk.autostart).
+START_AT_LOGIN = "start_at_login"
+# What closing the window does with automatic sync on (``close_to_tray``): ask the first time,
+# keep running in the tray, quit.
+TRAY_ASK, TRAY_ON, TRAY_OFF = "ask", "on", "off"
+# The minutes ``sync_every_minutes`` takes ("0": off).
+SYNC_EVERY_CHOICES = ("0", "5", "15", "30", "60")
 
 DECLARATIONS: tuple[Setting, ...] = (
     Setting(
@@ -245,6 +255,58 @@ DECLARATIONS: tuple[Setting, ...] = (
         "A folder the desktop app watches for order files to import (empty: none).",
         allowed="a folder path, or empty",
     ),
+    Setting(
+        "sync_every_minutes",
+        str,
+        "15",
+        "Sync automatically",
+        "While the app runs (its window open, or in the tray) and connected to Xero, sync the "
+        "pending orders every this many minutes; 0 turns it off. A fresh install syncs every 15 "
+        "minutes as soon as it is connected. A run already under way is never doubled.",
+        choices=SYNC_EVERY_CHOICES,
+        choice_labels=(
+            "Off",
+            "Every 5 minutes",
+            "Every 15 minutes",
+            "Every 30 minutes",
+            "Every hour",
+        ),
+    ),
+    Setting(
+        "notify_failures",
+        bool,
+        True,
+        "Notify me when orders fail",
+        "One desktop notification per sync that leaves new failed orders, counted by cause "
+        "(never one per order).",
+    ),
+    Setting(
+        "notify_connection",
+        bool,
+        True,
+        "Notify me when syncing stops",
+        "A desktop notification when the Xero connection needs signing in again, and when "
+        "Xero's day limit pauses syncing.",
+    ),
+    Setting(
+        "close_to_tray",
+        str,
+        TRAY_ASK,
+        "Closing the window",
+        "While automatic sync is on, closing the window can leave the app syncing in the "
+        "system tray. ask: ask the first time and remember the answer; on: keep running in the "
+        "tray; off: quit.",
+        choices=(TRAY_ASK, TRAY_ON, TRAY_OFF),
+        choice_labels=("Ask the first time", "Keep running in the tray", "Quit"),
+    ),
+    Setting(
+        START_AT_LOGIN,
+        bool,
+        False,
+        "Start at login, in the tray",
+        "Start the app when you log in to this computer, minimised to the system tray, so "
+        "automatic sync runs without opening it.",
+    ),
 )
 
 _BY_KEY = {declaration.key: declaration for declaration in DECLARATIONS}
@@ -259,6 +321,11 @@ def declaration(key: str) -> Setting:
         raise SettingError(
             f"unknown setting \u201c{key}\u201d; the settings are: {known}"
         ) from None
+
+
+def sync_every_minutes(settings: Settings) -> int:
+    """The minutes between automatic syncs (0: off)."""
+    return int(settings.get("sync_every_minutes"))
 
 
 class Settings:

@@ -48,6 +48,10 @@ def shown(monkeypatch: pytest.MonkeyPatch) -> Iterator[Shown]:
         record.calls.append(("confirm", title, text, action))
         return record.confirm_answer
 
+    def choose(parent: Any, title: str, text: str, yes: str, no: str) -> bool:
+        record.calls.append(("choose", title, text, yes))
+        return record.confirm_answer
+
     def ask_text(parent: Any, title: str, label: str, text: str = "") -> str | None:
         record.calls.append(("ask_text", title, label, text))
         return record.text_answer
@@ -55,6 +59,7 @@ def shown(monkeypatch: pytest.MonkeyPatch) -> Iterator[Shown]:
     for kind in ("error", "warning", "notice", "info", "about"):
         monkeypatch.setattr(messages, kind, box(kind))
     monkeypatch.setattr(messages, "confirm", confirm)
+    monkeypatch.setattr(messages, "choose", choose)
     monkeypatch.setattr(messages, "ask_text", ask_text)
     yield record
     errors = record.of("error")
@@ -75,6 +80,11 @@ def opened(qapp: QApplication) -> Iterator[Opened]:
     yield record
     QApplication.processEvents()  # deliver `finished` of work already done
     leftovers = [job.name for desktop in record.desktops for job in desktop.jobs.unfinished()]
+    leftovers += [
+        f"{sends} invoice request(s)"
+        for desktop in record.desktops
+        if (sends := desktop.app.senders.under_way())
+    ]
     for desktop in record.desktops:
         desktop.jobs.cancel_all()
         desktop.orders.close_database()

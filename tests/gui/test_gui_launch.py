@@ -120,3 +120,17 @@ def test_a_second_start_on_the_same_data_brings_the_open_window_to_the_front(
             second.wait()
         window.close()
         first.shutdown()
+
+
+def test_started_minimized_without_a_tray_the_window_starts_minimised(
+    qapp: object, tmp_path: Path, qtbot: QtBot
+) -> None:
+    """What start at login runs (``--minimized``); with a tray only its icon would show."""
+    args = argparse.Namespace(data_dir=str(tmp_path / "data"), sandbox=False, minimized=True)
+    started = launch.start(args, log_to_file=False, open_url=lambda url: None)
+    try:
+        assert started.window.tray.icon is None  # offscreen: no tray
+        assert started.window.isMinimized()
+    finally:
+        started.window.quit_app()
+        started.shutdown()

@@ -11,18 +11,18 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton
 from pytestqt.qtbot import QtBot
 
-from tests.auth.browser import Browser
-from tests.auth.conftest import CLIENT_ID
-from tests.auth.conftest import file_token_store as file_token_store  # autouse: never a keyring
-from tests.auth.helpers import connect_to_sandbox
+from tests.support.browser import Browser
+from tests.support.connections import CLIENT_ID, connect_to_sandbox
 from xerologdesk.app import App
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.store import book
 from xerologdesk.ui.dialogs.connect_xero import ConnectionPanel, ConnectOptions
 from xerologdesk.ui.dialogs.settings_dialog import CONNECTION_PAGE
 from xerologdesk.ui.main_window import MainWindow
+from xerologdesk.ui.notify import Kind, Notification
+from xerologdesk.ui.schedule import RECONNECT
 
-pytestmark = QT_MARKS
+pytestmark = [*QT_MARKS, pytest.mark.usefixtures("file_token_store")]  # never a keyring
 
 REFS = ["SO-7001", "SO-7002"]
 # Past the 60 days a refresh token lives: Xero answers the next refresh with invalid_grant.
@@ -115,3 +115,29 @@ def test_reconnecting_from_the_status_bar_takes_the_paused_banner_down(
     # the waiting orders went, it must not go on saying that syncing is paused.
     sign_in_again(window, signed_in, qtbot, window.connection_button)
     assert_resumed(window, signed_in)
+
+
+def test_a_connection_needing_a_sign_in_pauses_the_schedule_and_notifies_once(
+    signed_in: Sandbox, window: MainWindow, import_lines: Callable[..., object], qtbot: QtBot
+) -> None:
+    told: list[Notification] = []
+    window.notifier.notified.connect(told.append)
+    pause_syncing(window, signed_in, import_lines, qtbot)
+    assert [(each.kind, each.title) for each in told] == [
+        (Kind.CONNECTION, "Sign in to Xero again")
+    ]
+    assert window.schedule.paused_for == RECONNECT
+    assert window.schedule_label.text() == f"Automatic sync paused: {RECONNECT}"
+    window.schedule.timer.timeout.emit()  # no tick syncs until the connection is back
+    assert window.schedule.skipped == RECONNECT and not window.orders.busy
+    window.notification_clicked(Kind.CONNECTION)  # the notification leads to the connection
+    assert window.settings_dialog is not None
+    assert (
+        window.settings_dialog.tabs.tabText(window.settings_dialog.tabs.currentIndex())
+        == CONNECTION_PAGE
+    )
+    window.settings_dialog.reject()
+    qtbot.waitUntil(lambda: window.settings_dialog is None, timeout=WAIT_MS)
+    sign_in_again(window, signed_in, qtbot, window.banner.action)
+    assert_resumed(window, signed_in)
+    assert not window.schedule.paused_for and len(told) == 1

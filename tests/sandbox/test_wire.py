@@ -7,13 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from xerologdesk.sandbox.wire import (
-    PostDataInvalid,
-    ms_date,
-    parse_day,
-    parse_decimal,
-    parse_moment,
-)
+from xerologdesk.sandbox.fields import parse_decimal
+from xerologdesk.sandbox.wire import PostDataInvalid, ms_date, parse_day, parse_moment
 
 
 def test_dates_are_written_as_ms_since_the_epoch_in_utc() -> None:

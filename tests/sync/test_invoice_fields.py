@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from tests.sync.conftest import Desk, contact_record, item_record, line, put_in_xero
+from tests.support.desks import Desk, line
+from tests.support.xero_records import contact_record, item_record, put_in_xero
 from xerologdesk.sandbox.wire import parse_day
 
 pytestmark = pytest.mark.timeout(120)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.sync.conftest import Desk, Run
+from tests.support.desks import Desk, Run
 from xerologdesk.exits import EXIT_OK, EXIT_USAGE
 
 

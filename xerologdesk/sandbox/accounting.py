@@ -38,150 +38,16 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
 
-from xerologdesk.sandbox import fields, invoice_rules, queries, rules, wire
+from xerologdesk.sandbox import fields, queries, wire
 from xerologdesk.sandbox.http import Request, Response
 from xerologdesk.sandbox.ledger import Ledger, Outcome
 from xerologdesk.sandbox.queries import Listing
+from xerologdesk.sandbox.resources import contacts, invoices, items, reference
 from xerologdesk.sandbox.table import Record, Table
 from xerologdesk.sandbox.where import WhereNullReference, WhereSyntaxError, fold
 from xerologdesk.sandbox.wire import dumps, json_array
 
 PREFIX = "/api.xro/2.0"
-
-CONTACTS = Listing(
-    "Contact",
-    {
-        "ContactID": "guid",
-        "ContactNumber": "string",
-        "AccountNumber": "folded",
-        "ContactStatus": "string",
-        "Name": "folded",
-        "FirstName": "folded",
-        "LastName": "folded",
-        "CompanyNumber": "string",
-        "EmailAddress": "folded",
-        "TaxNumber": "string",
-        "IsSupplier": "bool",
-        "IsCustomer": "bool",
-        "DefaultCurrency": "string",
-        "UpdatedDateUTC": "date",
-        "HasAttachments": "bool",
-    },
-    {
-        "ContactID": "",
-        "Name": "name",
-        "AccountNumber": "account_number",
-        "EmailAddress": "email",
-        "ContactNumber": "number",
-    },
-)
-ITEMS = Listing(
-    "Item",
-    {
-        "ItemID": "guid",
-        "Code": "string",
-        "Name": "string",
-        "Description": "string",
-        "PurchaseDescription": "string",
-        "IsSold": "bool",
-        "IsPurchased": "bool",
-        "IsTrackedAsInventory": "bool",
-        "InventoryAssetAccountCode": "string",
-        "QuantityOnHand": "number",
-        "TotalCostPool": "number",
-        "UpdatedDateUTC": "date",
-        "SalesDetails.UnitPrice": "number",
-        "SalesDetails.AccountCode": "string",
-        "SalesDetails.TaxType": "string",
-        "PurchaseDetails.UnitPrice": "number",
-        "PurchaseDetails.AccountCode": "string",
-        "PurchaseDetails.COGSAccountCode": "string",
-        "PurchaseDetails.TaxType": "string",
-    },
-    {"ItemID": "", "Code": "code_exact"},
-)
-INVOICES = Listing(
-    "Invoice",
-    {
-        "InvoiceID": "guid",
-        "InvoiceNumber": "string",
-        "Reference": "string",
-        "Type": "string",
-        "Status": "string",
-        "Contact.ContactID": "guid",
-        "Contact.Name": "string",
-        "Contact.AccountNumber": "string",
-        "Date": "date",
-        "DueDate": "date",
-        "CurrencyCode": "string",
-        "CurrencyRate": "number",
-        "LineAmountTypes": "string",
-        "SubTotal": "number",
-        "TotalTax": "number",
-        "Total": "number",
-        "AmountDue": "number",
-        "AmountPaid": "number",
-        "AmountCredited": "number",
-        "SentToContact": "bool",
-        "IsDiscounted": "bool",
-        "HasAttachments": "bool",
-        "UpdatedDateUTC": "date",
-    },
-    {
-        "InvoiceID": "",
-        "InvoiceNumber": "number_exact",
-        "Reference": "reference",
-        "Contact.ContactID": "contact",
-    },
-)
-ACCOUNTS = Listing(
-    "Account",
-    {
-        "AccountID": "guid",
-        "Code": "string",
-        "Name": "string",
-        "Type": "string",
-        "Status": "string",
-        "Class": "string",
-        "TaxType": "string",
-        "SystemAccount": "string",
-        "BankAccountNumber": "string",
-        "BankAccountType": "string",
-        "CurrencyCode": "string",
-        "EnablePaymentsToAccount": "bool",
-        "ShowInExpenseClaims": "bool",
-        "ReportingCode": "string",
-        "UpdatedDateUTC": "date",
-    },
-    {},
-)
-TAX_RATES = Listing(
-    "TaxRate",
-    {
-        "Name": "string",
-        "TaxType": "string",
-        "Status": "string",
-        "ReportTaxType": "string",
-        "CanApplyToAssets": "bool",
-        "CanApplyToEquity": "bool",
-        "CanApplyToExpenses": "bool",
-        "CanApplyToLiabilities": "bool",
-        "CanApplyToRevenue": "bool",
-        "DisplayTaxRate": "number",
-        "EffectiveRate": "number",
-    },
-    {},
-)
-CURRENCIES = Listing("Currency", {"Code": "string", "Description": "string"}, {})
-
-CONTACT_SEARCH_FIELDS = (
-    "Name",
-    "FirstName",
-    "LastName",
-    "ContactNumber",
-    "CompanyNumber",
-    "EmailAddress",
-)
 
 
 def resource_of(path: str) -> str:
@@ -209,17 +75,15 @@ class _Writer:
 
 
 def _save_contact(ledger: Ledger, element: Any, create: bool, places: int, path: str) -> Outcome:
-    return rules.save_contact(ledger, element, create_only=create, path=path)
+    return contacts.save(ledger, element, create_only=create, path=path)
 
 
 def _save_item(ledger: Ledger, element: Any, create: bool, places: int, path: str) -> Outcome:
-    return rules.save_item(ledger, element, create_only=create, unit_places=places, path=path)
+    return items.save(ledger, element, create_only=create, unit_places=places, path=path)
 
 
 def _save_invoice(ledger: Ledger, element: Any, create: bool, places: int, path: str) -> Outcome:
-    return invoice_rules.save_invoice(
-        ledger, element, create_only=create, unit_places=places, path=path
-    )
+    return invoices.save(ledger, element, create_only=create, unit_places=places, path=path)
 
 
 _WRITERS = {
@@ -348,46 +212,21 @@ def _one(table: Table, record_id: str, alternate: str, folded: bool) -> Record |
 
 
 def _list_contacts(request: Request, ledger: Ledger) -> Response:
-    include_archived = queries.is_true(request, "includeArchived")
-    ids = {each.lower() for each in queries.values(request, "IDs")}
-    term = request.param("searchTerm")
-
-    def keep(record: Record) -> bool:
-        if not include_archived and record.get("ContactStatus") == "ARCHIVED":
-            return False
-        if ids and str(record["ContactID"]).lower() not in ids:
-            return False
-        return not term or queries.folded_contains(term, record, CONTACT_SEARCH_FIELDS)
-
-    return _paged_answer(request, ledger, ledger.contacts, CONTACTS, "Contacts", keep)
+    keep = contacts.list_filter(request)
+    return _paged_answer(request, ledger, ledger.contacts, contacts.LISTING, "Contacts", keep)
 
 
 def _list_invoices(request: Request, ledger: Ledger) -> Response:
-    ids = {each.lower() for each in queries.values(request, "IDs")}
-    numbers = {fold(each) for each in queries.values(request, "InvoiceNumbers")}
-    contact_ids = {each.lower() for each in queries.values(request, "ContactIDs")}
-    statuses = {each.upper() for each in queries.values(request, "Statuses")}
-    term = request.param("searchTerm")
-
-    def keep(record: Record) -> bool:
-        if ids and str(record["InvoiceID"]).lower() not in ids:
-            return False
-        if numbers and fold(str(record.get("InvoiceNumber") or "")) not in numbers:
-            return False
-        contact_id = str((record.get("Contact") or {}).get("ContactID") or "").lower()
-        if contact_ids and contact_id not in contact_ids:
-            return False
-        if statuses and record.get("Status") not in statuses:
-            return False
-        return not term or queries.folded_contains(term, record, ("InvoiceNumber", "Reference"))
-
+    keep = invoices.list_filter(request)
     return _paged_answer(
-        request, ledger, ledger.invoices, INVOICES, "Invoices", keep, summary=_without_lines
+        request,
+        ledger,
+        ledger.invoices,
+        invoices.LISTING,
+        "Invoices",
+        keep,
+        summary=invoices.without_lines,
     )
-
-
-def _without_lines(record: Record) -> dict[str, Any]:
-    return {key: value for key, value in record.items() if key != "LineItems"}
 
 
 def _paged_answer(
@@ -420,7 +259,7 @@ def _list_items(request: Request, ledger: Ledger) -> Response:
             if places == 4:
                 return wire.ok("Items", ledger.items.all_json(), ledger.now())
             return wire.ok("Items", _records_json(ledger.items, ledger.items, places), ledger.now())
-        records = queries.select(ledger.items, request, ITEMS)
+        records = queries.select(ledger.items, request, items.LISTING)
         return wire.ok("Items", _records_json(ledger.items, records, places), ledger.now())
 
 
@@ -462,13 +301,13 @@ _LISTS: dict[str, Callable[[Request, Ledger], Response]] = {
     "items": _list_items,
     "invoices": _list_invoices,
     "accounts": lambda request, ledger: _list_reference(
-        request, ledger, ledger.accounts, ACCOUNTS, "Accounts"
+        request, ledger, ledger.accounts, reference.ACCOUNTS, "Accounts"
     ),
     "taxrates": lambda request, ledger: _list_reference(
-        request, ledger, ledger.tax_rates, TAX_RATES, "TaxRates"
+        request, ledger, ledger.tax_rates, reference.TAX_RATES, "TaxRates"
     ),
     "currencies": lambda request, ledger: _list_reference(
-        request, ledger, ledger.currencies, CURRENCIES, "Currencies"
+        request, ledger, ledger.currencies, reference.CURRENCIES, "Currencies"
     ),
     "organisation": lambda request, ledger: wire.ok(
         "Organisations", [ledger.organisation], ledger.now()

@@ -3,7 +3,7 @@
 Contacts, items and invoices live in :class:`~xerologdesk.sandbox.table.Table` objects, as dicts in
 Xero's JSON shape (PascalCase keys, ``Decimal`` amounts, ``/Date(...)/`` dates); the rules that
 turn a request's elements into records, with Xero's messages, are in
-:mod:`xerologdesk.sandbox.rules` and :mod:`xerologdesk.sandbox.invoice_rules`.
+:mod:`xerologdesk.sandbox.resources` (one module per resource).
 
 A batch (one PUT or POST) runs under the ledger's lock as a transaction: every record stored is
 logged with the version it replaced, so the whole batch can be undone. That is how a request with

@@ -72,7 +72,7 @@ DUE_DATE_REQUIRED = "The document DueDate field must be specified."
 INVOICE_TYPE_REQUIRED = "Invoice Type must be specified."
 LINE_ITEMS_REQUIRED = "Invoices must have at least one line item."
 INVOICE_NOT_FOUND = "An invoice with InvoiceID {invoice_id} could not be found."
-# Chosen (Xero does not publish its date range, see invoice_rules.EARLIEST_DAY).
+# Chosen (Xero does not publish its date range, see resources.invoices.EARLIEST_DAY).
 DATE_OUT_OF_RANGE = "The document {field} {day} is out of range (from 1753-01-01 to 9999-12-31)."
 DUE_DATE_OUT_OF_RANGE = (
     "The document DueDate cannot be worked out: {days} days after {day} is past 9999-12-31."

@@ -81,10 +81,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from xerologdesk.sandbox import rules
 from xerologdesk.sandbox.clock import SandboxClock
 from xerologdesk.sandbox.ledger import Ledger
-from xerologdesk.sandbox.wire import ms_date
+from xerologdesk.sandbox.resources import contacts, items
+from xerologdesk.sandbox.wire import ms_date, ordered
 
 SEEDS = ("empty", "demo", "no-terms")
 DEMO_NAME = "Harbourside Wholesale"
@@ -348,7 +348,7 @@ _ITEMS: tuple[tuple[str, str, str, str, str, int | None], ...] = (
 
 
 def _demo_contacts(tenant_id: str) -> list[dict[str, Any]]:
-    contacts = []
+    records = []
     for account_number, name, email, status, currency in _CUSTOMERS:
         contact: dict[str, Any] = {
             "ContactID": stable_id(tenant_id, "contact", account_number or name),
@@ -378,12 +378,12 @@ def _demo_contacts(tenant_id: str) -> list[dict[str, Any]]:
             contact["EmailAddress"] = email
         if currency:
             contact["DefaultCurrency"] = currency
-        contacts.append(rules.ordered(contact, rules.CONTACT_ORDER))
-    return contacts
+        records.append(ordered(contact, contacts.ORDER))
+    return records
 
 
 def _demo_items(tenant_id: str) -> list[dict[str, Any]]:
-    items = []
+    records = []
     for code, name, price, tax_type, account, stock in _ITEMS:
         item: dict[str, Any] = {
             "ItemID": stable_id(tenant_id, "item", code),
@@ -405,5 +405,5 @@ def _demo_items(tenant_id: str) -> list[dict[str, Any]]:
             item["InventoryAssetAccountCode"] = "630"
             item["TotalCostPool"] = Decimal(price) * stock / 2
             item["QuantityOnHand"] = Decimal(stock)
-        items.append(rules.ordered(item, rules.ITEM_ORDER))
-    return items
+        records.append(ordered(item, items.ORDER))
+    return records

@@ -4,7 +4,7 @@
   as JSON numbers, every list answer wrapped in the envelope
   ``{"Id", "Status": "OK", "ProviderName", "DateTimeUTC", <Plural>: [...]}``.
 - In: dates as ``/Date(ms+0000)/``, ``2026-05-01`` or an ISO date-time (what xero-python sends for
-  a ``datetime.date``); numbers as JSON numbers or numeric strings.
+  a ``datetime.date``); other fields are read by :mod:`~xerologdesk.sandbox.fields`.
 - Error bodies, in Xero's shapes: ``ValidationException`` (400, ErrorNumber 10, ``Elements`` with
   ``ValidationErrors[].Message``), ``PostDataInvalidException`` (400, ErrorNumber 14, a body that
   is not valid JSON or holds a value of the wrong type), ``QueryParseException`` (400, ErrorNumber
@@ -22,7 +22,7 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from xerologdesk.sandbox.http import Response
@@ -85,49 +85,6 @@ def parse_day(value: Any) -> date:
     return moment.astimezone(UTC).date()
 
 
-# --- numbers ------------------------------------------------------------------------------------
-
-
-def parse_decimal(value: Any, path: str) -> Decimal:
-    """A number field as ``Decimal``; :class:`PostDataInvalid` (naming ``path``) if it is none."""
-    if isinstance(value, bool):
-        raise PostDataInvalid(f"Could not convert boolean to decimal: {value}. Path '{path}'.")
-    if isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, int | float):
-        number = Decimal(str(value))
-    elif isinstance(value, str):
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:
-            raise PostDataInvalid(
-                f"Could not convert string to decimal: {value}. Path '{path}'."
-            ) from None
-    else:
-        raise PostDataInvalid(f"Unexpected value for a decimal. Path '{path}'.")
-    if not number.is_finite():
-        raise PostDataInvalid(f"Could not convert string to decimal: {value}. Path '{path}'.")
-    return number
-
-
-def parse_bool(value: Any, path: str) -> bool:
-    """A boolean field (``true``/``false`` or the strings); :class:`PostDataInvalid` if neither."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    raise PostDataInvalid(f"Could not convert to boolean: {value}. Path '{path}'.")
-
-
-def parse_text(value: Any, path: str) -> str:
-    """A string field (numbers are read as their text, as Json.NET does)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | Decimal | float) and not isinstance(value, bool):
-        return str(value)
-    raise PostDataInvalid(f"Unexpected value for a string. Path '{path}'.")
-
-
 # --- writing ------------------------------------------------------------------------------------
 
 
@@ -138,6 +95,13 @@ def without_none(value: Any) -> Any:
     if isinstance(value, list):
         return [without_none(item) for item in value]
     return value
+
+
+def ordered(record: Mapping[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+    """``record`` with keys in Xero's order (a resource's ``ORDER``), ``None`` values left out."""
+    first = {key: record[key] for key in order if record.get(key) is not None}
+    rest = {k: v for k, v in record.items() if k not in first and v is not None and k not in order}
+    return first | rest
 
 
 def _number(value: Any) -> Any:

@@ -1,29 +1,30 @@
 """The sync of a batch of orders: find the customer, find the products, create the invoice.
 
-One :meth:`SyncEngine.sync` call runs the three steps (docs/architecture.md) on many orders at once:
-customers looked up together, the price list read once per run, missing records and invoices
-created up to 50 per request. Auto Sync creates what is missing first; Retry creates nothing.
-Every create is written to the outbox before it is sent, so a lost answer is reconciled (see
-:meth:`SyncEngine.reconcile`) instead of sent twice. Orders holding values Xero cannot take
+One :meth:`SyncEngine.sync` call runs the three steps (docs/architecture.md) on many orders at
+once: customers looked up together, the price list read once per run, missing records and
+invoices created up to 50 per request. Auto Sync creates what is missing first; Retry creates
+nothing; Dismiss (:func:`dismiss`) sends nothing. Every create goes through the outbox
+(:mod:`xerologdesk.sync.outbox`), recorded before it is sent, so a lost answer is reconciled
+(:meth:`SyncEngine.reconcile`) instead of sent twice; before an invoice is first sent, the guard
+(:mod:`xerologdesk.sync.guard`) adopts one Xero already has. Outcomes are written through
+:mod:`xerologdesk.sync.results`. Orders holding values Xero cannot take
 (:mod:`xerologdesk.sync.checks`) fail before anything of them is sent.
 """
 
 from __future__ import annotations
 
-import logging
-import uuid
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from concurrent.futures import Future, as_completed, wait
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from xerologdesk.settings import Settings
 from xerologdesk.store import book
-from xerologdesk.store.book import LineData, OrderData
+from xerologdesk.store.book import LineData
 from xerologdesk.store.db import write_transaction
 from xerologdesk.store.vocabulary import Action as Action
+from xerologdesk.store.vocabulary import OutboxKind
 from xerologdesk.store.vocabulary import Status as Status
 from xerologdesk.sync import outcomes
 from xerologdesk.sync.checks import (
@@ -33,12 +34,19 @@ from xerologdesk.sync.checks import (
     order_problems,
 )
 from xerologdesk.sync.customers import CustomerKey, CustomerMatch, match_customers
+from xerologdesk.sync.guard import adopt_invoices_in_xero
+from xerologdesk.sync.outbox import (
+    Outbox,
+    Senders,
+    orders_awaiting_answer,
+    refs_awaiting_answer,
+)
 from xerologdesk.sync.outcomes import Reason
+from xerologdesk.sync.results import BatchOrder, ResultWriter
+from xerologdesk.sync.results import OrderResult as OrderResult
 from xerologdesk.xero.errors import (
     AuthFailed,
-    KeyInUse,
     OutcomeUnknown,
-    Rejected,
     TransientError,
     XeroError,
 )
@@ -50,21 +58,9 @@ from xerologdesk.xero.records import (
     NewItem,
     NewLine,
     PostalAddress,
-    XeroInvoice,
     XeroItem,
 )
 
-log = logging.getLogger(__name__)
-
-# A lost answer is asked again with the same Idempotency-Key: Xero replays what it did.
-REPLAYS_AFTER_LOST_ANSWER = 2
-# Xero keeps an Idempotency-Key for 6 minutes from the first call and replays that call's answer
-# (docs/xero-behaviour.md); past that, the same request is a new one and makes second invoices.
-IDEMPOTENCY_WINDOW = timedelta(minutes=6)
-# A replay must reach Xero while it still keeps the key. The outbox row's age is counted from just
-# before the first send, so it runs ahead of Xero's; the margin covers the replay's own way there
-# (the rate budget may hold a call for a minute window, and a connect timeout is 10 s).
-REPLAY_MARGIN = timedelta(seconds=90)
 DISMISSED_UNANSWERED = (
     "Dismissed, but an earlier send of it still has no answer from Xero: the next sync asks "
     "Xero, and if Xero made the invoice the order shows Succeeded with it (never sent again)."
@@ -73,15 +69,6 @@ AWAITING_ANSWER = (
     "An earlier send of this order has no answer from Xero yet; asking Xero for that answer "
     "before anything is sent again"
 )
-REPLAYED_NOTE = "Xero's answer to an earlier send, asked for again after it was lost."
-# Invoice requests under way at once (Xero allows 5 per organisation; the budget enforces it).
-INVOICE_REQUESTS_IN_FLIGHT = 3
-ALREADY_IN_XERO = (
-    "Xero already had this order's invoice (same reference and contact), though this log had "
-    "no record of sending it; not sent again."
-)
-# Invoices in these states no longer stand for the order: never adopt them.
-DEAD_INVOICE_STATES = {"DELETED", "VOIDED"}
 
 
 # Which orders each action touches: a succeeded order is never sent again.
@@ -90,19 +77,6 @@ ELIGIBLE = {
     Action.RETRY: {Status.PENDING, Status.FAILED, Status.DISMISSED},
     Action.AUTO_SYNC: {Status.PENDING, Status.FAILED, Status.DISMISSED},
 }
-
-
-@dataclass(frozen=True)
-class OrderResult:
-    """What happened to one order, for progress reports and the CLI."""
-
-    order_id: int
-    order_ref: str
-    status: Status
-    reasons: tuple[Reason, ...] = ()
-    note: str = ""
-    invoice_id: str = ""
-    invoice_number: str = ""
 
 
 def item_key(code: str) -> str:
@@ -133,26 +107,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass
-class _Order:
-    """One order's progress through the batch."""
-
-    data: OrderData
-    reasons: list[Reason] = field(default_factory=list)
-    missing_skus: list[str] = field(default_factory=list)
-    contact_id: str = ""
-    trace: dict[str, Any] = field(default_factory=dict)
-    done: bool = False
-
-
-@dataclass
-class _Adoption:
-    """Ready orders split by :meth:`SyncEngine._adopt_invoices_in_xero`."""
-
-    adopted: list[OrderResult] = field(default_factory=list)
-    to_send: list[_Order] = field(default_factory=list)
-
-
 class SyncEngine:
     """Runs the sync steps and the resolve actions for orders in the order book."""
 
@@ -161,164 +115,37 @@ class SyncEngine:
         gateway: XeroGateway,
         settings: Settings,
         *,
+        senders: Senders,
         now: Callable[[], datetime] = utc_now,
     ) -> None:
         self.gateway = gateway
         self.settings = settings
+        self.senders = senders  # the threads invoice requests go out on
         self.now = now
-        self._unwritten: list[book.AttemptRecord] = []
+        self.writer = ResultWriter(now)
+        self.outbox = Outbox(gateway, self.writer, now)
         self._settings: dict[str, Any] = {}
 
     def _setting(self, key: str) -> Any:
         return self._settings[key] if key in self._settings else self.settings.get(key)
 
-    def refresh_stock(self, order_ids: Sequence[int]) -> int:
-        """Read the price list again and store its quantities on hand for these orders' products.
-
-        Xero commits stock only for authorised invoices, so drafts leave it unchanged.
-        """
-        items = {item_key(item.code): item for item in self.gateway.items()}
-        stock = {}
-        for order in book.load_orders(list(order_ids)):
-            for line in order.lines:
-                item = items.get(item_key(line.sku))
-                if item is not None and item.quantity_on_hand is not None:
-                    stock[line.product_id] = item.quantity_on_hand
-        if stock:
-            book.update_stock(stock, self.now())
-        return len(stock)
-
     # -- reconciling lost answers -------------------------------------------------------------
 
     def reconcile(self, run: RunContext | None = None) -> list[OrderResult]:
-        """Settle every create whose answer was lost, before anything is sent again; the results.
+        """Settle every create whose answer was lost, before anything is sent again; the results
+        (see :meth:`Outbox.reconcile`). Until it is settled, :meth:`sync` sends none of its
+        orders under a new key.
 
-        Invoices are looked up by Reference and adopted when they arrived. A request with
-        invoices not found that Xero still keeps the key of (:meth:`_replayable`) is replayed:
-        the same Idempotency-Key and body get Xero's answer to the first send, even when that
-        send was still being processed during the lookup, and the answer settles its orders as a
-        first answer would. If the replay gets no answer either, the request stays open and its
-        orders Pending: :meth:`sync` sends none of them under a new key meanwhile. An older
-        request not found is given up, and its orders are sent again. Contacts and items need
-        nothing here, since the next lookup finds them if they arrived.
-
-        A dead connection met by a replay is raised (transient trouble ends the replays quietly;
-        a failed lookup is raised before anything is settled). The results recorded before are
-        added to ``run.results`` whatever ends the call, as :meth:`sync` does, so a run counts
-        the orders settled first.
+        The results recorded before are added to ``run.results`` whatever ends the call, as
+        :meth:`sync` does, so a run counts the orders settled first.
         """
         results: list[OrderResult] = []
         try:
-            self._reconcile(results)
+            self.outbox.reconcile(results)
         finally:
             if run is not None:
                 run.results.extend(results)
         return results
-
-    def _reconcile(self, results: list[OrderResult]) -> None:
-        """:meth:`reconcile`, each result appended to ``results`` as it is recorded."""
-        rows = book.outbox_unfinished()
-        invoice_rows = [row for row in rows if row.kind == "invoice"]
-        for row in rows:
-            if row.kind != "invoice":
-                book.outbox_mark(row.id, "abandoned", at=self.now())
-        refs = [ref for row in invoice_rows for ref in row.payload.get("refs", [])]
-        if not refs:
-            return
-        found: dict[str, XeroInvoice] = {}
-        dead: set[str] = set()  # invoice ids
-        for invoice in self.gateway.invoices_by_reference(refs):
-            if invoice.status in DEAD_INVOICE_STATES:
-                dead.add(invoice.invoice_id)
-            else:
-                found.setdefault(invoice.reference, invoice)
-        ids = book.order_ids_for_refs(refs)
-        orders = {order.ref: order for order in book.load_orders(list(ids.values()))}
-        for ref, invoice in found.items():
-            order = orders.get(ref)
-            if order is None or order.status == Status.SUCCEEDED:
-                continue
-            note = "Found in Xero after an earlier send whose answer was lost; not sent again."
-            self._record(order, Action.SYNC, Status.SUCCEEDED, [], {}, note, invoice)
-            results.append(_result(order, Status.SUCCEEDED, [], note, invoice))
-        replays = []
-        with write_transaction():
-            self._flush()
-            for row in invoice_rows:
-                adopted = [ref for ref in row.payload.get("refs", []) if ref in found]
-                if len(adopted) < len(row.payload.get("refs", [])) and self._replayable(row):
-                    replays.append(row)
-                    continue
-                book.outbox_mark(
-                    row.id,
-                    "done" if adopted else "abandoned",
-                    response={"adopted": adopted},
-                    at=self.now(),
-                )
-        for row in replays:
-            trouble = self._replay(row, orders, set(found), dead, results)
-            if isinstance(trouble, AuthFailed):
-                raise trouble
-            if trouble is not None and trouble.transient:
-                break  # Xero is in trouble: the other requests wait for the next reconcile
-
-    @staticmethod
-    def orders_awaiting_answer() -> dict[str, int]:
-        """The orders (id by ref) in invoice requests whose answer is still unknown: none of
-        them is sent again until :meth:`reconcile` settles it."""
-        return book.order_ids_for_refs(_refs_awaiting_answer())
-
-    def _replayable(self, row: book.OutboxRow) -> bool:
-        """Whether the row's request can be sent again as it was and Xero still keeps its key
-        (rows written before requests were kept can't be)."""
-        age = self.now() - row.created_at
-        return "invoices" in row.payload and age < IDEMPOTENCY_WINDOW - REPLAY_MARGIN
-
-    def _replay(
-        self,
-        row: book.OutboxRow,
-        orders: dict[str, OrderData],
-        adopted: set[str],
-        dead: set[str],
-        results: list[OrderResult],
-    ) -> XeroError | None:
-        """Send a lost invoice request again, key and body as they were; the trouble, when its
-        answer is still unknown (the row then stays open). ``dead``: ids of invoices voided or
-        deleted in Xero."""
-        invoices = [_invoice_from_json(each) for each in row.payload["invoices"]]
-
-        def unsettled(settled: set[str]) -> list[_Order]:
-            # Orders already settled (adopted above, or since) keep what they have.
-            return [
-                _Order(orders[invoice.reference])
-                for invoice in invoices
-                if invoice.reference in orders
-                and invoice.reference not in settled
-                and orders[invoice.reference].status != Status.SUCCEEDED
-            ]
-
-        try:
-            created = self.gateway.create_invoices(invoices, row.idempotency_key)
-        except XeroError as error:
-            # A refusal of the key (KeyInUse) says nothing of what became of the first send.
-            if isinstance(error, Rejected) and not isinstance(error, KeyInUse):
-                # Xero's first answer was a refusal of the whole request: replayed, it stands.
-                self._outbox_failed(row.id, error)
-                self._refused(unsettled(adopted), Action.SYNC, error, results)
-                return None
-            log.warning("the replay of %s got no answer yet: %s", row.idempotency_key, error)
-            book.outbox_mark(row.id, "unknown", response={"replay": str(error)}, at=self.now())
-            return error
-        # What the send made and someone voided since no longer stands for its order: the order
-        # stays Pending and is sent again, as when no replay was possible.
-        voided = {
-            answer.key
-            for answer in created
-            if isinstance(answer.record, XeroInvoice) and answer.record.invoice_id in dead
-        }
-        settle = self._settler(unsettled(adopted | voided), Action.SYNC, results, REPLAYED_NOTE)
-        self._outbox_done(row.id, created, settle)
-        return None
 
     # -- the sync ------------------------------------------------------------------------------
 
@@ -334,11 +161,11 @@ class SyncEngine:
         run = run or RunContext()
         self._settings = self.settings.all()  # one read per batch, not one per invoice line
         loaded = book.load_orders(list(order_ids))
-        batch = [_Order(order) for order in loaded if order.status in ELIGIBLE[action]]
+        batch = [BatchOrder(order) for order in loaded if order.status in ELIGIBLE[action]]
         results: list[OrderResult] = []
         if not batch:
             return results
-        awaiting = _refs_awaiting_answer()
+        awaiting = refs_awaiting_answer()
         intents = _intents(batch, action)
         try:
             for intent in dict.fromkeys(intents.values()):
@@ -351,22 +178,22 @@ class SyncEngine:
         except (TransientError, AuthFailed) as error:
             for order in batch:
                 if not order.done:
-                    results.append(self._leave_pending(order, intents[order.data.id], error))
-            self._flush()
+                    results.append(self.writer.leave_pending(order, intents[order.data.id], error))
+            self.writer.flush()
             raise
         finally:
             run.results.extend(results)
         return results
 
     def _sync(
-        self, batch: list[_Order], action: Action, run: RunContext, results: list[OrderResult]
+        self, batch: list[BatchOrder], action: Action, run: RunContext, results: list[OrderResult]
     ) -> None:
         for order in batch:
             problems = order_problems(order.data)
             if problems:
                 order.reasons.append(outcomes.order_invalid(problems))
-                results.append(self._finish(order, action, Status.FAILED))
-        self._flush()
+                results.append(self.writer.finish(order, action, Status.FAILED))
+        self.writer.flush()
         batch = [order for order in batch if not order.done]
         if not batch:
             return  # nothing that can be sent: not even a lookup
@@ -406,15 +233,19 @@ class SyncEngine:
                 order.reasons.extend(outcomes.product_not_found(sku) for sku in order.missing_skus)
         for order in batch:
             if order.reasons:
-                results.append(self._finish(order, action, Status.FAILED))
-        self._flush()
-        ready = self._adopt_invoices_in_xero([order for order in batch if not order.done], action)
+                results.append(self.writer.finish(order, action, Status.FAILED))
+        self.writer.flush()
+        ready = adopt_invoices_in_xero(
+            self.gateway, self.writer, [order for order in batch if not order.done], action
+        )
         results.extend(ready.adopted)
         self._create_invoices(ready.to_send, action, items, results)
 
     # -- step 1: customers --------------------------------------------------------------------
 
-    def _match_customers(self, batch: list[_Order], run: RunContext) -> dict[int, CustomerMatch]:
+    def _match_customers(
+        self, batch: list[BatchOrder], run: RunContext
+    ) -> dict[int, CustomerMatch]:
         """Step 1 for the batch; a customer already matched earlier in the run is not asked
         about again."""
         # Stripped: Xero ignores surrounding spaces, and a where clause must not carry them.
@@ -446,7 +277,7 @@ class SyncEngine:
             for order in batch
         }
 
-    def _create_contacts(self, batch: list[_Order], matches: dict[int, CustomerMatch]) -> None:
+    def _create_contacts(self, batch: list[BatchOrder], matches: dict[int, CustomerMatch]) -> None:
         wanted: dict[int, NewContact] = {}
         for order in batch:
             customer = order.data.customer
@@ -469,21 +300,24 @@ class SyncEngine:
                 )
         by_reference = {new.account_number: customer_id for customer_id, new in wanted.items()}
         links: dict[int, str | None] = {}
-        for created in self._create("contact", list(wanted.values()), self.gateway.create_contacts):
+        send = self.gateway.create_contacts
+        for created in self.outbox.create(OutboxKind.CONTACT, list(wanted.values()), send):
             customer_id = by_reference[created.key]
             match = matches[customer_id]
             if created.ok and created.record is not None:
                 match.contact, match.reason, match.how = created.record, None, "created"  # type: ignore[assignment]
                 links[customer_id] = created.record.contact_id  # type: ignore[union-attr]
             else:
-                match.reason = outcomes.xero_rejected("contact", created.messages, created.key)
+                match.reason = outcomes.xero_rejected(
+                    OutboxKind.CONTACT, created.messages, created.key
+                )
         book.link_contacts(links, self.now())
 
     # -- step 2: products ---------------------------------------------------------------------
 
-    def _check_settings(self, batch: list[_Order]) -> None:
+    def _check_settings(self, batch: list[BatchOrder]) -> None:
         """Auto Sync fails an order before creating anything when a setting it needs is unset."""
-        needs = {
+        needs: dict[str, Callable[[LineData], bool]] = {
             "default_sales_account": lambda line: True,
             "default_tax_rate": lambda line: line.taxable,
             "default_non_taxable_tax_rate": lambda line: not line.taxable,
@@ -500,7 +334,7 @@ class SyncEngine:
             if unset:
                 order.reasons.append(outcomes.settings_incomplete(unset))
 
-    def _create_items(self, batch: list[_Order], run: RunContext) -> None:
+    def _create_items(self, batch: list[BatchOrder], run: RunContext) -> None:
         wanted: dict[str, NewItem] = {}
         unnamed: dict[str, str] = {}  # SKU key -> why no item can be created under its name
         for order in batch:
@@ -520,14 +354,15 @@ class SyncEngine:
             problems = [unnamed[key] for key in keys if key in unnamed]
             if problems:
                 order.reasons.append(outcomes.order_invalid(problems))
-        created_items = self._create("item", list(wanted.values()), self.gateway.create_items)
+        send = self.gateway.create_items
+        created_items = self.outbox.create(OutboxKind.ITEM, list(wanted.values()), send)
         rejected: dict[str, Reason] = {}
         for created in created_items:
             if created.ok and isinstance(created.record, XeroItem):
                 run.price_list(self.gateway)[item_key(created.record.code)] = created.record
             else:
                 rejected[item_key(created.key)] = outcomes.xero_rejected(
-                    "item", created.messages, created.key
+                    OutboxKind.ITEM, created.messages, created.key
                 )
         for order in batch:
             if _has(order, outcomes.Code.SETTINGS_INCOMPLETE):
@@ -549,129 +384,11 @@ class SyncEngine:
             tax_type=self._setting(tax_key),
         )
 
-    def _create(
-        self, kind: str, new: list[Any], send: Callable[[list[Any], str], list[Created]]
-    ) -> list[Created]:
-        """Create records in batches of 50, each batch in the outbox before it is sent."""
-        results: list[Created] = []
-        for start in range(0, len(new), BATCH_SIZE):
-            chunk = new[start : start + BATCH_SIZE]
-            keys = [
-                getattr(each, "account_number", "") or getattr(each, "code", "") for each in chunk
-            ]
-            results.extend(self._send_batch(kind, chunk, keys, send))
-        return results
-
-    def _send_batch(
-        self,
-        kind: str,
-        chunk: list[Any],
-        keys: list[str],
-        send: Callable[[list[Any], str], list[Created]],
-    ) -> list[Created]:
-        """Send one batch under a fresh Idempotency-Key, recorded in the outbox first."""
-        row, request_key = self._outbox_open(kind, keys)
-        try:
-            created = self._deliver(send, chunk, request_key)
-        except XeroError as error:
-            self._outbox_failed(row, error)
-            raise
-        self._outbox_done(row, created)
-        return created
-
-    def _outbox_open(
-        self, kind: str, keys: list[str], invoices: Sequence[NewInvoice] = ()
-    ) -> tuple[int, str]:
-        """Record a send under a fresh key; invoices are kept whole, so that reconcile can
-        replay the very same request while Xero keeps the key."""
-        request_key = f"xld-{kind}-{uuid.uuid4()}"
-        payload: dict[str, Any] = {"refs": keys}
-        if invoices:
-            payload["invoices"] = [_invoice_json(invoice) for invoice in invoices]
-        row = book.outbox_add(kind, request_key, keys[0], payload, at=self.now())
-        return row, request_key
-
-    @staticmethod
-    def _deliver(
-        send: Callable[[list[Any], str], list[Created]], chunk: list[Any], request_key: str
-    ) -> list[Created]:
-        """The network half of a send (safe on a worker thread: it writes nothing).
-
-        Once a try may have taken effect (its answer lost), only a success settles the send: any
-        later failure is raised as that :class:`OutcomeUnknown`, so the outbox row stays open
-        and :meth:`reconcile` settles it before anything is sent again.
-        """
-        attempts = 1 + REPLAYS_AFTER_LOST_ANSWER
-        lost: OutcomeUnknown | None = None
-        for attempt in range(1, attempts + 1):
-            try:
-                return send(chunk, request_key)
-            except OutcomeUnknown as error:
-                lost = error
-                if attempt == attempts:
-                    raise
-                # The same key again: Xero replays its first answer rather than redo it.
-            except XeroError as error:
-                if lost is None:
-                    raise
-                raise lost from error
-        raise AssertionError("unreachable")
-
-    def _outbox_failed(self, row: int, error: XeroError) -> None:
-        if isinstance(error, OutcomeUnknown):
-            book.outbox_mark(row, "unknown", at=self.now())
-        else:
-            book.outbox_mark(row, "failed", response={"error": str(error)}, at=self.now())
-
-    def _outbox_done(
-        self,
-        row: int,
-        created: list[Created],
-        on_answer: Callable[[list[Created]], None] | None = None,
-    ) -> None:
-        """Mark a send done and store what its answer means in the same transaction: a crash
-        can never leave a created invoice settled in the outbox but unrecorded on its order."""
-        with write_transaction():
-            book.outbox_mark(
-                row, "done", response={"ok": [c.key for c in created if c.ok]}, at=self.now()
-            )
-            if on_answer is not None:
-                on_answer(created)
-
     # -- step 3: invoices ---------------------------------------------------------------------
-
-    def _adopt_invoices_in_xero(self, ready: list[_Order], action: Action) -> _Adoption:
-        """Settle the orders Xero already has an invoice for; the rest are to be sent.
-
-        The guard that never doubles an invoice when the log lost what it sent (a database
-        deleted mid-run, or restored from an old backup): before sending, every order's
-        Reference is looked up, 40 to a call. A live sales invoice with the order's Reference
-        for the order's contact is this order's invoice, created earlier: it is adopted as
-        Succeeded, not sent. One for another contact is someone else's and leaves the order to
-        be sent.
-        """
-        adoption = _Adoption()
-        if not ready:
-            return adoption
-        found: dict[tuple[str, str], XeroInvoice] = {}
-        for invoice in self.gateway.invoices_by_reference(order.data.ref for order in ready):
-            if invoice.status not in DEAD_INVOICE_STATES:
-                found.setdefault((invoice.reference, invoice.contact_id), invoice)
-        for order in ready:
-            existing = found.get((order.data.ref, order.contact_id))
-            if existing is None:
-                adoption.to_send.append(order)
-            else:
-                order.trace["invoice"] = {"found_in_xero": existing.invoice_number}
-                adoption.adopted.append(
-                    self._finish(order, action, Status.SUCCEEDED, existing, note=ALREADY_IN_XERO)
-                )
-        self._flush()
-        return adoption
 
     def _create_invoices(
         self,
-        ready: list[_Order],
+        ready: list[BatchOrder],
         action: Action,
         items: dict[str, XeroItem],
         results: list[OrderResult],
@@ -679,71 +396,38 @@ class SyncEngine:
         """Create the invoices of every ready order, 50 to a request, a few requests in flight.
 
         Outbox rows are written and answers recorded on this thread (one writer); only the
-        HTTP exchanges run on the pool, so Xero works on one batch while we build the next.
-        Answers are recorded as they arrive: a request waiting on the rate budget holds up
-        neither the others' answers nor the orders they settle. Every answered batch is
-        recorded before the first trouble, if any, is raised.
+        HTTP exchanges run on the senders' threads, so Xero works on one batch while we build
+        the next. Answers are recorded as they arrive: a request waiting on the rate budget
+        holds up neither the others' answers nor the orders they settle. Every answered batch
+        is recorded before the first trouble, if any, is raised.
         """
         chunks = [ready[start : start + BATCH_SIZE] for start in range(0, len(ready), BATCH_SIZE)]
         trouble: XeroError | None = None
-        with ThreadPoolExecutor(max_workers=INVOICE_REQUESTS_IN_FLIGHT) as pool:
-            sent = {}
+        sent: dict[Future[list[Created]], tuple[list[BatchOrder], int]] = {}
+        try:
             for chunk in chunks:
                 invoices = [self._new_invoice(order, items) for order in chunk]
                 refs = [invoice.reference for invoice in invoices]
-                row, key = self._outbox_open("invoice", refs, invoices)
-                future = pool.submit(self._deliver, self.gateway.create_invoices, invoices, key)
-                sent[future] = (chunk, row)
+                row, key = self.outbox.open(OutboxKind.INVOICE, refs, invoices)
+                sent[self.senders.submit(self.gateway.create_invoices, invoices, key)] = chunk, row
             for future in as_completed(sent):
                 chunk, row = sent[future]
                 try:
                     created = future.result()
                 except XeroError as error:
-                    self._outbox_failed(row, error)
+                    self.outbox.failed(row, error)
                     if error.transient or isinstance(error, AuthFailed):
                         trouble = trouble or error
                     else:
-                        self._refused(chunk, action, error, results)
+                        self.writer.refused(chunk, action, error, results)
                     continue
-                self._outbox_done(row, created, self._settler(chunk, action, results))
+                self.outbox.done(row, created, self.writer.settler(chunk, action, results))
+        finally:
+            wait(sent)  # no request outlives the call, even when writing its outbox row failed
         if trouble is not None:
             raise trouble
 
-    def _settler(
-        self, chunk: list[_Order], action: Action, results: list[OrderResult], note: str = ""
-    ) -> Callable[[list[Created]], None]:
-        """What records each order's answer from one invoice request (answers about orders not
-        in ``chunk``, settled otherwise already, are left alone)."""
-        by_ref = {order.data.ref: order for order in chunk}
-
-        def settle(created: list[Created]) -> None:
-            for answer in created:
-                order = by_ref.get(answer.key)
-                if order is None:
-                    continue
-                if answer.ok and isinstance(answer.record, XeroInvoice):
-                    status, invoice = Status.SUCCEEDED, answer.record
-                else:
-                    order.reasons.append(
-                        outcomes.xero_rejected("invoice", answer.messages, order.data.ref)
-                    )
-                    status, invoice = Status.FAILED, None
-                results.append(self._finish(order, action, status, invoice, answer.messages, note))
-            self._flush()
-
-        return settle
-
-    def _refused(
-        self, chunk: list[_Order], action: Action, error: XeroError, results: list[OrderResult]
-    ) -> None:
-        """The whole request was refused (not one element): every order in it failed."""
-        messages = getattr(error, "messages", [str(error)])
-        for order in chunk:
-            order.reasons.append(outcomes.xero_rejected("invoice", messages, order.data.ref))
-            results.append(self._finish(order, action, Status.FAILED))
-        self._flush()
-
-    def _new_invoice(self, order: _Order, items: dict[str, XeroItem]) -> NewInvoice:
+    def _new_invoice(self, order: BatchOrder, items: dict[str, XeroItem]) -> NewInvoice:
         data = order.data
         lines = tuple(
             NewLine(
@@ -774,81 +458,6 @@ class SyncEngine:
         days = self._setting("due_in_days")
         return posted + timedelta(days=int(days)) if days else None
 
-    # -- writing results -----------------------------------------------------------------------
-
-    def _finish(
-        self,
-        order: _Order,
-        action: Action,
-        status: Status,
-        invoice: XeroInvoice | None = None,
-        messages: Sequence[str] = (),
-        note: str = "",
-    ) -> OrderResult:
-        order.done = True
-        if messages and status is Status.SUCCEEDED:  # warnings on a created invoice
-            note = " ".join(filter(None, [note, "Xero: " + " ".join(messages)]))
-        self._record(
-            order.data, action, status, order.reasons, order.trace, note, invoice, messages
-        )
-        return _result(order.data, status, order.reasons, note, invoice)
-
-    def _leave_pending(self, order: _Order, action: Action, error: XeroError) -> OrderResult:
-        order.done = True
-        reasons = [outcomes.not_connected()] if isinstance(error, AuthFailed) else []
-        note = outcomes.waiting_note(str(action), str(error))
-        self._record(order.data, action, Status.PENDING, reasons, order.trace, note, None, [note])
-        return _result(order.data, Status.PENDING, reasons, note, None)
-
-    def _record(
-        self,
-        order: OrderData,
-        action: Action,
-        status: Status,
-        reasons: Sequence[Reason],
-        trace: dict[str, Any],
-        note: str,
-        invoice: XeroInvoice | None,
-        messages: Sequence[str] = (),
-    ) -> None:
-        """Queue an order's outcome; :meth:`_flush` writes the queue in one transaction."""
-        self._unwritten.append(
-            book.AttemptRecord(
-                order.id,
-                action=str(action),
-                status=str(status),
-                reasons=[reason.as_dict() for reason in reasons],
-                trace=trace or None,
-                note=note or None,
-                at=self.now(),
-                invoice_id=invoice.invoice_id if invoice else None,
-                invoice_number=invoice.invoice_number if invoice else None,
-                messages=list(messages) or [reason.message for reason in reasons],
-            )
-        )
-
-    def _flush(self) -> None:
-        records, self._unwritten = self._unwritten, []
-        book.record_attempts(records)
-
-
-def _result(
-    order: OrderData,
-    status: Status,
-    reasons: Sequence[Reason],
-    note: str,
-    invoice: XeroInvoice | None,
-) -> OrderResult:
-    return OrderResult(
-        order_id=order.id,
-        order_ref=order.ref,
-        status=status,
-        reasons=tuple(reasons),
-        note=note,
-        invoice_id=invoice.invoice_id if invoice else "",
-        invoice_number=invoice.invoice_number if invoice else "",
-    )
-
 
 @dataclass(frozen=True)
 class Dismissal:
@@ -868,11 +477,11 @@ def dismiss(order_ids: Sequence[int], reason: str, at: datetime) -> Dismissal:
     outcome over the dismissal, for the same reason. Undo Dismiss puts it back to *Pending*.
     """
     changed = book.dismiss(order_ids, reason, at)
-    awaiting = set(SyncEngine.orders_awaiting_answer().values())
+    awaiting = set(orders_awaiting_answer().values())
     return Dismissal(changed, [order_id for order_id in changed if order_id in awaiting])
 
 
-def _intents(batch: Sequence[_Order], action: Action) -> dict[int, Action]:
+def _intents(batch: Sequence[BatchOrder], action: Action) -> dict[int, Action]:
     """What each order gets, by order id: a plain sync carries out the Auto Sync or Retry a
     Pending order was left waiting for (stopped by transient trouble); the others get
     ``action``."""
@@ -884,49 +493,6 @@ def _intents(batch: Sequence[_Order], action: Action) -> dict[int, Action]:
     }
 
 
-def _refs_awaiting_answer() -> set[str]:
-    """The orders in invoice requests whose answer is still unknown (see ``reconcile``)."""
-    return {
-        ref
-        for row in book.outbox_unfinished()
-        if row.kind == "invoice"
-        for ref in row.payload.get("refs", [])
-    }
-
-
-def _invoice_json(invoice: NewInvoice) -> dict[str, Any]:
-    """An invoice as the outbox keeps it; amounts as text, so not a digit changes."""
-    data = asdict(invoice)
-    data["date"] = invoice.date.isoformat()
-    data["due_date"] = invoice.due_date.isoformat() if invoice.due_date else None
-    for line in data["lines"]:
-        line["quantity"], line["unit_amount"] = str(line["quantity"]), str(line["unit_amount"])
-    return data
-
-
-def _invoice_from_json(data: dict[str, Any]) -> NewInvoice:
-    """The invoice :func:`_invoice_json` kept: equal to the one sent, so its body is too."""
-    lines = tuple(
-        NewLine(
-            **{
-                **line,
-                "quantity": Decimal(line["quantity"]),
-                "unit_amount": Decimal(line["unit_amount"]),
-            }
-        )
-        for line in data["lines"]
-    )
-    due = data.get("due_date")  # absent from rows written before the setting existed
-    return NewInvoice(
-        **{
-            **data,
-            "date": date.fromisoformat(data["date"]),
-            "due_date": date.fromisoformat(due) if due else None,
-            "lines": lines,
-        }
-    )
-
-
 def _missing_skus(lines: Sequence[LineData], items: dict[str, XeroItem]) -> list[str]:
     missing: dict[str, str] = {}
     for line in lines:
@@ -935,7 +501,7 @@ def _missing_skus(lines: Sequence[LineData], items: dict[str, XeroItem]) -> list
     return list(missing.values())
 
 
-def _has(order: _Order, code: outcomes.Code) -> bool:
+def _has(order: BatchOrder, code: outcomes.Code) -> bool:
     return any(reason.code is code for reason in order.reasons)
 
 

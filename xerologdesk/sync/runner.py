@@ -39,12 +39,14 @@ from xerologdesk.sync.backoff import NO_RETRIES, Backoff, BackoffPolicy, Step, c
 from xerologdesk.sync.engine import (
     AWAITING_ANSWER,
     Action,
-    OrderResult,
     RunContext,
     Status,
     SyncEngine,
 )
 from xerologdesk.sync.lock import SyncBusy, SyncLock
+from xerologdesk.sync.outbox import orders_awaiting_answer
+from xerologdesk.sync.results import OrderResult
+from xerologdesk.sync.stock import refresh_stock
 from xerologdesk.xero.errors import AuthFailed, TransientError, Unavailable, XeroError
 
 log = logging.getLogger(__name__)
@@ -195,7 +197,17 @@ class SyncRunner:
                 summary.stopped, summary.busy_pid = str(busy), busy.pid or 0
                 return summary
         try:
-            _Run(self, summary, action, progress).run(chosen)
+            _Run(
+                self.engine,
+                summary,
+                action,
+                progress,
+                batch_size=self.batch_size,
+                backoff=Backoff(self.backoff, self._clock),
+                clock=self._clock,
+                wait=self._wait,
+                cancel=self._cancel,
+            ).run(chosen)
         except _Stop:
             pass
         finally:
@@ -209,29 +221,42 @@ class SyncRunner:
         succeeded = [r.order_id for r in summary.results if r.status is Status.SUCCEEDED]
         if succeeded and self.engine.settings.get("retrieve_stock_on_hand"):
             try:
-                self.engine.refresh_stock(succeeded)
+                refresh_stock(self.engine.gateway, succeeded, self.engine.now)
             except (TransientError, AuthFailed) as error:
                 log.warning("stock on hand not refreshed: %s", error)
 
 
 class _Run:
-    """One run's state: the summary so far, the back-off, the engine's run context."""
+    """One run's state: the summary so far, the back-off, the engine's run context.
+
+    ``clock``, ``wait`` and ``cancel`` are the runner's (see :class:`SyncRunner`): how time is
+    told and waited out, and the flag that Cancel sets.
+    """
 
     def __init__(
         self,
-        runner: SyncRunner,
+        engine: SyncEngine,
         summary: RunSummary,
         action: Action,
         progress: Callable[[Progress], None] | None,
+        *,
+        batch_size: int,
+        backoff: Backoff,
+        clock: Callable[[], float],
+        wait: Callable[[float], bool],
+        cancel: threading.Event,
     ) -> None:
-        self.runner = runner
-        self.engine = runner.engine
+        self.engine = engine
         self.summary = summary
         self.action = action
         self.progress = progress
-        self.backoff = Backoff(runner.backoff, runner._clock)
+        self.batch_size = batch_size
+        self.backoff = backoff
+        self.clock = clock
+        self.wait = wait
+        self.cancel = cancel
         self.context = RunContext()
-        self.started = runner._clock()
+        self.started = clock()
         self.done = 0
         self.total = 0
         self.waiting: set[int] = set()  # orders whose earlier send has no answer yet
@@ -241,7 +266,7 @@ class _Run:
         queue = chosen if chosen is not None else book.pending_order_ids()
         queue = [each for each in queue if each not in self.waiting]
         self.total = len(queue)
-        size = self.runner.batch_size
+        size = self.batch_size
         pieces = deque(_Piece(queue[start : start + size]) for start in range(0, len(queue), size))
         while pieces:
             self._check_cancelled()
@@ -346,7 +371,7 @@ class _Run:
 
     def _note_waiting(self, trouble: XeroError | None) -> None:
         """Leave out of the run the orders whose earlier send still has no answer, and say so."""
-        waiting = self.engine.orders_awaiting_answer()
+        waiting = orders_awaiting_answer()
         self.waiting = set(waiting.values())
         self.summary.waiting_on = sorted(waiting)
         if not waiting:
@@ -363,7 +388,7 @@ class _Run:
         self.summary.retries += 1
         log.info("%s; trying again in %.1f s", error, step.wait)
         self._report(latest, note=str(error), waiting=step.wait)
-        if self.runner._wait(step.wait):
+        if self.wait(step.wait):
             self._cancelled()
 
     def _report(
@@ -377,7 +402,7 @@ class _Run:
                 self.total,
                 self.summary.count(Status.SUCCEEDED),
                 self.summary.count(Status.FAILED),
-                self.runner._clock() - self.started,
+                self.clock() - self.started,
                 latest,
                 note,
                 waiting,
@@ -385,7 +410,7 @@ class _Run:
         )
 
     def _check_cancelled(self) -> None:
-        if self.runner._cancel.is_set():
+        if self.cancel.is_set():
             self._cancelled()
 
     def _cancelled(self) -> NoReturn:

@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QSettings, QUrl
 from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QSystemTrayIcon
 
 from xerologdesk.app import App
 from xerologdesk.sync.reference_lists import ReferenceLists, read_reference_lists
@@ -59,6 +60,8 @@ class Desktop:
     # How Settings > Connection signs in: the system browser and the registered port, unless
     # a test drives the sandbox's consent page itself.
     connect_options: ConnectOptions = field(default_factory=ConnectOptions)
+    # Whether the desktop has a system tray to keep the app in (asked once, at start).
+    tray_available: bool = False
 
 
 def build_desktop(
@@ -81,6 +84,7 @@ def build_desktop(
         view_state=view_state,
         load_lists=lambda: read_reference_lists(app.gateway()),
         budget=lambda: connected_budget(app),
+        tray_available=QSystemTrayIcon.isSystemTrayAvailable(),
     )
     if open_url is not None:
         desktop.open_url = open_url

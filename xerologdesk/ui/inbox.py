@@ -1,25 +1,22 @@
-"""The watched inbox folder: order files dropped into it are imported, then moved aside.
+"""The watched inbox folder: order files dropped into it are imported, then moved aside
+(:func:`xerologdesk.inbox.move_aside`).
 
 A file is taken once its size and modification time have stayed the same between two looks
-(a file still being copied is left until it settles). After the import it moves to
-``imported/``, or to ``problems/`` with a ``.problems.txt`` beside it saying what was wrong, so a
-file is never imported twice and the folder shows at a glance what still needs a look.
+(a file still being copied is left until it settles).
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
+from xerologdesk.inbox import move_aside
 from xerologdesk.store.importer import ORDER_SUFFIXES
 
 log = logging.getLogger(__name__)
 
-IMPORTED_DIR = "imported"
-PROBLEMS_DIR = "problems"
 SETTLE_MS = 750
 
 
@@ -102,25 +99,4 @@ class InboxWatcher(QObject):
     def finished(self, path: Path, problems: list[str]) -> None:
         """Move an imported file aside: to ``imported/``, or to ``problems/`` with its report."""
         self._taken.discard(path)
-        if not path.exists():
-            return
-        target_dir = path.parent / (PROBLEMS_DIR if problems else IMPORTED_DIR)
-        try:
-            target_dir.mkdir(exist_ok=True)
-            target = _free_name(target_dir / path.name)
-            shutil.move(str(path), target)
-            if problems:
-                report = target.with_name(target.name + ".problems.txt")
-                report.write_text("\n".join(problems) + "\n", encoding="utf-8")
-        except OSError as error:
-            # The import itself is done; a file left in place is skipped next time as the same.
-            log.warning("could not move %s out of the inbox: %s", path, error)
-
-
-def _free_name(wanted: Path) -> Path:
-    """``wanted``, or ``name (2).csv`` ... when it is taken."""
-    candidate, number = wanted, 2
-    while candidate.exists():
-        candidate = wanted.with_name(f"{wanted.stem} ({number}){wanted.suffix}")
-        number += 1
-    return candidate
+        move_aside(path, problems)

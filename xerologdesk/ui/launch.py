@@ -130,7 +130,11 @@ def start(
     instance = single_instance.InstanceServer(single_instance.socket_name(app.data_dir), window)
     instance.asked_to_show.connect(window.bring_to_front)
     busy = BusyNotice(window)
-    window.show()
+    if not getattr(args, "minimized", False):
+        window.show()
+    elif window.tray.icon is None:
+        window.showMinimized()  # no tray to start in: a minimised window instead
+    # else started at login: only the tray icon shows, and the schedule runs
     QTimer.singleShot(0, keep_gui_thread_responsive)
     if getattr(args, "sandbox", False):
         start_sandbox(desktop, window, **(sandbox_options or {}))
@@ -223,6 +227,10 @@ def run_desktop(args: argparse.Namespace) -> int:
         log.exception("the desktop app could not start")
         messages.error(None, "XeroLogDesk could not start", str(error), traceback.format_exc())
         return EXIT_FAILURE
+    # The app ends when its window closes for good, not when the last visible window does:
+    # hidden in the tray, closing a message box must not end it.
+    qt_app.setQuitOnLastWindowClosed(False)
+    started.window.quit_requested.connect(qt_app.quit)
     try:
         return int(qt_app.exec())
     finally:

@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QByteArray, QPoint, Qt, QTimer, QUrl
+from PySide6.QtCore import QByteArray, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from xerologdesk import __version__
+from xerologdesk import __version__, autostart
+from xerologdesk.settings import START_AT_LOGIN, TRAY_ASK, TRAY_OFF, TRAY_ON
 from xerologdesk.store import book
 from xerologdesk.store.db import change_marker
 from xerologdesk.store.vocabulary import DISMISSABLE, Action, Status
@@ -47,9 +48,12 @@ from xerologdesk.ui.filter_bar import FilterBar
 from xerologdesk.ui.inbox import InboxWatcher
 from xerologdesk.ui.log_model import LogModel
 from xerologdesk.ui.log_view import MAX_ACTED_ON, LogView
+from xerologdesk.ui.notify import Kind, Notification, Notifier
 from xerologdesk.ui.order_jobs import ImportOutcome, RunReport
 from xerologdesk.ui.resolve_plan import RESOLVABLE
 from xerologdesk.ui.run_panel import Banner, RunPanel
+from xerologdesk.ui.schedule import RECONNECT, SyncSchedule
+from xerologdesk.ui.tray import Tray
 from xerologdesk.ui.window_actions import (
     CONTEXT_MENU,
     Command,
@@ -79,6 +83,7 @@ WAITING_FOR_OTHER_SYNC = (
 MAX_TIMER_SECONDS = 24 * 3600  # a QTimer's interval is a 32-bit count of milliseconds
 ORDER_FILES = "Order files (*.csv *.json);;All files (*)"
 PROBLEMS_SHOWN = 5  # an import's problems written in its dialog; the rest behind Show Details
+SHOWING_FAILED = "Showing the failed orders (the notification's)."
 RUN_TROUBLE = "run"  # the banner's topic for why a run stopped
 # Named after the column table it fits: a header saved for the old order would misplace them.
 HEADER_STATE = "log/header-v2"
@@ -94,6 +99,10 @@ def first_problems(problems: Sequence[str]) -> str:
 
 class MainWindow(QMainWindow):
     """The Xero integration log window."""
+
+    # The window closed for good (not kept in the tray): the app ends. Its own signal, since
+    # a window closed while hidden in the tray is no "last window closed" for Qt.
+    quit_requested = Signal()
 
     def __init__(self, desktop: Desktop, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -114,6 +123,24 @@ class MainWindow(QMainWindow):
         self.banner = Banner(self)
         self.run_panel = RunPanel(self)
         self.inbox = InboxWatcher(self)
+        data_dir = desktop.app.data_dir
+        self.schedule = SyncSchedule(
+            self.orders,
+            self.settings,
+            connected=lambda: book.get_connection() is not None,
+            busy_elsewhere=lambda: sync_busy_message(data_dir),
+            parent=self,
+        )
+        self.notifier = Notifier(self.settings, self)
+        self.tray = Tray(
+            available=desktop.tray_available,
+            open_window=self.show_window,
+            sync_now=self.sync_now,
+            pause=self.schedule.set_paused,
+            quit_app=self.quit_app,
+            parent=self,
+        )
+        self._quitting = False  # Quit, not a close that may keep the app in the tray
         self._build_central()
         self._build_actions()
         self._build_status_bar()
@@ -180,7 +207,7 @@ class MainWindow(QMainWindow):
                 Command.LOG_FOLDER: self.open_log_folder,
                 Command.GUIDE: self.show_guide,
                 Command.ABOUT: self.about,
-                Command.QUIT: self.close,
+                Command.QUIT: self.quit_app,
                 Command.RETRY: lambda: self.resolve_selected(Action.RETRY),
                 Command.AUTO_SYNC: lambda: self.resolve_selected(Action.AUTO_SYNC),
                 Command.DISMISS: self.dismiss_selected,
@@ -197,6 +224,9 @@ class MainWindow(QMainWindow):
         # Permanent, so a status message (an import's summary while its sync runs) is drawn
         # beside the run's progress instead of under it, and never hides it.
         bar.addPermanentWidget(self.run_panel)
+        self.schedule_label = QLabel()
+        self.schedule_label.setObjectName("schedule")
+        bar.addPermanentWidget(self.schedule_label)
         self.budget_label = QLabel()
         self.budget_label.setObjectName("budget")
         bar.addPermanentWidget(self.budget_label)
@@ -219,6 +249,12 @@ class MainWindow(QMainWindow):
         self.orders.run_started.connect(self._run_started)
         self.orders.run_progress.connect(self.run_panel.progressed)
         self.orders.run_finished.connect(self._run_finished)
+        # After _run_finished: a notification shown in the status bar replaces the run's line.
+        self.orders.run_finished.connect(self.notifier.run_finished)
+        self.notifier.notified.connect(self._deliver)
+        self.tray.message_clicked.connect(self.notification_clicked)
+        self.model.counts_changed.connect(lambda _counts: self._update_attention())
+        self.schedule.changed.connect(self._update_attention)
         self.orders.orders_changed.connect(self._orders_changed)
         # Bound methods only on the long-lived OrderJobs: Qt drops them with the window.
         self.orders.orders_added.connect(self._orders_added)
@@ -226,6 +262,7 @@ class MainWindow(QMainWindow):
         self.orders.settings_saved.connect(self._settings_saved)
         self.orders.busy_changed.connect(self._busy_changed)
         self.run_panel.cancel_requested.connect(self.orders.cancel)
+        self.schedule.changed.connect(self._show_schedule)
         self.inbox.files_ready.connect(self._inbox_files)
         self.inbox.folder_missing.connect(
             lambda folder: self.banner.show_message(
@@ -323,21 +360,53 @@ class MainWindow(QMainWindow):
             self.view.reload_keeping_place()
 
     def bring_to_front(self) -> None:
-        """Shown, restored if minimised, raised and active: another start on this data folder
-        asked for the window instead of opening a second one."""
+        """Shown and raised: another start on this data folder asked for the window instead of
+        opening a second one."""
+        self.show_window()
+        self.statusBar().showMessage(ALREADY_OPEN_HERE, 8000)
+
+    def show_window(self) -> None:
+        """Shown (from the tray too), restored if minimised, raised and active."""
         self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
         self.show()
         self.raise_()
         self.activateWindow()
-        self.statusBar().showMessage(ALREADY_OPEN_HERE, 8000)
+
+    def open_problems(self) -> None:
+        """The window, showing the failed orders (what a failure notification leads to)."""
+        self.show_window()
+        self.filter_bar.set_status(Status.FAILED)
+        self.statusBar().showMessage(SHOWING_FAILED, 8000)
+
+    def notification_clicked(self, kind: str) -> None:
+        if kind == Kind.FAILURES:
+            self.open_problems()
+            return
+        self.show_window()
+        if kind == Kind.CONNECTION:
+            self.open_settings(CONNECTION_PAGE)
+
+    def _deliver(self, notification: Notification) -> None:
+        """A desktop notification; where the desktop shows none, the status bar says it."""
+        if not self.tray.show_message(notification):
+            self.statusBar().showMessage(f"{notification.title}: {notification.text}", 30_000)
+
+    def _update_attention(self) -> None:
+        failed = bool(self.model.status_counts.get(Status.FAILED))
+        self.tray.set_attention(failed or self.schedule.paused_for == RECONNECT)
 
     def _follow_settings(self) -> None:
         """Apply settings saved anywhere (this window, the command line, another desktop) that
-        the window acts on itself: the watched inbox folder."""
+        the window acts on itself: the watched inbox folder and the schedule."""
         folder = self.settings.get("inbox_folder")
         if folder != self._inbox_setting:
             self._inbox_setting = folder
             self.inbox.watch(folder)
+        self.schedule.follow_settings()
+        self._show_schedule()  # a connection made elsewhere (the command line) shows too
+
+    def _show_schedule(self) -> None:
+        self.schedule_label.setText(self.schedule.describe())
 
     def _update_actions(self) -> None:
         selected = self.view.selection_size()
@@ -547,6 +616,7 @@ class MainWindow(QMainWindow):
 
     def _connection_changed(self, connection: object) -> None:
         self.refresh_connection()
+        self.schedule.connection_changed()
         if connection is not None:
             self.sync_now()  # orders that waited for a connection go now
 
@@ -558,6 +628,19 @@ class MainWindow(QMainWindow):
     def _settings_saved(self, values: dict[str, object]) -> None:
         self._follow_settings()
         self.statusBar().showMessage("Settings saved.", 5000)
+        if START_AT_LOGIN in values:
+            self._apply_autostart(bool(values[START_AT_LOGIN]))
+
+    def _apply_autostart(self, enabled: bool) -> None:
+        try:
+            autostart.apply(enabled, self.desktop.app.data_dir)
+        except OSError as error:
+            messages.warning(
+                self,
+                "Start at login",
+                f"The entry that starts XeroLogDesk at login could not be "
+                f"{'written' if enabled else 'removed'}: {error}",
+            )
 
     def open_log_folder(self) -> None:
         self.desktop.open_url(QUrl.fromLocalFile(str(self.desktop.log_dir)))
@@ -661,6 +744,7 @@ class MainWindow(QMainWindow):
         self.connection_button.setIcon(assets.icon(icon))
         self.connection_button.setToolTip(tip + " (click for the connection settings)")
         self.setWindowTitle(title)
+        self._show_schedule()
 
     def _show_budget(self) -> None:
         budget = self.desktop.budget()
@@ -704,9 +788,42 @@ class MainWindow(QMainWindow):
             menu.addAction(self.commands[key])
         menu.popup(self.view.viewport().mapToGlobal(position))
 
+    def quit_app(self) -> None:
+        """Close the window and end the app, tray or not (the tray's and the menu's Quit)."""
+        self._quitting = True
+        self.close()
+
+    def _keeps_running_in_tray(self) -> bool:
+        """Whether closing the window leaves the app syncing in the tray: only with automatic
+        sync on and a tray to live in; the first time, the user is asked, and the answer kept."""
+        if self._quitting or not self.schedule.on or self.tray.icon is None:
+            return False
+        choice: str = self.settings.get("close_to_tray")
+        if choice == TRAY_ASK:
+            keep = messages.choose(
+                self,
+                "Keep syncing in the tray?",
+                f"Automatic sync is on (every {self.schedule.minutes} minutes). Keep XeroLogDesk "
+                "running in the system tray when its window is closed, so the orders keep "
+                "syncing? It tells you when orders fail.\n\nYou can change this in Settings, "
+                "Automatic.",
+                "Keep running in the tray",
+                "Quit",
+            )
+            choice = TRAY_ON if keep else TRAY_OFF
+            self.orders.save_settings({"close_to_tray": choice})
+        return choice == TRAY_ON
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._keeps_running_in_tray():
+            event.ignore()
+            self.save_view_state()
+            self.hide()
+            return
+        self.tray.close()
         self.save_view_state()
         self._poll.stop()
         self._budget_timer.stop()
         self.desktop.jobs.cancel_all()
         super().closeEvent(event)
+        self.quit_requested.emit()

@@ -71,6 +71,17 @@ def confirm(parent: QWidget | None, title: str, text: str, action: str) -> bool:
     return box.clickedButton() is go
 
 
+def choose(parent: QWidget | None, title: str, text: str, yes: str, no: str) -> bool:
+    """Ask a question with two named answers; True for ``yes``, False for ``no`` (or Escape)."""
+    box = QMessageBox(Icon.Question, title, text, Button.NoButton, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    chosen = box.addButton(yes, QMessageBox.ButtonRole.YesRole)
+    box.setEscapeButton(box.addButton(no, QMessageBox.ButtonRole.NoRole))
+    box.setDefaultButton(chosen)
+    box.exec()
+    return box.clickedButton() is chosen
+
+
 def about(parent: QWidget | None, title: str, html: str) -> None:
     """The About box (rich text: links to the project and the data folder)."""
     QMessageBox.about(parent, title, html)

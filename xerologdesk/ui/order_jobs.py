@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,7 @@ class OrderOutcome:
     order_ref: str
     status: str
     message: str
+    codes: tuple[str, ...] = ()  # the reason codes of a failure (sync.outcomes.Code)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class RunReport:
     # Orders left pending: an earlier send still unanswered, or Xero failing on them alone.
     waiting_on: tuple[str, ...] = ()
     held_back: tuple[str, ...] = ()
+    day_limit: bool = False  # it stopped with the organisation's calls for the day spent
+    pending_sync: bool = False  # a sync of the pending orders (its failures are new ones)
 
     @property
     def unsettled(self) -> str:
@@ -158,7 +161,14 @@ def _outcomes(results: Sequence[OrderResult]) -> tuple[OrderOutcome, ...]:
     for result in results:
         latest[result.order_id] = result  # a later pass's answer wins
     return tuple(
-        OrderOutcome(r.order_id, r.order_ref, str(r.status), describe(r)) for r in latest.values()
+        OrderOutcome(
+            r.order_id,
+            r.order_ref,
+            str(r.status),
+            describe(r),
+            tuple(str(reason.code) for reason in r.reasons),
+        )
+        for r in latest.values()
     )
 
 
@@ -265,7 +275,7 @@ class OrderJobs(QObject):
                 break
             self._sync_again.clear()
         summary.results = results
-        return self._report(title, summary, control)
+        return replace(self._report(title, summary, control), pending_sync=True)
 
     def _progress_reporter(self, title: str, control: JobControl) -> Callable[[Progress], None]:
         def report(progress: Progress) -> None:
@@ -307,9 +317,10 @@ class OrderJobs(QObject):
     def _run(self, title: str, work: Callable[[JobControl], RunReport]) -> Job:
         def guarded(control: JobControl) -> RunReport:
             try:
-                return work(control)
+                report = work(control)
             except NotConnected as error:
                 return RunReport(title, "nothing sent", str(error), not_connected=True)
+            return replace(report, day_limit=report.trouble and self._day_spent())
 
         job = self._submit(title, guarded, on_done=self._run_done)
         job.signals.progress.connect(self._run_progress)
@@ -318,6 +329,11 @@ class OrderJobs(QObject):
         if len(self._runs) == 1:
             self.run_started.emit(title)
         return job
+
+    def _day_spent(self) -> bool:
+        """Whether Xero last said the organisation has no calls left today."""
+        budget = self._app.connected_budget()
+        return budget is not None and budget.state().day_remaining == 0
 
     def _run_progress(self, value: tuple[RunProgress, list[int]]) -> None:
         progress, changed = value

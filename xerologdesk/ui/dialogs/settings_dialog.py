@@ -63,6 +63,16 @@ PAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("Inbox", ("inbox_folder",)),
+    (
+        "Automatic",
+        (
+            "sync_every_minutes",
+            "notify_failures",
+            "notify_connection",
+            "close_to_tray",
+            "start_at_login",
+        ),
+    ),
     ("Connection", ("legacy_scopes", "token_store")),
 )
 # The page that also shows the connected organisation (the connection indicator opens it).
@@ -186,8 +196,9 @@ class SettingsDialog(QDialog):
             return box
         if declaration.choices:
             combo = QComboBox()
-            for choice in declaration.choices:
-                combo.addItem(choice.capitalize(), choice)
+            labels = declaration.choice_labels or [c.capitalize() for c in declaration.choices]
+            for label, choice in zip(labels, declaration.choices, strict=True):
+                combo.addItem(label, choice)
             combo.setCurrentIndex(max(combo.findData(value), 0))
             return combo
         if declaration.key in FROM_XERO:

@@ -1,4 +1,4 @@
-"""Xero's rules for sales invoices (ACCREC) and bills (ACCPAY): elements in, validated records out.
+"""Invoices, sales (ACCREC) and bills (ACCPAY): their fields, wire shape and Xero's rules.
 
 What is checked, with the messages of :mod:`~xerologdesk.sandbox.messages`: the contact exists and
 is active; every ``ItemCode`` exists (matched case-insensitively; the line then carries the item's
@@ -38,15 +38,19 @@ VOIDED and DELETED invoices cannot change.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from xerologdesk.sandbox import fields, messages, rules
+from xerologdesk.sandbox import fields, messages, queries
+from xerologdesk.sandbox.http import Request
 from xerologdesk.sandbox.ledger import Outcome
+from xerologdesk.sandbox.queries import Listing
+from xerologdesk.sandbox.resources import contacts, reference
+from xerologdesk.sandbox.table import Record
 from xerologdesk.sandbox.where import fold
-from xerologdesk.sandbox.wire import ZERO_GUID, PostDataInvalid, ms_date, parse_day
+from xerologdesk.sandbox.wire import ZERO_GUID, PostDataInvalid, ms_date, ordered, parse_day
 
 if TYPE_CHECKING:
     from xerologdesk.sandbox.ledger import Ledger
@@ -72,7 +76,8 @@ PAYMENT_TERM_TYPES = (
 )
 QUANTITY_PLACES = 4
 
-_INVOICE_ORDER = (
+# The order of an invoice's keys in Xero's answers, and of a line's.
+ORDER = (
     "Type",
     "InvoiceID",
     "InvoiceNumber",
@@ -102,7 +107,7 @@ _INVOICE_ORDER = (
     "CurrencyCode",
     "SentToContact",
 )
-_LINE_ORDER = (
+LINE_ORDER = (
     "LineItemID",
     "Description",
     "Quantity",
@@ -115,6 +120,42 @@ _LINE_ORDER = (
     "DiscountRate",
     "Item",
     "Tracking",
+)
+
+# GET /Invoices: the fields `where` and `order` know, and the table index answering each.
+LISTING = Listing(
+    "Invoice",
+    {
+        "InvoiceID": "guid",
+        "InvoiceNumber": "string",
+        "Reference": "string",
+        "Type": "string",
+        "Status": "string",
+        "Contact.ContactID": "guid",
+        "Contact.Name": "string",
+        "Contact.AccountNumber": "string",
+        "Date": "date",
+        "DueDate": "date",
+        "CurrencyCode": "string",
+        "CurrencyRate": "number",
+        "LineAmountTypes": "string",
+        "SubTotal": "number",
+        "TotalTax": "number",
+        "Total": "number",
+        "AmountDue": "number",
+        "AmountPaid": "number",
+        "AmountCredited": "number",
+        "SentToContact": "bool",
+        "IsDiscounted": "bool",
+        "HasAttachments": "bool",
+        "UpdatedDateUTC": "date",
+    },
+    {
+        "InvoiceID": "",
+        "InvoiceNumber": "number_exact",
+        "Reference": "reference",
+        "Contact.ContactID": "contact",
+    },
 )
 
 
@@ -132,7 +173,7 @@ class _Draft:
             self.errors.append(message)
 
 
-def save_invoice(
+def save(
     ledger: Ledger, element: Any, *, create_only: bool, unit_places: int, path: str
 ) -> Outcome:
     """Create (or, for POST, update) one invoice; the outcome with Xero's messages."""
@@ -155,7 +196,7 @@ def save_invoice(
     _set_currency(draft, record, element, old)
     _set_dates(draft, record, element, old)
     contact = _resolve_contact(draft, element, old)
-    record["Contact"] = rules.contact_summary(contact) if contact else _given_contact(element)
+    record["Contact"] = contacts.summary(contact) if contact else _given_contact(element)
     _set_due_date(draft, record, element, old, contact)
     _set_lines(draft, record, element, old)
     _check_number(draft, record, existing)
@@ -173,12 +214,12 @@ def save_invoice(
         SentToContact=bool(old.get("SentToContact", False)),
     )
     if draft.errors:
-        return Outcome(record=rules.ordered(record, _INVOICE_ORDER), errors=draft.errors)
+        return Outcome(record=ordered(record, ORDER), errors=draft.errors)
     if existing is None:
         record["InvoiceID"] = ledger.new_id()
     if record["Type"] == "ACCREC" and not record.get("InvoiceNumber"):
         record["InvoiceNumber"] = ledger.take_invoice_number()
-    stored = rules.ordered(record, _INVOICE_ORDER)
+    stored = ordered(record, ORDER)
     ledger.store(ledger.invoices, stored)
     _move_stock(ledger, existing, stored)
     if contact is not None:
@@ -193,11 +234,11 @@ def _text_or(element: Mapping[str, Any], key: str, path: str, old: Mapping[str, 
 
 def _match(draft: _Draft, element: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The invoice a POST element updates: by InvoiceID, else by an ACCREC InvoiceNumber."""
-    invoice_id = fields.text(element, "InvoiceID", draft.path)
-    if invoice_id and invoice_id.strip() and invoice_id.strip() != ZERO_GUID:
-        found = draft.ledger.invoices.get(invoice_id.strip())
+    invoice_id = fields.given_id(element, "InvoiceID", draft.path)
+    if invoice_id is not None:
+        found = draft.ledger.invoices.get(invoice_id)
         if found is None:
-            draft.error(messages.INVOICE_NOT_FOUND.format(invoice_id=invoice_id.strip()))
+            draft.error(messages.INVOICE_NOT_FOUND.format(invoice_id=invoice_id))
         return found
     number = fields.text(element, "InvoiceNumber", draft.path)
     if number:
@@ -338,13 +379,13 @@ def _resolve_contact(
         return _kept_contact(draft, old)
     path = f"{draft.path}.Contact"
     raw = fields.as_object(raw, path)
-    changes = rules.read_contact(raw, path)
-    contact_id = fields.text(raw, "ContactID", path)
+    changes = contacts.read(raw, path)
+    contact_id = fields.given_id(raw, "ContactID", path)
     contact: Mapping[str, Any] | None = None
-    if contact_id and contact_id.strip() and contact_id.strip() != ZERO_GUID:
-        contact = ledger.contacts.get(contact_id.strip())
+    if contact_id is not None:
+        contact = ledger.contacts.get(contact_id)
         if contact is None:
-            draft.error(messages.CONTACT_NOT_FOUND.format(contact_id=contact_id.strip()))
+            draft.error(messages.CONTACT_NOT_FOUND.format(contact_id=contact_id))
             return None
         if changes:
             # Fields sent with the id update the contact (docs/xero-behaviour.md), with its rules.
@@ -374,7 +415,7 @@ def _kept_contact(draft: _Draft, old: Mapping[str, Any]) -> Mapping[str, Any] | 
 def _save_contact(
     draft: _Draft, raw: Mapping[str, Any], path: str, *, create_only: bool
 ) -> Mapping[str, Any] | None:
-    outcome = rules.save_contact(draft.ledger, raw, create_only=create_only, path=path)
+    outcome = contacts.save(draft.ledger, raw, create_only=create_only, path=path)
     for message in outcome.errors:
         draft.error(message)
     return outcome.record if outcome.saved else None
@@ -459,7 +500,7 @@ def _line(
     amount = fields.money(gross * (1 - (discount or Decimal(0)) / 100))
     account_code = fields.text(raw, "AccountCode", path) or details.get("AccountCode")
     account = ledger.account(account_code) if account_code else None
-    if account_code and rules.is_archived(account):
+    if account_code and reference.is_archived(account):
         draft.error(messages.ACCOUNT_CODE_ARCHIVED.format(code=account_code))
     elif account_code and not _usable_on_invoice(account):
         draft.error(messages.ACCOUNT_CODE_INVALID.format(code=account_code))
@@ -472,7 +513,7 @@ def _line(
     )
     tax = Decimal(0)
     if tax_type:
-        if not rules.usable_tax_rate(ledger, tax_type, revenue=sales):
+        if not reference.usable_tax_rate(ledger, tax_type, revenue=sales):
             draft.error(messages.TAX_TYPE_INVALID.format(tax_type=tax_type))
         else:
             tax_type = tax_type.strip().upper()
@@ -492,7 +533,7 @@ def _line(
     }
     if item is not None:
         line["Item"] = {"ItemID": item["ItemID"], "Name": item.get("Name"), "Code": item["Code"]}
-    return rules.ordered(line, _LINE_ORDER)
+    return ordered(line, LINE_ORDER)
 
 
 def _tax(amount: Decimal, rate: Mapping[str, Any], line_amount_types: str) -> Decimal:
@@ -512,6 +553,38 @@ def _usable_on_invoice(account: Mapping[str, Any] | None) -> bool:
         and account.get("Type") != "BANK"
         and not account.get("SystemAccount")
     )
+
+
+# --- lists --------------------------------------------------------------------------------------
+
+
+def list_filter(request: Request) -> Callable[[Record], bool]:
+    """Which invoices a ``GET /Invoices`` keeps, by ``IDs``, ``InvoiceNumbers``, ``ContactIDs``,
+    ``Statuses`` and ``searchTerm`` (``where`` is applied by the listing)."""
+    ids = {each.lower() for each in queries.values(request, "IDs")}
+    numbers = {fold(each) for each in queries.values(request, "InvoiceNumbers")}
+    contact_ids = {each.lower() for each in queries.values(request, "ContactIDs")}
+    statuses = {each.upper() for each in queries.values(request, "Statuses")}
+    term = request.param("searchTerm")
+
+    def keep(record: Record) -> bool:
+        if ids and str(record["InvoiceID"]).lower() not in ids:
+            return False
+        if numbers and fold(str(record.get("InvoiceNumber") or "")) not in numbers:
+            return False
+        contact_id = str((record.get("Contact") or {}).get("ContactID") or "").lower()
+        if contact_ids and contact_id not in contact_ids:
+            return False
+        if statuses and record.get("Status") not in statuses:
+            return False
+        return not term or queries.folded_contains(term, record, ("InvoiceNumber", "Reference"))
+
+    return keep
+
+
+def without_lines(record: Record) -> dict[str, Any]:
+    """An invoice as a list without ``page`` shows it: without its ``LineItems``, as on Xero."""
+    return {key: value for key, value in record.items() if key != "LineItems"}
 
 
 # --- side effects -------------------------------------------------------------------------------
