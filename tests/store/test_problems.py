@@ -147,6 +147,8 @@ def test_only_failed_orders_count_and_every_writer_keeps_the_groups(
     sku = outcomes.product_not_found("W-1")
     _fail(list(ids.values()), sku)
     assert _counts() == {"product_not_found:W-1": 3}
+    _fail(list(ids.values()), sku)  # failed again the same way: nothing to redo, nothing doubled
+    assert _counts() == {"product_not_found:W-1": 3}
 
     _fail([ids["SO-00001"]], status=Status.SUCCEEDED)
     _fail([ids["SO-00002"]], outcomes.product_not_found("W-9"))  # failed again, for another SKU

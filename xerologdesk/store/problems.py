@@ -139,8 +139,9 @@ SCHEMA: tuple[str, ...] = (
         orders INTEGER NOT NULL,
         PRIMARY KEY (code, subject)) WITHOUT ROWID""",
 )
-# Only an entry that is or was Failed costs anything: a sync's other outcomes skip them. A
-# duplicate cause (an order missing one SKU on two lines) is ignored, and counted once.
+# Only an entry that is or was Failed, and changed, costs anything: a sync's other outcomes and
+# a retry failing the same way again skip them. A duplicate cause (an order missing one SKU on
+# two lines) is ignored, and counted once.
 TRIGGERS: tuple[str, ...] = (
     f"""CREATE TRIGGER failure_cause_insert AFTER INSERT ON log_entry
     WHEN NEW.status = {_FAILED} BEGIN
@@ -148,7 +149,9 @@ TRIGGERS: tuple[str, ...] = (
     END""",
     f"""CREATE TRIGGER failure_cause_update
     AFTER UPDATE OF status, reasons, posted_date, order_ref ON log_entry
-    WHEN OLD.status = {_FAILED} OR NEW.status = {_FAILED} BEGIN
+    WHEN (OLD.status = {_FAILED} OR NEW.status = {_FAILED}) AND (OLD.status IS NOT NEW.status
+        OR OLD.reasons IS NOT NEW.reasons OR OLD.posted_date IS NOT NEW.posted_date
+        OR OLD.order_ref IS NOT NEW.order_ref) BEGIN
         DELETE FROM {TABLE} WHERE order_id = OLD.order_id;
         {_insert_causes_of("NEW")};
     END""",
