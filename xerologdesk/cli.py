@@ -261,6 +261,25 @@ def build_parser() -> argparse.ArgumentParser:
     mappings = commands.add_parser("mappings", help="list the SKUs mapped to Xero item codes")
     mappings.add_argument("--json", action="store_true", help="print JSON instead of a table")
     mappings.set_defaults(run=_lazy("show_mappings"))
+    problems = commands.add_parser(
+        "problems",
+        help="list failed orders grouped by root cause (code:subject), the most orders first",
+    )
+    problems.add_argument(
+        "--json", action="store_true", help="print JSON, with every group's order refs"
+    )
+    problems.set_defaults(run=_lazy("problems"))
+
+    suggest = commands.add_parser(
+        "suggest-contacts",
+        help="list the Xero contacts most like a customer, with scores (for linking it)",
+    )
+    suggest.add_argument("reference", metavar="REFERENCE", help="the customer's reference")
+    suggest.add_argument(
+        "--limit", type=int, default=20, metavar="N", help="how many to list (default 20)"
+    )
+    suggest.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    suggest.set_defaults(run=_lazy("suggest_contacts"))
 
     settings = commands.add_parser("settings", help="list, show or change settings")
     settings.add_argument("key", nargs="?", metavar="KEY")

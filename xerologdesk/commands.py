@@ -22,6 +22,7 @@ from xerologdesk.app import App, DataDirUnusable, NotConnected, open_app
 from xerologdesk.exits import EXIT_FAILURE, EXIT_OK, EXIT_ORDERS_FAILED, EXIT_USAGE
 from xerologdesk.settings import START_AT_LOGIN, SettingError
 from xerologdesk.store import book, queries, trouble, xero_seen
+from xerologdesk.store.problems import ProblemGroup, problem_groups, problem_totals
 from xerologdesk.store.vocabulary import DISMISSABLE, Action, Status
 from xerologdesk.sync.engine import (
     AWAITING_ANSWER,
@@ -560,6 +561,93 @@ def _describe(result: OrderResult) -> str:
     if result.status is Status.FAILED:
         return f"{result.order_ref}: failed: " + " ".join(r.message for r in result.reasons)
     return f"{result.order_ref}: still pending: {result.note}"
+
+
+# -- problems: failed orders by root cause --------------------------------------------------------
+
+
+@command
+def problems(app: App, args: argparse.Namespace) -> int:
+    """The problems worklist: one root cause a line (or JSON), the most orders first. A group is
+    named ``code:subject`` (its key), which ``problems --fix`` (to come) takes."""
+    groups = problem_groups(refs=None if args.json else 0)
+    if args.json:
+        print(json.dumps([_group_json(group) for group in groups], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not groups:
+        print("No problems: no order failed.")
+        return EXIT_OK
+    for group in groups:
+        span = f"{group.oldest.posted_date} {group.oldest.ref}"
+        if group.orders > 1:
+            span += f" to {group.newest.posted_date} {group.newest.ref}"
+        fixes = ", ".join(group.fixes) or "none here"
+        print(
+            f"{group.key}\t{counted(group.orders, 'order')}\t{span}\tfixes: {fixes}"
+            f"\t{group.customer_name}".rstrip("\t")
+        )
+    totals = problem_totals()
+    err(f"{counted(totals.problems, 'problem')} blocking {counted(totals.orders, 'order')}")
+    return EXIT_OK
+
+
+def _group_json(group: ProblemGroup) -> dict[str, Any]:
+    return {
+        "key": group.key,
+        "code": group.code,
+        "subject": group.subject,
+        "customer_name": group.customer_name or None,
+        "order_count": group.orders,
+        "orders": list(group.refs),
+        "oldest": {"ref": group.oldest.ref, "posted_date": group.oldest.posted_date.isoformat()},
+        "newest": {"ref": group.newest.ref, "posted_date": group.newest.posted_date.isoformat()},
+        "fixes": [str(fix) for fix in group.fixes],
+    }
+
+
+@command
+def suggest_contacts(app: App, args: argparse.Namespace) -> int:
+    """The Xero contacts most like a customer (found by its reference), with their scores."""
+    from xerologdesk.sync.suggestions import ContactRanker
+
+    customer = book.customer_by_reference(args.reference)
+    if customer is None:
+        err(f"xerologdesk: no customer has the reference \u201c{args.reference}\u201d")
+        return EXIT_USAGE
+    ranker = ContactRanker.read(app.gateway())
+    suggestions = ranker.rank(customer.name, customer.reference, customer.email, args.limit)
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "contact_id": each.contact.contact_id,
+                        "name": each.contact.name,
+                        "account_number": each.contact.account_number,
+                        "email": each.contact.email,
+                        "status": each.contact.status,
+                        "score": each.score,
+                        "matched": each.matched,
+                        "selectable": each.selectable,
+                    }
+                    for each in suggestions
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    err(
+        f"Contacts most like {customer.name} ({customer.reference}), of "
+        f"{counted(len(ranker.contacts), 'Xero contact')}:"
+    )
+    for each in suggestions:
+        archived = "\tarchived: cannot be linked" if not each.selectable else ""
+        print(
+            f"{each.score:5.1f}\t{each.contact.name}\t{each.contact.contact_id}"
+            f"\t{each.contact.account_number}\tby {each.matched}{archived}"
+        )
+    return EXIT_OK
 
 
 @command

@@ -196,6 +196,14 @@ _CUSTOMER_COLUMNS = (
     Customer.xero_contact_id,
 )
 
+
+def customer_by_reference(reference: str) -> CustomerData | None:
+    """The customer with this reference (exactly as imported), or None."""
+    row = Customer.select(*_CUSTOMER_COLUMNS).where(Customer.reference == reference).tuples()
+    found = row.first()
+    return None if found is None else CustomerData(*found)
+
+
 # What load_orders reads: an order's head (with its customer: CustomerData), and its lines
 # (order id, then LineData's fields).
 _HEAD_COLUMNS = (

@@ -211,6 +211,33 @@ class StatusCount(BaseModel):
     count = peewee.IntegerField(default=0)
 
 
+class FailureCause(BaseModel):
+    """One cause (a reason's code and subject) of one *Failed* order, kept by triggers on
+    ``log_entry`` (see :mod:`xerologdesk.store.problems`): the problems worklist's rows."""
+
+    order_id = peewee.IntegerField()
+    code = peewee.TextField()
+    subject = peewee.TextField()
+    posted_date = peewee.DateField()
+    order_ref = peewee.TextField()
+
+    class Meta:
+        primary_key = peewee.CompositeKey("order_id", "code", "subject")
+        without_rowid = True
+
+
+class FailureGroup(BaseModel):
+    """How many *Failed* orders a cause blocks, kept by triggers on ``failure_cause``."""
+
+    code = peewee.TextField()
+    subject = peewee.TextField()
+    orders = peewee.IntegerField()
+
+    class Meta:
+        primary_key = peewee.CompositeKey("code", "subject")
+        without_rowid = True
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     Customer,
     Product,
@@ -226,4 +253,6 @@ MODELS: tuple[type[BaseModel], ...] = (
     CustomerLink,
     SkuMapping,
     StatusCount,
+    FailureCause,
+    FailureGroup,
 )

@@ -1,11 +1,11 @@
 """The words the database stores for an order's sync, as enums: the one list of them.
 
 Order statuses, attempt actions, the actions a Pending order waits for, outbox kinds and
-outbox states, an invoice's status in Xero and what a refresh asks for, plus the groups the
-store and the ui ask about (what Dismiss takes, which sends are unfinished, which invoices are
-dead). Every member is a ``str`` equal to the word in the database, so a member compares and
-stores exactly like the bare word it replaces. Qt-free and importing nothing of the app, so
-every layer may use it.
+outbox states, the codes of the reasons an order failed, an invoice's status in Xero and what a
+refresh asks for, plus the groups the store and the ui ask about (what Dismiss takes, which
+sends are unfinished, which invoices are dead). Every member is a ``str`` equal to the word in
+the database, so a member compares and stores exactly like the bare word it replaces. Qt-free
+and importing nothing of the app, so every layer may use it.
 """
 
 from __future__ import annotations
@@ -81,6 +81,21 @@ class RefreshedResource(StrEnum):
 
     INVOICES = "invoices"
     ITEMS = "items"
+
+
+class ReasonCode(StrEnum):
+    """Why an order failed: the ``code`` of each reason in ``log_entry.reasons`` (the messages
+    and details that go with them are made by ``sync.outcomes``)."""
+
+    CUSTOMER_NOT_FOUND = "customer_not_found"
+    CUSTOMER_AMBIGUOUS = "customer_ambiguous"
+    CUSTOMER_ARCHIVED = "customer_archived"
+    LINKED_CONTACT_MISSING = "linked_contact_missing"
+    PRODUCT_NOT_FOUND = "product_not_found"
+    XERO_REJECTED = "xero_rejected"
+    SETTINGS_INCOMPLETE = "settings_incomplete"
+    NOT_CONNECTED = "not_connected"
+    ORDER_INVALID = "order_invalid"
 
 
 STATUSES: tuple[Status, ...] = tuple(Status)

@@ -8,24 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from xerologdesk.store.links import ContactLink, ItemMapping
-from xerologdesk.store.vocabulary import Action
+from xerologdesk.store.vocabulary import Action, ReasonCode
 from xerologdesk.xero.records import XeroContact
 
-
-class Code(StrEnum):
-    CUSTOMER_NOT_FOUND = "customer_not_found"
-    CUSTOMER_AMBIGUOUS = "customer_ambiguous"
-    CUSTOMER_ARCHIVED = "customer_archived"
-    LINKED_CONTACT_MISSING = "linked_contact_missing"
-    PRODUCT_NOT_FOUND = "product_not_found"
-    XERO_REJECTED = "xero_rejected"
-    SETTINGS_INCOMPLETE = "settings_incomplete"
-    NOT_CONNECTED = "not_connected"
-    ORDER_INVALID = "order_invalid"
+# The stored codes are the vocabulary's (the problems worklist groups by them in the store).
+Code = ReasonCode
 
 
 @dataclass(frozen=True)
