@@ -118,6 +118,14 @@ def test_a_link_to_a_contact_xero_no_longer_has_fails_with_its_own_reason(desk: 
     assert reason["code"] == "linked_contact_missing"
     assert gone in reason["message"] and "linked by you on" in reason["message"]
     assert desk.xero()["invoices"] == []  # not sent to "Acme", which has the reference
+    # The worklist groups it by the customer, fixed by linking again or creating.
+    [group] = json.loads(desk("problems", "--json").out)
+    assert (group["code"], group["subject"], group["orders"]) == (
+        "linked_contact_missing",
+        "C-1",
+        ["SO-1"],
+    )
+    assert group["fixes"] == ["link", "create"]
 
 
 def test_linking_writes_the_reference_into_an_empty_account_number_unless_told_not_to(

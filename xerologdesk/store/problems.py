@@ -49,6 +49,8 @@ FIXES: dict[str, tuple[Fix, ...]] = {
     ReasonCode.CUSTOMER_NOT_FOUND: (Fix.CREATE, Fix.LINK),
     ReasonCode.CUSTOMER_AMBIGUOUS: (Fix.LINK,),
     ReasonCode.CUSTOMER_ARCHIVED: (Fix.LINK, Fix.CREATE),
+    # The contact a user linked is gone from Xero: link again (or unlink and create).
+    ReasonCode.LINKED_CONTACT_MISSING: (Fix.LINK, Fix.CREATE),
     ReasonCode.PRODUCT_NOT_FOUND: (Fix.CREATE, Fix.MAP),
     ReasonCode.XERO_REJECTED: (Fix.RETRY,),
     ReasonCode.SETTINGS_INCOMPLETE: (Fix.SETTINGS,),
@@ -59,6 +61,7 @@ FIXES: dict[str, tuple[Fix, ...]] = {
 SUBJECT_PATHS: dict[str, str] = {
     ReasonCode.CUSTOMER_NOT_FOUND: "$.details.reference",
     ReasonCode.CUSTOMER_ARCHIVED: "$.details.reference",
+    ReasonCode.LINKED_CONTACT_MISSING: "$.details.reference",
     ReasonCode.CUSTOMER_AMBIGUOUS: "$.details.name",
     ReasonCode.PRODUCT_NOT_FOUND: "$.details.sku",
 }
@@ -67,7 +70,11 @@ SUBJECT_LISTS: dict[str, str] = {
     ReasonCode.SETTINGS_INCOMPLETE: "$.details.settings",
 }
 # The causes whose subject is a customer reference (the group names the customer too).
-BY_CUSTOMER_REFERENCE = (ReasonCode.CUSTOMER_NOT_FOUND, ReasonCode.CUSTOMER_ARCHIVED)
+BY_CUSTOMER_REFERENCE = (
+    ReasonCode.CUSTOMER_NOT_FOUND,
+    ReasonCode.CUSTOMER_ARCHIVED,
+    ReasonCode.LINKED_CONTACT_MISSING,
+)
 
 TABLE = "failure_cause"
 GROUPS = "failure_group"
