@@ -69,14 +69,27 @@ def _invoice_contact(record: Record) -> Iterable[str]:
 class Change:
     """One committed change of an organisation: what it stored and the invoice sequence after it.
 
-    ``records`` holds, by table name (``contacts``, ``items``, ``invoices``), each record the
-    change stored, as a JSON array of the records as they now are (from the tables' caches, so
-    a record is serialised once for the answer and the state file both).
+    Given to listeners under the ledger's lock; :meth:`records` reads the tables, so call it
+    there (they may change afterwards).
     """
 
     tenant_id: str
-    records: dict[str, str]
     next_invoice_number: int
+    tables: Mapping[str, Table]
+    stored: Mapping[str, Iterable[str]]  # record ids by table name
+
+    def records(self) -> dict[str, str]:
+        """Each record the change stored, as it now is, in a JSON array by table name
+        (``contacts``, ``items``, ``invoices``), from the tables' caches: a record is
+        serialised once for the answer and the state file both."""
+        arrays = {}
+        for name, ids in self.stored.items():
+            table = self.tables[name]
+            # An id whose record is gone was a create a savepoint undid.
+            present = [record for record in map(table.get, ids) if record is not None]
+            if present:
+                arrays[name] = table.json_array(present)
+        return arrays
 
 
 @dataclass
@@ -279,16 +292,7 @@ class Ledger:
 
     def _changed(self, stored: Mapping[str, Iterable[str]]) -> None:
         self.version += 1
-        if not self._listeners:
-            return
-        records = {}
-        for name, ids in stored.items():
-            table = self._tables[name]
-            # An id whose record is gone was a create a savepoint undid.
-            present = [record for record in map(table.get, ids) if record is not None]
-            if present:
-                records[name] = table.json_array(present)
-        change = Change(self.tenant_id, records, self.next_invoice_number)
+        change = Change(self.tenant_id, self.next_invoice_number, self._tables, stored)
         for listener in self._listeners:
             listener(change)
 
