@@ -291,10 +291,20 @@ class Sandbox:
         self.organisations.load_state(saved.state["organisations"])
         self.identity.load_state(saved.state["identity"])
         for change in saved.changes:
-            if "identity" in change:
-                self.identity.load_state(change["identity"])
-            else:
-                ledger = self.organisations.get(change["tenant"])
-                ledger.replay(change["records"], int(change["next_invoice_number"]))
+            self._replay(change)
         self.seed = self.ledger().seed
         return persistence.Persister(path, self._file_state, saved.epoch)
+
+    def _replay(self, change: Mapping[str, Any]) -> None:
+        """Put back one journaled change over the loaded snapshot."""
+        if "identity" in change:
+            self.identity.load_state(change["identity"])
+            return
+        try:
+            ledger = self.organisations.get(change["tenant"])
+        except KeyError:
+            # Made in an organisation added just before a crash, before its snapshot was
+            # written: the organisation itself was not kept, so neither is this.
+            log.warning("ignored a journaled change of unknown organisation %s", change["tenant"])
+            return
+        ledger.replay(change["records"], int(change["next_invoice_number"]))

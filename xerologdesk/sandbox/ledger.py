@@ -8,7 +8,9 @@ turn a request's elements into records, with Xero's messages, are in
 A batch (one PUT or POST) runs under the ledger's lock as a transaction: every record stored is
 logged with the version it replaced, so the whole batch can be undone. That is how a request with
 ``summarizeErrors`` true (Xero's default) that has one failed element saves nothing, and how a body
-that turns out unreadable half-way (``PostDataInvalidException``) leaves no trace.
+that turns out unreadable half-way (``PostDataInvalidException``) leaves no trace. A committed
+change is reported to the ledger's listeners as a :class:`Change` (the records it stored, the
+sequence after it) before the request is answered: that is how the state file journals it.
 
 Indexes, all kept by the tables: contacts by folded Name, AccountNumber and EmailAddress (archived
 ones too) and by ContactNumber; items by folded Code (uniqueness, invoice lines) and exact Code
