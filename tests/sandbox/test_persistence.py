@@ -4,6 +4,8 @@ change is journaled before it is answered, and the journal is folded into the sn
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +75,8 @@ def test_the_journal_is_folded_into_the_snapshot(tmp_path, xero_factory) -> None
             xero.tenant, invoices(invoice(contact_id(sandbox, "C-1001"), reference="SO-9"))
         ).invoices
     assert journal.read_bytes() == b""
+    if os.name == "posix":  # customers' invoices: private, as the snapshot is
+        assert stat.S_IMODE(journal.stat().st_mode) == stat.S_IMODE(path.stat().st_mode) == 0o600
     snapshot = json.loads(path.read_text(encoding="utf-8"))
     (ledger,) = snapshot["organisations"]["ledgers"]
     assert [each["InvoiceNumber"] for each in ledger["invoices"]] == [created.invoice_number]
