@@ -162,12 +162,23 @@ def write(request: Request, ledger: Ledger, resource: str, record_id: str | None
                 outcomes.append(outcome)
     except wire.PostDataInvalid as error:
         return wire.post_data_invalid(str(error))
-    answered = [_decorate(outcome, writer) for outcome in outcomes]
     if summarize and any(outcome.errors for outcome in outcomes):
         return wire.validation_error(
-            [each for each, outcome in zip(answered, outcomes, strict=True) if outcome.errors]
+            [_decorate(outcome, writer) for outcome in outcomes if outcome.errors]
         )
+    table: Table = getattr(ledger, resource)
+    with ledger.lock:  # the table's JSON cache
+        answered = json_array(_answered_json(table, outcome, writer) for outcome in outcomes)
     return wire.ok(writer.plural, answered, ledger.now())
+
+
+def _answered_json(table: Table, outcome: Outcome, writer: _Writer) -> str:
+    """An element as a write answers it. A saved one is its stored JSON (from the table's cache:
+    the state file's journal wrote it already) with ``StatusAttributeString`` added, at the end
+    as in :func:`_decorate`."""
+    if outcome.errors:
+        return dumps(_decorate(outcome, writer))
+    return table.json_of(outcome.record)[:-1] + ',"StatusAttributeString":"OK"}'
 
 
 def _decorate(outcome: Outcome, writer: _Writer) -> dict[str, Any]:
