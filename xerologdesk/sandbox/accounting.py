@@ -166,17 +166,18 @@ def write(request: Request, ledger: Ledger, resource: str, record_id: str | None
         return wire.validation_error(
             [_decorate(outcome, writer) for outcome in outcomes if outcome.errors]
         )
-    table: Table = getattr(ledger, resource)
+    # Payments have no table of their own: they are kept on the invoices they pay.
+    table: Table | None = getattr(ledger, resource, None)
     with ledger.lock:  # the table's JSON cache
         answered = json_array(_answered_json(table, outcome, writer) for outcome in outcomes)
     return wire.ok(writer.plural, answered, ledger.now())
 
 
-def _answered_json(table: Table, outcome: Outcome, writer: _Writer) -> str:
+def _answered_json(table: Table | None, outcome: Outcome, writer: _Writer) -> str:
     """An element as a write answers it. A saved one is its stored JSON (from the table's cache:
     the state file's journal wrote it already) with ``StatusAttributeString`` added, at the end
     as in :func:`_decorate`."""
-    if outcome.errors:
+    if outcome.errors or table is None:
         return dumps(_decorate(outcome, writer))
     return table.json_of(outcome.record)[:-1] + ',"StatusAttributeString":"OK"}'
 
