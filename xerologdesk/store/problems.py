@@ -300,3 +300,19 @@ def problem_totals() -> ProblemTotals:
     problems = _cursor(f"SELECT COUNT(*) FROM {GROUPS}").fetchone()[0]
     failed = StatusCount.get_or_none(StatusCount.status == Status.FAILED)
     return ProblemTotals(problems, failed.count if failed else 0)
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """A group's ``code:subject`` key as its code and subject (the subject may hold colons)."""
+    code, _, subject = key.partition(":")
+    return code, subject
+
+
+def group_order_ids(code: str, subject: str) -> list[int]:
+    """The failed orders a cause blocks, oldest first (one index range)."""
+    rows = _cursor(
+        f"SELECT order_id FROM {TABLE} WHERE code = ? AND subject = ? "
+        "ORDER BY posted_date, order_ref",
+        (code, subject),
+    ).fetchall()
+    return [order_id for (order_id,) in rows]
