@@ -316,3 +316,24 @@ def group_order_ids(code: str, subject: str) -> list[int]:
         (code, subject),
     ).fetchall()
     return [order_id for (order_id,) in rows]
+
+
+@dataclass(frozen=True)
+class GroupCustomer:
+    """A customer of a group's orders, as a contact picker compares it."""
+
+    reference: str
+    name: str
+    email: str
+
+
+def group_customers(code: str, subject: str) -> list[GroupCustomer]:
+    """The customers of the failed orders a cause blocks (one for a cause by customer
+    reference; those sharing the name for an ambiguous one), by reference."""
+    rows = _cursor(
+        f"SELECT DISTINCT c.reference, c.name, c.email FROM {TABLE} AS f "
+        "JOIN sales_order AS o ON o.id = f.order_id JOIN customer AS c ON c.id = o.customer_id "
+        "WHERE f.code = ? AND f.subject = ? ORDER BY c.reference",
+        (code, subject),
+    ).fetchall()
+    return [GroupCustomer(*row) for row in rows]

@@ -23,8 +23,10 @@ from PySide6.QtCore import QObject, Signal
 
 from xerologdesk.app import App, NotConnected
 from xerologdesk.store import book
+from xerologdesk.store.problems import Fix
 from xerologdesk.store.vocabulary import Action, Status
 from xerologdesk.sync.engine import Dismissal, OrderResult, dismiss
+from xerologdesk.sync.fixes import NotFixable, plan_fix, run_fix
 from xerologdesk.sync.lifecycle import accept, send_again
 from xerologdesk.sync.lock import SyncBusy, SyncLock, busy_message
 from xerologdesk.sync.refresh import RefreshSummary, refresh_from_xero
@@ -318,6 +320,24 @@ class OrderJobs(QObject):
             runner = self._runner_factory()
             control.on_cancel(runner.cancel)
             summary = runner.resolve(ids, action, self._progress_reporter(title, control))
+            return self._report(title, summary, control)
+
+        return self._run(title, work)
+
+    def fix(self, key: str, fix: Fix) -> Job:
+        """Re-sync, in one run, every failed order the problems group ``key`` blocks: Create
+        (an Auto Sync creating only the group's customer or item) or Retry (after a link, a
+        mapping or a fix made in Xero)."""
+        title = f"{'Create' if fix is Fix.CREATE else 'Retry'} for {key}"
+
+        def work(control: JobControl) -> RunReport:
+            try:
+                plan = plan_fix(key, fix)
+            except NotFixable as error:  # fixed meanwhile (another run, the command line)
+                return RunReport(title, "nothing sent", str(error))
+            runner = self._runner_factory()
+            control.on_cancel(runner.cancel)
+            summary = run_fix(runner, plan, self._progress_reporter(title, control))
             return self._report(title, summary, control)
 
         return self._run(title, work)
