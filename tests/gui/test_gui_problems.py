@@ -204,3 +204,51 @@ def test_the_settings_fix_opens_settings_at_the_missing_field(
     assert dialog.tabs.currentIndex() == dialog._page_of["default_sales_account"]
     dialog.reject()
     wait_idle(window, qtbot)
+
+
+def test_create_in_the_view_creates_the_group_s_customer_alone(
+    failing: MainWindow, connected: Sandbox, shown: Shown, qtbot: QtBot
+) -> None:
+    window = failing
+    view = opened_view(window, qtbot)
+    items = len(connected.state()["items"])
+    assert view.select_key(f"customer_not_found:{NEW_CUSTOMER[0]}")
+    with qtbot.waitSignal(window.orders.run_finished, timeout=WAIT_MS):
+        view.fix_buttons["create"].click()
+    [confirm] = shown.take("confirm")
+    assert "Nothing else is created" in confirm[2]
+    wait_idle(window, qtbot)
+    assert [status_of(window, ref) for ref in ("SO-1", "SO-2", "SO-3")] == [
+        "Succeeded",
+        "Failed",
+        "Failed",
+    ]
+    assert NEW_CUSTOMER[1] in {c["Name"] for c in connected.state()["contacts"]}
+    assert len(connected.state()["items"]) == items  # the missing SKU is not created
+
+
+def test_the_details_unlink_a_linked_customer(
+    window: MainWindow,
+    connected: Sandbox,
+    import_lines: Callable[..., object],
+    shown: Shown,
+    qtbot: QtBot,
+) -> None:
+    from xerologdesk.sync.links import link_customer
+
+    app = window.desktop.app
+    put_in_xero(connected, contacts=[contact_record("Acme Wholesale Limited")])
+    link_customer(app.gateway(), app.settings, ACME[0], "Acme Wholesale Limited")
+    import_lines([order_line("SO-1", ACME)])
+    assert status_of(window, "SO-1") == "Succeeded"
+    order = window.model.row_at(0)
+    assert order is not None
+    details = window.open_details(order.id)
+    assert details.unlink_button.isVisible()
+    assert "linked by you on" in details.lookups.text()
+    details.unlink_button.click()
+    assert shown.take("confirm")
+    qtbot.waitUntil(lambda: not details.unlink_button.isVisible(), timeout=WAIT_MS)
+    assert "Unlinked from \u201cAcme Wholesale Limited\u201d" in details.outcome.text()
+    details.close()
+    wait_idle(window, qtbot)

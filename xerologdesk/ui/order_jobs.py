@@ -25,6 +25,7 @@ from xerologdesk.app import App, NotConnected
 from xerologdesk.store import book
 from xerologdesk.store.problems import Fix
 from xerologdesk.store.vocabulary import Action, Status
+from xerologdesk.sync import links
 from xerologdesk.sync.engine import Dismissal, OrderResult, dismiss
 from xerologdesk.sync.fixes import NotFixable, plan_fix, run_fix
 from xerologdesk.sync.lifecycle import accept, send_again
@@ -364,6 +365,15 @@ class OrderJobs(QObject):
         ids = list(order_ids)
         return self._submit(
             "Accept", lambda control: accept(ids, book.utc_now), on_done=self._changed
+        )
+
+    def unlink_customer(self, reference: str) -> Job:
+        """Remove a customer's link to a Xero contact: its next sync looks it up again (by
+        account number, then name). The job's result is the link removed."""
+        return self._submit(
+            "Unlink the customer",
+            lambda control: links.unlink_customer(reference),
+            on_done=lambda removed: None,  # the caller shows it
         )
 
     def refresh_from_xero(self, on_error: Callable[[JobFailure], None] | None = None) -> Job:
