@@ -4,7 +4,7 @@
 
 Starts the app exactly as ``xerologdesk --sandbox`` does (in a temporary data directory), waits
 for the demo orders to sync, then saves PNGs of the main window, the details of a failed order,
-the Resolve dialog and the Settings dialog.
+the Resolve dialog, the Settings dialog, the problems view and the contact picker.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtCore import QCoreApplication, QItemSelection, QItemSelectionModel
 from PySide6.QtWidgets import QWidget
 
+from xerologdesk.store.problems import Fix
 from xerologdesk.ui import launch
 from xerologdesk.ui.main_window import MainWindow
 
@@ -106,6 +107,23 @@ def render(out: Path) -> None:
             settings.resize(680, 520)
             save(settings, out / "settings-dialog.png")
             settings.close()
+
+            problems = window.open_problems_view()
+            wait_for(lambda: not problems.model.loading, "the problems")
+            problems.resize(960, 520)
+            save(problems, out / "problems-view.png")
+            customer = next(g for g in problems.model.groups if Fix.LINK in g.fixes)
+            problems.select_key(customer.key)
+            problems.open_picker(customer)
+            wait_for(
+                lambda: problems.picker is not None and problems.picker.ranker is not None,
+                "the organisation's contacts",
+            )
+            picker = problems.picker
+            assert picker is not None
+            save(picker, out / "contact-picker.png")
+            picker.close()
+            problems.close()
         finally:
             window.close()
             started.shutdown()

@@ -268,6 +268,25 @@ def build_parser() -> argparse.ArgumentParser:
     problems.add_argument(
         "--json", action="store_true", help="print JSON, with every group's order refs"
     )
+    problems.add_argument(
+        "--fix",
+        metavar="GROUP",
+        help="re-sync, in one run, every order the group code:subject blocks (with --create "
+        "or --retry)",
+    )
+    how = problems.add_mutually_exclusive_group()
+    how.add_argument(
+        "--create",
+        action="store_true",
+        help="with --fix: create the group's customer or item in Xero (an Auto Sync creating "
+        "nothing else)",
+    )
+    how.add_argument(
+        "--retry",
+        action="store_true",
+        help="with --fix: retry the orders, creating nothing (after a link, a mapping or a fix "
+        "in Xero)",
+    )
     problems.set_defaults(run=_lazy("problems"))
 
     suggest = commands.add_parser(

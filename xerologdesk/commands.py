@@ -569,7 +569,9 @@ def _describe(result: OrderResult) -> str:
 @command
 def problems(app: App, args: argparse.Namespace) -> int:
     """The problems worklist: one root cause a line (or JSON), the most orders first. A group is
-    named ``code:subject`` (its key), which ``problems --fix`` (to come) takes."""
+    named ``code:subject`` (its key), which ``problems --fix`` takes."""
+    if args.fix is not None or args.create or args.retry:
+        return _fix_problem(app, args)
     groups = problem_groups(refs=None if args.json else 0)
     if args.json:
         print(json.dumps([_group_json(group) for group in groups], ensure_ascii=False, indent=2))
@@ -589,6 +591,28 @@ def problems(app: App, args: argparse.Namespace) -> int:
     totals = problem_totals()
     err(f"{counted(totals.problems, 'problem')} blocking {counted(totals.orders, 'order')}")
     return EXIT_OK
+
+
+def _fix_problem(app: App, args: argparse.Namespace) -> int:
+    """``problems --fix GROUP --create | --retry``: the group's orders re-synced in one run."""
+    from xerologdesk.store.problems import Fix
+    from xerologdesk.sync.fixes import NotFixable, plan_fix, run_fix
+
+    if args.fix is None or not (args.create or args.retry):
+        err("xerologdesk: give --fix GROUP with --create or --retry")
+        return EXIT_USAGE
+    try:
+        plan = plan_fix(args.fix, Fix.CREATE if args.create else Fix.RETRY)
+    except NotFixable as error:
+        err(f"xerologdesk: {error}")
+        return EXIT_USAGE
+    err(f"Fixing {plan.key}: {counted(len(plan.order_ids), 'order')}.")
+    summary = run_fix(app.runner(), plan, _print_progress)
+    latest: dict[int, OrderResult] = {r.order_id: r for r in summary.results}
+    for order_id in plan.order_ids:
+        if order_id in latest:
+            print(_describe(latest[order_id]))
+    return _report(summary)
 
 
 def _group_json(group: ProblemGroup) -> dict[str, Any]:

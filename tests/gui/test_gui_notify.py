@@ -31,7 +31,7 @@ from xerologdesk.sandbox import Sandbox
 from xerologdesk.store.vocabulary import Status
 from xerologdesk.ui import assets
 from xerologdesk.ui.desktop import Desktop
-from xerologdesk.ui.main_window import SHOWING_FAILED, MainWindow
+from xerologdesk.ui.main_window import SHOWING_PROBLEMS, MainWindow
 from xerologdesk.ui.notify import Kind, Notification
 from xerologdesk.ui.tray import ATTENTION_ICON
 
@@ -120,7 +120,7 @@ def test_a_day_limit_notifies_once_and_only_with_its_setting(
 
 
 @NO_TRAY_WINDOW
-def test_clicking_a_failure_notification_shows_the_failed_orders(
+def test_clicking_a_failure_notification_shows_the_problems_behind_the_failed_orders(
     tray_window: MainWindow, connected: Sandbox, qtbot: QtBot, tmp_path: Path
 ) -> None:
     window = tray_window
@@ -135,9 +135,14 @@ def test_clicking_a_failure_notification_shows_the_failed_orders(
     window.tray.icon.messageClicked.emit()  # the user clicks the notification
     wait_idle(window, qtbot)
     assert window.isVisible()
-    assert window.model.log_filter.status == Status.FAILED
-    assert window.model.rowCount() == 3
-    assert window.statusBar().currentMessage() == SHOWING_FAILED
+    view = window.problems_view
+    assert view is not None and view.isVisible()
+    qtbot.waitUntil(lambda: not view.model.loading, timeout=WAIT_MS)
+    assert [(group.key, group.orders) for group in view.model.groups] == [
+        (f"product_not_found:{MISSING_SKU}", 2),
+        (f"customer_not_found:{NEW_CUSTOMER[0]}", 1),
+    ]
+    assert window.statusBar().currentMessage() == SHOWING_PROBLEMS
 
 
 @NO_TRAY_WINDOW

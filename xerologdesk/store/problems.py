@@ -300,3 +300,40 @@ def problem_totals() -> ProblemTotals:
     problems = _cursor(f"SELECT COUNT(*) FROM {GROUPS}").fetchone()[0]
     failed = StatusCount.get_or_none(StatusCount.status == Status.FAILED)
     return ProblemTotals(problems, failed.count if failed else 0)
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """A group's ``code:subject`` key as its code and subject (the subject may hold colons)."""
+    code, _, subject = key.partition(":")
+    return code, subject
+
+
+def group_order_ids(code: str, subject: str) -> list[int]:
+    """The failed orders a cause blocks, oldest first (one index range)."""
+    rows = _cursor(
+        f"SELECT order_id FROM {TABLE} WHERE code = ? AND subject = ? "
+        "ORDER BY posted_date, order_ref",
+        (code, subject),
+    ).fetchall()
+    return [order_id for (order_id,) in rows]
+
+
+@dataclass(frozen=True)
+class GroupCustomer:
+    """A customer of a group's orders, as a contact picker compares it."""
+
+    reference: str
+    name: str
+    email: str
+
+
+def group_customers(code: str, subject: str) -> list[GroupCustomer]:
+    """The customers of the failed orders a cause blocks (one for a cause by customer
+    reference; those sharing the name for an ambiguous one), by reference."""
+    rows = _cursor(
+        f"SELECT DISTINCT c.reference, c.name, c.email FROM {TABLE} AS f "
+        "JOIN sales_order AS o ON o.id = f.order_id JOIN customer AS c ON c.id = o.customer_id "
+        "WHERE f.code = ? AND f.subject = ? ORDER BY c.reference",
+        (code, subject),
+    ).fetchall()
+    return [GroupCustomer(*row) for row in rows]

@@ -87,12 +87,31 @@ def item_key(code: str) -> str:
     return code.strip().casefold()
 
 
+@dataclass(frozen=True)
+class Creating:
+    """What an Auto Sync fixing one cause may create (``problems --fix ... --create``): the
+    contacts of these customers (folded references), an archived contact's customer included,
+    and the items of these SKUs (:func:`item_key`). Anything else missing stays a failure, so an
+    order blocked by another cause keeps failing with that cause only."""
+
+    references: frozenset[str] = frozenset()
+    skus: frozenset[str] = frozenset()
+
+    def customer(self, reference: str) -> bool:
+        return reference.strip().casefold() in self.references
+
+    def item(self, sku: str) -> bool:
+        return item_key(sku) in self.skus
+
+
 @dataclass
 class RunContext:
     """Lookups cached for one run (customers matched, the price list) and every result so far
-    (kept also when :meth:`SyncEngine.sync` raises, so a run counts what was settled first)."""
+    (kept also when :meth:`SyncEngine.sync` raises, so a run counts what was settled first).
+    ``creating``: what Auto Sync may create in this run (None: whatever is missing)."""
 
     items: dict[str, XeroItem] | None = None
+    creating: Creating | None = None
     customers: dict[int, CustomerMatch] = field(default_factory=dict)  # matched, by customer id
     results: list[OrderResult] = field(default_factory=list)
 
@@ -214,12 +233,12 @@ class SyncEngine:
                 _product_trace(order, line, items) for line in order.data.lines
             ]
         if action is Action.AUTO_SYNC:
-            self._check_settings(batch)
+            self._check_settings(batch, run.creating)
         create_customers = action is Action.AUTO_SYNC or (
             action is Action.SYNC and self._setting("auto_create_customers")
         )
         if create_customers:
-            self._create_contacts(batch, matches)
+            self._create_contacts(batch, matches, run.creating)
             run.customers.update((key, match) for key, match in matches.items() if match.contact)
         if action is Action.AUTO_SYNC:
             self._create_items(batch, run)
@@ -288,18 +307,26 @@ class SyncEngine:
             for order in batch
         }
 
-    def _create_contacts(self, batch: list[BatchOrder], matches: dict[int, CustomerMatch]) -> None:
+    def _create_contacts(
+        self,
+        batch: list[BatchOrder],
+        matches: dict[int, CustomerMatch],
+        creating: Creating | None = None,
+    ) -> None:
         wanted: dict[int, NewContact] = {}
         for order in batch:
             customer = order.data.customer
-            if matches[customer.id].missing and not _has(order, outcomes.Code.SETTINGS_INCOMPLETE):
+            match = matches[customer.id]
+            if _may_create(match, customer.reference, creating) and not _has(
+                order, outcomes.Code.SETTINGS_INCOMPLETE
+            ):
                 refused = created_name_problem("the customer name", customer.name)
                 if refused is not None:
                     order.reasons.append(outcomes.order_invalid([refused]))
                     continue
                 wanted[customer.id] = NewContact(
                     name=customer.name.strip(),
-                    account_number=customer.reference.strip(),
+                    account_number=_new_account_number(match, customer.reference),
                     email=customer.email.strip(),
                     address=PostalAddress(
                         customer.street.strip(),
@@ -309,7 +336,10 @@ class SyncEngine:
                         customer.country.strip(),
                     ),
                 )
-        by_reference = {new.account_number: customer_id for customer_id, new in wanted.items()}
+        # Xero answers each contact under its account number, or its name without one.
+        by_reference = {
+            new.account_number or new.name: customer_id for customer_id, new in wanted.items()
+        }
         links: dict[int, str | None] = {}
         send = self.gateway.create_contacts
         for created in self.outbox.create(OutboxKind.CONTACT, list(wanted.values()), send):
@@ -326,7 +356,7 @@ class SyncEngine:
 
     # -- step 2: products ---------------------------------------------------------------------
 
-    def _check_settings(self, batch: list[BatchOrder]) -> None:
+    def _check_settings(self, batch: list[BatchOrder], creating: Creating | None = None) -> None:
         """Auto Sync fails an order before creating anything when a setting it needs is unset."""
         needs: dict[str, Callable[[LineData], bool]] = {
             "default_sales_account": lambda line: True,
@@ -335,7 +365,10 @@ class SyncEngine:
         }
         for order in batch:
             missing_lines = [
-                line for line in order.data.lines if line.sku in set(order.missing_skus)
+                line
+                for line in order.data.lines
+                if line.sku in set(order.missing_skus)
+                and (creating is None or creating.item(line.sku))
             ]
             unset = [
                 self.settings.declaration(key).label
@@ -354,6 +387,8 @@ class SyncEngine:
             for line in order.data.lines:
                 key = item_key(line.sku)
                 if line.sku not in order.missing_skus or key in wanted or key in unnamed:
+                    continue
+                if run.creating is not None and not run.creating.item(line.sku):
                     continue
                 problem = item_name_problem(line)
                 if problem is None:
@@ -382,7 +417,12 @@ class SyncEngine:
                 rejected[item_key(sku)] for sku in order.missing_skus if item_key(sku) in rejected
             )
             # Created ones are no longer missing; a rejected one is explained by its own reason.
-            order.missing_skus = []
+            # Those a fix may not create stay missing (product_not_found).
+            order.missing_skus = [
+                sku
+                for sku in order.missing_skus
+                if run.creating is not None and not run.creating.item(sku)
+            ]
 
     def _new_item(self, line: LineData) -> NewItem:
         tax_key = "default_tax_rate" if line.taxable else "default_non_taxable_tax_rate"
@@ -546,6 +586,30 @@ def _product_trace(order: BatchOrder, line: LineData, items: dict[str, XeroItem]
     if item_key(line.sku) in order.item_codes:
         step["mapped_to"] = code
     return step
+
+
+def _may_create(match: CustomerMatch, reference: str, creating: Creating | None) -> bool:
+    """Whether Auto Sync creates a contact for the customer: when none was found; when fixing
+    its cause, also beside the archived contact Xero keeps (never for a link: that decides)."""
+    if creating is None:
+        return match.missing
+    if not creating.customer(reference) or match.contact is not None or match.reason is None:
+        return False
+    archived = match.reason.code is outcomes.Code.CUSTOMER_ARCHIVED
+    return match.missing or (archived and "link" not in match.reason.details)
+
+
+def _new_account_number(match: CustomerMatch, reference: str) -> str:
+    """The reference, as the new contact's account number, unless an archived contact holds it
+    (Xero keeps account numbers unique across archived contacts too): then none, and the
+    customer stays tied to its new contact by the ContactID remembered after the create."""
+    reference = reference.strip()
+    held = match.reason.details.get("contacts", []) if match.reason is not None else []
+    if any(
+        each.get("account_number", "").strip().casefold() == reference.casefold() for each in held
+    ):
+        return ""
+    return reference
 
 
 def _has(order: BatchOrder, code: outcomes.Code) -> bool:

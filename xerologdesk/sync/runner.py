@@ -39,6 +39,7 @@ from xerologdesk.sync.backoff import NO_RETRIES, Backoff, BackoffPolicy, Step, c
 from xerologdesk.sync.engine import (
     AWAITING_ANSWER,
     Action,
+    Creating,
     RunContext,
     Status,
     SyncEngine,
@@ -177,15 +178,18 @@ class SyncRunner:
         order_ids: Sequence[int],
         action: Action,
         progress: Callable[[Progress], None] | None = None,
+        creating: Creating | None = None,
     ) -> RunSummary:
-        """Auto Sync or Retry the given orders."""
-        return self._run(list(order_ids), action, progress)
+        """Auto Sync or Retry the given orders (an Auto Sync creating only ``creating``, when
+        given: see :class:`Creating`)."""
+        return self._run(list(order_ids), action, progress, creating)
 
     def _run(
         self,
         chosen: list[int] | None,
         action: Action,
         progress: Callable[[Progress], None] | None,
+        creating: Creating | None = None,
     ) -> RunSummary:
         # A Cancel pressed before the run began still counts; the flag is cleared when the run
         # ends, so the runner can run again.
@@ -207,6 +211,7 @@ class SyncRunner:
                 clock=self._clock,
                 wait=self._wait,
                 cancel=self._cancel,
+                creating=creating,
             ).run(chosen)
         except _Stop:
             pass
@@ -245,6 +250,7 @@ class _Run:
         clock: Callable[[], float],
         wait: Callable[[float], bool],
         cancel: threading.Event,
+        creating: Creating | None = None,
     ) -> None:
         self.engine = engine
         self.summary = summary
@@ -255,7 +261,7 @@ class _Run:
         self.clock = clock
         self.wait = wait
         self.cancel = cancel
-        self.context = RunContext()
+        self.context = RunContext(creating=creating)
         self.started = clock()
         self.done = 0
         self.total = 0

@@ -34,6 +34,7 @@ from xerologdesk import __version__, autostart
 from xerologdesk.settings import START_AT_LOGIN, TRAY_ASK, TRAY_OFF, TRAY_ON
 from xerologdesk.store import book
 from xerologdesk.store.db import change_marker
+from xerologdesk.store.problems import ProblemTotals, problem_totals
 from xerologdesk.store.vocabulary import DISMISSABLE, Action, Status
 from xerologdesk.sync.lock import sync_busy_message
 from xerologdesk.sync.refresh import RefreshSummary
@@ -51,6 +52,7 @@ from xerologdesk.ui.log_model import LogModel
 from xerologdesk.ui.log_view import MAX_ACTED_ON, LogView
 from xerologdesk.ui.notify import Kind, Notification, Notifier
 from xerologdesk.ui.order_jobs import ImportOutcome, RunReport
+from xerologdesk.ui.problems_view import ProblemsView, totals_text
 from xerologdesk.ui.resolve_plan import RESOLVABLE
 from xerologdesk.ui.run_panel import Banner, RunPanel
 from xerologdesk.ui.schedule import RECONNECT, SyncSchedule
@@ -84,7 +86,7 @@ WAITING_FOR_OTHER_SYNC = (
 MAX_TIMER_SECONDS = 24 * 3600  # a QTimer's interval is a 32-bit count of milliseconds
 ORDER_FILES = "Order files (*.csv *.json);;All files (*)"
 PROBLEMS_SHOWN = 5  # an import's problems written in its dialog; the rest behind Show Details
-SHOWING_FAILED = "Showing the failed orders (the notification's)."
+SHOWING_PROBLEMS = "Showing the problems behind the failed orders (the notification's)."
 RUN_TROUBLE = "run"  # the banner's topic for why a run stopped
 # Named after the column table it fits: a header saved for the old order would misplace them.
 HEADER_STATE = "log/header-v3"
@@ -116,6 +118,7 @@ class MainWindow(QMainWindow):
         self.details: dict[int, DetailsDialog] = {}
         self.resolve_dialog: ResolveDialog | None = None
         self.settings_dialog: SettingsDialog | None = None
+        self.problems_view: ProblemsView | None = None
         self.export_job: Job | None = None
         self.setWindowIcon(assets.app_icon())
         self.setObjectName("main-window")
@@ -223,6 +226,7 @@ class MainWindow(QMainWindow):
                 Command.OPEN_IN_XERO: self.open_current_in_xero,
                 Command.COPY: self.copy_refs,
                 Command.REFRESH_FROM_XERO: self.refresh_from_xero,
+                Command.PROBLEMS: self.open_problems_view,
             },
         )
         add_menus_and_toolbar(self, self.commands)
@@ -233,6 +237,13 @@ class MainWindow(QMainWindow):
         # Permanent, so a status message (an import's summary while its sync runs) is drawn
         # beside the run's progress instead of under it, and never hides it.
         bar.addPermanentWidget(self.run_panel)
+        self.problems_button = QToolButton(self)
+        self.problems_button.setObjectName("problems-count")
+        self.problems_button.setAutoRaise(True)
+        self.problems_button.setToolTip("The failed orders grouped by cause (Ctrl+P)")
+        self.problems_button.clicked.connect(self.open_problems_view)
+        self.problems_button.setVisible(False)
+        bar.addPermanentWidget(self.problems_button)
         self.schedule_label = QLabel()
         self.schedule_label.setObjectName("schedule")
         bar.addPermanentWidget(self.schedule_label)
@@ -264,6 +275,7 @@ class MainWindow(QMainWindow):
         self.notifier.notified.connect(self._deliver)
         self.tray.message_clicked.connect(self.notification_clicked)
         self.model.counts_changed.connect(lambda _counts: self._update_attention())
+        self.model.counts_changed.connect(lambda _counts: self._count_problems())
         self.schedule.changed.connect(self._update_attention)
         self.orders.orders_changed.connect(self._orders_changed)
         # Bound methods only on the long-lived OrderJobs: Qt drops them with the window.
@@ -383,10 +395,50 @@ class MainWindow(QMainWindow):
         self.activateWindow()
 
     def open_problems(self) -> None:
-        """The window, showing the failed orders (what a failure notification leads to)."""
+        """The window and its problems view: the failed orders by cause (what a failure
+        notification leads to)."""
         self.show_window()
-        self.filter_bar.set_status(Status.FAILED)
-        self.statusBar().showMessage(SHOWING_FAILED, 8000)
+        self.open_problems_view()
+        self.statusBar().showMessage(SHOWING_PROBLEMS, 8000)
+
+    def open_problems_view(self) -> ProblemsView:
+        """The problems worklist beside the log (read again when it was open already)."""
+        if self.problems_view is not None:
+            self.problems_view.reload()
+            self.problems_view.show()
+            self.problems_view.raise_()
+            return self.problems_view
+        view = ProblemsView(self.desktop, self.open_settings_at, self)
+        view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        view.destroyed.connect(lambda _obj=None: setattr(self, "problems_view", None))
+        self.problems_view = view
+        view.show()
+        return view
+
+    def _count_problems(self) -> None:
+        """Count the problems for the status bar, on a reader thread."""
+        self.desktop.jobs.submit(
+            "Count the problems",
+            lambda control: problem_totals(),
+            writes=False,
+            on_done=self._show_problem_totals,
+            on_error=lambda failure: None,  # the log's own reads say what is wrong
+        )
+
+    def _show_problem_totals(self, totals: ProblemTotals) -> None:
+        text = totals_text(totals)
+        self.problems_button.setText(text)
+        self.problems_button.setVisible(bool(text))
+
+    def open_settings_at(self, setting: str) -> SettingsDialog:
+        """Settings, at the field of ``setting`` (its key or its label, as a reason names it)."""
+        keys = [
+            each.key for each in self.settings.declarations() if setting in (each.key, each.label)
+        ]
+        dialog = self.open_settings()
+        if keys:
+            dialog.show_field(keys[0])
+        return dialog
 
     def notification_clicked(self, kind: str) -> None:
         if kind == Kind.FAILURES:

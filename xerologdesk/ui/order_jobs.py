@@ -23,8 +23,11 @@ from PySide6.QtCore import QObject, Signal
 
 from xerologdesk.app import App, NotConnected
 from xerologdesk.store import book
+from xerologdesk.store.problems import Fix
 from xerologdesk.store.vocabulary import Action, Status
+from xerologdesk.sync import links
 from xerologdesk.sync.engine import Dismissal, OrderResult, dismiss
+from xerologdesk.sync.fixes import NotFixable, plan_fix, run_fix
 from xerologdesk.sync.lifecycle import accept, send_again
 from xerologdesk.sync.lock import SyncBusy, SyncLock, busy_message
 from xerologdesk.sync.refresh import RefreshSummary, refresh_from_xero
@@ -322,6 +325,24 @@ class OrderJobs(QObject):
 
         return self._run(title, work)
 
+    def fix(self, key: str, fix: Fix) -> Job:
+        """Re-sync, in one run, every failed order the problems group ``key`` blocks: Create
+        (an Auto Sync creating only the group's customer or item) or Retry (after a link, a
+        mapping or a fix made in Xero)."""
+        title = f"{'Create' if fix is Fix.CREATE else 'Retry'} for {key}"
+
+        def work(control: JobControl) -> RunReport:
+            try:
+                plan = plan_fix(key, fix)
+            except NotFixable as error:  # fixed meanwhile (another run, the command line)
+                return RunReport(title, "nothing sent", str(error))
+            runner = self._runner_factory()
+            control.on_cancel(runner.cancel)
+            summary = run_fix(runner, plan, self._progress_reporter(title, control))
+            return self._report(title, summary, control)
+
+        return self._run(title, work)
+
     def send_again(self, order_ids: Sequence[int]) -> Job:
         """Send a new invoice for each order whose invoice was voided or deleted in Xero (the
         others are left alone), through the outbox like any invoice."""
@@ -344,6 +365,15 @@ class OrderJobs(QObject):
         ids = list(order_ids)
         return self._submit(
             "Accept", lambda control: accept(ids, book.utc_now), on_done=self._changed
+        )
+
+    def unlink_customer(self, reference: str) -> Job:
+        """Remove a customer's link to a Xero contact: its next sync looks it up again (by
+        account number, then name). The job's result is the link removed."""
+        return self._submit(
+            "Unlink the customer",
+            lambda control: links.unlink_customer(reference),
+            on_done=lambda removed: None,  # the caller shows it
         )
 
     def refresh_from_xero(self, on_error: Callable[[JobFailure], None] | None = None) -> Job:

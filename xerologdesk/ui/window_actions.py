@@ -1,7 +1,7 @@
 """The main window's actions (text, shortcut, tip, icon), declared once, and where they appear:
 the menus and the toolbar. Shortcuts: F5 sync now, Shift+F5 refresh from Xero, Ctrl+O import,
-Ctrl+R resolve, Ctrl+E export, Ctrl+F search, F8 next failed order, Enter details (in the table);
-all but copying work from the search box too."""
+Ctrl+R resolve, Ctrl+P problems, Ctrl+E export, Ctrl+F search, F8 next failed order, Enter
+details (in the table); all but copying work from the search box too."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ class Command(StrEnum):
     OPEN_IN_XERO = "open_in_xero"
     COPY = "copy"
     REFRESH_FROM_XERO = "refresh_from_xero"
+    PROBLEMS = "problems"
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Resolve\u2026",
         "Ctrl+R",
         "Auto Sync, Retry or Dismiss the selected orders",
+        "action-resolve.svg",
+    ),
+    ActionSpec(
+        Command.PROBLEMS,
+        "Problems\u2026",
+        "Ctrl+P",
+        "The failed orders grouped by cause, each fixed once for all its orders",
         "action-resolve.svg",
     ),
     ActionSpec(Command.DETAILS, "Details\u2026", None, "Show the order's details (Enter)"),
@@ -122,6 +130,7 @@ MENUS: tuple[tuple[str, tuple[Command | None, ...]], ...] = (
             Command.SYNC,
             Command.REFRESH_FROM_XERO,
             Command.RESOLVE,
+            Command.PROBLEMS,
             Command.DETAILS,
             None,
             Command.NEXT_FAILED,
@@ -136,6 +145,7 @@ TOOLBAR: tuple[Command | None, ...] = (
     Command.SYNC,
     Command.IMPORT,
     Command.RESOLVE,
+    Command.PROBLEMS,
     None,
     Command.EXPORT,
     Command.SETTINGS,

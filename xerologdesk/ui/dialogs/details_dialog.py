@@ -28,9 +28,11 @@ from PySide6.QtWidgets import (
 from xerologdesk.settings import Settings
 from xerologdesk.store import book, queries, xero_seen
 from xerologdesk.store.book import ConnectionData, OrderData
+from xerologdesk.store.links import ContactLink, links_for
 from xerologdesk.store.queries import LogRow
 from xerologdesk.store.vocabulary import DISMISSABLE, Action, Status
 from xerologdesk.sync.engine import DISMISSED_UNANSWERED, Dismissal
+from xerologdesk.sync.outcomes import linked_by_you
 from xerologdesk.ui import assets, messages, order_story
 from xerologdesk.ui.dialogs.resolve_dialog import confirm_auto_sync, confirm_bringing_back
 from xerologdesk.ui.log_model import (
@@ -95,6 +97,7 @@ class DetailsDialog(QDialog):
         self._job: Job | None = None
         self._doing = ""
         self.row: LogRow | None = None
+        self.link: ContactLink | None = None  # the user's link of the order's customer
         self.setObjectName("details-dialog")
         self.setMinimumSize(MINIMUM_SIZE)
         self._build()
@@ -213,6 +216,10 @@ class DetailsDialog(QDialog):
         self.send_again_button.setToolTip(
             "Send a new invoice for this order: the one in Xero was voided or deleted"
         )
+        self.unlink_button = self._button("Unlink customer", role, self._unlink)
+        self.unlink_button.setToolTip(
+            "Remove your link of this customer to a Xero contact: later syncs look it up again"
+        )
         self.accept_button = self._button("Accept", role, self._accept)
         self.accept_button.setToolTip("Keep the order as it is; it no longer stands out")
         outer.addWidget(self.buttons)
@@ -246,6 +253,7 @@ class DetailsDialog(QDialog):
         customer = order.customer
         email = f" \u00b7 {customer.email}" if customer.email else ""
         self.customer.setText(f"{customer.name} (reference {customer.reference}){email}")
+        self.link = links_for([customer.reference]).get(customer.reference.casefold())
         self.posted.setText(row.posted_date.isoformat())
         self.total.setText(format_money(row.total, row.currency))
         self.invoice.setText(row.xero_invoice_number or "none yet")
@@ -328,6 +336,8 @@ class DetailsDialog(QDialog):
         for button in (self.auto_sync_button, self.retry_button, self.dismiss_button):
             button.setEnabled(idle)
         self.undo_button.setEnabled(idle)
+        self.unlink_button.setVisible(self.link is not None)
+        self.unlink_button.setEnabled(idle)
         flagged = bool(self.row and self.row.xero_flagged)
         for button in (self.send_again_button, self.accept_button):
             button.setVisible(flagged)
@@ -379,6 +389,18 @@ class DetailsDialog(QDialog):
         if messages.confirm(self, "Send again", text, "Send again"):
             self._track("Send again", self._orders.send_again([self.order_id]))
 
+    def _unlink(self) -> None:
+        link = self.link
+        if link is None:
+            return
+        text = (
+            f"Unlink customer {link.reference} from the Xero contact “{link.contact_name}” "
+            f"({linked_by_you(link)})? Later syncs look it up again by account number, then "
+            "name. Nothing is re-synced now."
+        )
+        if messages.confirm(self, "Unlink customer", text, "Unlink"):
+            self._track("Unlink", self._orders.unlink_customer(link.reference))
+
     def _accept(self) -> None:
         self._track("Accept", self._orders.accept([self.order_id]))
 
@@ -403,6 +425,11 @@ class DetailsDialog(QDialog):
                 self.outcome.setText(f"{what} stopped: {result.stopped}")
             else:
                 self.outcome.setText(f"{what}: nothing to do for this order.")
+        elif isinstance(result, ContactLink):
+            self.outcome.setText(
+                f"Unlinked from “{result.contact_name}”: the next sync looks the customer "
+                "up by account number, then name."
+            )
         elif isinstance(result, Dismissal) and self.order_id in result.unanswered:
             self.outcome.setText(DISMISSED_UNANSWERED)
         else:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -234,6 +235,12 @@ class SettingsDialog(QDialog):
         for number in range(self.tabs.count()):
             if self.tabs.tabText(number) == title:
                 self.tabs.setCurrentIndex(number)
+
+    def show_field(self, key: str) -> None:
+        """Open on the page of the setting ``key`` with its field focused (a problem's fix)."""
+        if key in self._page_of:
+            self.tabs.setCurrentIndex(self._page_of[key])
+            self._editors[key].setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- the organisation's lists --------------------------------------------------------------
 
