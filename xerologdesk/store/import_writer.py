@@ -5,7 +5,8 @@ product details they give (:class:`FileRecord`); :func:`write` then adds the new
 their lines and a *Pending* log entry each, adds new customers and products and updates changed
 details, skips orders already imported with the same content (:func:`content_hash`) and leaves
 those with different content as they were, for the importer to report as conflicts; asked to,
-it replaces those of them that have no invoice in Xero (:func:`_replace_orders`).
+it replaces those of them that have no invoice in Xero (:func:`_replace_orders`;
+:mod:`~xerologdesk.store.import_replace` says what changes and which may be replaced).
 """
 
 from __future__ import annotations
@@ -19,19 +20,13 @@ from typing import Any
 
 import peewee
 
-from xerologdesk.store.book import (
-    OrderData,
-    chunks,
-    invoice_refs_awaiting_answer,
-    load_orders,
-    order_total,
-    tuples,
-)
+from xerologdesk.store.book import chunks, order_total, tuples
 from xerologdesk.store.db import add_to_search_index, bulk_insert, rows_by_key, write_transaction
 from xerologdesk.store.fields import utc_text
+from xerologdesk.store.import_replace import Changed, changed_orders
 from xerologdesk.store.models import Attempt, Customer, LogEntry, Order, OrderLine, Product
 from xerologdesk.store.readers import Loc
-from xerologdesk.store.values import NOT_GIVEN, PLACES, shown
+from xerologdesk.store.values import NOT_GIVEN, PLACES
 from xerologdesk.store.vocabulary import AttemptAction, Status
 
 # -- what the collector gathers ----------------------------------------------------------------
@@ -211,24 +206,6 @@ def _upsert_products(skus: Sequence[str], records: Mapping[str, FileProduct]) ->
 
 
 @dataclass
-class Changed:
-    """An order already in the book that the file gives with different content."""
-
-    order: FileOrder
-    order_id: int
-    changes: list[str]  # what differs, in words ("posted_date 2026-05-01 -> 2026-05-02")
-    # Why it may not be replaced: the invoice Xero has for it (its number, or "" when not
-    # known), or an earlier send of its invoice still without an answer (Xero may have made it).
-    invoice: str | None = None
-    awaiting_answer: bool = False
-
-    @property
-    def replaceable(self) -> bool:
-        """Whether it has no invoice in Xero, nor may have one: pending, failed or dismissed."""
-        return self.invoice is None and not self.awaiting_answer
-
-
-@dataclass
 class Written:
     """What :func:`write` did: the new orders' ids, how many were the same, which conflict,
     and which were replaced."""
@@ -301,7 +278,7 @@ def write(
                 written.skipped += 1
             else:
                 changed[known[order.ref][1]] = order
-        for each in _changed(changed):
+        for each in changed_orders(changed):
             wanted = replace and each.replaceable
             (written.replaced if wanted else written.conflicts).append(each)
         taken = fresh + [each.order for each in written.replaced]
@@ -389,81 +366,6 @@ def _line_rows(
         amounts.append((quantity, price))
         rows.append((order_id, line_no, product_ids[sku], _units(quantity), _units(price)))
     return order_total(amounts)
-
-
-# -- orders imported again with different content ----------------------------------------------
-
-# The changes listed for one order; the rest are counted.
-MAX_CHANGES = 5
-_ARROW = "\u2192"
-
-
-def _changed(orders: Mapping[int, FileOrder]) -> list[Changed]:
-    """The orders (by id) the file changes: what differs, and what keeps each as it is."""
-    if not orders:
-        return []
-    ids = list(orders)
-    stored = {order.id: order for order in load_orders(ids)}
-    invoiced = {
-        order_id: number or ""
-        for order_id, status, invoice_id, number in _log_states(ids)
-        if status == Status.SUCCEEDED or invoice_id
-    }
-    awaiting = invoice_refs_awaiting_answer()
-    return [
-        Changed(
-            order,
-            order_id,
-            _differences(stored[order_id], order),
-            invoiced.get(order_id),
-            order.ref in awaiting,
-        )
-        for order_id, order in orders.items()
-    ]
-
-
-def _log_states(ids: Sequence[int]) -> list[tuple[Any, ...]]:
-    """(order id, status, Xero invoice id and number) of these orders' log entries."""
-    found: list[tuple[Any, ...]] = []
-    for chunk in chunks(list(ids)):
-        query = LogEntry.select(
-            LogEntry.order, LogEntry.status, LogEntry.xero_invoice_id, LogEntry.xero_invoice_number
-        ).where(LogEntry.order.in_(list(chunk)))
-        found.extend(tuples(query))
-    return found
-
-
-def _differences(old: OrderData, new: FileOrder) -> list[str]:
-    """What the file changes in an order, in words, the first :data:`MAX_CHANGES` of them."""
-    found = [
-        f"{name} {shown(before)} {_ARROW} {shown(after)}"
-        for name, before, after in (
-            ("posted_date", old.posted_date.isoformat(), new.posted_date),
-            ("currency", old.currency, new.currency),
-            ("customer_reference", old.customer.reference, new.customer_ref),
-        )
-        if after is not None and str(before) != str(after)
-    ]
-    before = [(line.sku, line.quantity, line.unit_price) for line in old.lines]
-    for number in range(1, max(len(before), len(new.lines)) + 1):
-        was = before[number - 1] if number <= len(before) else None
-        now = new.lines[number - 1] if number <= len(new.lines) else None
-        if was == now:
-            continue
-        if was is None:
-            found.append(f"line {number} added: {_line_words(now)}")
-        elif now is None:
-            found.append(f"line {number} removed: {_line_words(was)}")
-        else:
-            found.append(f"line {number}: {_line_words(was)} {_ARROW} {_line_words(now)}")
-    if len(found) > MAX_CHANGES:
-        found[MAX_CHANGES:] = [f"{len(found) - MAX_CHANGES} more changes"]
-    return found or ["its content"]
-
-
-def _line_words(line: Any) -> str:
-    sku, quantity, price = line
-    return f"{shown(sku)} \u00d7 {shown(quantity)} at {shown(price)}"
 
 
 def _replace_orders(

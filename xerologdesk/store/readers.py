@@ -453,6 +453,20 @@ def locate_json(text: str, paths: set[tuple[Any, ...]]) -> dict[tuple[Any, ...],
     return found
 
 
+def lines_of(locs: Sequence[Loc], text: str | None, is_json: bool) -> dict[tuple[Any, ...], int]:
+    """The lines of the JSON paths among ``locs`` (nothing for a CSV's line numbers), read from
+    the file's ``text``."""
+    paths = {loc for loc in locs if isinstance(loc, tuple)}
+    if not paths or text is None or not is_json:
+        return {}
+    return locate_json(text, paths)
+
+
+def line_of(loc: Loc, lines: Mapping[tuple[Any, ...], int]) -> int:
+    """The line of ``loc``: itself in a CSV, else found in ``lines`` (see :func:`lines_of`)."""
+    return loc if isinstance(loc, int) else lines.get(loc, 1)
+
+
 def csv_header(text: str) -> list[str]:
     """The header row's cells as written (the first row that is not blank)."""
     for cells in csv.reader(_physical_lines(text), delimiter=delimiter(text)):
