@@ -108,7 +108,7 @@ _CUSTOMER_COLUMNS = (
     Customer.region,
     Customer.postcode,
     Customer.country,
-)  # in the importer's CUSTOMER_FIELDS order
+)  # in import_collector.CUSTOMER_FIELDS' order
 _PRODUCT_COLUMNS = (Product.name, Product.description, Product.taxable, Product.price)
 
 
@@ -292,27 +292,36 @@ def write(
             list(dict.fromkeys(line[0] for order in taken for line in order.lines)),
             products,
         )
-        _replace_orders(written.replaced, customers, customer_ids, product_ids, source, at)
+        into = _Into(customers, customer_ids, product_ids, source, at)
+        _replace_orders(written.replaced, into)
         first = _next_id(Order)
         for start in range(0, len(fresh), WRITE_BATCH):
             batch = fresh[start : start + WRITE_BATCH]
-            ids = range(first + start, first + start + len(batch))
-            _insert_orders(batch, ids, customers, customer_ids, product_ids, source, at)
+            _insert_orders(batch, range(first + start, first + start + len(batch)), into)
         written.new_ids = range(first, first + len(fresh))
     return written
 
 
-def _insert_orders(
-    batch: Sequence[FileOrder],
-    ids: Sequence[int],
-    customers: Mapping[str, FileRecord],
-    customer_ids: Mapping[str, int],
-    product_ids: Mapping[str, int],
-    source: str,
-    at: datetime,
-) -> None:
+@dataclass(frozen=True, slots=True)
+class _Into:
+    """What the orders of one write share: their customers (details and ids, by reference),
+    their products' ids (by SKU), the file they came from and the time."""
+
+    customers: Mapping[str, FileRecord]
+    customer_ids: Mapping[str, int]
+    product_ids: Mapping[str, int]
+    source: str
+    at: datetime
+
+    def customer_name(self, reference: str) -> str:
+        """The name the file gives the customer with this reference."""
+        name: str = self.customers[reference].values[0]
+        return name
+
+
+def _insert_orders(batch: Sequence[FileOrder], ids: Sequence[int], into: _Into) -> None:
     """Orders, their lines, then their log entries (whose search rows read the lines)."""
-    stamp = utc_text(at)
+    stamp = utc_text(into.at)
     order_rows, entry_rows, search_rows = [], [], []
     line_rows: list[tuple[Any, ...]] = []
     for order_id, order in zip(ids, batch, strict=True):
@@ -323,16 +332,16 @@ def _insert_orders(
             (
                 order_id,
                 order.ref,
-                customer_ids[customer_ref],
+                into.customer_ids[customer_ref],
                 posted,
                 order.currency,
                 digest,
                 stamp,
-                source,
+                into.source,
             )
         )
-        total = _line_rows(order_id, order, product_ids, line_rows)
-        customer_name = customers[customer_ref].values[0]
+        total = _line_rows(order_id, order, into.product_ids, line_rows)
+        customer_name = into.customer_name(customer_ref)
         search_rows.append((order_id, order.ref, customer_name, customer_ref))
         entry_rows.append(
             (
@@ -368,29 +377,23 @@ def _line_rows(
     return order_total(amounts)
 
 
-def _replace_orders(
-    changed: Sequence[Changed],
-    customers: Mapping[str, FileRecord],
-    customer_ids: Mapping[str, int],
-    product_ids: Mapping[str, int],
-    source: str,
-    at: datetime,
-) -> None:
+def _replace_orders(changed: Sequence[Changed], into: _Into) -> None:
     """Give orders not in Xero the file's content: their lines, date, currency and customer.
 
     Each keeps its id and its history (the attempts, with one more saying what was replaced)
     and is *Pending* again, its failure reasons, note and dismissal cleared.
     """
+    source, at = into.source, into.at
     for each in changed:
         order, order_id = each.order, each.order_id
         customer_ref = str(order.customer_ref)
         OrderLine.delete().where(OrderLine.order == order_id).execute()
         line_rows: list[tuple[Any, ...]] = []
-        total = _line_rows(order_id, order, product_ids, line_rows)
+        total = _line_rows(order_id, order, into.product_ids, line_rows)
         bulk_insert(OrderLine, _LINE_FIELDS, line_rows)
         Order.update(
             {
-                Order.customer: customer_ids[customer_ref],
+                Order.customer: into.customer_ids[customer_ref],
                 Order.posted_date: order.posted_date,
                 Order.currency: order.currency,
                 Order.content_hash: content_hash(order),
@@ -411,7 +414,7 @@ def _replace_orders(
                 LogEntry.dismissed_at: None,
                 LogEntry.updated_at: at,
                 LogEntry.posted_date: order.posted_date,
-                LogEntry.customer_name: customers[customer_ref].values[0],
+                LogEntry.customer_name: into.customer_name(customer_ref),
                 LogEntry.customer_reference: customer_ref,
                 LogEntry.currency: order.currency,
                 LogEntry.total: total,
