@@ -10,10 +10,10 @@ import signal
 import sqlite3
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import peewee
 
@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from xerologdesk.store.import_report import FileReport
 
 log = logging.getLogger(__name__)
+
+_Row = TypeVar("_Row")
 
 
 def err(message: str) -> None:
@@ -387,7 +389,7 @@ def show_log(app: App, args: argparse.Namespace) -> int:
     if args.json:
         traces = queries.lookup_traces([row.id for row in rows])
         listed = [_row_json(row) | {"lookup": _lookup_json(traces.get(row.id))} for row in rows]
-        print(json.dumps(listed, ensure_ascii=False, indent=2))
+        _print_json(listed)
         return EXIT_OK
     if not rows:
         print("No orders match." if (args.status or args.search) else "No orders yet.")
@@ -399,6 +401,30 @@ def show_log(app: App, args: argparse.Namespace) -> int:
             f"{row.order_ref}\t{row.posted_date}\t{row.customer_name}\t{row.total} {row.currency}"
             f"\t{row.status}\t{invoice}\t{why}"
         )
+    return EXIT_OK
+
+
+def _print_json(value: Any) -> None:
+    """Print what a command gives with ``--json``: indented, non-ASCII characters as they are."""
+    print(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def _listing(
+    found: Sequence[_Row],
+    as_json: bool,
+    to_json: Callable[[_Row], dict[str, Any]],
+    to_line: Callable[[_Row], str],
+    none: str = "",
+) -> int:
+    """Print ``found``: a JSON list (``--json``) or a line each, tab-separated (``none`` when
+    there are none); the exit code."""
+    if as_json:
+        _print_json([to_json(each) for each in found])
+        return EXIT_OK
+    if not found and none:
+        print(none)
+    for each in found:
+        print(to_line(each))
     return EXIT_OK
 
 
@@ -536,23 +562,21 @@ def refresh(app: App, args: argparse.Namespace) -> int:
 
 @command
 def stock(app: App, args: argparse.Namespace) -> int:
-    products = xero_seen.stock_on_hand()
-    if args.json:
-        listed = [
-            {
-                "sku": sku,
-                "name": name,
-                "on_hand": None if on_hand is None else str(on_hand),
-                "read_at": read_at.isoformat() if read_at else None,
-            }
-            for sku, name, on_hand, read_at in products
-        ]
-        print(json.dumps(listed, ensure_ascii=False, indent=2))
-        return EXIT_OK
-    for sku, name, on_hand, read_at in products:
+    def as_json(product: tuple[Any, ...]) -> dict[str, Any]:
+        sku, name, on_hand, read_at = product
+        return {
+            "sku": sku,
+            "name": name,
+            "on_hand": None if on_hand is None else str(on_hand),
+            "read_at": read_at.isoformat() if read_at else None,
+        }
+
+    def as_line(product: tuple[Any, ...]) -> str:
+        sku, name, on_hand, read_at = product
         when = f"{read_at:%Y-%m-%d %H:%M %Z}" if read_at else ""
-        print(f"{sku}\t{name}\t{'' if on_hand is None else on_hand}\t{when}")
-    return EXIT_OK
+        return f"{sku}\t{name}\t{'' if on_hand is None else on_hand}\t{when}"
+
+    return _listing(xero_seen.stock_on_hand(), args.json, as_json, as_line)
 
 
 def _describe(result: OrderResult) -> str:
@@ -574,7 +598,7 @@ def problems(app: App, args: argparse.Namespace) -> int:
         return _fix_problem(app, args)
     groups = problem_groups(refs=None if args.json else 0)
     if args.json:
-        print(json.dumps([_group_json(group) for group in groups], ensure_ascii=False, indent=2))
+        _print_json([_group_json(group) for group in groups])
         return EXIT_OK
     if not groups:
         print("No problems: no order failed.")
@@ -792,28 +816,22 @@ def unlink_customer(app: App, args: argparse.Namespace) -> int:
 def show_links(app: App, args: argparse.Namespace) -> int:
     from xerologdesk.store.links import all_links
 
-    found = all_links()
-    if args.json:
-        rows = [
-            {
-                "reference": each.reference,
-                "contact_id": each.contact_id,
-                "contact_name": each.contact_name,
-                "linked_at": each.linked_at.isoformat(),
-                "linked_by": each.linked_by,
-            }
-            for each in found
-        ]
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
-        return EXIT_OK
-    if not found:
-        print("No customers are linked.")
-    for each in found:
-        print(
+    return _listing(
+        all_links(),
+        args.json,
+        lambda each: {
+            "reference": each.reference,
+            "contact_id": each.contact_id,
+            "contact_name": each.contact_name,
+            "linked_at": each.linked_at.isoformat(),
+            "linked_by": each.linked_by,
+        },
+        lambda each: (
             f"{each.reference}\t{each.contact_name}\t{each.contact_id}"
             f"\t{each.linked_at:%Y-%m-%d}\t{each.linked_by}"
-        )
-    return EXIT_OK
+        ),
+        none="No customers are linked.",
+    )
 
 
 @command
@@ -866,21 +884,15 @@ def unmap_sku(app: App, args: argparse.Namespace) -> int:
 def show_mappings(app: App, args: argparse.Namespace) -> int:
     from xerologdesk.store.links import all_mappings
 
-    found = all_mappings()
-    if args.json:
-        rows = [
-            {
-                "sku": each.sku,
-                "item_code": each.item_code,
-                "mapped_at": each.mapped_at.isoformat(),
-                "mapped_by": each.mapped_by,
-            }
-            for each in found
-        ]
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
-        return EXIT_OK
-    if not found:
-        print("No SKUs are mapped.")
-    for each in found:
-        print(f"{each.sku}\t{each.item_code}\t{each.mapped_at:%Y-%m-%d}\t{each.mapped_by}")
-    return EXIT_OK
+    return _listing(
+        all_mappings(),
+        args.json,
+        lambda each: {
+            "sku": each.sku,
+            "item_code": each.item_code,
+            "mapped_at": each.mapped_at.isoformat(),
+            "mapped_by": each.mapped_by,
+        },
+        lambda each: f"{each.sku}\t{each.item_code}\t{each.mapped_at:%Y-%m-%d}\t{each.mapped_by}",
+        none="No SKUs are mapped.",
+    )

@@ -26,22 +26,18 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-import urllib3
 from xero_python.accounting import (
-    AccountingApi,
     Contact,
     Invoice,
     Invoices,
     LineAmountTypes,
     LineItem,
 )
-from xero_python.api_client import ApiClient
-from xero_python.api_client.configuration import Configuration
-from xero_python.api_client.oauth2 import OAuth2Token
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.bench.bench_sandbox import accounting_api  # noqa: E402
 from xerologdesk.sandbox import Sandbox  # noqa: E402
 
 SANDBOX_DIR = str(ROOT / "xerologdesk" / "sandbox") + "/"
@@ -89,23 +85,6 @@ def report(title: str, files: list[str], by_file: bool) -> None:
     if by_file:
         for name, count in Counter(files).most_common():
             print(f"  {count:5d}  {name}")
-
-
-def accounting_api(sandbox: Sandbox, token: dict[str, Any]) -> AccountingApi:
-    """An SDK client of its own, retries off (as the app builds it)."""
-    configuration = Configuration()
-    configuration.oauth2_token = OAuth2Token()
-    sdk_token = {
-        "access_token": token["access_token"],
-        "token_type": "Bearer",
-        "scope": token["scope"].split(),
-        "expires_in": token["expires_in"],
-    }
-    client = ApiClient(
-        configuration, oauth2_token_getter=lambda: sdk_token, oauth2_token_saver=lambda _: None
-    )
-    client.rest_client.pool_manager = urllib3.PoolManager(maxsize=4, retries=False)
-    return AccountingApi(client, base_url=sandbox.api_url)
 
 
 def one_invoice(contact_id: str) -> Invoices:

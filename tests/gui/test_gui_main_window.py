@@ -78,13 +78,20 @@ def test_export_writes_the_shown_rows_with_formulas_neutralised(
     assert not (tmp_path / "log.csv.part").exists()
 
 
+@pytest.fixture
+def inbox(offline: MainWindow, tmp_path: Path) -> Path:
+    """An empty inbox folder, not watched yet; the window takes a file in it once the file has
+    not changed for 20 ms."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    offline.inbox.set_settle_interval(20)
+    return folder
+
+
 def test_files_dropped_in_the_inbox_are_imported_and_moved_aside(
-    offline: MainWindow, tmp_path: Path, shown: Shown, qtbot: QtBot
+    offline: MainWindow, inbox: Path, shown: Shown, qtbot: QtBot
 ) -> None:
     window = offline
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    window.inbox.set_settle_interval(20)
     # Chosen in Settings, the folder is watched at once.
     dialog = window.open_settings("Inbox")
     dialog.set_value("inbox_folder", str(inbox))
@@ -109,12 +116,9 @@ def test_files_dropped_in_the_inbox_are_imported_and_moved_aside(
 
 
 def test_an_inbox_folder_set_from_the_command_line_is_watched_by_the_open_window(
-    offline: MainWindow, tmp_path: Path, qtbot: QtBot
+    offline: MainWindow, inbox: Path, qtbot: QtBot
 ) -> None:
     window = offline
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    window.inbox.set_settle_interval(20)
     assert window.inbox.folder is None
     # Another process (the command line) sets the folder while the window is open.
     command = ["settings", "inbox_folder", str(inbox)]
@@ -295,14 +299,11 @@ def test_open_in_xero_without_a_browser_says_so_and_copies_the_link(
 
 
 def test_an_inbox_file_with_a_huge_header_gets_a_short_problems_file(
-    offline: MainWindow, tmp_path: Path, qtbot: QtBot
+    offline: MainWindow, inbox: Path, qtbot: QtBot
 ) -> None:
     """100,000 unknown columns: the ``.problems.txt`` lists the first 100 and how many more
     (a million columns wrote 336 MB)."""
     window = offline
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    window.inbox.set_settle_interval(20)
     window.desktop.app.settings.set("inbox_folder", str(inbox))
     window.inbox.watch(inbox)
     header = "order_ref,posted_date,customer_reference,customer_name,sku,quantity,unit_price,"
@@ -399,12 +400,9 @@ def test_the_import_problems_box_offers_to_import_the_good_orders_and_set_the_ba
 
 
 def test_an_inbox_file_s_good_orders_are_imported_from_its_problems_folder(
-    offline: MainWindow, tmp_path: Path, shown: Shown, qtbot: QtBot
+    offline: MainWindow, inbox: Path, shown: Shown, qtbot: QtBot
 ) -> None:
     window = offline
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    window.inbox.set_settle_interval(20)
     window.inbox.watch(inbox)
     bad = (*line("SO-2")[:1], "yesterday", *line("SO-2")[2:])
     write_orders(inbox / "tuesday.csv", [line("SO-1"), bad])

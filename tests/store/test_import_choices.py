@@ -30,6 +30,24 @@ class Desk:
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return path
 
+    def json_file(self, name: str, orders: list[dict[str, Any]], indent: int | None = None) -> Path:
+        """A JSON order file of these orders (``indent``: spread over lines, as a person writes)."""
+        path = self.folder / name
+        path.write_text(json.dumps({"orders": orders}, indent=indent), encoding="utf-8")
+        return path
+
+    def imported(self, path: Path, *options: str) -> Run:
+        """Import the file, which must succeed; what the command said."""
+        run = self("import", *options, str(path))
+        assert run.code == 0, run.err
+        return run
+
+    def refused(self, path: Path, *options: str) -> Run:
+        """Import the file, which must fail (exit code 1); what the command said."""
+        run = self("import", *options, str(path))
+        assert run.code == 1
+        return run
+
     def log(self) -> dict[str, dict[str, Any]]:
         shown = self("log", "--json")
         assert shown.code == 0, shown.err
@@ -52,8 +70,7 @@ def test_a_semicolon_file_with_decimal_commas_is_read_and_says_so(desk: Desk) ->
         "SO-1;2026-05-01;C-1;Caf\u00e9 Noir;G-7;1,5;3,3333",
         "SO-2;2026-05-02;C-1;Caf\u00e9 Noir;W-1;1;32",
     )
-    imported = desk("import", str(path))
-    assert imported.code == 0, imported.err
+    imported = desk.imported(path)
     assert imported.out == (
         f"{path}: imported 2 orders, skipped 0 already imported, 0 conflicts "
         "(decimal commas read as decimal points)\n"
@@ -68,8 +85,7 @@ def test_a_semicolon_file_with_decimal_commas_is_read_and_says_so(desk: Desk) ->
 
 def test_a_file_of_decimal_points_says_nothing_of_decimal_marks(desk: Desk) -> None:
     path = desk.file("points.csv", HEADER, "SO-1;2026-05-01;C-1;Acme;W-1;2;32.00")
-    imported = desk("import", str(path))
-    assert imported.code == 0, imported.err
+    imported = desk.imported(path)
     assert imported.out.endswith("0 conflicts\n")
 
 
@@ -81,8 +97,7 @@ def test_a_file_mixing_decimal_commas_and_points_is_refused_naming_the_line(desk
         "SO-2;2026-05-01;C-1;Acme;W-1;1;32",
         "SO-3;2026-05-01;C-1;Acme;G-7;1;4.50",
     )
-    refused = desk("import", str(path))
-    assert refused.code == 1
+    refused = desk.refused(path)
     assert refused.err == (
         f"{path}:4: unit_price {L}4.50{R} has a decimal point but line 2 has a decimal comma: "
         "write every number in the file with the same decimal mark\n"
@@ -94,8 +109,7 @@ def test_a_comma_file_still_refuses_a_decimal_comma(desk: Desk) -> None:
     path = desk.file(
         "comma.csv", HEADER.replace(";", ","), 'SO-1,2026-05-01,C-1,Acme,W-1,1,"32,00"'
     )
-    refused = desk("import", str(path))
-    assert refused.code == 1
+    refused = desk.refused(path)
     assert f"unit_price {L}32,00{R} is not a number" in refused.err
 
 
@@ -110,8 +124,7 @@ def test_lines_of_one_sku_keep_their_own_prices(desk: Desk) -> None:
         "SO-2;2026-05-01;C-2;Beta;W-1;1;5",
         "SO-2;2026-05-01;C-2;Beta;W-1;1;4.75",
     )
-    imported = desk("import", str(path))
-    assert imported.code == 0, imported.err
+    imported = desk.imported(path)
     assert imported.err == ""
     log = desk.log()
     assert (log["SO-1"]["total"], log["SO-2"]["total"]) == ("9.00", "9.75")
@@ -129,10 +142,8 @@ def test_a_json_line_may_give_the_product_s_own_price(desk: Desk) -> None:
             {"sku": "W-1", "unit_price": "5.00", "quantity": 1},
         ],
     }
-    path = desk.folder / "orders.json"
-    path.write_text(json.dumps({"orders": [order]}), encoding="utf-8")
-    imported = desk("import", str(path))
-    assert imported.code == 0, imported.err
+    path = desk.json_file("orders.json", [order])
+    desk.imported(path)
     assert desk.log()["J-1"]["total"] == "9.50"
 
 
@@ -154,8 +165,7 @@ def test_skip_bad_lines_imports_the_good_orders_and_sets_the_bad_ones_aside_whol
         "SO-4,2026-13-01,C-1,Acme,W-1,1,4.50",
     )
     # All or nothing, unless asked.
-    refused = desk("import", str(path))
-    assert refused.code == 1
+    refused = desk.refused(path)
     assert refused.out == f"{path}: not imported (2 problems)\n"
     assert desk.log() == {}
 
@@ -179,8 +189,7 @@ def test_skip_bad_lines_imports_the_good_orders_and_sets_the_bad_ones_aside_whol
     # Corrected where it stands, the file of set-aside lines imports as it is.
     corrected = rejected.read_text(encoding="utf-8-sig").replace(",two,", ",2,")
     rejected.write_text(corrected.replace("2026-13-01", "2026-12-01"), encoding="utf-8-sig")
-    again = desk("import", str(rejected))
-    assert again.code == 0, again.err
+    desk.imported(rejected)
     assert sorted(desk.log()) == ["SO-1", "SO-2", "SO-3", "SO-4"]
 
 
@@ -196,10 +205,7 @@ def test_a_json_file_s_bad_orders_are_set_aside_as_csv_rows(desk: Desk) -> None:
             ],
         }
 
-    path = desk.folder / "orders.json"
-    path.write_text(
-        json.dumps({"orders": [order("J-1", 1), order("J-2", 0)]}, indent=1), encoding="utf-8"
-    )
+    path = desk.json_file("orders.json", [order("J-1", 1), order("J-2", 0)], indent=1)
     skipped = desk("import", "--skip-bad-lines", str(path))
     assert "set aside 1 order (2 lines) with problems in" in skipped.out
     assert sorted(desk.log()) == ["J-1"]
@@ -211,13 +217,12 @@ def test_a_json_file_s_bad_orders_are_set_aside_as_csv_rows(desk: Desk) -> None:
     )
     # Corrected, it imports.
     rejected.write_text("\n".join(rows).replace(",G-7,0,", ",G-7,1,") + "\n", encoding="utf-8")
-    assert desk("import", str(rejected)).code == 0
+    desk.imported(rejected)
     assert sorted(desk.log()) == ["J-1", "J-2"]
 
 
 def test_a_problem_outside_every_order_sets_nothing_aside(desk: Desk) -> None:
     path = desk.file("odd.csv", COMMA_HEADER + ",colour", "SO-1,2026-05-01,C-1,Acme,W-1,2,4.50,red")
-    refused = desk("import", "--skip-bad-lines", str(path))
-    assert refused.code == 1
+    refused = desk.refused(path, "--skip-bad-lines")
     assert refused.out == f"{path}: not imported (1 problem)\n"
     assert not (desk.folder / "odd.rejected.csv").exists()

@@ -32,7 +32,7 @@ from typing import Any
 from xerologdesk.sandbox.clock import SandboxClock
 from xerologdesk.sandbox.table import Record, Table
 from xerologdesk.sandbox.where import fold
-from xerologdesk.sandbox.wire import PostDataInvalid, ms_date
+from xerologdesk.sandbox.wire import ZERO_GUID, PostDataInvalid, ms_date, ordered
 
 STATE_VERSION = 1
 INVOICE_NUMBER_PREFIX = "INV-"
@@ -251,6 +251,27 @@ class Ledger:
         for step in reversed(undo):
             step()
         self.next_invoice_number = sequence
+
+    def save(
+        self,
+        table: Table,
+        record: dict[str, Any],
+        existing: Record | None,
+        errors: list[str],
+        order: tuple[str, ...],
+    ) -> Outcome:
+        """Store a new or updated record unless ``errors`` (Xero's validation messages) refuse
+        it; the outcome either way. A new record gets a new id (keys in ``order``), or the zero
+        GUID when refused."""
+        if errors:
+            if existing is None:
+                record[table.id_field] = ZERO_GUID
+            return Outcome(record=record, errors=errors)
+        if existing is None:
+            record[table.id_field] = self.new_id()
+            record = ordered(record, order)
+        self.store(table, record)
+        return Outcome(record=record, saved=True)
 
     def store(self, table: Table, record: Record) -> None:
         """Store a record inside a transaction (or alone, committing at once)."""

@@ -52,7 +52,8 @@ class FileReport:
     skipped_same: int = 0
     conflicts: list[ImportConflict] = field(default_factory=list)
     replaced: list[ImportConflict] = field(default_factory=list)  # given the file's content
-    # The first problems (importer.MAX_PROBLEMS), then a last one saying how many more there were.
+    # The first problems (import_collector.MAX_PROBLEMS), then a last one saying how many more
+    # there were.
     problems: list[ImportProblem] = field(default_factory=list)
     # The new orders' ids (a range: they are consecutive, and a million ints cost 36 MB).
     new_order_ids: Sequence[int] = field(default_factory=list)

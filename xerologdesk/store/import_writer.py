@@ -5,7 +5,8 @@ product details they give (:class:`FileRecord`); :func:`write` then adds the new
 their lines and a *Pending* log entry each, adds new customers and products and updates changed
 details, skips orders already imported with the same content (:func:`content_hash`) and leaves
 those with different content as they were, for the importer to report as conflicts; asked to,
-it replaces those of them that have no invoice in Xero (:func:`_replace_orders`).
+it replaces those of them that have no invoice in Xero (:func:`_replace_orders`;
+:mod:`~xerologdesk.store.import_replace` says what changes and which may be replaced).
 """
 
 from __future__ import annotations
@@ -19,19 +20,13 @@ from typing import Any
 
 import peewee
 
-from xerologdesk.store.book import (
-    OrderData,
-    chunks,
-    invoice_refs_awaiting_answer,
-    load_orders,
-    order_total,
-    tuples,
-)
+from xerologdesk.store.book import chunks, order_total, tuples
 from xerologdesk.store.db import add_to_search_index, bulk_insert, rows_by_key, write_transaction
 from xerologdesk.store.fields import utc_text
+from xerologdesk.store.import_replace import Changed, changed_orders
 from xerologdesk.store.models import Attempt, Customer, LogEntry, Order, OrderLine, Product
 from xerologdesk.store.readers import Loc
-from xerologdesk.store.values import NOT_GIVEN, PLACES, shown
+from xerologdesk.store.values import NOT_GIVEN, PLACES
 from xerologdesk.store.vocabulary import AttemptAction, Status
 
 # -- what the collector gathers ----------------------------------------------------------------
@@ -113,7 +108,7 @@ _CUSTOMER_COLUMNS = (
     Customer.region,
     Customer.postcode,
     Customer.country,
-)  # in the importer's CUSTOMER_FIELDS order
+)  # in import_collector.CUSTOMER_FIELDS' order
 _PRODUCT_COLUMNS = (Product.name, Product.description, Product.taxable, Product.price)
 
 
@@ -211,24 +206,6 @@ def _upsert_products(skus: Sequence[str], records: Mapping[str, FileProduct]) ->
 
 
 @dataclass
-class Changed:
-    """An order already in the book that the file gives with different content."""
-
-    order: FileOrder
-    order_id: int
-    changes: list[str]  # what differs, in words ("posted_date 2026-05-01 -> 2026-05-02")
-    # Why it may not be replaced: the invoice Xero has for it (its number, or "" when not
-    # known), or an earlier send of its invoice still without an answer (Xero may have made it).
-    invoice: str | None = None
-    awaiting_answer: bool = False
-
-    @property
-    def replaceable(self) -> bool:
-        """Whether it has no invoice in Xero, nor may have one: pending, failed or dismissed."""
-        return self.invoice is None and not self.awaiting_answer
-
-
-@dataclass
 class Written:
     """What :func:`write` did: the new orders' ids, how many were the same, which conflict,
     and which were replaced."""
@@ -301,7 +278,7 @@ def write(
                 written.skipped += 1
             else:
                 changed[known[order.ref][1]] = order
-        for each in _changed(changed):
+        for each in changed_orders(changed):
             wanted = replace and each.replaceable
             (written.replaced if wanted else written.conflicts).append(each)
         taken = fresh + [each.order for each in written.replaced]
@@ -315,27 +292,36 @@ def write(
             list(dict.fromkeys(line[0] for order in taken for line in order.lines)),
             products,
         )
-        _replace_orders(written.replaced, customers, customer_ids, product_ids, source, at)
+        into = _Into(customers, customer_ids, product_ids, source, at)
+        _replace_orders(written.replaced, into)
         first = _next_id(Order)
         for start in range(0, len(fresh), WRITE_BATCH):
             batch = fresh[start : start + WRITE_BATCH]
-            ids = range(first + start, first + start + len(batch))
-            _insert_orders(batch, ids, customers, customer_ids, product_ids, source, at)
+            _insert_orders(batch, range(first + start, first + start + len(batch)), into)
         written.new_ids = range(first, first + len(fresh))
     return written
 
 
-def _insert_orders(
-    batch: Sequence[FileOrder],
-    ids: Sequence[int],
-    customers: Mapping[str, FileRecord],
-    customer_ids: Mapping[str, int],
-    product_ids: Mapping[str, int],
-    source: str,
-    at: datetime,
-) -> None:
+@dataclass(frozen=True, slots=True)
+class _Into:
+    """What the orders of one write share: their customers (details and ids, by reference),
+    their products' ids (by SKU), the file they came from and the time."""
+
+    customers: Mapping[str, FileRecord]
+    customer_ids: Mapping[str, int]
+    product_ids: Mapping[str, int]
+    source: str
+    at: datetime
+
+    def customer_name(self, reference: str) -> str:
+        """The name the file gives the customer with this reference."""
+        name: str = self.customers[reference].values[0]
+        return name
+
+
+def _insert_orders(batch: Sequence[FileOrder], ids: Sequence[int], into: _Into) -> None:
     """Orders, their lines, then their log entries (whose search rows read the lines)."""
-    stamp = utc_text(at)
+    stamp = utc_text(into.at)
     order_rows, entry_rows, search_rows = [], [], []
     line_rows: list[tuple[Any, ...]] = []
     for order_id, order in zip(ids, batch, strict=True):
@@ -346,16 +332,16 @@ def _insert_orders(
             (
                 order_id,
                 order.ref,
-                customer_ids[customer_ref],
+                into.customer_ids[customer_ref],
                 posted,
                 order.currency,
                 digest,
                 stamp,
-                source,
+                into.source,
             )
         )
-        total = _line_rows(order_id, order, product_ids, line_rows)
-        customer_name = customers[customer_ref].values[0]
+        total = _line_rows(order_id, order, into.product_ids, line_rows)
+        customer_name = into.customer_name(customer_ref)
         search_rows.append((order_id, order.ref, customer_name, customer_ref))
         entry_rows.append(
             (
@@ -391,104 +377,23 @@ def _line_rows(
     return order_total(amounts)
 
 
-# -- orders imported again with different content ----------------------------------------------
-
-# The changes listed for one order; the rest are counted.
-MAX_CHANGES = 5
-_ARROW = "\u2192"
-
-
-def _changed(orders: Mapping[int, FileOrder]) -> list[Changed]:
-    """The orders (by id) the file changes: what differs, and what keeps each as it is."""
-    if not orders:
-        return []
-    ids = list(orders)
-    stored = {order.id: order for order in load_orders(ids)}
-    invoiced = {
-        order_id: number or ""
-        for order_id, status, invoice_id, number in _log_states(ids)
-        if status == Status.SUCCEEDED or invoice_id
-    }
-    awaiting = invoice_refs_awaiting_answer()
-    return [
-        Changed(
-            order,
-            order_id,
-            _differences(stored[order_id], order),
-            invoiced.get(order_id),
-            order.ref in awaiting,
-        )
-        for order_id, order in orders.items()
-    ]
-
-
-def _log_states(ids: Sequence[int]) -> list[tuple[Any, ...]]:
-    """(order id, status, Xero invoice id and number) of these orders' log entries."""
-    found: list[tuple[Any, ...]] = []
-    for chunk in chunks(list(ids)):
-        query = LogEntry.select(
-            LogEntry.order, LogEntry.status, LogEntry.xero_invoice_id, LogEntry.xero_invoice_number
-        ).where(LogEntry.order.in_(list(chunk)))
-        found.extend(tuples(query))
-    return found
-
-
-def _differences(old: OrderData, new: FileOrder) -> list[str]:
-    """What the file changes in an order, in words, the first :data:`MAX_CHANGES` of them."""
-    found = [
-        f"{name} {shown(before)} {_ARROW} {shown(after)}"
-        for name, before, after in (
-            ("posted_date", old.posted_date.isoformat(), new.posted_date),
-            ("currency", old.currency, new.currency),
-            ("customer_reference", old.customer.reference, new.customer_ref),
-        )
-        if after is not None and str(before) != str(after)
-    ]
-    before = [(line.sku, line.quantity, line.unit_price) for line in old.lines]
-    for number in range(1, max(len(before), len(new.lines)) + 1):
-        was = before[number - 1] if number <= len(before) else None
-        now = new.lines[number - 1] if number <= len(new.lines) else None
-        if was == now:
-            continue
-        if was is None:
-            found.append(f"line {number} added: {_line_words(now)}")
-        elif now is None:
-            found.append(f"line {number} removed: {_line_words(was)}")
-        else:
-            found.append(f"line {number}: {_line_words(was)} {_ARROW} {_line_words(now)}")
-    if len(found) > MAX_CHANGES:
-        found[MAX_CHANGES:] = [f"{len(found) - MAX_CHANGES} more changes"]
-    return found or ["its content"]
-
-
-def _line_words(line: Any) -> str:
-    sku, quantity, price = line
-    return f"{shown(sku)} \u00d7 {shown(quantity)} at {shown(price)}"
-
-
-def _replace_orders(
-    changed: Sequence[Changed],
-    customers: Mapping[str, FileRecord],
-    customer_ids: Mapping[str, int],
-    product_ids: Mapping[str, int],
-    source: str,
-    at: datetime,
-) -> None:
+def _replace_orders(changed: Sequence[Changed], into: _Into) -> None:
     """Give orders not in Xero the file's content: their lines, date, currency and customer.
 
     Each keeps its id and its history (the attempts, with one more saying what was replaced)
     and is *Pending* again, its failure reasons, note and dismissal cleared.
     """
+    source, at = into.source, into.at
     for each in changed:
         order, order_id = each.order, each.order_id
         customer_ref = str(order.customer_ref)
         OrderLine.delete().where(OrderLine.order == order_id).execute()
         line_rows: list[tuple[Any, ...]] = []
-        total = _line_rows(order_id, order, product_ids, line_rows)
+        total = _line_rows(order_id, order, into.product_ids, line_rows)
         bulk_insert(OrderLine, _LINE_FIELDS, line_rows)
         Order.update(
             {
-                Order.customer: customer_ids[customer_ref],
+                Order.customer: into.customer_ids[customer_ref],
                 Order.posted_date: order.posted_date,
                 Order.currency: order.currency,
                 Order.content_hash: content_hash(order),
@@ -509,7 +414,7 @@ def _replace_orders(
                 LogEntry.dismissed_at: None,
                 LogEntry.updated_at: at,
                 LogEntry.posted_date: order.posted_date,
-                LogEntry.customer_name: customers[customer_ref].values[0],
+                LogEntry.customer_name: into.customer_name(customer_ref),
                 LogEntry.customer_reference: customer_ref,
                 LogEntry.currency: order.currency,
                 LogEntry.total: total,

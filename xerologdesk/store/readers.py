@@ -276,9 +276,9 @@ class _Path:
     """The JSON location of each field of one order or line: the value's own path when the key
     is there, else the object that lacks it."""
 
-    def __init__(self) -> None:
+    def __init__(self, fallback: tuple[Any, ...] = ()) -> None:
         self.paths: dict[str, tuple[Any, ...]] = {}
-        self.fallback: tuple[Any, ...] = ()
+        self.fallback = fallback
 
     def __call__(self, name: str) -> Loc:
         path: tuple[Any, ...] = self.paths.get(name, self.fallback)
@@ -373,15 +373,27 @@ def read_json(text: str, sink: RowSink) -> None:
     sink.row(None, (), None)
 
 
+def _json_fields(
+    source: Mapping[str, Any],
+    path: tuple[Any, ...],
+    allowed: Sequence[str],
+    keys: Mapping[str, str],
+    sink: RowSink,
+) -> tuple[dict[str, Any], _Path]:
+    """The fields of a JSON order or line, by field (its keys checked against ``allowed``),
+    and where each is."""
+    _check_keys(source, allowed, path, sink)
+    values: dict[str, Any] = {}
+    where = _Path(path)
+    _fields(source, path, keys, values, where)
+    return values, where
+
+
 def _read_json_order(order: Any, path: tuple[Any, ...], sink: RowSink) -> None:
     if not isinstance(order, dict):
         sink.problem(path, "each order must be an object")
         return
-    _check_keys(order, _JSON_ORDER_KEYS, path, sink)
-    values: dict[str, Any] = {}
-    where = _Path()
-    where.fallback = path
-    _fields(order, path, _ORDER_KEYS, values, where)
+    values, where = _json_fields(order, path, _JSON_ORDER_KEYS, _ORDER_KEYS, sink)
     customer_path = (*path, "customer")
     customer = _object_at(order, "customer", path, sink)
     _check_keys(customer, _JSON_CUSTOMER_KEYS, customer_path, sink)
@@ -401,12 +413,7 @@ def _read_json_order(order: Any, path: tuple[Any, ...], sink: RowSink) -> None:
         if not isinstance(line, dict):
             sink.problem(line_path, "each line must be an object")
             continue
-        _check_keys(line, _JSON_LINE_KEYS, line_path, sink)
-        line_values: dict[str, Any] = {}
-        line_where = _Path()
-        line_where.fallback = line_path
-        _fields(line, line_path, _LINE_KEYS, line_values, line_where)
-        sink.line(collected, line_values, line_where)
+        sink.line(collected, *_json_fields(line, line_path, _JSON_LINE_KEYS, _LINE_KEYS, sink))
 
 
 _SPACE = re.compile(r"[ \t\n\r]*")  # JSON's whitespace
@@ -451,6 +458,20 @@ def locate_json(text: str, paths: set[tuple[Any, ...]]) -> dict[tuple[Any, ...],
 
     walk(_skip_space(text, 0), ())
     return found
+
+
+def lines_of(locs: Sequence[Loc], text: str | None, is_json: bool) -> dict[tuple[Any, ...], int]:
+    """The lines of the JSON paths among ``locs`` (nothing for a CSV's line numbers), read from
+    the file's ``text``."""
+    paths = {loc for loc in locs if isinstance(loc, tuple)}
+    if not paths or text is None or not is_json:
+        return {}
+    return locate_json(text, paths)
+
+
+def line_of(loc: Loc, lines: Mapping[tuple[Any, ...], int]) -> int:
+    """The line of ``loc``: itself in a CSV, else found in ``lines`` (see :func:`lines_of`)."""
+    return loc if isinstance(loc, int) else lines.get(loc, 1)
 
 
 def csv_header(text: str) -> list[str]:

@@ -4,7 +4,7 @@ importer ignores the problem column).
 
 A CSV file's rows are written as they were (its header, delimiter and cells); a JSON file's
 orders become rows in the CSV columns, one per order line. The importer decides what is set
-aside and why (:mod:`xerologdesk.store.importer`); this module only writes it.
+aside and why (:mod:`xerologdesk.store.import_set_aside`); this module only writes it.
 """
 
 from __future__ import annotations

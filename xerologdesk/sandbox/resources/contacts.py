@@ -214,17 +214,10 @@ def save(ledger: Ledger, element: Any, *, create_only: bool, path: str) -> Outco
     base: dict[str, Any] = dict(existing) if existing is not None else _new()
     record = ordered(base | changes | {"UpdatedDateUTC": ms_date(ledger.now())}, ORDER)
     errors = [error] if error else validation_errors(ledger, record, existing)
-    if errors:
-        if existing is None:
-            record["ContactID"] = ZERO_GUID
-        return Outcome(record=record, errors=errors)
-    if existing is None:
-        record["ContactID"] = ledger.new_id()
-        record = ordered(record, ORDER)
-    ledger.store(ledger.contacts, record)
-    if existing is not None:
-        _refresh_invoices(ledger, record)
-    return Outcome(record=record, saved=True)
+    outcome = ledger.save(ledger.contacts, record, existing, errors, ORDER)
+    if outcome.saved and existing is not None:
+        _refresh_invoices(ledger, outcome.record)
+    return outcome
 
 
 def summary(contact: Mapping[str, Any]) -> dict[str, Any]:

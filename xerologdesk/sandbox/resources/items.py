@@ -130,15 +130,7 @@ def save(
         merged.pop("TotalCostPool", None)
     record = ordered(merged, ORDER)
     errors = [error] if error else validation_errors(ledger, record, existing)
-    if errors:
-        if existing is None:
-            record["ItemID"] = ZERO_GUID
-        return Outcome(record=record, errors=errors)
-    if existing is None:
-        record["ItemID"] = ledger.new_id()
-        record = ordered(record, ORDER)
-    ledger.store(ledger.items, record)
-    return Outcome(record=record, saved=True)
+    return ledger.save(ledger.items, record, existing, errors, ORDER)
 
 
 def _new(changes: Mapping[str, Any]) -> dict[str, Any]:
