@@ -32,6 +32,7 @@ from xerologdesk.store.vocabulary import Status as Status
 from xerologdesk.sync import outcomes
 from xerologdesk.sync.checks import (
     created_name_problem,
+    item_label,
     item_name,
     item_name_problem,
     order_problems,
@@ -92,10 +93,12 @@ class Creating:
     """What an Auto Sync fixing one cause may create (``problems --fix ... --create``): the
     contacts of these customers (folded references), an archived contact's customer included,
     and the items of these SKUs (:func:`item_key`). Anything else missing stays a failure, so an
-    order blocked by another cause keeps failing with that cause only."""
+    order blocked by another cause keeps failing with that cause only. ``risky_names``: create
+    them under names Auto Sync refuses (``unsafe_name``), which the user chose knowing it."""
 
     references: frozenset[str] = frozenset()
     skus: frozenset[str] = frozenset()
+    risky_names: bool = False
 
     def customer(self, reference: str) -> bool:
         return reference.strip().casefold() in self.references
@@ -320,9 +323,12 @@ class SyncEngine:
             if _may_create(match, customer.reference, creating) and not _has(
                 order, outcomes.Code.SETTINGS_INCOMPLETE
             ):
-                refused = created_name_problem("the customer name", customer.name)
+                refused = _refused_name(creating, "the customer name", customer.name)
                 if refused is not None:
-                    order.reasons.append(outcomes.order_invalid([refused]))
+                    # Said instead of "not found", for every order of the customer.
+                    match.reason = outcomes.unsafe_name(
+                        OutboxKind.CONTACT, customer.reference.strip(), customer.name, refused
+                    )
                     continue
                 wanted[customer.id] = NewContact(
                     name=customer.name.strip(),
@@ -380,26 +386,34 @@ class SyncEngine:
 
     def _create_items(self, batch: list[BatchOrder], run: RunContext) -> None:
         wanted: dict[str, NewItem] = {}
-        unnamed: dict[str, str] = {}  # SKU key -> why no item can be created under its name
+        unnamed: dict[str, str] = {}  # SKU key -> why Xero cannot take its name
+        unsafe: dict[str, Reason] = {}  # SKU key -> why Auto Sync does not create it so named
         for order in batch:
             if _has(order, outcomes.Code.SETTINGS_INCOMPLETE):
                 continue
             for line in order.data.lines:
                 key = item_key(line.sku)
-                if line.sku not in order.missing_skus or key in wanted or key in unnamed:
+                seen = key in wanted or key in unnamed or key in unsafe
+                if line.sku not in order.missing_skus or seen:
                     continue
                 if run.creating is not None and not run.creating.item(line.sku):
                     continue
                 problem = item_name_problem(line)
-                if problem is None:
-                    wanted[key] = self._new_item(line)
-                else:
+                refused = _refused_name(run.creating, item_label(line.sku), item_name(line))
+                if problem is not None:
                     unnamed[key] = problem
+                elif refused is not None:
+                    unsafe[key] = outcomes.unsafe_name(
+                        OutboxKind.ITEM, line.sku.strip(), item_name(line), refused
+                    )
+                else:
+                    wanted[key] = self._new_item(line)
         for order in batch:
             keys = [item_key(sku) for sku in order.missing_skus]
             problems = [unnamed[key] for key in keys if key in unnamed]
             if problems:
                 order.reasons.append(outcomes.order_invalid(problems))
+            order.reasons.extend(unsafe[key] for key in dict.fromkeys(keys) if key in unsafe)
         send = self.gateway.create_items
         created_items = self.outbox.create(OutboxKind.ITEM, list(wanted.values()), send)
         rejected: dict[str, Reason] = {}
@@ -597,6 +611,14 @@ def _may_create(match: CustomerMatch, reference: str, creating: Creating | None)
         return False
     archived = match.reason.code is outcomes.Code.CUSTOMER_ARCHIVED
     return match.missing or (archived and "link" not in match.reason.details)
+
+
+def _refused_name(creating: Creating | None, label: str, name: str) -> str | None:
+    """Why Auto Sync does not create a contact or item named ``name``, or None (always None
+    when the user asked to create it anyway)."""
+    if creating is not None and creating.risky_names:
+        return None
+    return created_name_problem(label, name)
 
 
 def _new_account_number(match: CustomerMatch, reference: str) -> str:
