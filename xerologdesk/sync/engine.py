@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from xerologdesk.settings import Settings
-from xerologdesk.store import book
+from xerologdesk.store import book, xero_seen
 from xerologdesk.store.book import LineData
 from xerologdesk.store.db import write_transaction
 from xerologdesk.store.links import ItemMapping, links_for, mappings_for
@@ -467,11 +467,15 @@ class SyncEngine:
         is recorded before the first trouble, if any, is raised.
         """
         chunks = [ready[start : start + BATCH_SIZE] for start in range(0, len(ready), BATCH_SIZE)]
+        numbers = self._invoice_numbers(ready)
         trouble: XeroError | None = None
         sent: dict[Future[list[Created]], tuple[list[BatchOrder], int]] = {}
         try:
             for chunk in chunks:
-                invoices = [self._new_invoice(order, items) for order in chunk]
+                invoices = [
+                    self._new_invoice(order, items, numbers.get(order.data.id, ""))
+                    for order in chunk
+                ]
                 refs = [invoice.reference for invoice in invoices]
                 row, key = self.outbox.open(OutboxKind.INVOICE, refs, invoices)
                 sent[self.senders.submit(self.gateway.create_invoices, invoices, key)] = chunk, row
@@ -492,7 +496,28 @@ class SyncEngine:
         if trouble is not None:
             raise trouble
 
-    def _new_invoice(self, order: BatchOrder, items: dict[str, XeroItem]) -> NewInvoice:
+    def _invoice_numbers(self, ready: list[BatchOrder]) -> dict[int, str]:
+        """The invoice number of each order, by order id, when ``invoice_number_from_order_ref``
+        is on (else none: Xero numbers them): the order ref, and for an order sent again the
+        ref with "-2", "-3"... by how many invoices it had before, since Xero keeps a voided or
+        deleted invoice's number taken. Finding a lost answer does not mind: it goes by
+        Reference, which stays the order ref."""
+        if not self._setting("invoice_number_from_order_ref"):
+            return {}
+        earlier = xero_seen.earlier_invoice_counts([order.data.id for order in ready])
+        return {
+            order.data.id: (
+                f"{order.data.ref}-{earlier[order.data.id] + 1}"
+                if order.data.id in earlier
+                else order.data.ref
+            )
+            for order in ready
+        }
+
+    def _new_invoice(
+        self, order: BatchOrder, items: dict[str, XeroItem], number: str
+    ) -> NewInvoice:
+        """The invoice of ``order``, numbered ``number`` ("": Xero numbers it)."""
         data = order.data
         lines = tuple(
             NewLine(
@@ -515,7 +540,7 @@ class SyncEngine:
             currency=data.currency,
             status=self._setting("invoice_status"),
             lines=lines,
-            invoice_number=data.ref if self._setting("invoice_number_from_order_ref") else "",
+            invoice_number=number,
             due_date=self._due_date(data.posted_date),
         )
 
