@@ -630,6 +630,8 @@ def _fix_problem(app: App, args: argparse.Namespace) -> int:
     except NotFixable as error:
         err(f"xerologdesk: {error}")
         return EXIT_USAGE
+    for warning in plan.warnings:  # --create is the explicit act: say the risk, then do it
+        err(f"xerologdesk: warning: {warning} Creating it as asked.")
     err(f"Fixing {plan.key}: {counted(len(plan.order_ids), 'order')}.")
     summary = run_fix(app.runner(), plan, _print_progress)
     latest: dict[int, OrderResult] = {r.order_id: r for r in summary.results}

@@ -252,3 +252,42 @@ def test_the_details_unlink_a_linked_customer(
     assert "Unlinked from \u201cAcme Wholesale Limited\u201d" in details.outcome.text()
     details.close()
     wait_idle(window, qtbot)
+
+
+def test_create_under_a_risky_name_asks_first_and_cancel_creates_nothing(
+    window: MainWindow,
+    connected: Sandbox,
+    import_lines: Callable[..., object],
+    shown: Shown,
+    qtbot: QtBot,
+) -> None:
+    risky = ("C-RISK", '=HYPERLINK("http://x.example","Click")')
+    import_lines([order_line("SO-1", risky)])
+    order = window.model.row_at(0)
+    assert order is not None
+    with qtbot.waitSignal(window.orders.run_finished, timeout=WAIT_MS):
+        window.orders.resolve([order.id], Action.AUTO_SYNC)  # refused: not created
+    wait_idle(window, qtbot)
+    contacts = len(connected.state()["contacts"])
+    view = opened_view(window, qtbot)
+    assert listed(view) == [("unsafe_name:C-RISK", 1)]
+    assert view.select_key("unsafe_name:C-RISK")
+    assert set(view.fix_buttons) == {"create", "retry"}
+
+    shown.confirm_answer = False
+    view.fix_buttons["create"].click()
+    qtbot.waitUntil(lambda: bool(shown.of("confirm")), timeout=WAIT_MS)
+    [(_kind, _title, text, action)] = shown.take("confirm")
+    assert risky[1] in text and "spreadsheet" in text and action == "Create anyway"
+    wait_idle(window, qtbot)
+    assert status_of(window, "SO-1") == "Failed"
+    assert len(connected.state()["contacts"]) == contacts
+
+    shown.confirm_answer = True
+    with qtbot.waitSignal(window.orders.run_finished, timeout=WAIT_MS):
+        view.fix_buttons["create"].click()
+    assert shown.take("confirm")
+    wait_idle(window, qtbot)
+    assert status_of(window, "SO-1") == "Succeeded"
+    created = connected.state()["contacts"][contacts:]
+    assert [(c["Name"], c["AccountNumber"]) for c in created] == [(risky[1], "C-RISK")]

@@ -155,9 +155,8 @@ def test_xero_refusing_to_void_a_paid_invoice_keeps_its_words(synced: Desk) -> N
     ]
 
 
-def test_send_again_refused_by_xero_keeps_its_words(desk: Desk) -> None:
-    # With invoices numbered from the order ref, the new invoice asks for the number the voided
-    # one keeps: Xero's refusal fails the order with its words, nothing is made.
+def numbered_and_voided(desk: Desk) -> None:
+    """SO-9 invoiced under its own ref as the number, then voided in Xero and refreshed."""
     put_in_xero(
         desk.sandbox, contacts=[contact_record("Harbour Deli", "C-1")], items=[item_record("SKU-1")]
     )
@@ -166,10 +165,44 @@ def test_send_again_refused_by_xero_keeps_its_words(desk: Desk) -> None:
     assert desk("sync").code == 0
     accountant(desk, "SO-9", status="VOIDED")
     assert desk("refresh").code == 0
+
+
+def numbers(desk: Desk) -> list[tuple[str, str]]:
+    return [(each["InvoiceNumber"], each["Status"]) for each in desk.xero()["invoices"]]
+
+
+def test_send_again_numbers_the_new_invoice_after_the_ones_before(desk: Desk) -> None:
+    # With invoices numbered from the order ref, the voided invoice keeps its number ("Invoice #
+    # must be unique."): the new one takes the ref with -2, then -3 after another void.
+    numbered_and_voided(desk)
     result = desk("resolve", "--send-again", "SO-9")
-    assert result.code == 3, result.err
+    assert result.code == 0, result.err
     row = desk.log()["SO-9"]
-    assert row["status"] == "failed"
-    assert [reason["code"] for reason in row["reasons"]] == ["xero_rejected"]
-    assert row["reasons"][0]["message"].endswith("Invoice # must be unique.")
-    assert [each["Status"] for each in desk.xero()["invoices"]] == ["VOIDED"]
+    assert (row["status"], row["xero_invoice_number"]) == ("succeeded", "SO-9-2")
+    assert numbers(desk) == [("SO-9", "VOIDED"), ("SO-9-2", "AUTHORISED")]
+    accountant(desk, "SO-9", status="VOIDED")
+    assert desk("refresh").code == 0
+    assert desk("resolve", "--send-again", "SO-9").code == 0
+    assert desk.log()["SO-9"]["xero_invoice_number"] == "SO-9-3"
+    assert numbers(desk)[-1] == ("SO-9-3", "AUTHORISED")
+
+
+def test_a_lost_answer_to_a_send_again_is_settled_by_reference(desk: Desk) -> None:
+    numbered_and_voided(desk)
+    # The look-up by Reference before the send goes through; every answer lost, then Xero down
+    # for the run's tries of reconciling: the next run finds the new invoice by its Reference.
+    desk.sandbox.set_faults(
+        {
+            "script": [
+                {"method": "PUT", "resource": "/Invoices", "status": "drop", "times": 3},
+                {"method": "GET", "resource": "/Invoices", "status": "pass", "times": 1},
+                {"method": "GET", "resource": "/Invoices", "status": 503, "times": 2},
+            ]
+        }
+    )
+    assert desk("resolve", "--send-again", "SO-9").code == 2
+    assert desk.log()["SO-9"]["status"] == "pending"
+    assert desk("sync").code == 0
+    row = desk.log()["SO-9"]
+    assert (row["status"], row["xero_invoice_number"]) == ("succeeded", "SO-9-2")
+    assert numbers(desk) == [("SO-9", "VOIDED"), ("SO-9-2", "AUTHORISED")]

@@ -98,6 +98,7 @@ _REASON_WORDS = {
     "settings_incomplete": "settings incomplete",
     "not_connected": "not connected",
     "order_invalid": "order data Xero cannot take",
+    "unsafe_name": "risky name not created",
 }
 
 

@@ -1,8 +1,9 @@
 """The problems worklist: failed orders grouped by root cause, so a cause is fixed once.
 
 A cause is a reason's code and its subject: the customer reference a customer is not found by
-(or whose only contact is archived), the ambiguous name, the missing SKU, Xero's message word for
-word, the setting left empty; any other code is one group of its own. An order with two causes
+(or whose only contact is archived), the ambiguous name, the missing SKU, the customer reference
+or SKU whose contact or item Auto Sync will not create under its risky name, Xero's message word
+for word, the setting left empty; any other code is one group of its own. An order with two causes
 (two missing SKUs) counts in both groups.
 
 The causes are computed in SQL from the structured reasons the log keeps (``log_entry.reasons``,
@@ -20,6 +21,7 @@ their index and the grouping query stay as they are.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -55,6 +57,8 @@ FIXES: dict[str, tuple[Fix, ...]] = {
     ReasonCode.XERO_REJECTED: (Fix.RETRY,),
     ReasonCode.SETTINGS_INCOMPLETE: (Fix.SETTINGS,),
     ReasonCode.NOT_CONNECTED: (Fix.RETRY,),
+    # Created under its risky name all the same, by a user warned of it.
+    ReasonCode.UNSAFE_NAME: (Fix.CREATE,),
 }
 
 # The detail a cause's subject is, by code: one value, or (the codes with a list) each item.
@@ -64,6 +68,7 @@ SUBJECT_PATHS: dict[str, str] = {
     ReasonCode.LINKED_CONTACT_MISSING: "$.details.reference",
     ReasonCode.CUSTOMER_AMBIGUOUS: "$.details.name",
     ReasonCode.PRODUCT_NOT_FOUND: "$.details.sku",
+    ReasonCode.UNSAFE_NAME: "$.details.key",  # a customer reference or a SKU
 }
 SUBJECT_LISTS: dict[str, str] = {
     ReasonCode.XERO_REJECTED: "$.details.messages",
@@ -337,3 +342,16 @@ def group_customers(code: str, subject: str) -> list[GroupCustomer]:
         (code, subject),
     ).fetchall()
     return [GroupCustomer(*row) for row in rows]
+
+
+def group_reason_details(code: str, subject: str) -> list[dict[str, Any]]:
+    """The distinct details of the reasons that make the cause ``code:subject`` on the failed
+    orders it blocks (a code with one subject each: see :data:`SUBJECT_PATHS`)."""
+    rows = _cursor(
+        f"SELECT DISTINCT json_extract(reason.value, '$.details') FROM {TABLE} AS f "
+        "JOIN log_entry AS e ON e.order_id = f.order_id, json_each(e.reasons) AS reason "
+        f"WHERE f.code = ? AND f.subject = ? AND {_CODE} = ? "
+        "AND json_extract(reason.value, ?) = ?",
+        (code, subject, code, SUBJECT_PATHS[code], subject),
+    ).fetchall()
+    return [json.loads(details) for (details,) in rows]

@@ -96,6 +96,7 @@ class ReasonCode(StrEnum):
     SETTINGS_INCOMPLETE = "settings_incomplete"
     NOT_CONNECTED = "not_connected"
     ORDER_INVALID = "order_invalid"
+    UNSAFE_NAME = "unsafe_name"
 
 
 STATUSES: tuple[Status, ...] = tuple(Status)

@@ -159,6 +159,22 @@ def invoice_history(order_id: int) -> list[HistoryRow]:
 # -- Send again and Accept -----------------------------------------------------------------------
 
 
+def earlier_invoice_counts(order_ids: Sequence[int]) -> dict[int, int]:
+    """How many invoices each order had in Xero before, as refreshes saw them (distinct
+    invoice ids in its history); orders with none are left out. One query per 500 orders."""
+    counts: dict[int, int] = {}
+    for chunk in chunks(list(order_ids)):
+        query = (
+            XeroInvoiceSeen.select(
+                XeroInvoiceSeen.order, peewee.fn.COUNT(XeroInvoiceSeen.invoice_id.distinct())
+            )
+            .where(XeroInvoiceSeen.order.in_(list(chunk)))
+            .group_by(XeroInvoiceSeen.order)
+        )
+        counts.update(tuples(query))
+    return counts
+
+
 def _dead(order_ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
     """Of these orders, the succeeded ones whose invoice was voided or deleted in Xero and not
     accepted: (status seen, invoice number) by order id."""

@@ -14,7 +14,8 @@ length limits counted in UTF-16 units, no control characters), applied to what t
 - for Auto Sync, the name of a contact or item it is about to create must not start like a
   spreadsheet formula (``=``, ``+``, ``-``, ``@``) or hold an invisible character (zero-width
   spaces, direction marks): Xero would store it as written, and its own exports would then
-  run it as a formula, or show two "different" contacts that look the same.
+  run it as a formula, or show two "different" contacts that look the same. Only a user
+  creating it explicitly from the problems worklist gets past this one (warned of the risk).
 """
 
 from __future__ import annotations
@@ -47,29 +48,40 @@ def item_name(line: LineData) -> str:
     return (line.name or line.sku).strip()
 
 
+def item_label(sku: str) -> str:
+    """How a reason names the item created for ``sku`` by its name."""
+    return f"product {_quoted(sku)}'s name"
+
+
 def item_name_problem(line: LineData) -> str | None:
-    """Why an item cannot be created for ``line`` under its name, or None."""
+    """Why Xero cannot take ``line``'s item name (too long, control characters), or None."""
     problems: list[str] = []
-    label = f"product {_quoted(line.sku)}'s name"
-    _check(problems, label, item_name(line), "product_name")
-    return problems[0] if problems else created_name_problem(label, item_name(line))
+    _check(problems, item_label(line.sku), item_name(line), "product_name")
+    return problems[0] if problems else None
 
 
-def created_name_problem(label: str, name: str) -> str | None:
-    """Why Auto Sync must not create a contact or item named ``name`` in Xero, or None."""
+def name_risk(name: str) -> str | None:
+    """Why a contact or item named ``name`` would be risky in Xero, or None: it starts like a
+    spreadsheet formula, or holds invisible characters."""
     text = name.strip()
     if text.startswith(FORMULA_STARTS):
         return (
-            f"{label} {_quoted(name)} starts with \u201c{text[0]}\u201d, which a spreadsheet "
-            "opening Xero's exports would run as a formula, so it is not created"
+            f"starts with \u201c{text[0]}\u201d, which a spreadsheet opening Xero's exports "
+            "would run as a formula"
         )
     invisible = sorted({f"U+{ord(ch):04X}" for ch in text if unicodedata.category(ch) == "Cf"})
     if invisible:
         return (
-            f"{label} {_quoted(name)} holds invisible characters ({', '.join(invisible)}), so "
-            "it would look like another name in Xero; it is not created"
+            f"holds invisible characters ({', '.join(invisible)}), which would make it look "
+            "like another name in Xero"
         )
     return None
+
+
+def created_name_problem(label: str, name: str) -> str | None:
+    """Why Auto Sync must not create a contact or item named ``name`` in Xero, or None."""
+    risk = name_risk(name)
+    return f"{label} {_quoted(name)} {risk}, so it is not created" if risk else None
 
 
 def _quoted(value: str) -> str:

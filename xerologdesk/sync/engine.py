@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from xerologdesk.settings import Settings
-from xerologdesk.store import book
+from xerologdesk.store import book, xero_seen
 from xerologdesk.store.book import LineData
 from xerologdesk.store.db import write_transaction
 from xerologdesk.store.links import ItemMapping, links_for, mappings_for
@@ -32,6 +32,7 @@ from xerologdesk.store.vocabulary import Status as Status
 from xerologdesk.sync import outcomes
 from xerologdesk.sync.checks import (
     created_name_problem,
+    item_label,
     item_name,
     item_name_problem,
     order_problems,
@@ -92,10 +93,12 @@ class Creating:
     """What an Auto Sync fixing one cause may create (``problems --fix ... --create``): the
     contacts of these customers (folded references), an archived contact's customer included,
     and the items of these SKUs (:func:`item_key`). Anything else missing stays a failure, so an
-    order blocked by another cause keeps failing with that cause only."""
+    order blocked by another cause keeps failing with that cause only. ``risky_names``: create
+    them under names Auto Sync refuses (``unsafe_name``), which the user chose knowing it."""
 
     references: frozenset[str] = frozenset()
     skus: frozenset[str] = frozenset()
+    risky_names: bool = False
 
     def customer(self, reference: str) -> bool:
         return reference.strip().casefold() in self.references
@@ -320,9 +323,12 @@ class SyncEngine:
             if _may_create(match, customer.reference, creating) and not _has(
                 order, outcomes.Code.SETTINGS_INCOMPLETE
             ):
-                refused = created_name_problem("the customer name", customer.name)
+                refused = _refused_name(creating, "the customer name", customer.name)
                 if refused is not None:
-                    order.reasons.append(outcomes.order_invalid([refused]))
+                    # Said instead of "not found", for every order of the customer.
+                    match.reason = outcomes.unsafe_name(
+                        OutboxKind.CONTACT, customer.reference.strip(), customer.name, refused
+                    )
                     continue
                 wanted[customer.id] = NewContact(
                     name=customer.name.strip(),
@@ -380,26 +386,34 @@ class SyncEngine:
 
     def _create_items(self, batch: list[BatchOrder], run: RunContext) -> None:
         wanted: dict[str, NewItem] = {}
-        unnamed: dict[str, str] = {}  # SKU key -> why no item can be created under its name
+        unnamed: dict[str, str] = {}  # SKU key -> why Xero cannot take its name
+        unsafe: dict[str, Reason] = {}  # SKU key -> why Auto Sync does not create it so named
         for order in batch:
             if _has(order, outcomes.Code.SETTINGS_INCOMPLETE):
                 continue
             for line in order.data.lines:
                 key = item_key(line.sku)
-                if line.sku not in order.missing_skus or key in wanted or key in unnamed:
+                seen = key in wanted or key in unnamed or key in unsafe
+                if line.sku not in order.missing_skus or seen:
                     continue
                 if run.creating is not None and not run.creating.item(line.sku):
                     continue
                 problem = item_name_problem(line)
-                if problem is None:
-                    wanted[key] = self._new_item(line)
-                else:
+                refused = _refused_name(run.creating, item_label(line.sku), item_name(line))
+                if problem is not None:
                     unnamed[key] = problem
+                elif refused is not None:
+                    unsafe[key] = outcomes.unsafe_name(
+                        OutboxKind.ITEM, line.sku.strip(), item_name(line), refused
+                    )
+                else:
+                    wanted[key] = self._new_item(line)
         for order in batch:
             keys = [item_key(sku) for sku in order.missing_skus]
             problems = [unnamed[key] for key in keys if key in unnamed]
             if problems:
                 order.reasons.append(outcomes.order_invalid(problems))
+            order.reasons.extend(unsafe[key] for key in dict.fromkeys(keys) if key in unsafe)
         send = self.gateway.create_items
         created_items = self.outbox.create(OutboxKind.ITEM, list(wanted.values()), send)
         rejected: dict[str, Reason] = {}
@@ -453,11 +467,15 @@ class SyncEngine:
         is recorded before the first trouble, if any, is raised.
         """
         chunks = [ready[start : start + BATCH_SIZE] for start in range(0, len(ready), BATCH_SIZE)]
+        numbers = self._invoice_numbers(ready)
         trouble: XeroError | None = None
         sent: dict[Future[list[Created]], tuple[list[BatchOrder], int]] = {}
         try:
             for chunk in chunks:
-                invoices = [self._new_invoice(order, items) for order in chunk]
+                invoices = [
+                    self._new_invoice(order, items, numbers.get(order.data.id, ""))
+                    for order in chunk
+                ]
                 refs = [invoice.reference for invoice in invoices]
                 row, key = self.outbox.open(OutboxKind.INVOICE, refs, invoices)
                 sent[self.senders.submit(self.gateway.create_invoices, invoices, key)] = chunk, row
@@ -478,7 +496,28 @@ class SyncEngine:
         if trouble is not None:
             raise trouble
 
-    def _new_invoice(self, order: BatchOrder, items: dict[str, XeroItem]) -> NewInvoice:
+    def _invoice_numbers(self, ready: list[BatchOrder]) -> dict[int, str]:
+        """The invoice number of each order, by order id, when ``invoice_number_from_order_ref``
+        is on (else none: Xero numbers them): the order ref, and for an order sent again the
+        ref with "-2", "-3"... by how many invoices it had before, since Xero keeps a voided or
+        deleted invoice's number taken. Finding a lost answer does not mind: it goes by
+        Reference, which stays the order ref."""
+        if not self._setting("invoice_number_from_order_ref"):
+            return {}
+        earlier = xero_seen.earlier_invoice_counts([order.data.id for order in ready])
+        return {
+            order.data.id: (
+                f"{order.data.ref}-{earlier[order.data.id] + 1}"
+                if order.data.id in earlier
+                else order.data.ref
+            )
+            for order in ready
+        }
+
+    def _new_invoice(
+        self, order: BatchOrder, items: dict[str, XeroItem], number: str
+    ) -> NewInvoice:
+        """The invoice of ``order``, numbered ``number`` ("": Xero numbers it)."""
         data = order.data
         lines = tuple(
             NewLine(
@@ -501,7 +540,7 @@ class SyncEngine:
             currency=data.currency,
             status=self._setting("invoice_status"),
             lines=lines,
-            invoice_number=data.ref if self._setting("invoice_number_from_order_ref") else "",
+            invoice_number=number,
             due_date=self._due_date(data.posted_date),
         )
 
@@ -597,6 +636,14 @@ def _may_create(match: CustomerMatch, reference: str, creating: Creating | None)
         return False
     archived = match.reason.code is outcomes.Code.CUSTOMER_ARCHIVED
     return match.missing or (archived and "link" not in match.reason.details)
+
+
+def _refused_name(creating: Creating | None, label: str, name: str) -> str | None:
+    """Why Auto Sync does not create a contact or item named ``name``, or None (always None
+    when the user asked to create it anyway)."""
+    if creating is not None and creating.risky_names:
+        return None
+    return created_name_problem(label, name)
 
 
 def _new_account_number(match: CustomerMatch, reference: str) -> str:

@@ -4,7 +4,9 @@
 :func:`plan_fix` then :func:`run_fix`. *Create* is an Auto Sync that creates only the group's
 subject (its customer's contact, or its SKU's item: :class:`~xerologdesk.sync.engine.Creating`);
 *Retry* creates nothing (after a link, a mapping, or a fix made in Xero). Either way an order
-blocked by another cause as well stays failed, with that cause only.
+blocked by another cause as well stays failed, with that cause only. Creating for an
+``unsafe_name`` cause creates the contact or item under the name Auto Sync refused: asking for it
+is the explicit act, and the plan's warnings say the risk first.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from xerologdesk.store.problems import (
     FIXES,
     Fix,
     group_order_ids,
+    group_reason_details,
     split_key,
 )
-from xerologdesk.store.vocabulary import Action, ReasonCode
+from xerologdesk.store.vocabulary import Action, OutboxKind, ReasonCode
+from xerologdesk.sync.checks import name_risk
 from xerologdesk.sync.engine import Creating, item_key
 from xerologdesk.sync.runner import Progress, RunSummary, SyncRunner
 
@@ -38,6 +42,7 @@ class FixPlan:
     order_ids: tuple[int, ...]
     action: Action
     creating: Creating | None = None
+    warnings: tuple[str, ...] = ()  # the risks of what it creates, said before it runs
 
     @property
     def key(self) -> str:
@@ -56,11 +61,35 @@ def plan_fix(key: str, fix: Fix) -> FixPlan:
     if fix is not Fix.CREATE or Fix.CREATE not in FIXES.get(code, ()):
         offered = ", ".join(FIXES.get(code, ())) or "none"
         raise NotFixable(f"{key!r} cannot be fixed by {fix}; its fixes: {offered} (or retry).")
+    if code == ReasonCode.UNSAFE_NAME:
+        return _risky_plan(subject, order_ids)
     if code in BY_CUSTOMER_REFERENCE:
         creating = Creating(references=frozenset({subject.strip().casefold()}))
     else:
         creating = Creating(skus=frozenset({item_key(subject)}))
     return FixPlan(code, subject, order_ids, Action.AUTO_SYNC, creating)
+
+
+def _risky_plan(subject: str, order_ids: tuple[int, ...]) -> FixPlan:
+    """Creating what an ``unsafe_name`` cause is about (a customer reference and a SKU may be
+    spelt alike: the refusals say which it is) under its name, with a warning for each name."""
+    references: set[str] = set()
+    skus: set[str] = set()
+    warnings: list[str] = []
+    for details in group_reason_details(ReasonCode.UNSAFE_NAME, subject):
+        name = str(details.get("name", "")).strip()
+        if details.get("what") == OutboxKind.CONTACT:
+            references.add(subject.strip().casefold())
+            made = f"The contact of customer \u201c{subject}\u201d"
+        else:
+            skus.add(item_key(subject))
+            made = f"The item of SKU \u201c{subject}\u201d"
+        risk = name_risk(name)
+        if risk is not None:
+            warnings.append(f"{made} will be named \u201c{name}\u201d: it {risk}.")
+    creating = Creating(frozenset(references), frozenset(skus), risky_names=True)
+    code = ReasonCode.UNSAFE_NAME
+    return FixPlan(code, subject, order_ids, Action.AUTO_SYNC, creating, tuple(warnings))
 
 
 def run_fix(

@@ -219,3 +219,16 @@ def order_invalid(problems: Sequence[str]) -> Reason:
         "comes from and import it under a new order reference, then Dismiss this one.",
         {"problems": list(problems)},
     )
+
+
+def unsafe_name(what: str, key: str, name: str, problem: str) -> Reason:
+    """Auto Sync would not create the contact (``what``: contact, ``key``: the customer
+    reference) or item (item, its SKU) named ``name``, for ``problem``; a user may still create
+    it from the problems worklist, warned."""
+    return Reason(
+        Code.UNSAFE_NAME,
+        f"{problem[0].upper()}{problem[1:]}. Nothing was sent. Correct the name where it comes "
+        "from and import the order under a new reference, or create the "
+        f"{what} as it is from Problems (Create), knowing the risk.",
+        {"what": what, "key": key, "name": name},
+    )

@@ -33,6 +33,7 @@ CAUSES: dict[str, str] = {
     Code.SETTINGS_INCOMPLETE: "%n missing a setting",
     Code.NOT_CONNECTED: "%n not connected",
     Code.ORDER_INVALID: "%n with data Xero cannot take",
+    Code.UNSAFE_NAME: "%n with a risky name not created",
 }
 
 

@@ -45,6 +45,7 @@ from xerologdesk.store.problems import (
     problem_totals,
 )
 from xerologdesk.store.vocabulary import OutboxKind, ReasonCode
+from xerologdesk.sync.fixes import FixPlan, NotFixable, plan_fix
 from xerologdesk.ui import messages
 from xerologdesk.ui.desktop import Desktop
 from xerologdesk.ui.dialogs.contact_picker import ContactPicker
@@ -63,6 +64,7 @@ CAUSES: dict[str, str] = {
     ReasonCode.XERO_REJECTED: "Rejected by Xero",
     ReasonCode.SETTINGS_INCOMPLETE: "Settings incomplete",
     ReasonCode.NOT_CONNECTED: "Not connected to Xero",
+    ReasonCode.UNSAFE_NAME: "Risky name, not created",
 }
 # What each cause means and what its fixes do, for the selected group.
 EXPLAINED: dict[str, str] = {
@@ -92,6 +94,11 @@ EXPLAINED: dict[str, str] = {
     ),
     ReasonCode.SETTINGS_INCOMPLETE: (
         "Creating what is missing needs this setting. Set it, then retry the orders."
+    ),
+    ReasonCode.UNSAFE_NAME: (
+        "Auto Sync does not create this customer's contact or this SKU's item: its name starts "
+        "like a spreadsheet formula or holds invisible characters. Correct the name where it "
+        "comes from, or create it as it is (you are warned first)."
     ),
 }
 FIX_WORDS: dict[Fix, str] = {
@@ -326,6 +333,8 @@ class ProblemsView(QDialog):
         return self.open_settings_at(group.subject)
 
     def _create(self, group: ProblemGroup) -> Job | None:
+        if group.code == ReasonCode.UNSAFE_NAME:
+            return self._create_risky(group)
         made = OutboxKind.CONTACT if group.code in BY_CUSTOMER_REFERENCE else OutboxKind.ITEM
         what = str(made)
         kept = (
@@ -341,6 +350,29 @@ class ProblemsView(QDialog):
         if not messages.confirm(self, "Create in Xero", text, "Create"):
             return None
         return self.desktop.orders.fix(group.key, Fix.CREATE)
+
+    def _create_risky(self, group: ProblemGroup) -> Job:
+        """Create under a name Auto Sync refused, once the user read why it is risky (the
+        names are read first, on a reader thread)."""
+        return self.desktop.jobs.submit(
+            "Read the group's names",
+            lambda control: _plan_create(group.key),
+            writes=False,
+            on_done=lambda plan: self._confirm_risky(group, plan),
+        )
+
+    def _confirm_risky(self, group: ProblemGroup, plan: FixPlan | str) -> None:
+        if isinstance(plan, str):  # fixed meanwhile (another run, the command line)
+            self.summary.setText(plan)
+            return
+        text = (
+            " ".join(plan.warnings)
+            + " Create it in Xero anyway, then sync again "
+            + counted("the %n order(s) it blocks", group.orders)
+            + "?"
+        )
+        if messages.confirm(self, "Create under a risky name", text, "Create anyway"):
+            self.desktop.orders.fix(group.key, Fix.CREATE)
 
     def open_picker(self, group: ProblemGroup) -> Job:
         """The contact picker for the group's customer (read first, on a reader thread)."""
@@ -381,3 +413,11 @@ class ProblemsView(QDialog):
         codes = ", ".join(each.item_code for each in [*mapped.new, *mapped.same])
         self.summary.setText(f"Mapped {group.subject} to {codes}. Syncing its orders again\u2026")
         self.desktop.orders.fix(group.key, Fix.RETRY)
+
+
+def _plan_create(key: str) -> FixPlan | str:
+    """The Create run of the group ``key``, or why there is none any more."""
+    try:
+        return plan_fix(key, Fix.CREATE)
+    except NotFixable as error:
+        return str(error)
