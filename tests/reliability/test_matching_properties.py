@@ -30,7 +30,7 @@ from xerologdesk.store import queries
 from xerologdesk.store.importer import import_files
 from xerologdesk.store.queries import LogRow
 from xerologdesk.store.values import check_text
-from xerologdesk.sync.engine import item_key
+from xerologdesk.sync.drafts import item_key
 from xerologdesk.xero.filters import xero_fold
 
 # Characters and fragments that break naive lookups: where-clause syntax, URL syntax, escapes.

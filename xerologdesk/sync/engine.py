@@ -18,11 +18,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, as_completed, wait
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from xerologdesk.settings import Settings
-from xerologdesk.store import book, xero_seen
+from xerologdesk.store import book
 from xerologdesk.store.book import LineData
 from xerologdesk.store.db import write_transaction
 from xerologdesk.store.links import ItemMapping, links_for, mappings_for
@@ -38,6 +38,7 @@ from xerologdesk.sync.checks import (
     order_problems,
 )
 from xerologdesk.sync.customers import CustomerKey, CustomerMatch, match_customers
+from xerologdesk.sync.drafts import code_of, invoice_numbers, item_key, new_invoice, new_item
 from xerologdesk.sync.guard import adopt_invoices_in_xero
 from xerologdesk.sync.outbox import (
     Outbox,
@@ -58,9 +59,7 @@ from xerologdesk.xero.gateway import BATCH_SIZE, XeroGateway
 from xerologdesk.xero.records import (
     Created,
     NewContact,
-    NewInvoice,
     NewItem,
-    NewLine,
     PostalAddress,
     XeroItem,
 )
@@ -81,11 +80,6 @@ ELIGIBLE = {
     Action.RETRY: {Status.PENDING, Status.FAILED, Status.DISMISSED},
     Action.AUTO_SYNC: {Status.PENDING, Status.FAILED, Status.DISMISSED},
 }
-
-
-def item_key(code: str) -> str:
-    """Xero's item codes are unique regardless of case."""
-    return code.strip().casefold()
 
 
 @dataclass(frozen=True)
@@ -407,7 +401,7 @@ class SyncEngine:
                         OutboxKind.ITEM, line.sku.strip(), item_name(line), refused
                     )
                 else:
-                    wanted[key] = self._new_item(line)
+                    wanted[key] = new_item(self._setting, line)
         for order in batch:
             keys = [item_key(sku) for sku in order.missing_skus]
             problems = [unnamed[key] for key in keys if key in unnamed]
@@ -438,17 +432,6 @@ class SyncEngine:
                 if run.creating is not None and not run.creating.item(sku)
             ]
 
-    def _new_item(self, line: LineData) -> NewItem:
-        tax_key = "default_tax_rate" if line.taxable else "default_non_taxable_tax_rate"
-        return NewItem(
-            code=line.sku.strip(),
-            name=item_name(line),
-            description=line.description.strip(),
-            unit_price=line.product_price,
-            account_code=self._setting("default_sales_account"),
-            tax_type=self._setting(tax_key),
-        )
-
     # -- step 3: invoices ---------------------------------------------------------------------
 
     def _create_invoices(
@@ -467,13 +450,13 @@ class SyncEngine:
         is recorded before the first trouble, if any, is raised.
         """
         chunks = [ready[start : start + BATCH_SIZE] for start in range(0, len(ready), BATCH_SIZE)]
-        numbers = self._invoice_numbers(ready)
+        numbers = invoice_numbers(self._setting, ready)
         trouble: XeroError | None = None
         sent: dict[Future[list[Created]], tuple[list[BatchOrder], int]] = {}
         try:
             for chunk in chunks:
                 invoices = [
-                    self._new_invoice(order, items, numbers.get(order.data.id, ""))
+                    new_invoice(self._setting, order, items, numbers.get(order.data.id, ""))
                     for order in chunk
                 ]
                 refs = [invoice.reference for invoice in invoices]
@@ -495,59 +478,6 @@ class SyncEngine:
             wait(sent)  # no request outlives the call, even when writing its outbox row failed
         if trouble is not None:
             raise trouble
-
-    def _invoice_numbers(self, ready: list[BatchOrder]) -> dict[int, str]:
-        """The invoice number of each order, by order id, when ``invoice_number_from_order_ref``
-        is on (else none: Xero numbers them): the order ref, and for an order sent again the
-        ref with "-2", "-3"... by how many invoices it had before, since Xero keeps a voided or
-        deleted invoice's number taken. Finding a lost answer does not mind: it goes by
-        Reference, which stays the order ref."""
-        if not self._setting("invoice_number_from_order_ref"):
-            return {}
-        earlier = xero_seen.earlier_invoice_counts([order.data.id for order in ready])
-        return {
-            order.data.id: (
-                f"{order.data.ref}-{earlier[order.data.id] + 1}"
-                if order.data.id in earlier
-                else order.data.ref
-            )
-            for order in ready
-        }
-
-    def _new_invoice(
-        self, order: BatchOrder, items: dict[str, XeroItem], number: str
-    ) -> NewInvoice:
-        """The invoice of ``order``, numbered ``number`` ("": Xero numbers it)."""
-        data = order.data
-        lines = tuple(
-            NewLine(
-                # Xero's own spelling of the code (the mapped one for a mapped SKU)
-                item_code=items[item_key(_code_of(order, line))].code,
-                description=line.description or line.name,
-                quantity=line.quantity,
-                unit_amount=line.unit_price,
-                tax_type=self._setting(
-                    "default_tax_rate" if line.taxable else "default_non_taxable_tax_rate"
-                ),
-                account_code=self._setting("default_sales_account"),
-            )
-            for line in data.lines
-        )
-        return NewInvoice(
-            reference=data.ref,
-            contact_id=order.contact_id,
-            date=data.posted_date,
-            currency=data.currency,
-            status=self._setting("invoice_status"),
-            lines=lines,
-            invoice_number=number,
-            due_date=self._due_date(data.posted_date),
-        )
-
-    def _due_date(self, posted: date) -> date | None:
-        """The ``due_in_days`` setting applied to the posted date; None leaves it to Xero."""
-        days = self._setting("due_in_days")
-        return posted + timedelta(days=int(days)) if days else None
 
 
 @dataclass(frozen=True)
@@ -590,11 +520,6 @@ def _mappings(batch: Sequence[BatchOrder]) -> dict[str, ItemMapping]:
     return {item_key(each.sku): each for each in mappings_for(skus).values()}
 
 
-def _code_of(order: BatchOrder, line: LineData) -> str:
-    """The Xero item code a line is sold as: its SKU, or the code the user mapped it to."""
-    return order.item_codes.get(item_key(line.sku), line.sku)
-
-
 def _missing_skus(order: BatchOrder, items: dict[str, XeroItem]) -> list[str]:
     """The SKUs of unmapped lines that no Xero item has (what Auto Sync may create)."""
     missing: dict[str, str] = {}
@@ -612,7 +537,7 @@ def _mapped_missing(
     keys = dict.fromkeys(
         item_key(line.sku)
         for line in order.data.lines
-        if item_key(line.sku) in order.item_codes and item_key(_code_of(order, line)) not in items
+        if item_key(line.sku) in order.item_codes and item_key(code_of(order, line)) not in items
     )
     return [mapped[key] for key in keys]
 
@@ -620,7 +545,7 @@ def _mapped_missing(
 def _product_trace(order: BatchOrder, line: LineData, items: dict[str, XeroItem]) -> dict[str, str]:
     """What the details show of a line's product: its SKU, the code found (or ""), and the code
     the user mapped it to, if any."""
-    code = _code_of(order, line)
+    code = code_of(order, line)
     step = {"sku": line.sku, "found": (items.get(item_key(code)) or XeroItem("", "")).code}
     if item_key(line.sku) in order.item_codes:
         step["mapped_to"] = code

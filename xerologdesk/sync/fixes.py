@@ -25,7 +25,8 @@ from xerologdesk.store.problems import (
 )
 from xerologdesk.store.vocabulary import Action, OutboxKind, ReasonCode
 from xerologdesk.sync.checks import name_risk
-from xerologdesk.sync.engine import Creating, item_key
+from xerologdesk.sync.drafts import item_key
+from xerologdesk.sync.engine import Creating
 from xerologdesk.sync.runner import Progress, RunSummary, SyncRunner
 
 

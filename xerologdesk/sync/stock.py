@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from xerologdesk.store import book
-from xerologdesk.sync.engine import item_key
+from xerologdesk.sync.drafts import item_key
 from xerologdesk.xero.gateway import XeroGateway
 
 
