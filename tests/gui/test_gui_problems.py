@@ -100,6 +100,7 @@ def test_mapping_a_sku_in_the_view_re_syncs_its_orders_on_the_mapped_code(
     assert dialog is not None
     qtbot.waitUntil(lambda: dialog.codes.count() > 0, timeout=WAIT_MS)
     assert dialog.codes.findData(KENYA) >= 0
+    assert dialog.status.text().startswith(f"{dialog.codes.count()} items in Xero")
     dialog.codes.setEditText("NOPE")
     dialog.ok_button.click()
     qtbot.waitUntil(lambda: "Not mapped" in dialog.status.text(), timeout=WAIT_MS)
