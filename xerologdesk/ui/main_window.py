@@ -949,10 +949,10 @@ class MainWindow(QMainWindow):
             keep = messages.choose(
                 self,
                 "Keep syncing in the tray?",
-                f"Automatic sync is on (every {self.schedule.minutes} minutes). Keep XeroLogDesk "
-                "running in the system tray when its window is closed, so the orders keep "
-                "syncing? It tells you when orders fail.\n\nYou can change this in Settings, "
-                "Automatic.",
+                counted("Automatic sync is on (every %n minute(s)).", self.schedule.minutes)
+                + " Keep XeroLogDesk running in the system tray when its window is closed, so "
+                "the orders keep syncing? It tells you when orders fail.\n\nYou can change this "
+                "in Settings, Automatic.",
                 "Keep running in the tray",
                 "Quit",
             )
