@@ -294,7 +294,8 @@ class ProblemsView(QDialog):
             else ""
         )
         self.explanation.setText(f"{words}{said}\n\n{blocked}: {shown}{more}")
-        fixes = group.fixes or (Fix.RETRY,)
+        # After a fix made in Xero itself, any group's orders can be tried again: Retry last.
+        fixes = [fix for fix in group.fixes if fix is not Fix.RETRY] + [Fix.RETRY]
         for fix in fixes:
             button = QPushButton(FIX_WORDS[fix], self)
             button.setObjectName(f"fix-{fix}")
@@ -303,13 +304,6 @@ class ProblemsView(QDialog):
             )
             self.fix_row.addWidget(button)
             self.fix_buttons[fix] = button
-        if Fix.RETRY not in fixes:
-            # After a fix made in Xero itself, any group's orders can be tried again.
-            button = QPushButton("Retry all", self)
-            button.setObjectName("fix-retry")
-            button.clicked.connect(lambda _checked=False, group=group: self.fix(group, Fix.RETRY))
-            self.fix_row.addWidget(button)
-            self.fix_buttons[Fix.RETRY] = button
 
     # -- fixes ---------------------------------------------------------------------------------
 
