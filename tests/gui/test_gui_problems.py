@@ -109,6 +109,8 @@ def test_mapping_a_sku_in_the_view_re_syncs_its_orders_on_the_mapped_code(
     with qtbot.waitSignal(window.orders.run_finished, timeout=WAIT_MS):
         dialog.ok_button.click()
     wait_idle(window, qtbot)
+    # The run is named by the SKU, not by the group's code.
+    assert window.statusBar().currentMessage() == f"Retry for {MISSING_SKU}: 2 succeeded, 0 failed."
     assert [status_of(window, ref) for ref in ("SO-1", "SO-2", "SO-3")] == [
         "Failed",
         "Succeeded",

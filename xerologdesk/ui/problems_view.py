@@ -312,7 +312,7 @@ class ProblemsView(QDialog):
         if fix is Fix.CREATE:
             return self._create(group)
         if fix is Fix.RETRY:
-            return self.desktop.orders.fix(group.key, Fix.RETRY)
+            return self.desktop.orders.fix(group.key, Fix.RETRY, subject_of(group))
         if fix is Fix.LINK:
             return self.open_picker(group)
         if fix is Fix.MAP:
@@ -334,7 +334,7 @@ class ProblemsView(QDialog):
         )
         if not messages.confirm(self, "Create in Xero", text, "Create"):
             return None
-        return self.desktop.orders.fix(group.key, Fix.CREATE)
+        return self.desktop.orders.fix(group.key, Fix.CREATE, subject_of(group))
 
     def open_picker(self, group: ProblemGroup) -> Job:
         """The contact picker for the group's customer (read first, on a reader thread)."""
@@ -360,7 +360,7 @@ class ProblemsView(QDialog):
             f"Linked {linked.link.reference} to \u201c{linked.contact.name}\u201d.{note} "
             "Syncing its orders again\u2026"
         )
-        self.desktop.orders.fix(group.key, Fix.RETRY)
+        self.desktop.orders.fix(group.key, Fix.RETRY, subject_of(group))
 
     def open_map(self, group: ProblemGroup) -> MapSkuDialog:
         dialog = MapSkuDialog(self.desktop, group.subject, self)
@@ -374,4 +374,4 @@ class ProblemsView(QDialog):
     def _mapped(self, group: ProblemGroup, mapped: Any) -> None:
         codes = ", ".join(each.item_code for each in [*mapped.new, *mapped.same])
         self.summary.setText(f"Mapped {group.subject} to {codes}. Syncing its orders again\u2026")
-        self.desktop.orders.fix(group.key, Fix.RETRY)
+        self.desktop.orders.fix(group.key, Fix.RETRY, subject_of(group))
