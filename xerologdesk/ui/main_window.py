@@ -774,16 +774,24 @@ class MainWindow(QMainWindow):
         if START_AT_LOGIN in values:
             self._apply_autostart(bool(values[START_AT_LOGIN]))
 
-    def _apply_autostart(self, enabled: bool) -> None:
-        try:
-            autostart.apply(enabled, self.desktop.app.data_dir)
-        except OSError as error:
+    def _apply_autostart(self, enabled: bool) -> Job:
+        """Write or remove the login entry on a worker (a file, or the registry on Windows)."""
+        data_dir = self.desktop.app.data_dir
+
+        def failed(failure: JobFailure) -> None:
             messages.warning(
                 self,
                 "Start at login",
                 f"The entry that starts XeroLogDesk at login could not be "
-                f"{'written' if enabled else 'removed'}: {error}",
+                f"{'written' if enabled else 'removed'}: {failure.message}",
             )
+
+        return self.desktop.jobs.submit(
+            "Start at login",
+            lambda control: autostart.apply(enabled, data_dir),
+            writes=False,
+            on_error=failed,
+        )
 
     def open_log_folder(self) -> None:
         self.desktop.open_url(QUrl.fromLocalFile(str(self.desktop.log_dir)))
