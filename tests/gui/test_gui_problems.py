@@ -10,11 +10,13 @@ import pytest
 from gui_support import MISSING_SKU, NEW_CUSTOMER, QT_MARKS, WAIT_MS, Shown, status_of, wait_idle
 from gui_support import line as order_line
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
 from pytestqt.qtbot import QtBot
 
 from tests.support.xero_records import contact_record, item_record, put_in_xero
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.store.vocabulary import Action
+from xerologdesk.ui.contrast import AA_TEXT, contrast_ratio
 from xerologdesk.ui.dialogs.contact_picker import ContactPicker
 from xerologdesk.ui.main_window import MainWindow
 from xerologdesk.ui.problems_view import ProblemsView
@@ -153,8 +155,14 @@ def test_the_picker_ranks_the_contacts_and_refuses_an_archived_one(
         names.index(name) for name in ("Acme Wholesale Limited", "Acmé Wholesale", "Acme Wholes")
     )
     archived = names.index("ACME Wholesale Ltd")
-    assert picker.table.item(archived, 0).flags() == Qt.ItemFlag.NoItemFlags
-    assert picker.table.item(archived, 0).text() == "ACME Wholesale Ltd (archived)"
+    archived_item = picker.table.item(archived, 0)
+    assert not archived_item.flags() & Qt.ItemFlag.ItemIsSelectable
+    assert archived_item.text() == "ACME Wholesale Ltd (archived)"
+    # Quieter than the other contacts, yet readable (disabled grey is not).
+    palette = picker.table.palette()
+    assert archived_item.foreground().color() != palette.color(QPalette.ColorRole.Text)
+    base = palette.color(QPalette.ColorRole.Base)
+    assert contrast_ratio(archived_item.foreground().color(), base) >= AA_TEXT
     # The best contact that can be picked is chosen for the user.
     chosen = picker.chosen()
     assert chosen is not None and chosen.contact.name == "Acme Wholesale Limited"
