@@ -907,7 +907,7 @@ class MainWindow(QMainWindow):
             return
         parts = []
         if budget.minute_remaining is not None:
-            parts.append(f"{budget.minute_remaining} calls left this minute")
+            parts.append(counted("%n call(s) left this minute", budget.minute_remaining))
         if budget.day_remaining is not None:
             parts.append(f"{budget.day_remaining:,} today")
         self.budget_label.setText("Xero: " + ", ".join(parts))
