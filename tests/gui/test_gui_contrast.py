@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 import pytest
 from gui_support import QT_MARKS, line, select_refs
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QLabel, QWidget
 
-from xerologdesk.ui.contrast import AA_TEXT, contrast_ratio
+from xerologdesk.ui.contrast import AA_TEXT, contrast_ratio, quiet_text
 from xerologdesk.ui.main_window import MainWindow
 from xerologdesk.ui.run_panel import BANNER_COLOURS
 from xerologdesk.ui.status_badge import BADGE_COLOURS
@@ -23,6 +23,18 @@ def test_the_contrast_ratio_is_wcag_s() -> None:
     assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
     assert contrast_ratio("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)
     assert contrast_ratio("#bebebe", "#fbfbfb") == pytest.approx(1.8, abs=0.05)  # the old help
+
+
+def test_quiet_text_is_quieter_than_text_yet_reads_at_aa() -> None:
+    """Qt 6's placeholder is the text colour half transparent: mixing it as if opaque gave the
+    text colour itself (nothing quiet). As drawn, it is grey, and too light to read."""
+    palette = QPalette()
+    palette.setColor(QPalette.ColorRole.Window, QColor("#efefef"))
+    palette.setColor(QPalette.ColorRole.WindowText, QColor("#000000"))
+    palette.setColor(QPalette.ColorRole.PlaceholderText, QColor.fromRgb(0, 0, 0, 128))
+    quiet = quiet_text(palette)
+    assert quiet.name() != "#000000"
+    assert AA_TEXT <= contrast_ratio(quiet, "#efefef") < 7
 
 
 @pytest.mark.parametrize(("status", "colours"), BADGE_COLOURS.items())

@@ -157,8 +157,9 @@ def test_closing_keeps_the_app_in_the_tray_asked_once_and_the_schedule_goes_on(
     window.settings.set("auto_sync_new_orders", False)
     with qtbot.waitSignal(window.orders.settings_saved, timeout=WAIT_MS):
         window.close()
-    [(_, title, _text, yes)] = shown.take("choose")
+    [(_, title, text, yes)] = shown.take("choose")
     assert (title, yes) == ("Keep syncing in the tray?", "Keep running in the tray")
+    assert text.startswith("Automatic sync is on (every 15 minutes).")
     assert window.settings.get("close_to_tray") == "on"
     assert not window.isVisible() and window.schedule.timer.isActive()
 

@@ -10,11 +10,13 @@ import pytest
 from gui_support import MISSING_SKU, NEW_CUSTOMER, QT_MARKS, WAIT_MS, Shown, status_of, wait_idle
 from gui_support import line as order_line
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
 from pytestqt.qtbot import QtBot
 
 from tests.support.xero_records import contact_record, item_record, put_in_xero
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.store.vocabulary import Action
+from xerologdesk.ui.contrast import AA_TEXT, contrast_ratio
 from xerologdesk.ui.dialogs.contact_picker import ContactPicker
 from xerologdesk.ui.main_window import MainWindow
 from xerologdesk.ui.problems_view import ProblemsView
@@ -100,6 +102,7 @@ def test_mapping_a_sku_in_the_view_re_syncs_its_orders_on_the_mapped_code(
     assert dialog is not None
     qtbot.waitUntil(lambda: dialog.codes.count() > 0, timeout=WAIT_MS)
     assert dialog.codes.findData(KENYA) >= 0
+    assert dialog.status.text().startswith(f"{dialog.codes.count()} items in Xero")
     dialog.codes.setEditText("NOPE")
     dialog.ok_button.click()
     qtbot.waitUntil(lambda: "Not mapped" in dialog.status.text(), timeout=WAIT_MS)
@@ -108,6 +111,8 @@ def test_mapping_a_sku_in_the_view_re_syncs_its_orders_on_the_mapped_code(
     with qtbot.waitSignal(window.orders.run_finished, timeout=WAIT_MS):
         dialog.ok_button.click()
     wait_idle(window, qtbot)
+    # The run is named by the SKU, not by the group's code.
+    assert window.statusBar().currentMessage() == f"Retry for {MISSING_SKU}: 2 succeeded, 0 failed."
     assert [status_of(window, ref) for ref in ("SO-1", "SO-2", "SO-3")] == [
         "Failed",
         "Succeeded",
@@ -150,8 +155,14 @@ def test_the_picker_ranks_the_contacts_and_refuses_an_archived_one(
         names.index(name) for name in ("Acme Wholesale Limited", "Acmé Wholesale", "Acme Wholes")
     )
     archived = names.index("ACME Wholesale Ltd")
-    assert picker.table.item(archived, 0).flags() == Qt.ItemFlag.NoItemFlags
-    assert picker.table.item(archived, 0).text() == "ACME Wholesale Ltd (archived)"
+    archived_item = picker.table.item(archived, 0)
+    assert not archived_item.flags() & Qt.ItemFlag.ItemIsSelectable
+    assert archived_item.text() == "ACME Wholesale Ltd (archived)"
+    # Quieter than the other contacts, yet readable (disabled grey is not).
+    palette = picker.table.palette()
+    assert archived_item.foreground().color() != palette.color(QPalette.ColorRole.Text)
+    base = palette.color(QPalette.ColorRole.Base)
+    assert contrast_ratio(archived_item.foreground().color(), base) >= AA_TEXT
     # The best contact that can be picked is chosen for the user.
     chosen = picker.chosen()
     assert chosen is not None and chosen.contact.name == "Acme Wholesale Limited"

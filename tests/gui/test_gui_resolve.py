@@ -73,6 +73,7 @@ def test_double_click_on_a_failed_row_says_why_it_failed(synced: MainWindow, qtb
     dialog = open_details_by_double_click(synced, qtbot, "SO-1")
     assert dialog.windowTitle() == "Order SO-1"
     assert dialog.status_name.text() == "Failed"
+    assert dialog.status_text.text().startswith("Failed after 1 attempt (last ")
     assert dialog.reasons.text() == (
         "Customer not found in Xero: no contact has account number \u201cC-9001\u201d and none "
         "is named \u201cWatsons Bay Espresso\u201d. Create the contact in Xero and Retry, or use "
@@ -108,6 +109,7 @@ def test_auto_sync_from_the_resolve_dialog_creates_the_customer(
     select_refs(synced, ["SO-1"])
     dialog = synced.open_resolve()
     assert dialog is not None
+    assert dialog.windowTitle() == "Resolve 1 order"
     # Before acting, it says what it will create.
     assert dialog.plan.text().splitlines() == [
         "Create 1 contact in Xero:",

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from gui_support import QT_MARKS, WAIT_MS, line, wait_idle
+from gui_support import QT_MARKS, WAIT_MS, Shown, line, wait_idle
 from PySide6.QtWidgets import QComboBox
 from pytestqt.qtbot import QtBot
 
@@ -129,9 +129,10 @@ def test_pausing_by_hand_holds_the_ticks(
     window: MainWindow, connected: Sandbox, paused: bool, qtbot: QtBot
 ) -> None:
     window.schedule.set_paused(paused)
-    assert (window.schedule_label.text() == "Automatic sync paused") is paused
+    label = window.schedule_label.text()
+    assert label == "Automatic sync paused" if paused else label.startswith("Next sync at ")
     window.schedule.timer.timeout.emit()
-    assert (window.schedule.skipped == "paused") is paused
+    assert window.schedule.skipped == ("paused" if paused else "")
     wait_idle(window, qtbot)
 
 
@@ -143,7 +144,22 @@ def test_saving_start_at_login_writes_the_autostart_entry(
     for enabled in (True, False):
         with qtbot.waitSignal(window.orders.settings_saved, timeout=WAIT_MS):
             window.orders.save_settings({"start_at_login": enabled})
+        wait_idle(window, qtbot)  # the entry is written on a worker
         assert entry.exists() is enabled
+
+
+def test_an_autostart_entry_that_cannot_be_written_is_said_in_a_warning(
+    window: MainWindow, qtbot: QtBot, shown: Shown, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    not_a_folder = tmp_path / "config"
+    not_a_folder.write_text("a file where the config folder should be")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(not_a_folder))
+    with qtbot.waitSignal(window.orders.settings_saved, timeout=WAIT_MS):
+        window.orders.save_settings({"start_at_login": True})
+    wait_idle(window, qtbot)
+    [(_, title, text, _details)] = shown.take("warning")
+    assert title == "Start at login"
+    assert text.startswith("The entry that starts XeroLogDesk at login could not be written: ")
 
 
 def test_the_automatic_page_names_the_intervals(window: MainWindow) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from gui_support import QT_MARKS, Shown, cell, order_id, refs_shown, table_texts, wait_idle
+from gui_support import QT_MARKS, WAIT_MS, Shown, cell, order_id, refs_shown, table_texts, wait_idle
 from gui_support import line as order_line
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -67,8 +67,10 @@ def test_the_column_shows_what_became_of_each_invoice(refreshed: MainWindow) -> 
         "Draft",
     ]
     assert refreshed.statusBar().currentMessage().startswith("Refreshed from Xero: 3 invoices")
-    index = refreshed.model.index(0, COLUMN_INDEX["xero_status"])
-    assert index.data(Qt.ItemDataRole.ToolTipRole)
+    voided = refreshed.model.index(refs_shown(refreshed).index("SO-1"), COLUMN_INDEX["xero_status"])
+    tip = voided.data(Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("Voided in Xero (seen ")
+    assert tip.endswith("): send it again or accept it (Details).")
     # Sorted by it (off its index): deleted, draft, paid, voided.
     refreshed.model.sort(COLUMN_INDEX["xero_status"], Qt.SortOrder.AscendingOrder)
     assert refs_shown(refreshed) == ["SO-2", "SO-4", "SO-3", "SO-1"]
@@ -127,7 +129,15 @@ def test_a_paid_invoice_offers_neither_and_accept_takes_the_badge_away(
     assert refreshed.filter_bar.xero_flagged.text() == "Voided in Xero  1"
 
 
-def test_the_window_refreshes_on_a_timer(window: MainWindow) -> None:
+def test_the_window_refreshes_on_a_timer(
+    window: MainWindow, connected: Sandbox, import_lines: Callable[..., object], qtbot: QtBot
+) -> None:
     timer = window._xero_refresh_timer
     assert timer.isActive()
     assert timer.interval() == XERO_REFRESH_MINUTES * 60 * 1000
+    import_lines([order_line("SO-1")])
+    accountant(connected, "SO-1", status="AUTHORISED")
+    with qtbot.waitSignal(window.orders.refreshed, timeout=WAIT_MS):
+        timer.timeout.emit()  # the timer's tick, not a wait of 15 minutes
+    wait_idle(window, qtbot)
+    assert cell(window, "SO-1", "xero_status") == "Authorised"

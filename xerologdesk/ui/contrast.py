@@ -31,12 +31,28 @@ def contrast_ratio(first: QColor | str, second: QColor | str) -> float:
     return (lighter + 0.05) / (darker + 0.05)
 
 
-def quiet_text(palette: QPalette) -> QColor:
-    """A tone between the palette's placeholder and its text that reads at AA on its window:
-    the quietest such tone, so help text still looks secondary."""
-    background = palette.color(QPalette.ColorRole.Window)
-    loud = palette.color(QPalette.ColorRole.WindowText)
-    quiet = palette.color(QPalette.ColorRole.PlaceholderText)
+def drawn_on(colour: QColor, background: QColor) -> QColor:
+    """The opaque colour ``colour`` shows as on ``background`` (its transparency blended in)."""
+    alpha = colour.alphaF()
+    return QColor.fromRgbF(
+        colour.redF() * alpha + background.redF() * (1 - alpha),
+        colour.greenF() * alpha + background.greenF() * (1 - alpha),
+        colour.blueF() * alpha + background.blueF() * (1 - alpha),
+    )
+
+
+def quiet_text(
+    palette: QPalette,
+    background_role: QPalette.ColorRole = QPalette.ColorRole.Window,
+    text_role: QPalette.ColorRole = QPalette.ColorRole.WindowText,
+) -> QColor:
+    """A tone between the palette's placeholder and its text that reads at AA on its window
+    (or, given the roles, on a list's Base under its Text): the quietest such tone, so help
+    text still looks secondary."""
+    background = palette.color(background_role)
+    loud = palette.color(text_role)
+    # Qt 6's placeholder is the text colour half transparent: as drawn, it is the blend.
+    quiet = drawn_on(palette.color(QPalette.ColorRole.PlaceholderText), background)
     for step in range(11):
         share = step / 10
         mixed = QColor.fromRgbF(

@@ -774,16 +774,24 @@ class MainWindow(QMainWindow):
         if START_AT_LOGIN in values:
             self._apply_autostart(bool(values[START_AT_LOGIN]))
 
-    def _apply_autostart(self, enabled: bool) -> None:
-        try:
-            autostart.apply(enabled, self.desktop.app.data_dir)
-        except OSError as error:
+    def _apply_autostart(self, enabled: bool) -> Job:
+        """Write or remove the login entry on a worker (a file, or the registry on Windows)."""
+        data_dir = self.desktop.app.data_dir
+
+        def failed(failure: JobFailure) -> None:
             messages.warning(
                 self,
                 "Start at login",
                 f"The entry that starts XeroLogDesk at login could not be "
-                f"{'written' if enabled else 'removed'}: {error}",
+                f"{'written' if enabled else 'removed'}: {failure.message}",
             )
+
+        return self.desktop.jobs.submit(
+            "Start at login",
+            lambda control: autostart.apply(enabled, data_dir),
+            writes=False,
+            on_error=failed,
+        )
 
     def open_log_folder(self) -> None:
         self.desktop.open_url(QUrl.fromLocalFile(str(self.desktop.log_dir)))
@@ -899,7 +907,7 @@ class MainWindow(QMainWindow):
             return
         parts = []
         if budget.minute_remaining is not None:
-            parts.append(f"{budget.minute_remaining} calls left this minute")
+            parts.append(counted("%n call(s) left this minute", budget.minute_remaining))
         if budget.day_remaining is not None:
             parts.append(f"{budget.day_remaining:,} today")
         self.budget_label.setText("Xero: " + ", ".join(parts))
@@ -949,10 +957,10 @@ class MainWindow(QMainWindow):
             keep = messages.choose(
                 self,
                 "Keep syncing in the tray?",
-                f"Automatic sync is on (every {self.schedule.minutes} minutes). Keep XeroLogDesk "
-                "running in the system tray when its window is closed, so the orders keep "
-                "syncing? It tells you when orders fail.\n\nYou can change this in Settings, "
-                "Automatic.",
+                counted("Automatic sync is on (every %n minute(s)).", self.schedule.minutes)
+                + " Keep XeroLogDesk running in the system tray when its window is closed, so "
+                "the orders keep syncing? It tells you when orders fail.\n\nYou can change this "
+                "in Settings, Automatic.",
                 "Keep running in the tray",
                 "Quit",
             )

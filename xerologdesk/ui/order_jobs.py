@@ -325,11 +325,12 @@ class OrderJobs(QObject):
 
         return self._run(title, work)
 
-    def fix(self, key: str, fix: Fix) -> Job:
+    def fix(self, key: str, fix: Fix, subject: str) -> Job:
         """Re-sync, in one run, every failed order the problems group ``key`` blocks: Create
         (an Auto Sync creating only the group's customer or item) or Retry (after a link, a
-        mapping or a fix made in Xero)."""
-        title = f"{'Create' if fix is Fix.CREATE else 'Retry'} for {key}"
+        mapping or a fix made in Xero). ``subject`` names the group in the run's title (the
+        key is a code, not words for the status bar)."""
+        title = f"{'Create' if fix is Fix.CREATE else 'Retry'} for {subject}"
 
         def work(control: JobControl) -> RunReport:
             try:

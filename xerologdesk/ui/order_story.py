@@ -11,6 +11,7 @@ from typing import Any
 from xerologdesk.store.queries import LogRow
 from xerologdesk.store.vocabulary import AttemptAction, Status
 from xerologdesk.ui.log_model import format_local_time
+from xerologdesk.ui.wording import counted
 
 ACTION_NAMES: dict[str, str] = {
     AttemptAction.SYNC: "Sync",
@@ -32,7 +33,7 @@ _BY_WORDS = {
 
 def status_line(row: LogRow) -> str:
     """Where the order stands, in a sentence."""
-    tried = f"{row.attempts} attempt{'s' if row.attempts != 1 else ''}"
+    tried = counted("%n attempt(s)", row.attempts)
     last = format_local_time(row.last_attempt_at)
     if row.status == Status.SUCCEEDED:
         number = row.xero_invoice_number or "an invoice"

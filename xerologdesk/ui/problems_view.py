@@ -12,7 +12,7 @@ groups again after every run.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -46,6 +46,7 @@ from xerologdesk.store.problems import (
 )
 from xerologdesk.store.vocabulary import OutboxKind, ReasonCode
 from xerologdesk.sync.fixes import FixPlan, NotFixable, plan_fix
+from xerologdesk.sync.links import Linked, Mapped
 from xerologdesk.ui import messages
 from xerologdesk.ui.desktop import Desktop
 from xerologdesk.ui.dialogs.contact_picker import ContactPicker
@@ -108,6 +109,7 @@ FIX_WORDS: dict[Fix, str] = {
     Fix.RETRY: "Retry all",
     Fix.SETTINGS: "Open Settings\u2026",
 }
+FixDialog = TypeVar("FixDialog", ContactPicker, MapSkuDialog)
 COLUMNS = ("Cause", "Subject", "Orders", "Oldest", "Newest")
 LOADING = "Reading the problems\u2026"
 
@@ -301,7 +303,8 @@ class ProblemsView(QDialog):
             else ""
         )
         self.explanation.setText(f"{words}{said}\n\n{blocked}: {shown}{more}")
-        fixes = group.fixes or (Fix.RETRY,)
+        # After a fix made in Xero itself, any group's orders can be tried again: Retry last.
+        fixes = [fix for fix in group.fixes if fix is not Fix.RETRY] + [Fix.RETRY]
         for fix in fixes:
             button = QPushButton(FIX_WORDS[fix], self)
             button.setObjectName(f"fix-{fix}")
@@ -310,13 +313,6 @@ class ProblemsView(QDialog):
             )
             self.fix_row.addWidget(button)
             self.fix_buttons[fix] = button
-        if Fix.RETRY not in fixes:
-            # After a fix made in Xero itself, any group's orders can be tried again.
-            button = QPushButton("Retry all", self)
-            button.setObjectName("fix-retry")
-            button.clicked.connect(lambda _checked=False, group=group: self.fix(group, Fix.RETRY))
-            self.fix_row.addWidget(button)
-            self.fix_buttons[Fix.RETRY] = button
 
     # -- fixes ---------------------------------------------------------------------------------
 
@@ -325,7 +321,7 @@ class ProblemsView(QDialog):
         if fix is Fix.CREATE:
             return self._create(group)
         if fix is Fix.RETRY:
-            return self.desktop.orders.fix(group.key, Fix.RETRY)
+            return self.desktop.orders.fix(group.key, Fix.RETRY, subject_of(group))
         if fix is Fix.LINK:
             return self.open_picker(group)
         if fix is Fix.MAP:
@@ -349,7 +345,7 @@ class ProblemsView(QDialog):
         )
         if not messages.confirm(self, "Create in Xero", text, "Create"):
             return None
-        return self.desktop.orders.fix(group.key, Fix.CREATE)
+        return self.desktop.orders.fix(group.key, Fix.CREATE, subject_of(group))
 
     def _create_risky(self, group: ProblemGroup) -> Job:
         """Create under a name Auto Sync refused, once the user read why it is risky (the
@@ -372,7 +368,7 @@ class ProblemsView(QDialog):
             + "?"
         )
         if messages.confirm(self, "Create under a risky name", text, "Create anyway"):
-            self.desktop.orders.fix(group.key, Fix.CREATE)
+            self.desktop.orders.fix(group.key, Fix.CREATE, subject_of(group))
 
     def open_picker(self, group: ProblemGroup) -> Job:
         """The contact picker for the group's customer (read first, on a reader thread)."""
@@ -386,33 +382,38 @@ class ProblemsView(QDialog):
     def _pick_for(self, group: ProblemGroup, customers: list[GroupCustomer]) -> None:
         customer = customers[0] if customers else GroupCustomer(group.subject, group.subject, "")
         picker = ContactPicker(self.desktop, customer, self)
-        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        picker.linked.connect(lambda linked: self._linked(group, linked))
-        picker.destroyed.connect(lambda _obj=None: setattr(self, "picker", None))
-        self.picker = picker
-        picker.open()
-
-    def _linked(self, group: ProblemGroup, linked: Any) -> None:
-        note = f" {linked.account_number_note}" if linked.account_number_note else ""
-        self.summary.setText(
-            f"Linked {linked.link.reference} to \u201c{linked.contact.name}\u201d.{note} "
-            "Syncing its orders again\u2026"
-        )
-        self.desktop.orders.fix(group.key, Fix.RETRY)
+        picker.linked.connect(lambda linked: self._resync(group, linked_words(linked)))
+        self._open_fix_dialog(picker, "picker")
 
     def open_map(self, group: ProblemGroup) -> MapSkuDialog:
         dialog = MapSkuDialog(self.desktop, group.subject, self)
+        dialog.mapped.connect(lambda mapped: self._resync(group, mapped_words(group, mapped)))
+        return self._open_fix_dialog(dialog, "map_dialog")
+
+    def _open_fix_dialog(self, dialog: FixDialog, attribute: str) -> FixDialog:
+        """Open a fix's dialog over the view, kept in ``attribute`` until it closes (deleted)."""
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.mapped.connect(lambda mapped: self._mapped(group, mapped))
-        dialog.destroyed.connect(lambda _obj=None: setattr(self, "map_dialog", None))
-        self.map_dialog = dialog
+        dialog.destroyed.connect(lambda _obj=None: setattr(self, attribute, None))
+        setattr(self, attribute, dialog)
         dialog.open()
         return dialog
 
-    def _mapped(self, group: ProblemGroup, mapped: Any) -> None:
-        codes = ", ".join(each.item_code for each in [*mapped.new, *mapped.same])
-        self.summary.setText(f"Mapped {group.subject} to {codes}. Syncing its orders again\u2026")
-        self.desktop.orders.fix(group.key, Fix.RETRY)
+    def _resync(self, group: ProblemGroup, done: str) -> None:
+        """Say what a fix's dialog saved, then re-sync the group's orders in one run."""
+        self.summary.setText(f"{done} Syncing its orders again\u2026")
+        self.desktop.orders.fix(group.key, Fix.RETRY, subject_of(group))
+
+
+def linked_words(linked: Linked) -> str:
+    """What the contact picker saved, in a sentence."""
+    note = f" {linked.account_number_note}" if linked.account_number_note else ""
+    return f"Linked {linked.link.reference} to \u201c{linked.contact.name}\u201d.{note}"
+
+
+def mapped_words(group: ProblemGroup, mapped: Mapped) -> str:
+    """What the map-SKU dialog saved, in a sentence."""
+    codes = ", ".join(each.item_code for each in [*mapped.new, *mapped.same])
+    return f"Mapped {group.subject} to {codes}."
 
 
 def _plan_create(key: str) -> FixPlan | str:

@@ -3,7 +3,7 @@
 The contacts are read once per dialog (one paged fetch, on a reader thread) and ranked on the
 GUI thread by :mod:`xerologdesk.sync.suggestions` as the user types: first against the
 customer's name, reference and email, then against the search text. Archived contacts are
-listed greyed and cannot be picked (an invoice cannot go to one). OK links through
+listed in a quiet tone and cannot be picked (an invoice cannot go to one). OK links through
 :func:`xerologdesk.sync.links.link_customer` on the writer thread; the dialog closes once the
 link is saved, or says why Xero refused it and stays open.
 """
@@ -11,6 +11,7 @@ link is saved, or says why Xero refused it and stays open.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 from xerologdesk.store.problems import GroupCustomer
 from xerologdesk.sync import links
 from xerologdesk.sync.suggestions import ContactRanker, Suggestion
+from xerologdesk.ui.contrast import quiet_text
 from xerologdesk.ui.desktop import Desktop
 from xerologdesk.ui.tables import read_only_table
 from xerologdesk.ui.wording import counted
@@ -136,6 +138,7 @@ class ContactPicker(QDialog):
                 customer.name, customer.reference, customer.email, SHOWN
             )
         self.table.setRowCount(len(self.suggestions))
+        quiet = quiet_text(self.table.palette(), QPalette.ColorRole.Base, QPalette.ColorRole.Text)
         for row, suggestion in enumerate(self.suggestions):
             contact = suggestion.contact
             name = contact.name + ("" if suggestion.selectable else " (archived)")
@@ -148,8 +151,10 @@ class ContactPicker(QDialog):
             for column, value in enumerate(cells):
                 item = QTableWidgetItem(value)
                 if not suggestion.selectable:
-                    # Greyed and not selectable: Xero keeps it, but nothing can go to it.
-                    item.setFlags(Qt.ItemFlag.NoItemFlags)
+                    # Quiet and not selectable: Xero keeps it, but nothing can go to it. Not
+                    # disabled, whose grey fails the contrast a user needs to read it.
+                    item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                    item.setForeground(quiet)
                     item.setToolTip("Archived in Xero: a customer cannot be linked to it.")
                 self.table.setItem(row, column, item)
         self.status.setText(

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from xerologdesk.sync import links
 from xerologdesk.ui.desktop import Desktop
+from xerologdesk.ui.wording import counted
 from xerologdesk.ui.workers import Job, JobFailure
 
 
@@ -74,7 +75,7 @@ class MapSkuDialog(QDialog):
         for code, name in sorted(items, key=lambda each: each[0].casefold()):
             self.codes.addItem(f"{code} \u2014 {name}" if name else code, code)
         self.codes.setEditText(typed)
-        self.status.setText(f"{len(items)} items in Xero; pick one or type its code.")
+        self.status.setText(counted("%n item(s) in Xero; pick one or type its code.", len(items)))
 
     def item_code(self) -> str:
         """The code chosen or typed."""

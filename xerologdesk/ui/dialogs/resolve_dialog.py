@@ -181,7 +181,7 @@ class ResolveDialog(QDialog):
         found = queries.log_rows(self.order_ids)
         self.rows = [found[order_id] for order_id in self.order_ids if order_id in found]
         count = len(self.rows)
-        self.setWindowTitle(f"Resolve {count} order{'s' if count != 1 else ''}")
+        self.setWindowTitle(counted("Resolve %n order(s)", count))
         by_status = Counter(row.status for row in self.rows)
         statuses = ", ".join(
             f"{by_status[status]} {STATUS_LABELS.get(status, status).lower()}"
