@@ -9,6 +9,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from tests.support.postgres import postgres_server, postgres_url  # noqa: F401
 from tests.sync.conftest import Run
 from xerologdesk.cli import main
 from xerologdesk.sandbox import Sandbox
