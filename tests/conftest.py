@@ -9,7 +9,12 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from tests.support.postgres import postgres_server, postgres_url  # noqa: F401
+from tests.support.postgres import (  # noqa: F401
+    postgres_book_template,
+    postgres_book_url,
+    postgres_server,
+    postgres_url,
+)
 from tests.sync.conftest import Run
 from xerologdesk.cli import main
 from xerologdesk.sandbox import Sandbox

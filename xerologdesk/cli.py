@@ -59,6 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
         "directory, or $XEROLOGDESK_DATA_DIR)",
     )
     parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="team mode: keep the order book in this PostgreSQL database "
+        "(postgresql://user@host/db; a password goes in PGPASSFILE, not here) instead of the "
+        "data directory (default: $XEROLOGDESK_DATABASE_URL, else the data directory's file)",
+    )
+    parser.add_argument(
         "--smoke-test",
         action="store_true",
         help="open the app offscreen on a temporary data directory with the sandbox, check it "

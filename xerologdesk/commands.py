@@ -56,7 +56,7 @@ def counted(number: int, noun: str) -> str:
 @contextmanager
 def _opened(args: argparse.Namespace) -> Iterator[App]:
     trouble.report_busy_waits(_say_waiting)
-    app = open_app(args.data_dir)
+    app = open_app(args.data_dir, database_url=getattr(args, "database_url", None))
     try:
         yield app
     finally:

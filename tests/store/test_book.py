@@ -13,8 +13,12 @@ import pytest
 
 from tests.store.store_helpers import snapshot
 from xerologdesk.store import book, queries
+from xerologdesk.store.engines import engine_of
 from xerologdesk.store.importer import import_files
 from xerologdesk.store.models import Attempt, Connection, Customer, Product
+
+# The order book behaves the same on SQLite and PostgreSQL.
+pytestmark = pytest.mark.both_engines
 
 T0 = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
 ORDERS = """\
@@ -260,6 +264,6 @@ def test_attempts_rows_are_removed_with_their_order(
     book.record_attempt(
         ids["SO-1"], action="sync", status="failed", reasons=[], trace=None, note=None, at=T0
     )
-    db.execute_sql("DELETE FROM sales_order WHERE id = ?", (ids["SO-1"],))
+    db.execute_sql(engine_of(db).marks("DELETE FROM sales_order WHERE id = ?"), (ids["SO-1"],))
     assert Attempt.select().count() == 0
     assert queries.log_row(ids["SO-1"]) is None

@@ -117,11 +117,20 @@ class PostgresServer:
     def stop(self) -> None:
         self.run("pg_ctl", "stop", "-D", str(self.data_dir), "-m", "immediate", "-w")
 
-    def new_database(self) -> str:
-        """Create an empty database and return its URL."""
+    def new_database(self, template: str | None = None) -> str:
+        """Create an empty database (or a copy of ``template``) and return its URL."""
         name = f"xld_test_{next(self._numbers)}"
+        copy = ("-T", template) if template else ()
         done = self.run(
-            "createdb", "-h", str(self.socket_dir), "-p", str(PORT), "-U", SERVER_USER, name
+            "createdb",
+            "-h",
+            str(self.socket_dir),
+            "-p",
+            str(PORT),
+            "-U",
+            SERVER_USER,
+            *copy,
+            name,
         )
         if done.returncode != 0:
             raise RuntimeError(f"createdb failed: {done.stderr}")
@@ -171,3 +180,34 @@ def postgres_server() -> Iterator[PostgresServer]:
 def postgres_url(postgres_server: PostgresServer) -> str:
     """The URL of an empty database of its own for this test."""
     return postgres_server.new_database()
+
+
+BOOK_TEMPLATE = "xld_book_template"
+
+
+@pytest.fixture(scope="session")
+def postgres_book_template(postgres_server: PostgresServer) -> str:
+    """The name of a database holding a new, empty order book (migrated by the app itself),
+    for copying: migrating afresh for each test would cost a second each."""
+    from xerologdesk.store.db import open_server
+
+    done = postgres_server.run(
+        "createdb",
+        "-h",
+        str(postgres_server.socket_dir),
+        "-p",
+        str(PORT),
+        "-U",
+        SERVER_USER,
+        BOOK_TEMPLATE,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"createdb failed: {done.stderr}")
+    open_server(postgres_server.url(BOOK_TEMPLATE)).close()
+    return BOOK_TEMPLATE
+
+
+@pytest.fixture
+def postgres_book_url(postgres_server: PostgresServer, postgres_book_template: str) -> str:
+    """The URL of a database of this test's own holding a new, empty order book."""
+    return postgres_server.new_database(template=postgres_book_template)

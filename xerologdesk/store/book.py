@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import peewee
 
+from xerologdesk.store import engines
 from xerologdesk.store.db import (
     bulk_insert,
     bulk_update,
@@ -295,9 +296,9 @@ _RECORD_SQL = """UPDATE log_entry SET status = ?, reasons = ?, trace = ?, note =
     reason_summary = ?, last_attempt_at = ?, updated_at = ?, attempts = attempts + ?,
     xero_invoice_id = COALESCE(?, xero_invoice_id),
     xero_invoice_number = COALESCE(?, xero_invoice_number),
-    dismissed_reason = CASE WHEN ? THEN dismissed_reason END,
-    dismissed_at = CASE WHEN ? THEN dismissed_at END,
-    previous_status = CASE WHEN ? THEN previous_status END,
+    dismissed_reason = CASE WHEN ? = 1 THEN dismissed_reason END,
+    dismissed_at = CASE WHEN ? = 1 THEN dismissed_at END,
+    previous_status = CASE WHEN ? = 1 THEN previous_status END,
     pending_action = CASE WHEN ? = 'pending' THEN COALESCE(?, pending_action) END
     WHERE order_id = ?"""
 
@@ -323,7 +324,7 @@ def record_attempts(records: Sequence[AttemptRecord]) -> None:
     history = []
     for record in records:
         at = time_value(record.at)
-        kept = record.status == Status.DISMISSED
+        kept = 1 if record.status == Status.DISMISSED else 0
         updates.append(
             (
                 record.status,
@@ -356,7 +357,7 @@ def record_attempts(records: Sequence[AttemptRecord]) -> None:
         )
     with write_transaction(), peewee.__exception_wrapper__:  # type: ignore[attr-defined]
         cursor = database.cursor()
-        cursor.executemany(_RECORD_SQL, updates)
+        cursor.executemany(engines.current().marks(_RECORD_SQL), updates)
         if cursor.rowcount < len(updates):
             missing = {r.order_id for r in records} - set(
                 rows_by_key("log_entry", "order_id", ["order_id"], [r.order_id for r in records])

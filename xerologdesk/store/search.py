@@ -5,7 +5,9 @@ reference or Xero invoice number, or of the SKU of one of its lines, ignoring ca
 ("cafe" finds "Café Étoile"); fewer characters are a prefix of the ref, name or reference.
 The trigram indexes of :mod:`xerologdesk.store.db` answer it (one of the log's text columns,
 folded, one of the products' SKUs, reached through ``order_line``); an SQLite without them gets
-``LIKE``, which folds only ASCII case.
+``LIKE``, which folds only ASCII case. PostgreSQL takes that ``LIKE`` way too, as ILIKE on the
+folded text its trigram index holds (:data:`~xerologdesk.store.engines.SEARCHED_TEXT`), so
+accents fold there as well.
 
 A search is answered one of three ways, whichever is cheap for it:
 
@@ -23,12 +25,12 @@ from typing import Any
 import peewee
 
 from xerologdesk.store.db import (
-    FOLD_FUNCTION,
     SEARCH_TABLE,
     SKU_SEARCH_TABLE,
     change_marker,
     search_index_ready,
 )
+from xerologdesk.store.engines import FOLD_FUNCTION, current
 from xerologdesk.store.folding import fold_accents
 from xerologdesk.store.models import LogEntry, OrderLine, database
 
@@ -47,7 +49,7 @@ _SKU_ORDERS = f"SELECT order_id FROM order_line WHERE product_id IN ({_SKU_PRODU
 # Without the indexes: the SKUs by LIKE on the product table (a row per product, not per order).
 _SKU_ORDERS_BY_LIKE = (
     "SELECT l.order_id FROM order_line AS l JOIN product AS p ON p.id = l.product_id "
-    "WHERE p.sku LIKE ? ESCAPE '\\'"
+    "WHERE {sku} {like} {mark} ESCAPE '\\'"
 )
 
 
@@ -68,6 +70,12 @@ def _sku_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def folds_accents() -> bool:
+    """Whether a search of three or more characters ignores accents here: with SQLite's
+    trigram index, and on PostgreSQL (not with SQLite's LIKE fallback)."""
+    return search_index_ready() or current().searched_text is not None
+
+
 def _uses_index(text: str) -> bool:
     return len(text) >= MIN_SEARCH_CHARS and search_index_ready()
 
@@ -77,8 +85,11 @@ def _any_column_like(
 ) -> peewee.SQL:
     """``pattern`` LIKE any of ``columns``; ``plain`` hides their indexes from SQLite (unary
     +) so that it keeps reading in the sort's index order, testing each row."""
-    prefix = "+" if plain else ""
-    sql = " OR ".join(f"{prefix}{column} LIKE ? ESCAPE '\\'" for column in columns)
+    engine = current()
+    prefix = engine.hide_index if plain else ""
+    sql = " OR ".join(
+        f"{prefix}{column} {engine.like} {engine.mark} ESCAPE '\\'" for column in columns
+    )
     return peewee.SQL(f"({sql})", [pattern] * len(columns))
 
 
@@ -114,11 +125,18 @@ def matching(text: str) -> peewee.SQL:
             f"(order_id IN ({_ORDER_TEXT}) OR order_id IN ({_SKU_ORDERS}))",
             [_phrase(text), _sku_phrase(text)],
         )
-    pattern = like_pattern(text, contains=True)
-    columns = _any_column_like(pattern, columns=SEARCHED_COLUMNS)
-    return peewee.SQL(
-        f"({columns.sql} OR order_id IN ({_SKU_ORDERS_BY_LIKE}))", [*columns.params, pattern]
-    )
+    engine = current()
+    if engine.searched_text:
+        # PostgreSQL: the folded text, as its trigram index holds it.
+        pattern = like_pattern(fold_accents(text), contains=True)
+        columns = peewee.SQL(
+            f"({engine.searched_text} {engine.like} {engine.mark} ESCAPE '\\')", [pattern]
+        )
+    else:
+        pattern = like_pattern(text, contains=True)
+        columns = _any_column_like(pattern, columns=SEARCHED_COLUMNS)
+    skus = _SKU_ORDERS_BY_LIKE.format(sku=engine.searched_sku, like=engine.like, mark=engine.mark)
+    return peewee.SQL(f"({columns.sql} OR order_id IN ({skus}))", [*columns.params, pattern])
 
 
 def tested_per_row(text: str) -> Any:
@@ -180,7 +198,7 @@ def _read_search_ids(text: str, limit: int) -> list[int] | None:
     """:func:`search_ids`, read from the database."""
     if not _uses_index(text):
         condition = matching(text)
-        sql = f"SELECT order_id FROM log_entry WHERE {condition.sql} LIMIT ?"
+        sql = f"SELECT order_id FROM log_entry WHERE {condition.sql} LIMIT {current().mark}"
         return _at_most(limit, database.execute_sql(sql, [*condition.params, limit + 1]))
     found = _at_most(
         limit, database.execute_sql(f"{_ORDER_TEXT} LIMIT ?", [_phrase(text), limit + 1])

@@ -30,20 +30,32 @@ BUSY_TIMEOUT_MS = 5000
 class DatabaseProblem(Exception):
     """The order book cannot be used as it is; the message says what, where and what to do."""
 
-    def __init__(self, path: Path, message: str) -> None:
-        self.path = path
+    def __init__(self, path: Path | str, message: str) -> None:
+        self.path = path  # a file, or a server database's URL without its password
         super().__init__(message)
 
 
 class NewerDatabaseError(DatabaseProblem):
     """The file's schema is newer than this program knows; nothing was changed."""
 
-    def __init__(self, path: Path, found: int, known: int) -> None:
+    def __init__(self, path: Path | str, found: int, known: int) -> None:
         self.found, self.known = found, known
         super().__init__(
             path,
             f"This database was written by a newer xerologdesk (schema v{found}; this program "
             f"knows up to v{known}). Open it with that version or choose another data directory.",
+        )
+
+
+class ServerDatabaseError(DatabaseProblem):
+    """A PostgreSQL database (team mode) could not be reached or used; nothing was changed."""
+
+    def __init__(self, shown_url: str, what: str) -> None:
+        super().__init__(
+            shown_url,
+            f"The database {shown_url} could not be used: {what}. Nothing was changed. Check "
+            "the database URL (--database-url or XEROLOGDESK_DATABASE_URL), that the server "
+            "runs and lets this user in (a password goes in the PGPASSFILE, never in the URL).",
         )
 
 

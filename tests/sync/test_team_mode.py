@@ -1,0 +1,78 @@
+"""Team mode end to end: the order book on PostgreSQL, driven by the command line against the
+sandbox (``--database-url`` and $XEROLOGDESK_DATABASE_URL), and seen from a second desktop."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.sync.conftest import Desk, Run, line
+from xerologdesk.app import DATABASE_FILE, DATABASE_URL_VARIABLE
+from xerologdesk.sandbox import Sandbox
+from xerologdesk.sync.backoff import SCALE_ENV
+
+CUSTOMER = ("ACME-01", "Acme Café Ltd")
+
+
+def _desk(name: str, folder: Path, sandbox: Sandbox, run_cli: Callable[..., Run]) -> Desk:
+    desk = Desk(folder / name, sandbox, run_cli, folder)
+    connected = desk("connect", "--sandbox", sandbox.base_url)
+    assert connected.code == 0, connected.err
+    return desk
+
+
+def test_import_sync_and_log_with_the_order_book_on_postgresql(
+    tmp_path: Path,
+    empty_sandbox: Sandbox,
+    run_cli: Callable[..., Run],
+    postgres_book_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(SCALE_ENV, "0")
+    monkeypatch.setenv(DATABASE_URL_VARIABLE, postgres_book_url)
+    desk = _desk("alice", tmp_path, empty_sandbox, run_cli)
+    desk.settings_for_auto_sync()
+    desk.import_rows([line("SO-1", CUSTOMER, "W-1"), line("SO-2", CUSTOMER, "W-2", quantity="3")])
+
+    assert desk("sync").code == 3  # the empty organisation has neither contact nor items
+    assert {row["status"] for row in desk.log().values()} == {"failed"}
+    resolved = desk("resolve", "--auto-sync", "SO-1", "SO-2")  # creates them (the outbox)
+    assert resolved.code == 0, resolved.err
+    log = desk.log()
+    assert {ref: row["status"] for ref, row in log.items()} == {
+        "SO-1": "succeeded",
+        "SO-2": "succeeded",
+    }
+    invoices = desk.xero()["invoices"]
+    assert sorted(invoice["Reference"] for invoice in invoices) == ["SO-1", "SO-2"]
+    assert sorted(row["xero_invoice_id"] for row in log.values()) == sorted(
+        invoice["InvoiceID"] for invoice in invoices
+    )
+    # The log lives on the server: no SQLite file was made in the data directory.
+    assert not (desk.data_dir / DATABASE_FILE).exists()
+    with psycopg.connect(postgres_book_url) as server:
+        assert server.execute("SELECT count(*) FROM log_entry").fetchone() == (2,)
+
+    # A second desktop pointed at the same database (by the option this time) sees it all,
+    # searches it with accents folded, and finds nothing left to sync.
+    monkeypatch.delenv(DATABASE_URL_VARIABLE)
+    bob = Desk(tmp_path / "bob", empty_sandbox, run_cli, tmp_path)
+    seen = bob("--database-url", postgres_book_url, "log", "--json", "--search", "acme cafe")
+    assert seen.code == 0, seen.err
+    assert '"SO-1"' in seen.out and '"SO-2"' in seen.out
+    again = bob("--database-url", postgres_book_url, "sync")
+    assert again.code == 0, again.err
+    assert len(desk.xero()["invoices"]) == 2
+
+
+def test_a_server_that_cannot_be_reached_is_said_plainly(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    url = "postgresql://desk:hunter2@/book?host=/nonexistent-socket-dir&connect_timeout=2"
+    result = run_cli("--data-dir", str(tmp_path / "data"), "--database-url", url, "log")
+    assert result.code == 2
+    assert "postgresql://desk:***@/book" in result.err and "could not be used" in result.err
+    assert "hunter2" not in result.err + result.out
