@@ -192,6 +192,21 @@ def build_parser() -> argparse.ArgumentParser:
     resolve.add_argument("refs", nargs="+", metavar="ORDER_REF")
     resolve.set_defaults(run=_lazy("resolve"))
 
+    database = commands.add_parser("database", help="the order book's database (team mode)")
+    database_commands = database.add_subparsers(
+        dest="database_command", metavar="ACTION", required=True, parser_class=_Parser
+    )
+    copy = database_commands.add_parser(
+        "copy",
+        help="copy this data directory's order book into an empty PostgreSQL database",
+        description="Copy the data directory's order book (orders, log, history, outbox, "
+        "settings, the connection's link) into an empty PostgreSQL database in one "
+        "transaction, checking every table's count; a database that is not empty is refused. "
+        "The file is left as it was.",
+    )
+    copy.add_argument("--to", required=True, metavar="URL", help="postgresql://user@host/db")
+    copy.set_defaults(run=_lazy("database_copy"))
+
     settings = commands.add_parser("settings", help="list, show or change settings")
     settings.add_argument("key", nargs="?", metavar="KEY")
     settings.add_argument("value", nargs="?", metavar="VALUE")

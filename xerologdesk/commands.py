@@ -352,6 +352,32 @@ def _import_inbox(app: App, folder: Path) -> None:
         move_aside(Path(result.path), problems if result.problems else [])
 
 
+def database_copy(args: argparse.Namespace) -> int:
+    """``database copy --to URL``: the data directory's order book into an empty PostgreSQL
+    database (team mode), in one transaction with a count check; the file is left as it was."""
+    from xerologdesk import paths
+    from xerologdesk.app import DATABASE_FILE
+    from xerologdesk.store.copy import copy_book
+    from xerologdesk.store.engines import is_server_url, redacted
+
+    if not is_server_url(args.to):
+        err(f"xerologdesk: {redacted(args.to)} is not a postgresql:// URL")
+        return EXIT_USAGE
+    source = paths.chosen_data_dir(args.data_dir) / DATABASE_FILE
+    if not source.is_file():
+        err(f"xerologdesk: there is no order book to copy at {source}")
+        return EXIT_FAILURE
+    try:
+        report = copy_book(source, args.to)
+    except trouble.DatabaseProblem as error:
+        err(f"xerologdesk: {error}")
+        return EXIT_FAILURE
+    copied = ", ".join(f"{count:,} {table}" for table, count in report.counts.items())
+    print(f"copied {source} to {redacted(args.to)}: {copied}")
+    print(f"start the app with --database-url {redacted(args.to)} (or XEROLOGDESK_DATABASE_URL)")
+    return EXIT_OK
+
+
 @command
 def show_log(app: App, args: argparse.Namespace) -> int:
     filter_ = queries.LogFilter(status=args.status, search=args.search or "")

@@ -76,3 +76,34 @@ def test_a_server_that_cannot_be_reached_is_said_plainly(
     assert result.code == 2
     assert "postgresql://desk:***@/book" in result.err and "could not be used" in result.err
     assert "hunter2" not in result.err + result.out
+
+
+def test_a_desktops_log_is_copied_whole_into_an_empty_database(
+    desk: Desk, postgres_url: str
+) -> None:
+    desk.settings_for_auto_sync()
+    desk.import_rows([line("SO-1", CUSTOMER, "W-1"), line("SO-2", ("B-2", "Bistro Zoë"), "W-2")])
+    assert desk("sync").code == 3
+    assert desk("resolve", "--auto-sync", "SO-1").code == 0
+    assert desk("resolve", "--dismiss", "--reason", "sent by post", "SO-2").code == 0
+    before = desk("log", "--json")
+
+    copied = desk("database", "copy", "--to", postgres_url)
+    assert copied.code == 0, copied.err
+    assert "2 sales_order" in copied.out and "2 log_entry" in copied.out
+
+    on_server = desk("--database-url", postgres_url, "log", "--json")
+    assert on_server.code == 0, on_server.err
+    assert on_server.out == before.out
+    status = desk("--database-url", postgres_url, "status")
+    assert status.code == 0 and "succeeded" in status.out.lower()
+    shown = desk("--database-url", postgres_url, "settings", "default_sales_account")
+    assert shown.out.strip().endswith("200")
+    with psycopg.connect(postgres_url) as server:
+        counts = dict(server.execute("SELECT status, count FROM status_count").fetchall())
+        assert counts == {"pending": 0, "succeeded": 1, "failed": 0, "dismissed": 1}
+        outbox = server.execute("SELECT count(*) FROM outbox").fetchone()
+        assert outbox is not None and outbox[0] >= 3  # the contact, the item, the invoice
+
+    again = desk("database", "copy", "--to", postgres_url)
+    assert again.code == 2 and "is not empty" in again.err and "nothing was copied" in again.err

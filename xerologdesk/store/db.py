@@ -1,7 +1,11 @@
-"""Opening the order book's SQLite file: checks, backups, migrations, pragmas, the search index.
+"""Opening the order book: an SQLite file (checks, backups, migrations, pragmas, the search
+index) or, in team mode, a PostgreSQL database (:func:`open_server`).
 
-Everything SQLite-specific lives here (pragmas, the schema's DDL, triggers, FTS5), so that a
-PostgreSQL back end later replaces this module and leaves the models and queries alone.
+The schema's DDL, the migrations and SQLite's own machinery (pragmas, FTS5) live here; what a
+statement must say differently on PostgreSQL is asked of :mod:`xerologdesk.store.engines`, the
+one seam between the engines, so the models and queries stay the same on both. A migration
+writes SQLite's DDL (which :meth:`~xerologdesk.store.engines.Engine.schema` translates) or asks
+``engine_of(db)`` where the engines differ.
 
 Opening a file, in order, before anything is written to it (each refusal is a
 :class:`~xerologdesk.store.trouble.DatabaseProblem` saying what, where and what to do):
@@ -26,6 +30,10 @@ While open, :func:`check_still_here` tells whether the file was deleted or repla
 
 Peewee gives each thread its own connection (``thread_safe=True``): with WAL, readers on any
 thread never block the single writer.
+
+A PostgreSQL database is opened by URL: the schema is created or migrated under the team's write
+lock, and the trigram search indexes are made when the server has pg_trgm. The URL is only ever
+shown or logged through :func:`~xerologdesk.store.engines.redacted`.
 """
 
 from __future__ import annotations

@@ -19,6 +19,9 @@ PostgreSQL. Code elsewhere writes SQL that both understand, by these conventions
 
 The database URL's password never reaches a log, a message or the database: :func:`redacted`
 is the only form of a URL to show.
+
+The methods take ``db`` as a peewee database or the models' ``DatabaseProxy`` (typed ``Any``:
+peewee's stubs give neither the methods used).
 """
 
 from __future__ import annotations
