@@ -24,7 +24,7 @@ from xerologdesk.settings import Settings
 from xerologdesk.store import book
 from xerologdesk.store.book import ConnectionData
 from xerologdesk.store.db import open_database, open_server
-from xerologdesk.store.engines import is_server_url, redacted
+from xerologdesk.store.engines import is_server_url, redacted, run_lock_for
 from xerologdesk.store.trouble import ServerDatabaseError
 from xerologdesk.sync.backoff import BackoffPolicy
 from xerologdesk.sync.engine import SyncEngine
@@ -228,12 +228,13 @@ class App:
         return SyncEngine(self.gateway(), self.settings, senders=self.senders)
 
     def runner(self) -> SyncRunner:
-        """A runner that waits out transient trouble, one run at a time per data directory."""
+        """A runner that waits out transient trouble, one run at a time per data directory (and
+        per team database)."""
         return SyncRunner(
             self.engine(),
             batch_size=RUN_BATCH_ORDERS,
             backoff=BackoffPolicy.from_env(),
-            lock=SyncLock(self.data_dir),
+            lock=SyncLock(self.data_dir, server=run_lock_for(self.db)),
         )
 
     def connect_sandbox(self, base_url: str) -> str:

@@ -12,6 +12,7 @@ import pytest
 from tests.sync.conftest import Desk, Run, line
 from xerologdesk.app import DATABASE_FILE, DATABASE_URL_VARIABLE
 from xerologdesk.sandbox import Sandbox
+from xerologdesk.store.engines import ServerRunLock
 from xerologdesk.sync.backoff import SCALE_ENV
 
 CUSTOMER = ("ACME-01", "Acme Café Ltd")
@@ -107,3 +108,33 @@ def test_a_desktops_log_is_copied_whole_into_an_empty_database(
 
     again = desk("database", "copy", "--to", postgres_url)
     assert again.code == 2 and "is not empty" in again.err and "nothing was copied" in again.err
+
+
+def test_one_desktop_syncs_at_a_time_and_the_other_sends_nothing(
+    tmp_path: Path,
+    empty_sandbox: Sandbox,
+    run_cli: Callable[..., Run],
+    postgres_book_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(SCALE_ENV, "0")
+    monkeypatch.setenv(DATABASE_URL_VARIABLE, postgres_book_url)
+    alice = _desk("alice", tmp_path, empty_sandbox, run_cli)
+    alice.settings_for_auto_sync()
+    alice.import_rows([line("SO-1", CUSTOMER, "W-1")])
+    bob = _desk("bob", tmp_path, empty_sandbox, run_cli)  # a data directory of its own
+
+    running = ServerRunLock(postgres_book_url)  # alice's run, as the server sees it
+    assert running.try_acquire()
+    try:
+        busy = bob("resolve", "--auto-sync", "SO-1")
+        assert busy.code == 2, busy.err
+        assert "another desktop is syncing this team's order book" in busy.err
+        assert empty_sandbox.state()["invoices"] == []
+        assert bob.log()["SO-1"]["status"] == "pending"
+    finally:
+        running.release()
+
+    done = bob("resolve", "--auto-sync", "SO-1")
+    assert done.code == 0, done.err
+    assert len(empty_sandbox.state()["invoices"]) == 1

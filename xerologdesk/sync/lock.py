@@ -8,6 +8,10 @@ anything. The system drops the lock when its process dies, even by SIGKILL, so a
 never blocks the next one. Reading (the log, the status) needs no lock.
 
 The holder writes its process id into the file so the other one can say who is syncing.
+
+In team mode (the order book on PostgreSQL) desktops with data directories of their own share
+one log: a run then also holds the database's run lock
+(:class:`~xerologdesk.store.engines.ServerRunLock`), so one run syncs at a time across them.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import os
 import sys
 from pathlib import Path
 from typing import IO
+
+from xerologdesk.store.engines import ServerRunLock
 
 LOCK_FILE = "sync.lock"
 # Windows locks are mandatory: lock a byte well past the process id, so others can still read it.
@@ -27,9 +33,15 @@ _OPEN_FLAGS = os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0)
 class SyncBusy(Exception):
     """Another run (in this process or another) is syncing this data directory."""
 
-    def __init__(self, pid: int | None) -> None:
+    def __init__(self, pid: int | None, message: str | None = None) -> None:
         self.pid = pid
-        super().__init__(busy_message(pid))
+        super().__init__(message or busy_message(pid))
+
+
+TEAM_BUSY = (
+    "another desktop is syncing this team's order book: nothing was sent from here; try again "
+    "when it has finished."
+)
 
 
 def busy_message(pid: int | None) -> str:
@@ -84,10 +96,12 @@ def _write_pid(handle: IO[bytes], pid: str) -> None:
 
 
 class SyncLock:
-    """The data directory's sync lock; use ``with lock:`` or :meth:`acquire`/:meth:`release`."""
+    """The data directory's sync lock (and, given ``server``, the team database's); use
+    ``with lock:`` or :meth:`acquire`/:meth:`release`."""
 
-    def __init__(self, data_dir: Path | str) -> None:
+    def __init__(self, data_dir: Path | str, server: ServerRunLock | None = None) -> None:
         self.path = Path(data_dir) / LOCK_FILE
+        self.server = server
         self._handle: IO[bytes] | None = None
 
     @property
@@ -104,6 +118,9 @@ class SyncLock:
         try:
             if not _try_lock(handle):
                 raise SyncBusy(_read_pid(handle))
+            if self.server is not None and not self.server.try_acquire():
+                _unlock(handle)
+                raise SyncBusy(None, TEAM_BUSY)
             _write_pid(handle, str(os.getpid()))
         except BaseException:
             handle.close()
@@ -116,6 +133,8 @@ class SyncLock:
         if handle is None:
             return
         try:
+            if self.server is not None:
+                self.server.release()
             _write_pid(handle, "")  # no stale pid for the next reader
             _unlock(handle)
         finally:
