@@ -11,7 +11,13 @@ import pytest
 
 from xerologdesk.app import DATABASE_URL_VARIABLE, chosen_database_url
 from xerologdesk.store import db as store_db
-from xerologdesk.store.db import SCHEMA_V1, change_marker, open_server, schema_version
+from xerologdesk.store.db import (
+    SCHEMA_V1,
+    change_marker,
+    open_server,
+    schema_version,
+    write_transaction,
+)
 from xerologdesk.store.engines import (
     FOLD_FUNCTION,
     POSTGRES,
@@ -22,7 +28,8 @@ from xerologdesk.store.engines import (
     redacted,
 )
 from xerologdesk.store.folding import fold_accents, letters_folded
-from xerologdesk.store.trouble import NewerDatabaseError, ServerDatabaseError
+from xerologdesk.store.models import Setting
+from xerologdesk.store.trouble import NewerDatabaseError, ServerDatabaseError, problem_from
 
 SECRET = "s3cret-Pa55"
 
@@ -144,5 +151,28 @@ def test_a_commit_from_another_desktop_changes_the_marker(postgres_book_url: str
         with psycopg.connect(postgres_book_url) as other:
             other.execute("UPDATE status_count SET count = count WHERE status = 'pending'")
         assert change_marker() != before
+    finally:
+        opened.close()
+
+
+def test_a_server_gone_mid_command_is_said_plainly_and_a_new_connection_goes_on(
+    postgres_book_url: str,
+) -> None:
+    opened = open_server(postgres_book_url)
+    try:
+        Setting.insert(key="kept", value="1").execute()
+        with psycopg.connect(postgres_book_url, autocommit=True) as admin:  # the server restarts
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        with pytest.raises(peewee.DatabaseError) as lost, write_transaction():
+            Setting.insert(key="half", value="1").execute()
+        problem = problem_from(lost.value)
+        assert isinstance(problem, ServerDatabaseError)
+        assert "could not be used" in str(problem) and "postgresql://postgres@" in str(problem)
+        opened.close()
+        opened.connect()
+        assert sorted(s.key for s in Setting.select()) == ["kept"]
     finally:
         opened.close()

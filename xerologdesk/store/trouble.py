@@ -19,6 +19,7 @@ from typing import Any
 import peewee
 
 from xerologdesk import paths
+from xerologdesk.store.engines import POSTGRES, engine_of, redacted
 from xerologdesk.store.models import database
 
 log = logging.getLogger(__name__)
@@ -223,6 +224,8 @@ def problem_from(error: BaseException, path: Path | None = None) -> DatabaseProb
         opened = getattr(database, "obj", None)
         if opened is None:
             return None
+        if engine_of(opened) is POSTGRES:
+            return _server_problem(error, str(opened.database))
         path = Path(opened.database)
     text = str(error)
     if _is_busy(error):
@@ -245,6 +248,14 @@ def problem_from(error: BaseException, path: Path | None = None) -> DatabaseProb
             "Check the disk holding it (is it still there, full, or failing?), then try again.",
         )
     return None
+
+
+def _server_problem(error: BaseException, url: str) -> DatabaseProblem | None:
+    """The PostgreSQL server gone or unreachable mid-command, in plain words (the transaction
+    under way was rolled back by the server); None for any other error."""
+    if not isinstance(error, peewee.OperationalError | peewee.InterfaceError):
+        return None
+    return ServerDatabaseError(redacted(url), str(error).strip().splitlines()[0])
 
 
 def check_writable(path: Path) -> None:
