@@ -269,9 +269,9 @@ def _migrate_fold_search_index(db: peewee.Database) -> None:
     older program must refuse the file rather than fail on every edit of a name.
 
     PostgreSQL never had the unfolded index: there this version creates the folding function
-    its search (and search index) calls."""
+    and the log's folded text, which its search (and search index) reads."""
     if engine_of(db) is POSTGRES:
-        _execute(db, engines.fold_function_sql())
+        _execute_all(db, engines.search_schema())
     else:
         _drop_search_index(db)
 
@@ -813,7 +813,7 @@ def _opening(path: Path, step: Callable[[Path], object]) -> None:
 # (engines.SEARCHED_SKU).
 _SERVER_SEARCH_INDEXES = (
     "CREATE INDEX IF NOT EXISTS log_entry_search_trgm ON log_entry "
-    f"USING gin (({engines.SEARCHED_TEXT}) gin_trgm_ops)",
+    f"USING gin ({engines.SEARCHED_TEXT} gin_trgm_ops)",
     "CREATE INDEX IF NOT EXISTS product_sku_trgm ON product "
     f"USING gin (({engines.SEARCHED_SKU}) gin_trgm_ops)",
 )
