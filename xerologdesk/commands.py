@@ -80,7 +80,7 @@ def command(run: Callable[[App, argparse.Namespace], int]) -> Callable[[argparse
                 raise
             err(f"xerologdesk: {problem}")
             return EXIT_FAILURE
-        except NotConnected as error:
+        except (NotConnected, book.OtherOrganisation) as error:
             err(f"xerologdesk: {error}")
             return EXIT_FAILURE
         except SettingError as error:

@@ -138,3 +138,23 @@ def test_one_desktop_syncs_at_a_time_and_the_other_sends_nothing(
     done = bob("resolve", "--auto-sync", "SO-1")
     assert done.code == 0, done.err
     assert len(empty_sandbox.state()["invoices"]) == 1
+
+
+def test_a_desktop_cannot_connect_the_teams_log_to_another_organisation(
+    tmp_path: Path,
+    sandbox_factory: Callable[..., Sandbox],
+    run_cli: Callable[..., Run],
+    postgres_book_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(DATABASE_URL_VARIABLE, postgres_book_url)
+    team, other = sandbox_factory(seed="empty"), sandbox_factory(seed="demo")
+    alice = _desk("alice", tmp_path, team, run_cli)
+    before = alice("status").out
+    bob = Desk(tmp_path / "bob", other, run_cli, tmp_path)
+    refused = bob("connect", "--sandbox", other.base_url)
+    assert refused.code == 2
+    assert "This team's log is kept for the Xero organisation" in refused.err
+    assert "nothing was connected" in refused.err
+    assert alice("status").out == before  # the team's connection is as it was
+    assert bob("connect", "--sandbox", team.base_url).code == 0  # the team's own: fine

@@ -651,6 +651,19 @@ def get_connection() -> ConnectionData | None:
     )
 
 
+class OtherOrganisation(Exception):
+    """A desktop tried to connect a team's log (on PostgreSQL) to another organisation than
+    the one the team's log is connected to; nothing was changed."""
+
+    def __init__(self, team: ConnectionData, tenant_name: str) -> None:
+        self.team = team
+        super().__init__(
+            f'This team\'s log is kept for the Xero organisation "{team.tenant_name}" (id '
+            f'{team.tenant_id}), not "{tenant_name}": nothing was connected. Connect to that '
+            "organisation, or disconnect first to move the whole team to another one."
+        )
+
+
 def save_connection(
     *,
     kind: str,
@@ -661,8 +674,15 @@ def save_connection(
     client_id: str = "",
     at: datetime | None = None,
 ) -> ConnectionData:
-    """Store the connection (replacing any other). Tokens are never stored here."""
+    """Store the connection (replacing any other). Tokens are never stored here.
+
+    On a team's PostgreSQL log, which every desktop shares, another organisation than the one
+    stored is refused (:class:`OtherOrganisation`): one log, one organisation.
+    """
     _check(kind, CONNECTION_KINDS, "connection kind")
+    team = get_connection() if engines.current() is engines.POSTGRES else None
+    if team is not None and team.tenant_id != tenant_id:
+        raise OtherOrganisation(team, tenant_name)
     values = {
         "kind": kind,
         "base_url": base_url,
