@@ -445,7 +445,7 @@ def _dumpers() -> tuple[type[Any], type[Any]]:
 
 class TeamDatabase(peewee.PostgresqlDatabase):
     """A PostgreSQL database (psycopg 3) with SQLite's habits: exclusive write transactions
-    and values as SQLite stores them."""
+    and values as SQLite stores them; a connection the server dropped is made again."""
 
     def __init__(self, url: str, **kwargs: Any) -> None:
         super().__init__(url, prefer_psycopg3=True, **kwargs)
@@ -456,6 +456,15 @@ class TeamDatabase(peewee.PostgresqlDatabase):
         connection.adapters.register_dumper(date, date_dumper)
         connection.adapters.register_dumper(bool, bool_dumper)
         return connection
+
+    def is_closed(self) -> bool:
+        state: Any = self._state  # type: ignore[attr-defined]  # peewee's, untyped
+        connection = state.conn
+        if connection is not None and connection.closed and not state.transactions:
+            # The server went away (a restart, the network): the next statement connects again.
+            state.reset()
+        closed: bool = super().is_closed()
+        return closed
 
     def begin(self, isolation_level: Any = None) -> None:
         super().begin(isolation_level)
