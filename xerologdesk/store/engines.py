@@ -88,7 +88,6 @@ def _execute(db: Any, sql: str, params: Sequence[Any] = ()) -> Any:
 class Engine:
     """SQLite's way of saying what differs (the default engine)."""
 
-    name = "SQLite"
     mark = "?"
     like = "LIKE"
     # Unary plus hides a column's index from SQLite's planner (to keep reading in the sort's
@@ -108,6 +107,7 @@ class Engine:
         return int(_execute(db, "PRAGMA user_version").fetchone()[0])
 
     def set_version(self, db: Any, number: int) -> None:
+        """Record schema version ``number`` (in the migration's transaction)."""
         _execute(db, f"PRAGMA user_version = {int(number):d}")
 
     def insert_many(
@@ -269,7 +269,6 @@ def search_schema() -> tuple[str, ...]:
 class PostgresEngine(Engine):
     """PostgreSQL's way (team mode)."""
 
-    name = "PostgreSQL"
     mark = "%s"
     like = "ILIKE"
     hide_index = ""
