@@ -1,23 +1,27 @@
-"""Shared test set-up: Qt offscreen, and an embedded sandbox per test."""
+"""Shared test set-up: Qt offscreen, an embedded sandbox per test, the command run in this
+process, and a desk (a data directory connected to a sandbox) driven by it."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from tests.support.desks import Desk, Run, connected_desk
 from tests.support.postgres import (  # noqa: F401
     postgres_book_template,
     postgres_book_url,
     postgres_server,
     postgres_url,
 )
-from tests.sync.conftest import Run
 from xerologdesk.cli import main
 from xerologdesk.sandbox import Sandbox
+from xerologdesk.sync.backoff import SCALE_ENV
+from xerologdesk.xero.tokens import TOKEN_STORE_ENV
 
 
 @pytest.fixture
@@ -65,3 +69,24 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
         return Run(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture
+def desk(
+    tmp_path: Path,
+    empty_sandbox: Sandbox,
+    run_cli: Callable[..., Run],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Desk:
+    """A desk connected to a sandbox holding an organisation with no contacts or items.
+
+    The run's back-off waits are scaled to nothing: transient trouble is tried again at once.
+    """
+    monkeypatch.setenv(SCALE_ENV, "0")
+    return connected_desk(tmp_path, empty_sandbox, run_cli)
+
+
+@pytest.fixture
+def file_token_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tokens go to the data directory's file: never the developer's keyring."""
+    monkeypatch.setenv(TOKEN_STORE_ENV, "file")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sync.conftest import Run
+from tests.support.desks import Run
 from xerologdesk import autostart
 from xerologdesk.exits import EXIT_OK
 

@@ -11,13 +11,22 @@ import ast
 from pathlib import Path
 
 from xerologdesk.store import vocabulary
-from xerologdesk.store.vocabulary import Action, AttemptAction, OutboxKind, OutboxState, Status
+from xerologdesk.store.vocabulary import (
+    Action,
+    AttemptAction,
+    OutboxKind,
+    OutboxState,
+    Status,
+    XeroStatus,
+)
 
 PACKAGE = Path(vocabulary.__file__).resolve().parent.parent
 EXCLUDED = (PACKAGE / "sandbox", PACKAGE / "xero", Path(vocabulary.__file__).resolve())
 WORDS = frozenset(
     member.value
-    for enum in (Status, Action, AttemptAction, OutboxKind, OutboxState)
+    # RefreshedResource is left out: its words ("invoices", "items") are also the keys of the
+    # JSON the outbox keeps and Xero's, which are not stored words of ours.
+    for enum in (Status, Action, AttemptAction, OutboxKind, OutboxState, XeroStatus)
     for member in enum
 )
 
@@ -26,6 +35,9 @@ WORDS = frozenset(
 # CLI's sub-command "sync" and the function of commands.py that runs it are command-line
 # words, and a log column's key is the ui's.
 NAMING_CALLS = frozenset({"add_parser", "_lazy", "Column"})
+# Calls whose string arguments are words of a sentence for people: how a database file went
+# ("deleted") is prose, not the Xero status of an invoice.
+PROSE_CALLS = frozenset({"DatabaseFileGone"})
 # Enums declaring the names of something else, each the one place they are spelt: the main
 # window's commands (ui.window_actions), where "sync" is Sync now and "retry" a menu entry.
 NAME_ENUMS = frozenset({"Command"})
@@ -43,6 +55,8 @@ def _not_stored_words(tree: ast.AST) -> set[int]:
                 name = node.func.id
             if name in NAMING_CALLS:
                 skipped.add(id(node.args[0]))
+            if name in PROSE_CALLS:
+                skipped.update(id(arg) for arg in node.args if isinstance(arg, ast.Constant))
         elif isinstance(node, ast.ClassDef) and node.name in NAME_ENUMS:
             skipped.update(id(item.value) for item in node.body if isinstance(item, ast.Assign))
     return skipped

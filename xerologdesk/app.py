@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import math
 import os
 import sys
 import threading
@@ -44,19 +45,22 @@ DATABASE_URL_VARIABLE = "XEROLOGDESK_DATABASE_URL"
 # Orders the runner hands the engine at once: big enough that per-batch lookups stay few
 # (profiled: 500 cost 1.6 s more per 10,000 orders), small enough for lively progress.
 RUN_BATCH_ORDERS = 2000
-# Shortens the client's read timeout (whole seconds): tests and demos against a sandbox that
-# holds answers back. Unset in normal use.
+# Changes the client's read timeout (seconds, a fraction allowed): slow networks, and tests and
+# demos against a sandbox that holds answers back. Unset in normal use.
 READ_TIMEOUT_ENV = "XEROLOGDESK_READ_TIMEOUT"
 
 
-def client_timeout() -> tuple[int, int]:
+def client_timeout() -> tuple[float, float]:
     """The client's (connect, read) timeouts, the read one from ``$XEROLOGDESK_READ_TIMEOUT``."""
     connect, read = DEFAULT_TIMEOUT
     text = os.environ.get(READ_TIMEOUT_ENV, "").strip()
     if text:
-        if not text.isdigit() or int(text) < 1:
-            raise ValueError(f"{READ_TIMEOUT_ENV} is a whole number of seconds, not {text!r}")
-        read = int(text)
+        try:
+            read = float(text)
+        except ValueError:
+            read = math.nan
+        if not math.isfinite(read) or read <= 0:
+            raise ValueError(f"{READ_TIMEOUT_ENV} is a number of seconds above 0, not {text!r}")
     return connect, read
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from xerologdesk import __version__
 from xerologdesk.exits import EXIT_OK, EXIT_USAGE
-from xerologdesk.store.vocabulary import STATUSES
+from xerologdesk.store.vocabulary import STATUSES, XERO_STATUSES
 
 
 class _Parser(argparse.ArgumentParser):
@@ -147,6 +147,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="an order file, or a folder: its CSV and JSON files, in name order",
     )
+    importing.add_argument(
+        "--skip-bad-lines",
+        action="store_true",
+        help="import the orders without problems and set those with problems aside (all "
+        "their lines) in NAME.rejected.csv beside the file, with a problem column, to correct "
+        "and import again; exit status 1 still says lines were set aside (default: a file with "
+        "any problem is not imported at all)",
+    )
+    importing.add_argument(
+        "--replace",
+        action="store_true",
+        help="give an order imported before with different content the file's content, when "
+        "it has no invoice in Xero (pending, failed or dismissed): it keeps its history and is "
+        "pending again (default: it is left as it was); an order with an invoice is never "
+        "replaced",
+    )
     importing.set_defaults(run=_lazy("import_files"))
 
     commands.add_parser("sync", help="sync every pending order to Xero").set_defaults(
@@ -177,8 +193,23 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TEXT",
         help="order ref, customer name or reference, Xero invoice number, SKU",
     )
+    log.add_argument(
+        "--xero-status",
+        choices=[status.value for status in XERO_STATUSES],
+        help="the invoice's status in Xero as last refreshed",
+    )
     log.add_argument("--json", action="store_true", help="print JSON instead of a table")
     log.set_defaults(run=_lazy("show_log"))
+
+    commands.add_parser(
+        "refresh",
+        help="ask Xero what became of the invoices since the last refresh (and stock on hand)",
+    ).set_defaults(run=_lazy("refresh"))
+    stock = commands.add_parser(
+        "stock", help="show each product's stock on hand as last read from Xero"
+    )
+    stock.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    stock.set_defaults(run=_lazy("stock"))
 
     resolve = commands.add_parser("resolve", help="resolve failed orders")
     how = resolve.add_mutually_exclusive_group(required=True)
@@ -188,9 +219,74 @@ def build_parser() -> argparse.ArgumentParser:
     how.add_argument("--retry", action="store_true", help="sync again without creating anything")
     how.add_argument("--dismiss", action="store_true", help="leave Xero untouched; hide the error")
     how.add_argument("--undo-dismiss", action="store_true", help="put dismissed orders back")
+    how.add_argument(
+        "--send-again",
+        action="store_true",
+        help="send a new invoice for orders whose invoice was voided or deleted in Xero",
+    )
+    how.add_argument(
+        "--accept",
+        action="store_true",
+        help="keep orders whose invoice was voided or deleted in Xero as they are",
+    )
     resolve.add_argument("--reason", metavar="TEXT", help="why (with --dismiss)")
     resolve.add_argument("refs", nargs="+", metavar="ORDER_REF")
     resolve.set_defaults(run=_lazy("resolve"))
+
+    retry_later = "Re-syncs nothing by itself: retry the orders it unblocks afterwards."
+    link = commands.add_parser(
+        "link-customer",
+        help="link a customer to an existing Xero contact (used before any look-up)",
+        description="Link the customer REFERENCE to a Xero contact; every later sync of its "
+        "orders uses that contact, before any look-up by account number or name. " + retry_later,
+    )
+    link.add_argument("reference", metavar="REFERENCE", help="the customer's reference")
+    link.add_argument(
+        "xero_contact", metavar="CONTACT", help="a ContactID, or an exact contact name"
+    )
+    link.set_defaults(run=_lazy("link_customer"))
+    unlink = commands.add_parser("unlink-customer", help="remove a customer's link")
+    unlink.add_argument("reference", metavar="REFERENCE")
+    unlink.set_defaults(run=_lazy("unlink_customer"))
+    links = commands.add_parser("links", help="list the customers linked to Xero contacts")
+    links.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    links.set_defaults(run=_lazy("show_links"))
+
+    mapping = commands.add_parser(
+        "map-sku",
+        help="map a SKU to an existing Xero item code (used before the look-up by code)",
+        description="Map SKU to the Xero item ITEM_CODE (it must exist in Xero), or every SKU "
+        "of a CSV file with the header sku,item_code (all or nothing). " + retry_later,
+    )
+    mapping.add_argument("sku", nargs="?", metavar="SKU")
+    mapping.add_argument("item_code", nargs="?", metavar="ITEM_CODE")
+    mapping.add_argument("--file", metavar="CSV", help="map every row of this file")
+    mapping.set_defaults(run=_lazy("map_sku"))
+    unmap = commands.add_parser("unmap-sku", help="remove a SKU's mapping")
+    unmap.add_argument("sku", metavar="SKU")
+    unmap.set_defaults(run=_lazy("unmap_sku"))
+    mappings = commands.add_parser("mappings", help="list the SKUs mapped to Xero item codes")
+    mappings.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    mappings.set_defaults(run=_lazy("show_mappings"))
+    problems = commands.add_parser(
+        "problems",
+        help="list failed orders grouped by root cause (code:subject), the most orders first",
+    )
+    problems.add_argument(
+        "--json", action="store_true", help="print JSON, with every group's order refs"
+    )
+    problems.set_defaults(run=_lazy("problems"))
+
+    suggest = commands.add_parser(
+        "suggest-contacts",
+        help="list the Xero contacts most like a customer, with scores (for linking it)",
+    )
+    suggest.add_argument("reference", metavar="REFERENCE", help="the customer's reference")
+    suggest.add_argument(
+        "--limit", type=int, default=20, metavar="N", help="how many to list (default 20)"
+    )
+    suggest.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    suggest.set_defaults(run=_lazy("suggest_contacts"))
 
     database = commands.add_parser("database", help="the order book's database (team mode)")
     database_commands = database.add_subparsers(

@@ -11,7 +11,7 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,8 @@ from xerologdesk import autostart
 from xerologdesk.app import App, DataDirUnusable, NotConnected, open_app
 from xerologdesk.exits import EXIT_FAILURE, EXIT_OK, EXIT_ORDERS_FAILED, EXIT_USAGE
 from xerologdesk.settings import START_AT_LOGIN, SettingError
-from xerologdesk.store import book, queries, trouble
+from xerologdesk.store import book, queries, trouble, xero_seen
+from xerologdesk.store.problems import ProblemGroup, problem_groups, problem_totals
 from xerologdesk.store.vocabulary import DISMISSABLE, Action, Status
 from xerologdesk.sync.engine import (
     AWAITING_ANSWER,
@@ -30,7 +31,10 @@ from xerologdesk.sync.engine import (
     dismiss,
     utc_now,
 )
+from xerologdesk.sync.lifecycle import accept, send_again
+from xerologdesk.sync.lock import SyncBusy, SyncLock, busy_message
 from xerologdesk.sync.reference_lists import FROM_XERO, read_reference_lists
+from xerologdesk.sync.refresh import refresh_from_xero
 from xerologdesk.sync.runner import Progress, RunSummary, SyncRunner
 from xerologdesk.xero.errors import XeroError
 
@@ -177,9 +181,21 @@ def import_files(app: App, args: argparse.Namespace) -> int:
         for unfound in unusable:
             err(unfound)
         return EXIT_USAGE
-    report = run_import(files, default_currency=app.settings.get("default_currency"))
+    try:
+        # Replacing takes the sync lock: no run may send an order while its content changes.
+        with SyncLock(app.data_dir) if args.replace else nullcontext():
+            report = run_import(
+                files,
+                default_currency=app.settings.get("default_currency"),
+                skip_bad_lines=args.skip_bad_lines,
+                replace=args.replace,
+            )
+    except SyncBusy as busy:
+        err(f"xerologdesk: {busy_message(busy.pid, 'nothing was imported')}")
+        return EXIT_FAILURE
     for result in report.files:
         _print_import(result)
+    # Lines set aside still exit 1: a script learns there is a file to correct.
     return EXIT_USAGE if any(result.problems for result in report.files) else EXIT_OK
 
 
@@ -189,15 +205,25 @@ def _print_import(result: FileReport) -> str:
     for problem in result.problems:
         err(str(problem))
     for conflict in result.conflicts:
-        err(str(conflict))
-    if result.problems:
+        hint = " (import it again with --replace)" if conflict.replaceable else ""
+        err(f"{conflict}{hint}")
+    for replacement in result.replaced:
+        print(replacement)
+    if result.refused:
         line = f"{result.path}: not imported ({counted(result.problem_count, 'problem')})"
     else:
+        replaced = f"replaced {counted(len(result.replaced), 'order')}, " if result.replaced else ""
         line = (
-            f"{result.path}: imported {counted(result.imported, 'order')}, skipped "
+            f"{result.path}: imported {counted(result.imported, 'order')}, {replaced}skipped "
             f"{result.skipped_same} already imported, "
-            f"{counted(len(result.conflicts), 'conflict')}"
+            f"{counted(len(result.conflicts), 'conflict')}{result.notes}"
         )
+        if result.set_aside_file is not None:
+            line += (
+                f"; set aside {counted(result.set_aside_orders, 'order')} "
+                f"({counted(result.set_aside_lines, 'line')}) with problems in "
+                f"{result.set_aside_file}"
+            )
     print(line, flush=True)
     return line
 
@@ -349,7 +375,7 @@ def _import_inbox(app: App, folder: Path) -> None:
     for result in report.files:
         log.info("run: %s", _print_import(result))
         problems = [str(each) for each in (*result.problems, *result.conflicts)]
-        move_aside(Path(result.path), problems if result.problems else [])
+        move_aside(Path(result.path), problems if result.refused else [])
 
 
 def database_copy(args: argparse.Namespace) -> int:
@@ -380,10 +406,14 @@ def database_copy(args: argparse.Namespace) -> int:
 
 @command
 def show_log(app: App, args: argparse.Namespace) -> int:
-    filter_ = queries.LogFilter(status=args.status, search=args.search or "")
+    filter_ = queries.LogFilter(
+        status=args.status, search=args.search or "", xero_status=args.xero_status
+    )
     rows = queries.page_log(filter_, "posted_date", False, 0, None)
     if args.json:
-        print(json.dumps([_row_json(row) for row in rows], ensure_ascii=False, indent=2))
+        traces = queries.lookup_traces([row.id for row in rows])
+        listed = [_row_json(row) | {"lookup": _lookup_json(traces.get(row.id))} for row in rows]
+        print(json.dumps(listed, ensure_ascii=False, indent=2))
         return EXIT_OK
     if not rows:
         print("No orders match." if (args.status or args.search) else "No orders yet.")
@@ -414,6 +444,43 @@ def _row_json(row: Any) -> dict[str, Any]:
         "pending_action": row.pending_action,
         "note": row.note,
         "last_attempt_at": row.last_attempt_at.isoformat() if row.last_attempt_at else None,
+        "xero_status": row.xero_status,
+        "xero_amount_due": None if row.xero_amount_due is None else str(row.xero_amount_due),
+        "xero_seen_at": row.xero_seen_at.isoformat() if row.xero_seen_at else None,
+        "xero_voided_or_deleted": row.xero_flagged,
+    }
+
+
+def _lookup_json(trace: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the order's last sync matched: its contact (and how: "link" for a user's link,
+    with who linked it and when) and each line's Xero item code (and the code a user mapped
+    the SKU to); None before a sync looked anything up."""
+    if not trace:
+        return None
+    customer = trace.get("customer") or {}
+    contact = customer.get("matched")
+    link = next((s for s in customer.get("steps", []) if s.get("by") == "Link"), None)
+    return {
+        "customer": {
+            "matched_by": customer.get("how") or None,
+            "contact_id": contact["contact_id"] if contact else None,
+            "contact_name": contact["name"] if contact else None,
+            "link": {
+                "contact_id": link.get("value"),
+                "linked_at": link.get("linked_at"),
+                "linked_by": link.get("linked_by"),
+            }
+            if link
+            else None,
+        },
+        "products": [
+            {
+                "sku": product.get("sku"),
+                "item_code": product.get("found") or None,
+                "mapped_to": product.get("mapped_to"),
+            }
+            for product in trace.get("products", [])
+        ],
     }
 
 
@@ -446,8 +513,26 @@ def resolve(app: App, args: argparse.Namespace) -> int:
                 outcome = f"back to {now_status[order_id]}"
             print(f"{refs_by_id[order_id]}: {outcome}")
         return EXIT_OK
-    action = Action.AUTO_SYNC if args.auto_sync else Action.RETRY
-    summary = app.runner().resolve(order_ids, action)
+    if args.accept:
+        accepted = set(accept(order_ids, utc_now))
+        for order_id in order_ids:
+            outcome = "kept as it is" if order_id in accepted else NOT_DEAD
+            print(f"{refs_by_id[order_id]}: {outcome}")
+        return EXIT_OK
+    if args.send_again:
+        sent = send_again(app.runner(), order_ids, utc_now)
+        for order_id in order_ids:
+            if order_id not in sent.replaced:
+                print(f"{refs_by_id[order_id]}: unchanged ({NOT_DEAD})")
+        for order_id, note in sent.replaced.items():
+            err(f"{refs_by_id[order_id]}: {note}")
+        if sent.summary is None:
+            return EXIT_OK
+        summary = sent.summary
+        order_ids = list(sent.replaced)
+    else:
+        action = Action.AUTO_SYNC if args.auto_sync else Action.RETRY
+        summary = app.runner().resolve(order_ids, action)
     latest: dict[int, OrderResult] = {r.order_id: r for r in summary.results}
     waiting = set(summary.waiting_on)
     for order_id in order_ids:
@@ -461,12 +546,134 @@ def resolve(app: App, args: argparse.Namespace) -> int:
     return _report(summary)
 
 
+NOT_DEAD = "its invoice is not voided or deleted in Xero"
+
+
+@command
+def refresh(app: App, args: argparse.Namespace) -> int:
+    summary = refresh_from_xero(app.gateway(), app.settings, utc_now)
+    for change in summary.changes:
+        before = change.before or "not seen"
+        number = change.state.invoice_number or "(no number)"
+        print(f"{change.order_ref}: {number} {before} -> {change.state.status}")
+    print(summary.line)
+    return EXIT_OK
+
+
+@command
+def stock(app: App, args: argparse.Namespace) -> int:
+    products = xero_seen.stock_on_hand()
+    if args.json:
+        listed = [
+            {
+                "sku": sku,
+                "name": name,
+                "on_hand": None if on_hand is None else str(on_hand),
+                "read_at": read_at.isoformat() if read_at else None,
+            }
+            for sku, name, on_hand, read_at in products
+        ]
+        print(json.dumps(listed, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for sku, name, on_hand, read_at in products:
+        when = f"{read_at:%Y-%m-%d %H:%M %Z}" if read_at else ""
+        print(f"{sku}\t{name}\t{'' if on_hand is None else on_hand}\t{when}")
+    return EXIT_OK
+
+
 def _describe(result: OrderResult) -> str:
     if result.status is Status.SUCCEEDED:
         return f"{result.order_ref}: succeeded ({result.invoice_number})"
     if result.status is Status.FAILED:
         return f"{result.order_ref}: failed: " + " ".join(r.message for r in result.reasons)
     return f"{result.order_ref}: still pending: {result.note}"
+
+
+# -- problems: failed orders by root cause --------------------------------------------------------
+
+
+@command
+def problems(app: App, args: argparse.Namespace) -> int:
+    """The problems worklist: one root cause a line (or JSON), the most orders first. A group is
+    named ``code:subject`` (its key), which ``problems --fix`` (to come) takes."""
+    groups = problem_groups(refs=None if args.json else 0)
+    if args.json:
+        print(json.dumps([_group_json(group) for group in groups], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not groups:
+        print("No problems: no order failed.")
+        return EXIT_OK
+    for group in groups:
+        span = f"{group.oldest.posted_date} {group.oldest.ref}"
+        if group.orders > 1:
+            span += f" to {group.newest.posted_date} {group.newest.ref}"
+        fixes = ", ".join(group.fixes) or "none here"
+        print(
+            f"{group.key}\t{counted(group.orders, 'order')}\t{span}\tfixes: {fixes}"
+            f"\t{group.customer_name}".rstrip("\t")
+        )
+    totals = problem_totals()
+    err(f"{counted(totals.problems, 'problem')} blocking {counted(totals.orders, 'order')}")
+    return EXIT_OK
+
+
+def _group_json(group: ProblemGroup) -> dict[str, Any]:
+    return {
+        "key": group.key,
+        "code": group.code,
+        "subject": group.subject,
+        "customer_name": group.customer_name or None,
+        "order_count": group.orders,
+        "orders": list(group.refs),
+        "oldest": {"ref": group.oldest.ref, "posted_date": group.oldest.posted_date.isoformat()},
+        "newest": {"ref": group.newest.ref, "posted_date": group.newest.posted_date.isoformat()},
+        "fixes": [str(fix) for fix in group.fixes],
+    }
+
+
+@command
+def suggest_contacts(app: App, args: argparse.Namespace) -> int:
+    """The Xero contacts most like a customer (found by its reference), with their scores."""
+    from xerologdesk.sync.suggestions import ContactRanker
+
+    customer = book.customer_by_reference(args.reference)
+    if customer is None:
+        err(f"xerologdesk: no customer has the reference \u201c{args.reference}\u201d")
+        return EXIT_USAGE
+    ranker = ContactRanker.read(app.gateway())
+    suggestions = ranker.rank(customer.name, customer.reference, customer.email, args.limit)
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "contact_id": each.contact.contact_id,
+                        "name": each.contact.name,
+                        "account_number": each.contact.account_number,
+                        "email": each.contact.email,
+                        "status": each.contact.status,
+                        "score": each.score,
+                        "matched": each.matched,
+                        "selectable": each.selectable,
+                    }
+                    for each in suggestions
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    err(
+        f"Contacts most like {customer.name} ({customer.reference}), of "
+        f"{counted(len(ranker.contacts), 'Xero contact')}:"
+    )
+    for each in suggestions:
+        archived = "\tarchived: cannot be linked" if not each.selectable else ""
+        print(
+            f"{each.score:5.1f}\t{each.contact.name}\t{each.contact.contact_id}"
+            f"\t{each.contact.account_number}\tby {each.matched}{archived}"
+        )
+    return EXIT_OK
 
 
 @command
@@ -517,3 +724,165 @@ def _organisation_refuses(app: App, key: str, value: str) -> str | None:
         )
         return None
     return lists.problem_with(key, value)
+
+
+# -- links and mappings ------------------------------------------------------------------------
+
+
+def quoted(text: str) -> str:
+    """``text`` in curly quotes, as the messages quote names and codes."""
+    return f"\u201c{text}\u201d"
+
+
+def _say_retry(refs: list[str], whose: str) -> None:
+    """Say that nothing was re-synced, and how to retry the failed orders the change unblocks."""
+    if not refs:
+        print(f"Nothing was re-synced; no failed orders {whose} now (later syncs use it).")
+        return
+    shown = " ".join(refs[:20])
+    more = f" ... ({counted(len(refs) - 20, 'more order')}: see xerologdesk log --status failed)"
+    print(
+        f"Nothing was re-synced. Retry the {counted(len(refs), 'failed order')} it blocks with: "
+        f"xerologdesk resolve --retry {shown}{more if len(refs) > 20 else ''}"
+    )
+
+
+@command
+def link_customer(app: App, args: argparse.Namespace) -> int:
+    from xerologdesk.store.links import customer_known, failed_orders_of_customer
+    from xerologdesk.sync import links
+
+    try:
+        linked = links.link_customer(app.gateway(), app.settings, args.reference, args.xero_contact)
+    except links.Refused as error:
+        err(f"xerologdesk: {error} Nothing was changed.")
+        return EXIT_USAGE
+    link = linked.link
+    print(
+        f"Linked customer {quoted(link.reference)} to the Xero contact "
+        f"{quoted(linked.contact.name)} ({link.contact_id})."
+    )
+    if linked.account_number_note:
+        print(linked.account_number_note)
+    if not customer_known(link.reference):
+        err(
+            f"xerologdesk: no customer with the reference {quoted(link.reference)} has been "
+            "imported yet; the link applies to its orders once they are."
+        )
+    _say_retry(failed_orders_of_customer(link.reference), "of this customer")
+    return EXIT_OK
+
+
+@command
+def unlink_customer(app: App, args: argparse.Namespace) -> int:
+    from xerologdesk.sync import links
+
+    try:
+        removed = links.unlink_customer(args.reference)
+    except links.Refused as error:
+        err(f"xerologdesk: {error}")
+        return EXIT_USAGE
+    print(
+        f"Unlinked customer {quoted(removed.reference)} from the Xero contact "
+        f"{quoted(removed.contact_name)} ({removed.contact_id}); later syncs look it up by "
+        "account number, then name."
+    )
+    return EXIT_OK
+
+
+@command
+def show_links(app: App, args: argparse.Namespace) -> int:
+    from xerologdesk.store.links import all_links
+
+    found = all_links()
+    if args.json:
+        rows = [
+            {
+                "reference": each.reference,
+                "contact_id": each.contact_id,
+                "contact_name": each.contact_name,
+                "linked_at": each.linked_at.isoformat(),
+                "linked_by": each.linked_by,
+            }
+            for each in found
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not found:
+        print("No customers are linked.")
+    for each in found:
+        print(
+            f"{each.reference}\t{each.contact_name}\t{each.contact_id}"
+            f"\t{each.linked_at:%Y-%m-%d}\t{each.linked_by}"
+        )
+    return EXIT_OK
+
+
+@command
+def map_sku(app: App, args: argparse.Namespace) -> int:
+    from xerologdesk.store.links import failed_orders_with_sku
+    from xerologdesk.sync import links
+
+    by_file = args.file is not None
+    if by_file == (args.sku is not None or args.item_code is not None) or (
+        not by_file and args.item_code is None
+    ):
+        err("xerologdesk: give either SKU ITEM_CODE or --file CSV")
+        return EXIT_USAGE
+    try:
+        if by_file:
+            mapped = links.import_mappings(app.gateway(), Path(args.file))
+        else:
+            mapped = links.map_sku(app.gateway(), args.sku, args.item_code)
+    except links.Refused as error:
+        err(f"xerologdesk: {error}" + ("" if by_file else " Nothing was changed."))
+        return EXIT_USAGE
+    for each in mapped.new:
+        print(f"Mapped SKU {quoted(each.sku)} to the Xero item code {quoted(each.item_code)}.")
+    for each in mapped.same:
+        print(f"SKU {quoted(each.sku)} was mapped to {quoted(each.item_code)} already.")
+    refs = list(
+        dict.fromkeys(ref for each in mapped.new for ref in failed_orders_with_sku(each.sku))
+    )
+    _say_retry(refs, "with these SKUs" if by_file else "with this SKU")
+    return EXIT_OK
+
+
+@command
+def unmap_sku(app: App, args: argparse.Namespace) -> int:
+    from xerologdesk.sync import links
+
+    try:
+        removed = links.unmap_sku(args.sku)
+    except links.Refused as error:
+        err(f"xerologdesk: {error}")
+        return EXIT_USAGE
+    print(
+        f"Unmapped SKU {quoted(removed.sku)} (it was mapped to {quoted(removed.item_code)}); "
+        "later syncs look for an item whose code is the SKU."
+    )
+    return EXIT_OK
+
+
+@command
+def show_mappings(app: App, args: argparse.Namespace) -> int:
+    from xerologdesk.store.links import all_mappings
+
+    found = all_mappings()
+    if args.json:
+        rows = [
+            {
+                "sku": each.sku,
+                "item_code": each.item_code,
+                "mapped_at": each.mapped_at.isoformat(),
+                "mapped_by": each.mapped_by,
+            }
+            for each in found
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not found:
+        print("No SKUs are mapped.")
+    for each in found:
+        print(f"{each.sku}\t{each.item_code}\t{each.mapped_at:%Y-%m-%d}\t{each.mapped_by}")
+    return EXIT_OK

@@ -4,7 +4,8 @@ A file is ready once it is no longer being written (the desktop's watcher sees i
 between two looks; the headless ``xerologdesk run`` takes files not modified for
 :data:`SETTLED_SECONDS`). After its import it moves to ``imported/``, or to ``problems/`` with a
 ``.problems.txt`` beside it saying what was wrong, so a file is never imported twice and the
-folder shows at a glance what still needs a look.
+folder shows at a glance what still needs a look. Its good orders imported from there later
+(the app offers it), the orders with problems are set aside in ``problems/`` too.
 """
 
 from __future__ import annotations
@@ -39,11 +40,12 @@ def settled_files(folder: Path, now: float | None = None) -> list[Path]:
     return ready
 
 
-def move_aside(path: Path, problems: Sequence[str]) -> None:
+def move_aside(path: Path, problems: Sequence[str]) -> Path | None:
     """Move an imported file out of the inbox: to ``imported/``, or to ``problems/`` with its
-    report. A file that cannot be moved stays (logged): the next import skips it as the same."""
+    report; where it went. A file that cannot be moved stays (logged, None): the next import
+    skips it as the same."""
     if not path.exists():
-        return
+        return None
     target_dir = path.parent / (PROBLEMS_DIR if problems else IMPORTED_DIR)
     try:
         target_dir.mkdir(exist_ok=True)
@@ -55,6 +57,8 @@ def move_aside(path: Path, problems: Sequence[str]) -> None:
     except OSError as error:
         # The import itself is done; a file left in place is skipped next time as the same.
         log.warning("could not move %s out of the inbox: %s", path, error)
+        return None
+    return target
 
 
 def _free_name(wanted: Path) -> Path:

@@ -177,6 +177,14 @@ DECLARATIONS: tuple[Setting, ...] = (
         allowed="a Xero tax type such as EXEMPTOUTPUT (letters, digits and _), or empty",
     ),
     Setting(
+        "link_writes_account_number",
+        bool,
+        True,
+        "Linking a customer writes its reference into the contact",
+        "When you link a customer to a Xero contact that has no account number, give that contact "
+        "the customer's reference as its account number, so Xero itself matches it next time.",
+    ),
+    Setting(
         "invoice_status",
         str,
         "DRAFT",

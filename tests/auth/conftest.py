@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.auth.browser import Browser
+from tests.support.browser import Browser
+from tests.support.connections import CLIENT_ID, ConnectFn
 from xerologdesk.app import App, open_app
 from xerologdesk.connection import connect_xero
 from xerologdesk.sandbox import Sandbox
-from xerologdesk.xero.tokens import TOKEN_STORE_ENV
-
-CLIENT_ID = "XLD-TEST-CLIENT"
 
 
 @pytest.fixture(autouse=True)
-def file_token_store(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tokens go to the data directory's file: never the developer's keyring."""
-    monkeypatch.setenv(TOKEN_STORE_ENV, "file")
+def tokens_in_a_file(file_token_store: None) -> None:
+    """Every OAuth test keeps its tokens in the data directory's file."""
 
 
 @pytest.fixture
@@ -27,9 +24,6 @@ def app(tmp_path: Path) -> Iterator[App]:
     opened = open_app(tmp_path / "data", log=False)
     yield opened
     opened.close()
-
-
-ConnectFn = Callable[..., str]
 
 
 @pytest.fixture

@@ -7,12 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.auth.browser import ALL, Browser
+from tests.support.browser import ALL, Browser
+from tests.support.processes import REPO
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.xero.oauth import LEGACY_SCOPES
 from xerologdesk.xero.tokens import TOKEN_STORE_ENV
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def xerologdesk(data_dir: Path, *arguments: str) -> subprocess.Popen[str]:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.auth.conftest import CLIENT_ID, ConnectFn
-from tests.auth.helpers import gateway_of, stored_tokens
+from tests.support.connections import CLIENT_ID, ConnectFn, gateway_of, stored_tokens
 from xerologdesk.app import App
 from xerologdesk.connection import Disconnected, disconnect, endpoints_for, tokens_for
 from xerologdesk.sandbox import Sandbox

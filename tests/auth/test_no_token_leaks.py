@@ -9,9 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.auth.browser import Browser
-from tests.auth.conftest import CLIENT_ID
-from tests.auth.helpers import connect_to_sandbox, gateway_of, stored_tokens
+from tests.support.browser import Browser
+from tests.support.connections import CLIENT_ID, connect_to_sandbox, gateway_of, stored_tokens
 from xerologdesk.app import App, open_app
 from xerologdesk.connection import disconnect
 from xerologdesk.sandbox import Sandbox

@@ -1,7 +1,7 @@
 """Connecting to a Xero organisation through the whole PKCE flow, against the sandbox over HTTP.
 
 The sandbox serves login, identity and API on one base URL (``--xero-url``); a test browser
-(tests/auth/browser.py) reads and posts the consent form like a person would.
+(tests/support/browser.py) reads and posts the consent form like a person would.
 """
 
 from __future__ import annotations
@@ -13,10 +13,15 @@ import keyring
 import pytest
 from keyring.backends import fail
 
-from tests.auth.browser import ALL, Browser
-from tests.auth.conftest import CLIENT_ID, ConnectFn
-from tests.auth.helpers import connect_to_sandbox, gateway_of, stored_tokens
 from tests.auth.keyrings import MemoryKeyring
+from tests.support.browser import ALL, Browser
+from tests.support.connections import (
+    CLIENT_ID,
+    ConnectFn,
+    connect_to_sandbox,
+    gateway_of,
+    stored_tokens,
+)
 from xerologdesk.app import App
 from xerologdesk.connection import connect_xero
 from xerologdesk.sandbox import Sandbox

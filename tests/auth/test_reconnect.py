@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.auth.browser import Browser
 from tests.auth.test_connect_command import connect, run
+from tests.support.browser import Browser
 from xerologdesk.sandbox import Sandbox
 
 ORDERS = """order_ref,posted_date,customer_reference,customer_name,sku,quantity,unit_price

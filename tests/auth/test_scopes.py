@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.auth.browser import Browser
 from tests.auth.test_connect_command import connect, run
 from tests.auth.test_reconnect import log
+from tests.support.browser import Browser
 from xerologdesk.app import open_app
 from xerologdesk.exits import EXIT_ORDERS_FAILED
 from xerologdesk.sandbox import Sandbox

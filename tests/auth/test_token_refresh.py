@@ -8,8 +8,14 @@ from datetime import datetime
 
 import pytest
 
-from tests.auth.conftest import CLIENT_ID, ConnectFn
-from tests.auth.helpers import gateway_of, pkce_tokens, stored_tokens, token_url
+from tests.support.connections import (
+    CLIENT_ID,
+    ConnectFn,
+    gateway_of,
+    pkce_tokens,
+    stored_tokens,
+    token_url,
+)
 from xerologdesk.app import App
 from xerologdesk.connection import endpoints_for, token_store
 from xerologdesk.sandbox import Sandbox

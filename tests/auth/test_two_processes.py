@@ -13,15 +13,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.auth.conftest import ConnectFn
-from tests.auth.helpers import gateway_of, stored_tokens
+from tests.support.connections import ConnectFn, gateway_of, stored_tokens
+from tests.support.processes import REPO
 from xerologdesk.app import App
 from xerologdesk.connection import lock_path
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.xero.tokens import TOKEN_STORE_ENV, interprocess_lock
 
 CHILD = Path(__file__).with_name("refresh_child.py")
-REPO = Path(__file__).resolve().parents[2]
 
 
 def test_two_processes_refreshing_at_once_keep_the_connection(

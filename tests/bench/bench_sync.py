@@ -2,8 +2,10 @@
 sandbox with its limits off, xerologdesk's batched engine side by side with a naive per-order
 implementation written here (look up the contact, then each SKU, then create the invoice).
 
-Run: ``python3 tests/bench/bench_sync.py [--orders N] [--out FILE]`` (not collected by pytest).
-Prints a table and writes the figures as JSON (default tests/bench/results/sync.json).
+Run: ``python3 tests/bench/bench_sync.py [--orders N] [--state] [--out FILE]`` (not collected by
+pytest). With ``--state`` the sandbox keeps a state file, as the desktop app's does (each create
+journaled and fsync'd before it is answered). Prints a table and writes the figures as JSON
+(default tests/bench/results/sync.json).
 """
 
 from __future__ import annotations
@@ -50,11 +52,13 @@ class RemoteSandbox:
         contacts: list[dict[str, Any]],
         items: list[dict[str, Any]],
         limits: tuple[int, int, int] = (0, 0, 0),
+        state_path: Path | None = None,
     ) -> None:
-        """``limits``: calls a minute, a day and in flight (0: off)."""
+        """``limits``: calls a minute, a day and in flight (0: off); ``state_path``: the
+        sandbox's state file (none: in memory)."""
         parent, child = multiprocessing.Pipe()
         self.process = multiprocessing.Process(
-            target=_serve, args=(child, contacts, items, limits), daemon=True
+            target=_serve, args=(child, contacts, items, limits, state_path), daemon=True
         )
         self.process.start()
         self.base_url, self.api_url, self.primary_tenant_id = parent.recv()
@@ -88,10 +92,15 @@ def _serve(
     contacts: list[dict[str, Any]],
     items: list[dict[str, Any]],
     limits: tuple[int, int, int],
+    state_path: Path | None,
 ) -> None:
     minute, day, concurrent = limits
     box = Sandbox(
-        seed="empty", minute_limit=minute, day_limit=day, concurrent_limit=concurrent
+        seed="empty",
+        state_path=state_path,
+        minute_limit=minute,
+        day_limit=day,
+        concurrent_limit=concurrent,
     ).start()
     box.ledger().load_records(contacts, items)
     pipe.send((box.base_url, box.api_url, box.primary_tenant_id))
@@ -99,8 +108,10 @@ def _serve(
     box.stop()
 
 
-def fresh_sandbox(contacts: list[dict[str, Any]], items: list[dict[str, Any]]) -> RemoteSandbox:
-    return RemoteSandbox(contacts, items)
+def fresh_sandbox(
+    contacts: list[dict[str, Any]], items: list[dict[str, Any]], state_path: Path | None = None
+) -> RemoteSandbox:
+    return RemoteSandbox(contacts, items, state_path=state_path)
 
 
 def calls_made(box: RemoteSandbox) -> int:
@@ -195,6 +206,9 @@ def main() -> int:
     parser.add_argument("--orders", type=int, default=10_000)
     parser.add_argument("--customers", type=int, default=1_000)
     parser.add_argument("--skus", type=int, default=2_000)
+    parser.add_argument(
+        "--state", action="store_true", help="the sandbox keeps a state file (as the app's does)"
+    )
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "sync.json")
     args = parser.parse_args()
 
@@ -205,7 +219,8 @@ def main() -> int:
         csv_path = workdir / "orders.csv"
         lines = write_orders_csv(csv_path, cat, args.orders)
 
-        box = fresh_sandbox(contacts, items)
+        state = workdir / "sandbox-state.json" if args.state else None
+        box = fresh_sandbox(contacts, items, state)
         ours = run_xerologdesk(box, csv_path, workdir)
         invoices = len(box.state()["invoices"])
         box.stop()
@@ -214,7 +229,7 @@ def main() -> int:
         ids = list(book.order_ids_for_refs([f"SO-{n:07d}" for n in range(args.orders)]).values())
         orders = book.load_orders(ids)
         app.close()
-        box = fresh_sandbox(contacts, items)
+        box = fresh_sandbox(contacts, items, workdir / "naive-state.json" if args.state else None)
         naive = run_naive(box, orders)
         box.stop()
 
@@ -224,6 +239,7 @@ def main() -> int:
     speedup = naive["seconds"] / ours["seconds"]
     figures = {
         "orders": args.orders,
+        "sandbox_state_file": args.state,
         "lines": lines,
         "customers": args.customers,
         "skus": args.skus,

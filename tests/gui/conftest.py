@@ -56,8 +56,20 @@ def shown(monkeypatch: pytest.MonkeyPatch) -> Iterator[Shown]:
         record.calls.append(("ask_text", title, label, text))
         return record.text_answer
 
-    for kind in ("error", "warning", "notice", "info", "about"):
+    def notice(
+        parent: Any,
+        title: str,
+        text: str,
+        details: str = "",
+        action: tuple[str, Callable[[], object]] | None = None,
+    ) -> None:
+        record.calls.append(("notice", title, text, details))
+        if action is not None:
+            record.actions.append(action)
+
+    for kind in ("error", "warning", "info", "about"):
         monkeypatch.setattr(messages, kind, box(kind))
+    monkeypatch.setattr(messages, "notice", notice)
     monkeypatch.setattr(messages, "confirm", confirm)
     monkeypatch.setattr(messages, "choose", choose)
     monkeypatch.setattr(messages, "ask_text", ask_text)

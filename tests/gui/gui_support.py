@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +49,8 @@ class Shown:
     """Every message box a test caused, and the answers questions get."""
 
     calls: list[tuple[str, str, str, str]] = field(default_factory=list)
+    # The buttons notices offered besides OK: their labels and what pressing them does.
+    actions: list[tuple[str, Callable[[], object]]] = field(default_factory=list)
     confirm_answer: bool = True
     text_answer: str | None = ""
 

@@ -13,9 +13,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from tests.auth.browser import ALL, Browser
-from tests.auth.conftest import CLIENT_ID
-from tests.auth.helpers import stored_tokens
+from tests.support.browser import ALL, Browser
+from tests.support.connections import CLIENT_ID, stored_tokens
 from xerologdesk.app import App
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.store import book
@@ -24,15 +23,9 @@ from xerologdesk.ui.dialogs.connect_xero import ConnectionPanel, ConnectOptions
 from xerologdesk.ui.dialogs.settings_dialog import CONNECTION_PAGE, SettingsDialog
 from xerologdesk.xero.tokens import TOKEN_STORE_ENV
 
-pytestmark = QT_MARKS
+pytestmark = [*QT_MARKS, pytest.mark.usefixtures("file_token_store")]  # never a keyring
 
 OpenDialog = Callable[..., SettingsDialog]
-
-
-@pytest.fixture(autouse=True)
-def file_token_store(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tokens go to the data directory's file: never the developer's keyring."""
-    monkeypatch.setenv(TOKEN_STORE_ENV, "file")
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """``xerologdesk --sandbox`` as a new user meets it: the demo organisation, the demo orders
 imported and synced within seconds, a failed row that explains itself and Auto Sync fixing it;
-and a second start that picks up where the first left off."""
+and a second start that picks up where the first left off; a sandbox state file in use said
+plainly."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gui_support import QT_MARKS, WAIT_MS, order_id, status_of, wait_idle
+from gui_support import QT_MARKS, WAIT_MS, Shown, order_id, status_of, wait_idle
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from xerologdesk.sandbox import Sandbox
 from xerologdesk.store import book
 from xerologdesk.sync.engine import Action
 from xerologdesk.ui import launch
@@ -134,3 +136,26 @@ def test_started_minimized_without_a_tray_the_window_starts_minimised(
     finally:
         started.window.quit_app()
         started.shutdown()
+
+
+def test_a_sandbox_state_file_another_sandbox_uses_is_said_plainly(
+    qapp: object, tmp_path: Path, shown: Shown
+) -> None:
+    state = tmp_path / "data" / launch.SANDBOX_STATE
+    with Sandbox(state_path=state, seed="empty"):
+        started = start(tmp_path / "data")
+        try:
+            assert shown.take("error") == [
+                (
+                    "error",
+                    "Sandbox not started",
+                    "The embedded sandbox was not started: the sandbox state file "
+                    f"{state} is in use by process {os.getpid()}. Close that sandbox (an "
+                    "xerologdesk sandbox command, or another window) and start again.",
+                    "",
+                )
+            ]
+            assert started.desktop.sandbox is None
+        finally:
+            started.window.close()
+            started.shutdown()

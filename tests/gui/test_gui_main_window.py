@@ -17,9 +17,12 @@ from gui_support import (
     WAIT_MS,
     Opened,
     Shown,
+    cell,
     line,
+    order_id,
     refs_shown,
     status_of,
+    table_texts,
     wait_idle,
     write_orders,
 )
@@ -27,6 +30,7 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QApplication, QHeaderView, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from xerologdesk.sync.lock import SyncLock
 from xerologdesk.ui import messages
 from xerologdesk.ui.desktop import Desktop
 from xerologdesk.ui.log_model import COLUMN_INDEX
@@ -335,3 +339,144 @@ def test_a_bad_file_s_problems_do_not_hold_up_syncing_the_good_one(
     assert box.isVisible()
     box.close()
     wait_idle(window, qtbot)
+
+
+def test_a_semicolon_file_with_decimal_commas_is_imported_and_the_report_says_so(
+    offline: MainWindow, tmp_path: Path, shown: Shown, qtbot: QtBot
+) -> None:
+    window = offline
+    path = tmp_path / "europe.csv"
+    path.write_text(
+        "order_ref;posted_date;customer_reference;customer_name;sku;quantity;unit_price\n"
+        "SO-1;2026-05-01;C-1;Caf\u00e9 Noir;W-1;2;32,00\n",
+        encoding="utf-8",
+    )
+    with qtbot.waitSignal(window.orders.imported, timeout=WAIT_MS) as imported:
+        window.import_files([path])
+    wait_idle(window, qtbot)
+    assert imported.args[0].summary == (
+        "europe.csv: imported 1 order (decimal commas read as decimal points)"
+    )
+    assert "decimal commas read as decimal points" in window.statusBar().currentMessage()
+    assert shown.take("notice") == []
+    assert refs_shown(window) == ["SO-1"]
+
+
+def test_the_import_problems_box_offers_to_import_the_good_orders_and_set_the_bad_aside(
+    offline: MainWindow, tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = offline
+    monkeypatch.setattr(messages, "notice", real_notice)  # the box itself, and its button
+    bad = (*line("SO-2")[:6], "two", *line("SO-2")[7:])
+    path = write_orders(
+        tmp_path / "week.csv", [line("SO-1"), line("SO-2", sku="W-1"), bad, line("SO-3")]
+    )
+    with qtbot.waitSignal(window.orders.imported, timeout=WAIT_MS):
+        window.import_files([path])
+    wait_idle(window, qtbot)
+    assert refs_shown(window) == []
+    [box] = [w for w in window.findChildren(QMessageBox) if w.windowTitle() == "Import problems"]
+    assert "or import the good orders now" in box.text().lower()
+    [offer] = [b for b in box.buttons() if b.text() == "Import the 2 good orders"]
+    with qtbot.waitSignal(window.orders.imported, timeout=WAIT_MS) as imported:
+        qtbot.mouseClick(offer, Qt.MouseButton.LeftButton)
+    wait_idle(window, qtbot)
+    assert sorted(refs_shown(window)) == ["SO-1", "SO-3"]  # SO-2 not half imported
+    assert imported.args[0].summary == (
+        "week.csv: imported 2 orders; set aside 1 order with problems in week.rejected.csv"
+    )
+    rejected = (tmp_path / "week.rejected.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(rejected) == 3 and rejected[0].startswith("problem,order_ref,")
+    # The box that reports it offers nothing more, and says where the bad orders are.
+    [after] = [
+        w
+        for w in window.findChildren(QMessageBox)
+        if w.windowTitle() == "Import problems" and w.isVisible()
+    ]
+    assert "set aside in week.rejected.csv" in after.text()
+    assert not [b for b in after.buttons() if b.text().startswith("Import the")]
+    after.close()
+
+
+def test_an_inbox_file_s_good_orders_are_imported_from_its_problems_folder(
+    offline: MainWindow, tmp_path: Path, shown: Shown, qtbot: QtBot
+) -> None:
+    window = offline
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    window.inbox.set_settle_interval(20)
+    window.inbox.watch(inbox)
+    bad = (*line("SO-2")[:1], "yesterday", *line("SO-2")[2:])
+    write_orders(inbox / "tuesday.csv", [line("SO-1"), bad])
+    qtbot.waitUntil(lambda: (inbox / "problems" / "tuesday.csv").exists(), timeout=WAIT_MS)
+    wait_idle(window, qtbot)
+    [(_, title, _text, _details)] = shown.take("notice")
+    [(label, act)] = shown.actions
+    assert (title, label) == ("Import problems", "Import the 1 good order")
+    with qtbot.waitSignal(window.orders.imported, timeout=WAIT_MS):
+        act()
+    wait_idle(window, qtbot)
+    assert refs_shown(window) == ["SO-1"]
+    rejected = inbox / "problems" / "tuesday.rejected.csv"
+    assert "is not a date" in rejected.read_text(encoding="utf-8-sig")
+    assert not (inbox / "tuesday.rejected.csv").exists()  # not imported again from the inbox
+    shown.take("notice")
+
+
+def test_an_order_not_in_xero_imported_again_changed_is_listed_and_replaced_when_asked(
+    offline: MainWindow, tmp_path: Path, shown: Shown, qtbot: QtBot
+) -> None:
+    window = offline
+    first = write_orders(tmp_path / "monday.csv", [line("SO-1"), line("SO-2")])
+    with qtbot.waitSignal(window.orders.imported, timeout=WAIT_MS):
+        window.import_files([first])
+    wait_idle(window, qtbot)
+    fixed = write_orders(tmp_path / "fixed.csv", [line("SO-1", quantity="2"), line("SO-2")])
+
+    shown.confirm_answer = False
+    with qtbot.waitSignal(window.orders.imported, timeout=WAIT_MS):
+        window.import_files([fixed])
+    wait_idle(window, qtbot)
+    [(_, title, text, action)] = shown.take("confirm")
+    assert (title, action) == ("Replace changed orders", "Replace 1 order")
+    assert (
+        "SO-1: line 1: \u201cBEAN-HOUSE-1KG\u201d \u00d7 \u201c1\u201d at \u201c32\u201d \u2192 "
+        "\u201cBEAN-HOUSE-1KG\u201d \u00d7 \u201c2\u201d at \u201c32\u201d"
+    ) in text
+    assert shown.take("notice") == []  # a question, not a problem
+    assert cell(window, "SO-1", "total") == "32.00 AUD"  # declined: left as it was
+
+    shown.confirm_answer = True
+    with qtbot.waitSignal(window.orders.imported, timeout=WAIT_MS):
+        window.import_files([fixed])
+    qtbot.waitUntil(lambda: cell(window, "SO-1", "total") == "64.00 AUD", timeout=WAIT_MS)
+    wait_idle(window, qtbot)
+    assert shown.take("confirm")
+    assert "fixed.csv: imported 0 orders, replaced 1 order, skipped 1 already imported" in (
+        window.statusBar().currentMessage()
+    )
+    assert status_of(window, "SO-1") == "Pending"
+    details = window.open_details(order_id(window, "SO-1"))
+    qtbot.waitExposed(details)
+    [history] = table_texts(details.history)
+    assert history[1:3] == ["Replaced by an import", "Pending"]
+    assert history[3].startswith("Replaced by the content of fixed.csv: line 1:")
+    details.close()
+
+
+def test_replacing_waits_while_another_xerologdesk_syncs(
+    offline: MainWindow, tmp_path: Path, shown: Shown, qtbot: QtBot
+) -> None:
+    window = offline
+    with qtbot.waitSignal(window.orders.imported, timeout=WAIT_MS):
+        window.import_files([write_orders(tmp_path / "a.csv", [line("SO-1")])])
+    fixed = write_orders(tmp_path / "b.csv", [line("SO-1", quantity="3")])
+    with SyncLock(window.desktop.app.data_dir):
+        with qtbot.waitSignal(window.orders.imported, timeout=WAIT_MS):
+            window.import_files([fixed], replace=True)
+        wait_idle(window, qtbot)
+    [(_, title, text, _details)] = shown.take("notice")
+    assert title == "Import problems"
+    assert "another xerologdesk is syncing this data directory" in text
+    assert "nothing was imported" in text
+    assert cell(window, "SO-1", "total") == "32.00 AUD"

@@ -11,10 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton
 from pytestqt.qtbot import QtBot
 
-from tests.auth.browser import Browser
-from tests.auth.conftest import CLIENT_ID
-from tests.auth.conftest import file_token_store as file_token_store  # autouse: never a keyring
-from tests.auth.helpers import connect_to_sandbox
+from tests.support.browser import Browser
+from tests.support.connections import CLIENT_ID, connect_to_sandbox
 from xerologdesk.app import App
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.store import book
@@ -24,7 +22,7 @@ from xerologdesk.ui.main_window import MainWindow
 from xerologdesk.ui.notify import Kind, Notification
 from xerologdesk.ui.schedule import RECONNECT
 
-pytestmark = QT_MARKS
+pytestmark = [*QT_MARKS, pytest.mark.usefixtures("file_token_store")]  # never a keyring
 
 REFS = ["SO-7001", "SO-7002"]
 # Past the 60 days a refresh token lives: Xero answers the next refresh with invalid_grant.

@@ -22,8 +22,8 @@ from typing import NoReturn
 
 import pytest
 
-from tests.reliability.conftest import REPO, child_environment
-from tests.sync.conftest import Run
+from tests.support.desks import Run
+from tests.support.processes import REPO, child_environment
 
 ORDINARY_USER = "nobody"
 

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.conftest import connected_desk
-from tests.sync.conftest import COLUMNS, Desk, Run, line
+from tests.support.desks import COLUMNS, Desk, Run, connected_desk, line
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.store import db as store_db
 

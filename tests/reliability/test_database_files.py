@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.conftest import CallWatch, connected_desk
 from tests.reliability.test_database_cli import orders_file, refused_untouched
-from tests.sync.conftest import Desk, Run, contact_record, item_record, line, put_in_xero
+from tests.support.call_watch import CallWatch
+from tests.support.desks import Desk, Run, connected_desk, line
+from tests.support.xero_records import contact_record, item_record, put_in_xero
 from xerologdesk import app as app_module
 from xerologdesk.sandbox import Sandbox
 

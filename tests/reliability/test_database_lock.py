@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.conftest import start_command
-from tests.sync.conftest import Desk, contact_record, item_record, line, put_in_xero
+from tests.support.desks import Desk, line
+from tests.support.processes import start_command
+from tests.support.xero_records import contact_record, item_record, put_in_xero
 from xerologdesk.store import trouble
 
 HOLD_WRITE_LOCK = """

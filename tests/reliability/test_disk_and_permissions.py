@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.conftest import connected_desk
 from tests.reliability.file_system import give_away, run_as_user, run_on_small_disk, shared_tmp
-from tests.sync.conftest import Desk, Run, contact_record, item_record, line, put_in_xero
+from tests.support.desks import Desk, Run, connected_desk, line
+from tests.support.xero_records import contact_record, item_record, put_in_xero
 from xerologdesk import app as app_module
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.store import db as store_db

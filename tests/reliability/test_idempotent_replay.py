@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.reliability.conftest import CallWatch
 from tests.reliability.test_runner_retries import Waits, invoices, run, with_acme
-from tests.sync.conftest import Desk, line
+from tests.support.call_watch import CallWatch
+from tests.support.desks import Desk, line
 from xerologdesk.app import READ_TIMEOUT_ENV, open_app
 from xerologdesk.sandbox import Sandbox, idempotency
 from xerologdesk.store import book
@@ -24,6 +24,8 @@ from xerologdesk.sync.outbox import REPLAYED_NOTE
 
 pytestmark = pytest.mark.timeout(120)
 
+# Seconds the client waits for an answer: the held send's timeouts cost this, not a second each.
+QUICK_READ_TIMEOUT = "0.25"
 HOLD = {"script": [{"method": "PUT", "resource": "/Invoices", "status": "hold"}]}
 
 
@@ -31,10 +33,11 @@ HOLD = {"script": [{"method": "PUT", "resource": "/Invoices", "status": "hold"}]
 def held_send(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> Desk:
     """SO-1 sent once and never answered: Xero (the sandbox) is still processing the send.
 
-    The run ends at that trouble (no retries), as when the app is closed or the network lost;
-    its read timeout is 1 s, so the send and both its replays time out quickly.
+    The run ends at that trouble (no retries), as when the app is closed or the network lost.
+    Its read timeout is a quarter of a second, so the send and both its replays time out
+    quickly; every other call is answered well within it.
     """
-    monkeypatch.setenv(READ_TIMEOUT_ENV, "1")
+    monkeypatch.setenv(READ_TIMEOUT_ENV, QUICK_READ_TIMEOUT)
     with_acme(desk, "SO-1")
     desk.sandbox.set_faults(HOLD)
     first = run(desk, Waits(), NO_RETRIES)
@@ -108,11 +111,8 @@ def test_past_xeros_six_minutes_a_lost_send_not_found_is_sent_again(held_send: D
 
 def test_a_replayed_refusal_fails_the_order_with_xeros_words(desk: Desk) -> None:
     with_acme(desk, "SO-1")
-    # No such account in the organisation: stored as if set while offline (the command line
-    # refuses it while connected), so Xero is the one to refuse the invoice.
-    app = open_app(desk.data_dir, log=False)
-    app.settings.set("default_sales_account", "999")
-    app.close()
+    # No such account in the organisation (the command line refuses it while connected).
+    desk.settings_set_offline(default_sales_account="999")
     # Xero refuses the invoice, but every answer is lost.
     desk.sandbox.set_faults(
         {"script": [{"method": "PUT", "resource": "/Invoices", "status": "drop", "times": 3}]}
@@ -128,7 +128,11 @@ def test_a_replayed_refusal_fails_the_order_with_xeros_words(desk: Desk) -> None
     assert row["status"] == "failed"
     [reason] = row["reasons"]
     assert reason["code"] == "xero_rejected"
-    assert reason["message"].endswith(": Account code '999' is not a valid code for this document.")
+    assert reason["message"].endswith(
+        ": Account code '999' is not a valid code for this document. Check \u201cDefault sales "
+        "account\u201d (default_sales_account) in Settings against the organisation's accounts, "
+        "then Retry."
+    )
     state = desk.xero()
     assert state["invoices"] == []
     assert state["calls"]["PUT /Invoices"] == 4  # the replay: the same key and body

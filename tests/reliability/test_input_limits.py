@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from tests.sync.conftest import Desk, contact_record, item_record, line, put_in_xero
+from tests.support.desks import Desk, line
+from tests.support.xero_records import contact_record, item_record, put_in_xero
 from xerologdesk.store.db import open_database
 from xerologdesk.store.models import Customer, LogEntry, Order, Product
 

@@ -21,7 +21,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tests.sync.conftest import COLUMNS, contact_record, item_record, line
+from tests.support.desks import COLUMNS, line
+from tests.support.xero_records import contact_record, item_record
 from xerologdesk.app import App, open_app
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.sandbox.where import fold as sandbox_fold

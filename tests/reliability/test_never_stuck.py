@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.sync.conftest import Desk, contact_record, item_record, line, put_in_xero
+from tests.support.desks import Desk, line
+from tests.support.xero_records import contact_record, item_record, put_in_xero
 from xerologdesk.app import open_app
 from xerologdesk.store import book
 from xerologdesk.store.models import LogEntry, Order

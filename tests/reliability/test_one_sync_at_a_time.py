@@ -12,8 +12,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.reliability.conftest import CallWatch, start_command
-from tests.sync.conftest import Desk, contact_record, item_record, line, put_in_xero
+from tests.support.call_watch import CallWatch
+from tests.support.desks import Desk, line
+from tests.support.processes import start_command
+from tests.support.xero_records import contact_record, item_record, put_in_xero
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.sync.lock import SyncBusy, SyncLock, sync_busy_message
 

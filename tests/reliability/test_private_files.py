@@ -11,7 +11,7 @@ from pathlib import Path
 import peewee
 import pytest
 
-from tests.sync.conftest import Desk, Run, line
+from tests.support.desks import Desk, Run, line
 from xerologdesk import paths
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.store import db as store_db

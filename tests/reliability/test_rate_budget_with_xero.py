@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.sync.conftest import Desk
+from tests.support.desks import Desk
 from xerologdesk.app import open_app
 from xerologdesk.xero.budget import Unlimited
 from xerologdesk.xero.errors import RateLimited

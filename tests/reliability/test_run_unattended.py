@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.conftest import REPO, CallWatch, child_environment
-from tests.sync.conftest import COLUMNS, Desk, contact_record, item_record, line, put_in_xero
+from tests.support.call_watch import CallWatch
+from tests.support.desks import COLUMNS, Desk, line
+from tests.support.processes import REPO, child_environment
+from tests.support.xero_records import contact_record, item_record, put_in_xero
 from xerologdesk import commands
 from xerologdesk.exits import EXIT_OK
 from xerologdesk.store.vocabulary import Status

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from tests.reliability.conftest import connected_desk
-from tests.sync.conftest import Desk, Run, contact_record, item_record, line, put_in_xero
+from tests.support.desks import Desk, Run, connected_desk, line
+from tests.support.xero_records import contact_record, item_record, put_in_xero
 from xerologdesk.app import open_app
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.store import book

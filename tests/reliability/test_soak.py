@@ -37,17 +37,11 @@ from typing import Any
 
 import pytest
 
-from tests.reliability.conftest import CallWatch, connected_desk, start_command
-from tests.sync.conftest import (
-    Desk,
-    Run,
-    backup_database,
-    contact_record,
-    item_record,
-    line,
-    put_in_xero,
-    restore_database,
-)
+from tests.support.call_watch import CallWatch
+from tests.support.database_copies import backup_database, restore_database
+from tests.support.desks import Desk, Run, connected_desk, line
+from tests.support.processes import start_command
+from tests.support.xero_records import contact_record, item_record, put_in_xero
 from xerologdesk.app import READ_TIMEOUT_ENV
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.sync.backoff import SCALE_ENV
@@ -68,7 +62,7 @@ FAULTS = {
     "error_rate": 0.10,
     "error_statuses": [503],
     "timeout_rate": 0.05,
-    "timeout_seconds": 1.5,  # the child's read timeout is 1 s
+    "timeout_seconds": 0.5,  # past the child's read timeout
     "drop_after_commit_rate": 0.05,
 }
 BURSTS = [
@@ -76,7 +70,8 @@ BURSTS = [
     {"method": "PUT", "resource": "/Invoices", "status": 429, "times": 2, "retry_after": 1},
     {"method": "GET", "resource": "/Items", "status": 429, "times": 1, "retry_after": 1},
 ]
-CHILD_ENV = {READ_TIMEOUT_ENV: "1", SCALE_ENV: "0.05"}
+# A quarter-second read timeout: a held answer costs that, not a second (others take far less).
+CHILD_ENV = {READ_TIMEOUT_ENV: "0.25", SCALE_ENV: "0.05"}
 MAX_RUNS = 44  # 2 a wave, the 5 killed, the restore's, and the runs that gave up on an outage
 BACKUP_WAVE = 4  # the backup is taken when this wave's file has just been imported
 RESTORE_AFTER_WAVE = 6  # ... and put back once this wave is synced

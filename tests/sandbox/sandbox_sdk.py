@@ -31,6 +31,7 @@ VALIDATED = (
     "contacts",
     "items",
     "invoices",
+    "payments",
     "accounts",
     "taxrates",
     "organisation",
@@ -38,7 +39,16 @@ VALIDATED = (
 )
 # Every answer's envelope carries these besides the records; the spec leaves them out of its
 # envelope schemas (Xero's "Responses" documentation lists them).
-ENVELOPES = ("Contacts", "Items", "Invoices", "Accounts", "TaxRates", "Organisations", "Currencies")
+ENVELOPES = (
+    "Contacts",
+    "Items",
+    "Invoices",
+    "Payments",
+    "Accounts",
+    "TaxRates",
+    "Organisations",
+    "Currencies",
+)
 ENVELOPE_FIELDS = {
     "Id": {"type": "string", "format": "uuid"},
     "Status": {"type": "string"},

@@ -1,13 +1,18 @@
-"""The state file: organisations and connections survive a restart; writes are atomic."""
+"""The state file: organisations and connections survive a restart; writes are atomic; each
+change is journaled before it is answered, and the journal is folded into the snapshot."""
 
 from __future__ import annotations
 
 import json
+import os
+import stat
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sandbox_helpers import contact, contact_id, contacts, invoice, invoices
 
-from xerologdesk.sandbox import Sandbox
+from xerologdesk.sandbox import Sandbox, persistence
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -21,7 +26,12 @@ def test_records_tokens_and_the_sequence_survive_a_restart(tmp_path, xero_factor
         tenant = first.primary_tenant_id
         token = xero.token
     assert path.exists()
-    assert [each.name for each in tmp_path.iterdir()] == ["sandbox.json"]  # no temporary left
+    # No temporary left; the journal is empty, the lock file free.
+    assert sorted(each.name for each in tmp_path.iterdir()) == [
+        "sandbox.json",
+        "sandbox.json.journal",
+        "sandbox.json.lock",
+    ]
 
     with Sandbox(state_path=path, minute_limit=0) as second:
         assert second.primary_tenant_id == tenant
@@ -54,3 +64,92 @@ def test_without_a_state_file_nothing_is_written(tmp_path) -> None:
     with Sandbox(seed="empty"):
         pass
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_journal_is_folded_into_the_snapshot(tmp_path, xero_factory) -> None:
+    path = tmp_path / "sandbox.json"
+    journal = persistence.journal_path(path)
+    with Sandbox(state_path=path, minute_limit=0) as sandbox:
+        xero = xero_factory(sandbox)
+        (created,) = xero.api.create_invoices(
+            xero.tenant, invoices(invoice(contact_id(sandbox, "C-1001"), reference="SO-9"))
+        ).invoices
+    assert journal.read_bytes() == b""
+    if os.name == "posix":  # customers' invoices: private, as the snapshot is
+        assert stat.S_IMODE(journal.stat().st_mode) == stat.S_IMODE(path.stat().st_mode) == 0o600
+    snapshot = json.loads(path.read_text(encoding="utf-8"))
+    (ledger,) = snapshot["organisations"]["ledgers"]
+    assert [each["InvoiceNumber"] for each in ledger["invoices"]] == [created.invoice_number]
+    assert ledger["next_invoice_number"] == 2
+
+
+def journal_line(epoch: int, change: dict[str, Any]) -> bytes:
+    return json.dumps([epoch, change]).encode() + b"\n"
+
+
+def stopped_sandbox(path: Path) -> tuple[str, dict[str, Any], int]:
+    """A state file with the demo organisation: its tenant id, a contact, its epoch."""
+    with Sandbox(state_path=path) as sandbox:
+        tenant = sandbox.primary_tenant_id
+        customer = dict(sandbox.ledger().contacts.get(contact_id(sandbox, "C-1001")) or {})
+    return tenant, customer, json.loads(path.read_text(encoding="utf-8"))["journal_epoch"]
+
+
+def test_a_torn_last_journal_line_is_ignored(tmp_path) -> None:
+    path = tmp_path / "sandbox.json"
+    tenant, customer, epoch = stopped_sandbox(path)
+    renamed = dict(customer, Name="Renamed Before The Crash")
+    change = {"tenant": tenant, "records": {"contacts": [renamed]}, "next_invoice_number": 7}
+    whole = journal_line(epoch, change)
+    persistence.journal_path(path).write_bytes(whole + whole[: len(whole) // 2])
+
+    with Sandbox(state_path=path) as sandbox:
+        ledger = sandbox.ledger()
+        assert ledger.contacts.get(customer["ContactID"])["Name"] == "Renamed Before The Crash"
+        assert ledger.next_invoice_number == 7
+        sandbox.ledger().set_contact_status(customer["ContactID"], "ARCHIVED")  # journaled after
+    with Sandbox(state_path=path) as again:  # the torn bytes did not spoil the next line
+        assert again.ledger().contacts.get(customer["ContactID"])["ContactStatus"] == "ARCHIVED"
+
+
+def test_a_damaged_journal_line_before_the_last_is_refused(tmp_path) -> None:
+    path = tmp_path / "sandbox.json"
+    tenant, customer, epoch = stopped_sandbox(path)
+    change = {"tenant": tenant, "records": {"contacts": [customer]}, "next_invoice_number": 2}
+    persistence.journal_path(path).write_bytes(b"[1,{torn\n" + journal_line(epoch, change))
+    with pytest.raises(ValueError, match="line 1, is damaged"):
+        Sandbox(state_path=path)
+
+
+def test_journal_lines_the_snapshot_holds_are_not_replayed(tmp_path) -> None:
+    """A line of an epoch before the snapshot's (here: the organisation before a reset)."""
+    path = tmp_path / "sandbox.json"
+    tenant, customer, epoch = stopped_sandbox(path)
+    stale = dict(customer, Name="Before The Snapshot")
+    change = {"tenant": tenant, "records": {"contacts": [stale]}, "next_invoice_number": 50}
+    persistence.journal_path(path).write_bytes(journal_line(epoch - 1, change))
+    with Sandbox(state_path=path) as sandbox:
+        assert sandbox.ledger().contacts.get(customer["ContactID"])["Name"] == customer["Name"]
+        assert sandbox.ledger().next_invoice_number == 1
+
+
+def test_a_change_made_while_the_snapshot_is_written_stays_in_the_journal(tmp_path) -> None:
+    path = tmp_path / "state.json"
+    during = {"tenant": "t", "records": {}, "next_invoice_number": 3}
+    persister: persistence.Persister
+
+    def snapshot() -> dict[str, Any]:
+        persister.append(lambda: json.dumps(during))  # a call answered meanwhile
+        return {"version": 1}
+
+    persister = persistence.Persister(path, snapshot)
+    persister.start()  # the first snapshot (epoch 1), one change made while it was taken
+    try:
+        assert persistence.read_journal(persister.journal_path) == [(1, during)]
+        persister.flush()  # epoch 2: the first line goes, the one made meanwhile stays
+        assert persistence.read_journal(persister.journal_path) == [(2, during)]
+        saved = persistence.load(path)
+        assert saved is not None
+        assert (saved.epoch, saved.changes) == (2, [during])
+    finally:
+        persister.stop()

@@ -14,6 +14,8 @@ TABLES = (
     "setting",
     "connection",
     "outbox",
+    "failure_cause",
+    "failure_group",
 )
 
 

@@ -14,6 +14,7 @@ from tests.store.store_helpers import snapshot
 from xerologdesk.store import book, queries
 from xerologdesk.store.importer import import_files
 from xerologdesk.store.models import Customer, LogEntry, Order, Product
+from xerologdesk.store.vocabulary import AttemptAction, OutboxKind, OutboxState, Status
 
 # The order book behaves the same on SQLite and PostgreSQL.
 pytestmark = pytest.mark.both_engines
@@ -200,8 +201,10 @@ def test_a_changed_order_is_a_conflict_and_the_rest_is_imported(
     assert report.problems == []
     assert (report.imported, report.skipped_same) == (1, 1)
     assert [str(conflict) for conflict in report.conflicts] == [
-        f"{path}:2: order \u201cSO-1\u201d was already imported with different content; "
-        "it was left as it was"
+        f"{path}:2: order \u201cSO-1\u201d was already imported with different content "
+        "(line 2: \u201cG-7\u201d \u00d7 \u201c1.5\u201d at \u201c3.3333\u201d \u2192 "
+        "\u201cG-7\u201d \u00d7 \u201c4\u201d at \u201c3.3333\u201d); it was left as it "
+        "was: it has no invoice in Xero, so it can be replaced"
     ]
     orders = orders_by_ref()
     assert orders["SO-1"].lines[1].quantity == Decimal("1.5")  # not overwritten
@@ -286,3 +289,50 @@ def test_a_full_disk_leaves_nothing_half_imported(
         "(database or disk is full)"
     ]
     assert snapshot(db) == before
+
+
+def test_the_product_s_price_is_its_own_column_or_its_first_line_s(
+    db: peewee.Database, write: Callable[..., Path]
+) -> None:
+    header = "order_ref,posted_date,customer_reference,customer_name,sku,quantity,unit_price"
+    rows = "SO-1,2026-05-01,C-1,Acme,W-1,1,4.50\nSO-2,2026-05-01,C-2,Beta,W-1,1,5.00\n"
+    assert import_files([write("first.csv", header + "\n" + rows)], "AUD").problems == []
+    assert Product.get(Product.sku == "W-1").price == Decimal("4.50")
+    orders = orders_by_ref()
+    assert [orders[ref].lines[0].unit_price for ref in ("SO-1", "SO-2")] == [
+        Decimal("4.50"),
+        Decimal("5.00"),
+    ]
+    # A product_price given on a later line is the product's, whatever its lines cost.
+    priced = "SO-3,2026-05-02,C-1,Acme,W-1,1,4.00,\nSO-4,2026-05-02,C-1,Acme,W-1,1,4.25,6.00\n"
+    report = import_files([write("priced.csv", f"{header},product_price\n{priced}")], "AUD")
+    assert report.problems == [] and report.imported == 2
+    assert Product.get(Product.sku == "W-1").price == Decimal("6.00")
+    assert orders_by_ref()["SO-4"].lines[0].unit_price == Decimal("4.25")
+
+
+def test_an_order_whose_invoice_send_has_no_answer_yet_is_never_replaced(
+    db: peewee.Database, write: Callable[..., Path]
+) -> None:
+    import_files([write("orders.csv", FULL_HEADER + "\n" + FULL_ROWS)], "AUD")
+    send = book.outbox_add(OutboxKind.INVOICE, "xld-invoice-1", "SO-1", {"refs": ["SO-1"]}, at=AT)
+    changed = write("changed.csv", FULL_HEADER + "\n" + FULL_ROWS.replace(",1.5,", ",4,"))
+    before = snapshot(db)
+    report = import_files([changed], "AUD", replace=True)
+    assert report.files[0].replaced == []
+    [conflict] = report.conflicts
+    assert not conflict.replaceable
+    assert "an earlier send of its invoice has no answer from Xero yet" in conflict.message
+    assert snapshot(db) == before
+    # Settled without an invoice (Xero made none), it is replaced, and keeps its history.
+    book.outbox_mark(send, OutboxState.ABANDONED, at=AT)
+    report = import_files([changed], "AUD", replace=True)
+    assert [each.order_ref for each in report.files[0].replaced] == ["SO-1"]
+    order = orders_by_ref()["SO-1"]
+    assert order.lines[1].quantity == Decimal("4") and order.status == Status.PENDING
+    [history] = queries.attempts_for(order.id)
+    assert history.action == AttemptAction.REPLACE
+    assert history.messages == [
+        "Replaced by the content of changed.csv: line 2: \u201cG-7\u201d \u00d7 \u201c1.5\u201d "
+        "at \u201c3.3333\u201d \u2192 \u201cG-7\u201d \u00d7 \u201c4\u201d at \u201c3.3333\u201d"
+    ]

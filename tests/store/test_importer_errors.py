@@ -189,9 +189,13 @@ CSV_CASES = {
         ),
         [f"3: SKU {L}W-1{R}: product_name {L}Gadget{R} differs from {L}Widget{R} on line 2"],
     ),
-    "one SKU with two prices": (
-        csv_text(GOOD, "SO-2,2026-05-02,C-2,Beta,W-1,1,9.00"),
-        [f"3: SKU {L}W-1{R}: unit_price {L}9{R} differs from {L}9.5{R} on line 2"],
+    "one SKU with two product prices": (
+        csv_text(
+            GOOD + ",9.50",
+            "SO-2,2026-05-02,C-2,Beta,W-1,1,9.00,9.00",
+            header=HEADER + ",product_price",
+        ),
+        [f"3: SKU {L}W-1{R}: product_price {L}9{R} differs from {L}9.5{R} on line 2"],
     ),
     "one SKU both taxable and not": (
         csv_text(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sync.conftest import Run
+from tests.support.desks import Run
 from xerologdesk.store.values import FALSE_WORDS, TRUE_WORDS
 
 HEADER = "order_ref,posted_date,customer_reference,customer_name,sku,taxable,quantity,unit_price"

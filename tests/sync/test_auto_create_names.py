@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sync.conftest import Desk, contact_record, line, put_in_xero
+from tests.support.desks import Desk, line
+from tests.support.xero_records import contact_record, put_in_xero
 from xerologdesk.exits import EXIT_ORDERS_FAILED
 
 FORMULAS = ['=HYPERLINK("http://x.example","Click")', "+cmd|' /C calc'!A0", "@SUM(1+1)"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib.resources import as_file, files
 from pathlib import Path
 
-from tests.sync.conftest import Desk
+from tests.support.desks import Desk
 from xerologdesk.sandbox import Sandbox
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from tests.sync.conftest import COLUMNS, Desk, line
+from tests.support.desks import COLUMNS, Desk, line
 from xerologdesk.exits import EXIT_OK, EXIT_USAGE
 
 

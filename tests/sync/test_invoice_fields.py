@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from tests.sync.conftest import Desk, contact_record, item_record, line, put_in_xero
+from tests.support.desks import Desk, line
+from tests.support.xero_records import contact_record, item_record, put_in_xero
 from xerologdesk.sandbox.wire import parse_day
 
 pytestmark = pytest.mark.timeout(120)
@@ -94,3 +95,27 @@ def test_auto_sync_creates_an_item_with_a_four_decimal_price(desk: Desk) -> None
     assert desk("resolve", "--auto-sync", "SO-5").code == 0
     [item] = [each for each in desk.xero()["items"] if each["Code"] == "NEW-4DP"]
     assert item["SalesDetails"]["UnitPrice"] == Decimal("2.3456")
+
+
+def test_each_invoice_line_has_its_own_price_and_a_new_item_the_product_s_price(
+    desk: Desk,
+) -> None:
+    # Wholesale: one SKU at a price per customer and per order (#20 point 18).
+    put_in_xero(desk.sandbox, contacts=[contact_record("Acme", "C-1")])
+    desk.settings_for_auto_sync()
+    imported = desk.import_rows(
+        [
+            line("SO-6", ACME, "NEW-WS", "2", "4.50", product_price="6.00"),
+            line("SO-7", ACME, "NEW-WS", "1", "5.00"),
+            line("SO-7", ACME, "NEW-WS", "1", "4.75"),
+        ]
+    )
+    assert imported.err == ""
+    desk("sync")
+    assert desk("resolve", "--auto-sync", "SO-6", "SO-7").code == 0
+    [item] = [each for each in desk.xero()["items"] if each["Code"] == "NEW-WS"]
+    assert item["SalesDetails"]["UnitPrice"] == Decimal("6.00")
+    [six] = invoices_for(desk, "SO-6")
+    assert [each["UnitAmount"] for each in six["LineItems"]] == [Decimal("4.50")]
+    [seven] = invoices_for(desk, "SO-7")
+    assert [each["UnitAmount"] for each in seven["LineItems"]] == [Decimal("5.00"), Decimal("4.75")]

@@ -3,7 +3,8 @@ number once it has one."""
 
 from __future__ import annotations
 
-from tests.sync.conftest import Desk, contact_record, item_record, line, put_in_xero
+from tests.support.desks import Desk, line
+from tests.support.xero_records import contact_record, item_record, put_in_xero
 
 
 def test_search_ignores_accents_and_finds_invoice_numbers(desk: Desk) -> None:

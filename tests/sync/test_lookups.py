@@ -4,7 +4,8 @@ empty (a 500), and ``OR`` lists that may not fold case."""
 
 from __future__ import annotations
 
-from tests.sync.conftest import Desk, contact_record, item_record, line, put_in_xero
+from tests.support.desks import Desk, line
+from tests.support.xero_records import contact_record, item_record, put_in_xero
 
 LONG = "€" * 255  # 2,295 characters once URL-encoded
 

@@ -10,15 +10,9 @@ import sqlite3
 import uuid
 from pathlib import Path
 
-from tests.sync.conftest import (
-    Desk,
-    backup_database,
-    contact_record,
-    item_record,
-    line,
-    put_in_xero,
-    restore_database,
-)
+from tests.support.database_copies import backup_database, restore_database
+from tests.support.desks import Desk, line
+from tests.support.xero_records import contact_record, item_record, put_in_xero
 
 ACME = ("C-1", "Acme")
 

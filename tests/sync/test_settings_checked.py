@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.sync.conftest import Desk, Run
+from tests.support.desks import Desk, Run, line
 from xerologdesk.exits import EXIT_OK, EXIT_USAGE
 
 
@@ -54,3 +54,26 @@ def test_offline_the_value_is_kept_and_said_to_be_unchecked(
         "xerologdesk: default_tax_rate not checked (not connected to Xero); a sync that uses it "
         "will say if Xero lacks it\n"
     )
+
+
+def test_a_tax_type_set_offline_fails_auto_sync_with_xeros_words_and_the_setting_to_check(
+    desk: Desk,
+) -> None:
+    desk.settings_set_offline(
+        default_sales_account="200",
+        default_tax_rate="BOGUS",
+        default_non_taxable_tax_rate="EXEMPTOUTPUT",
+        auto_create_customers="on",
+    )
+    desk.import_rows([line("SO-1", ("C-1", "Known Shop"), "SKU-1")])
+    desk("sync")
+    assert desk("resolve", "--auto-sync", "SO-1").code != EXIT_OK
+    [reason] = desk.log()["SO-1"]["reasons"]
+    assert reason["code"] == "xero_rejected"
+    assert reason["message"] == (
+        "Xero rejected the item \u201cSKU-1\u201d: The TaxType code BOGUS does not exist or "
+        "cannot be used for this type of transaction. Check \u201cDefault tax rate\u201d and "
+        "\u201cDefault non-taxable tax rate\u201d in Settings against the organisation's tax "
+        "rates, then Retry."
+    )
+    assert desk.xero()["items"] == []

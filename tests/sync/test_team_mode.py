@@ -9,20 +9,13 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.sync.conftest import Desk, Run, line
+from tests.support.desks import Desk, Run, connected_desk, line
 from xerologdesk.app import DATABASE_FILE, DATABASE_URL_VARIABLE
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.store.engines import ServerRunLock
 from xerologdesk.sync.backoff import SCALE_ENV
 
 CUSTOMER = ("ACME-01", "Acme Café Ltd")
-
-
-def _desk(name: str, folder: Path, sandbox: Sandbox, run_cli: Callable[..., Run]) -> Desk:
-    desk = Desk(folder / name, sandbox, run_cli, folder)
-    connected = desk("connect", "--sandbox", sandbox.base_url)
-    assert connected.code == 0, connected.err
-    return desk
 
 
 def test_import_sync_and_log_with_the_order_book_on_postgresql(
@@ -34,7 +27,7 @@ def test_import_sync_and_log_with_the_order_book_on_postgresql(
 ) -> None:
     monkeypatch.setenv(SCALE_ENV, "0")
     monkeypatch.setenv(DATABASE_URL_VARIABLE, postgres_book_url)
-    desk = _desk("alice", tmp_path, empty_sandbox, run_cli)
+    desk = connected_desk(tmp_path, empty_sandbox, run_cli, "alice")
     desk.settings_for_auto_sync()
     desk.import_rows([line("SO-1", CUSTOMER, "W-1"), line("SO-2", CUSTOMER, "W-2", quantity="3")])
 
@@ -119,10 +112,10 @@ def test_one_desktop_syncs_at_a_time_and_the_other_sends_nothing(
 ) -> None:
     monkeypatch.setenv(SCALE_ENV, "0")
     monkeypatch.setenv(DATABASE_URL_VARIABLE, postgres_book_url)
-    alice = _desk("alice", tmp_path, empty_sandbox, run_cli)
+    alice = connected_desk(tmp_path, empty_sandbox, run_cli, "alice")
     alice.settings_for_auto_sync()
     alice.import_rows([line("SO-1", CUSTOMER, "W-1")])
-    bob = _desk("bob", tmp_path, empty_sandbox, run_cli)  # a data directory of its own
+    bob = connected_desk(tmp_path, empty_sandbox, run_cli, "bob")  # a data directory of its own
 
     running = ServerRunLock(postgres_book_url)  # alice's run, as the server sees it
     assert running.try_acquire()
@@ -149,7 +142,7 @@ def test_a_desktop_cannot_connect_the_teams_log_to_another_organisation(
 ) -> None:
     monkeypatch.setenv(DATABASE_URL_VARIABLE, postgres_book_url)
     team, other = sandbox_factory(seed="empty"), sandbox_factory(seed="demo")
-    alice = _desk("alice", tmp_path, team, run_cli)
+    alice = connected_desk(tmp_path, team, run_cli, "alice")
     before = alice("status").out
     bob = Desk(tmp_path / "bob", other, run_cli, tmp_path)
     refused = bob("connect", "--sandbox", other.base_url)

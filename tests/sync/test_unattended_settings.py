@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.sync.conftest import Run
+from tests.support.desks import Run
 from xerologdesk.exits import EXIT_OK, EXIT_USAGE
 
 

@@ -112,7 +112,16 @@ def test_a_call_waits_until_sixty_seconds_after_the_oldest_answer() -> None:
 def test_an_answer_with_room_wakes_a_call_waiting_on_others_spending() -> None:
     """Others spent the minute (Xero said 0 left after one call of ours): a waiting call starts
     as soon as an answer says the minute has room again, not a minute later."""
-    budget = RateBudget(Limits(minute=60, concurrent=5, day=0))
+    time = FakeTime()
+    looked = threading.Event()
+
+    def clock() -> float:
+        if threading.current_thread().name == "waiting call":
+            looked.set()  # read with the budget locked, as the call decides whether to start
+        return time.clock()
+
+    # No injected sleep: the call waits on the budget's condition (a minute of real time).
+    budget = RateBudget(Limits(minute=60, concurrent=5, day=0), clock=clock)
     with budget.slot():
         pass
     budget.observe({"X-MinLimit-Remaining": "0"})
@@ -122,9 +131,11 @@ def test_an_answer_with_room_wakes_a_call_waiting_on_others_spending() -> None:
         with budget.slot():
             started.set()
 
-    waiting = threading.Thread(target=call)
+    waiting = threading.Thread(target=call, name="waiting call")
     waiting.start()
-    assert not started.wait(0.2)
+    assert looked.wait(5)
+    # The budget's lock is free again only once the call waits on it, or has started.
+    assert budget.state().in_flight == 0 and not started.is_set(), "the call did not wait"
     budget.observe({"X-MinLimit-Remaining": "59"})
     assert started.wait(5)
     waiting.join(5)

@@ -16,8 +16,13 @@ Routes (paths case-insensitive, as Xero's):
 - ``GET /Invoices`` (``where``, ``IDs``, ``InvoiceNumbers``, ``ContactIDs``, ``Statuses``,
   ``searchTerm`` over InvoiceNumber and Reference, ``page``, ``pageSize``, ``order``),
   ``GET /Invoices/{InvoiceID or InvoiceNumber}``, ``PUT``/``POST /Invoices`` (``summarizeErrors``,
-  ``unitdp``), ``POST /Invoices/{InvoiceID}``. As on Xero, a list without ``page`` leaves out
-  each invoice's ``LineItems``; a paged list and a single invoice carry them.
+  ``unitdp``), ``POST /Invoices/{InvoiceID}`` (a status change: AUTHORISED, VOIDED, DELETED, with
+  Xero's rules; see :mod:`~xerologdesk.sandbox.resources.invoices`). As on Xero, a list without
+  ``page`` leaves out each invoice's ``LineItems``; a paged list and a single invoice carry them.
+- ``PUT /Payments`` (``summarizeErrors``): payments on invoices
+  (:mod:`~xerologdesk.sandbox.resources.payments`).
+- ``If-Modified-Since`` on ``GET /Contacts``, ``/Items``, ``/Invoices`` and ``/Accounts``: only
+  records changed since (see :mod:`~xerologdesk.sandbox.queries`).
 - ``GET /Accounts`` (``where``, ``order``), ``GET /Accounts/{AccountID}``, ``GET /TaxRates``
   (``where``, ``order``), ``GET /Organisation``, ``GET /Currencies`` (``where``).
 
@@ -42,7 +47,7 @@ from xerologdesk.sandbox import fields, queries, wire
 from xerologdesk.sandbox.http import Request, Response
 from xerologdesk.sandbox.ledger import Ledger, Outcome
 from xerologdesk.sandbox.queries import Listing
-from xerologdesk.sandbox.resources import contacts, invoices, items, reference
+from xerologdesk.sandbox.resources import contacts, invoices, items, payments, reference
 from xerologdesk.sandbox.table import Record, Table
 from xerologdesk.sandbox.where import WhereNullReference, WhereSyntaxError, fold
 from xerologdesk.sandbox.wire import dumps, json_array
@@ -58,7 +63,16 @@ def resource_of(path: str) -> str:
     return "/" + canonical.get(head.lower(), head)
 
 
-_CANONICAL = ("Contacts", "Items", "Invoices", "Accounts", "TaxRates", "Organisation", "Currencies")
+_CANONICAL = (
+    "Contacts",
+    "Items",
+    "Invoices",
+    "Payments",
+    "Accounts",
+    "TaxRates",
+    "Organisation",
+    "Currencies",
+)
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -86,11 +100,18 @@ def _save_invoice(ledger: Ledger, element: Any, create: bool, places: int, path:
     return invoices.save(ledger, element, create_only=create, unit_places=places, path=path)
 
 
+def _save_payment(ledger: Ledger, element: Any, create: bool, places: int, path: str) -> Outcome:
+    return payments.save(ledger, element, path)
+
+
 _WRITERS = {
     "contacts": _Writer("Contacts", "ContactID", _save_contact, "HasValidationErrors"),
     "items": _Writer("Items", "ItemID", _save_item, None),
     "invoices": _Writer("Invoices", "InvoiceID", _save_invoice, "HasErrors"),
+    "payments": _Writer("Payments", "PaymentID", _save_payment, "HasValidationErrors"),
 }
+# Resources written with PUT only (POST /Payments/{id} deletes a payment on Xero: not served).
+_CREATE_ONLY = frozenset({"payments"})
 
 
 def _elements(request: Request, plural: str, record_id: str | None, id_field: str) -> list[Any]:
@@ -141,12 +162,24 @@ def write(request: Request, ledger: Ledger, resource: str, record_id: str | None
                 outcomes.append(outcome)
     except wire.PostDataInvalid as error:
         return wire.post_data_invalid(str(error))
-    answered = [_decorate(outcome, writer) for outcome in outcomes]
     if summarize and any(outcome.errors for outcome in outcomes):
         return wire.validation_error(
-            [each for each, outcome in zip(answered, outcomes, strict=True) if outcome.errors]
+            [_decorate(outcome, writer) for outcome in outcomes if outcome.errors]
         )
+    # Payments have no table of their own: they are kept on the invoices they pay.
+    table: Table | None = getattr(ledger, resource, None)
+    with ledger.lock:  # the table's JSON cache
+        answered = json_array(_answered_json(table, outcome, writer) for outcome in outcomes)
     return wire.ok(writer.plural, answered, ledger.now())
+
+
+def _answered_json(table: Table | None, outcome: Outcome, writer: _Writer) -> str:
+    """An element as a write answers it. A saved one is its stored JSON (from the table's cache:
+    the state file's journal wrote it already) with ``StatusAttributeString`` added, at the end
+    as in :func:`_decorate`."""
+    if outcome.errors or table is None:
+        return dumps(_decorate(outcome, writer))
+    return table.json_of(outcome.record)[:-1] + ',"StatusAttributeString":"OK"}'
 
 
 def _decorate(outcome: Outcome, writer: _Writer) -> dict[str, Any]:
@@ -255,7 +288,8 @@ def _paged_answer(
 def _list_items(request: Request, ledger: Ledger) -> Response:
     places = unit_places(request)
     with ledger.lock:
-        if request.param("where") is None and request.param("order") is None:
+        plain = request.param("where") is None and request.param("order") is None
+        if plain and queries.modified_since(request) is None:
             if places == 4:
                 return wire.ok("Items", ledger.items.all_json(), ledger.now())
             return wire.ok("Items", _records_json(ledger.items, ledger.items, places), ledger.now())
@@ -330,7 +364,9 @@ def handle(request: Request, ledger: Ledger) -> Response:
         if method == "GET" and record_id is not None and resource in (*_TABLES, "accounts"):
             return read_one(ledger, resource, record_id, unit_places(request))
         if method in ("PUT", "POST") and resource in _WRITERS:
-            if method == "PUT" and record_id is not None:
+            if (method == "PUT" or resource in _CREATE_ONLY) and record_id is not None:
+                return wire.not_found()
+            if method == "POST" and resource in _CREATE_ONLY:
                 return wire.not_found()
             return write(request, ledger, resource, record_id)
     except WhereSyntaxError as error:

@@ -16,6 +16,11 @@
   answered; answers ``{"released": N}`` once they have.
 - ``GET /_sandbox/invoices/{InvoiceID}``: an HTML page showing the invoice, the sandbox's stand-in
   for "Open in Xero".
+- ``POST /_sandbox/invoices/{InvoiceID}[?tenant=ID]``: what an accountant does to an invoice in
+  Xero: ``{"status": "AUTHORISED" | "VOIDED" | "DELETED"}`` or ``{"pay": "12.50", "account":
+  "090"}`` (``account`` optional: the first bank account; ``date`` optional). The API's rules
+  and messages apply (a paid invoice cannot be voided, ...); answers ``{"invoice": {...}}``, or
+  400 ``{"error": "...", "messages": [Xero's messages]}`` when refused.
 
 Bad input answers 400 ``{"error": "..."}``.
 """
@@ -29,6 +34,7 @@ from typing import Any, Protocol
 
 from xerologdesk.sandbox.http import Request, Response, html_response, json_response
 from xerologdesk.sandbox.ledger import Ledger
+from xerologdesk.sandbox.resources import invoices, payments
 from xerologdesk.sandbox.wire import parse_day
 
 ADMIN_PREFIX = "/_sandbox"
@@ -96,6 +102,9 @@ def handle(request: Request, admin: Admin) -> Response:
             return json_response(200, {"released": admin.release_held()})
         if route.startswith("invoices/") and method == "GET":
             return _invoice_page(admin, request.path.rsplit("/", 1)[1])
+        if route.startswith("invoices/") and method == "POST":
+            ledger = admin.ledger(request.param("tenant"))
+            return _act_on_invoice(ledger, request.path.rsplit("/", 1)[1], _body(request))
     except KeyError as error:
         return _error(400, f"no organisation {error.args[0]}")
     except ValueError as error:
@@ -126,6 +135,44 @@ def _invoice_page(admin: Admin, invoice_id: str) -> Response:
         if invoice is not None:
             return html_response(200, render_invoice(invoice, ledger.name))
     return html_response(404, "<!doctype html><title>Not found</title><p>No such invoice.</p>")
+
+
+def _act_on_invoice(ledger: Ledger, invoice_id: str, body: Mapping[str, Any]) -> Response:
+    """Change an invoice's status, or pay it, through the API's own rules."""
+    status, amount = body.get("status"), body.get("pay")
+    if (status is None) == (amount is None):
+        raise ValueError('give either "status" or "pay"')
+    refused: list[str] = []
+    with ledger.lock:
+        if ledger.invoices.get(invoice_id) is None:
+            return _error(404, f"no invoice {invoice_id}")
+        with ledger.transaction(keep=lambda: not refused):
+            if status is not None:
+                element = {"InvoiceID": invoice_id, "Status": str(status).upper()}
+                outcome = invoices.save(
+                    ledger, element, create_only=False, unit_places=4, path="Invoices[0]"
+                )
+            else:
+                outcome = payments.save(ledger, _payment(ledger, invoice_id, body), "Payments[0]")
+            refused.extend(outcome.errors)
+        if refused:
+            return json_response(400, {"error": " ".join(refused), "messages": refused})
+        return json_response(200, {"invoice": ledger.invoices.get(invoice_id)})
+
+
+def _payment(ledger: Ledger, invoice_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The API's payment element for an admin ``pay``: the first bank account unless named."""
+    code = body.get("account") or next(
+        (each["Code"] for each in ledger.accounts if each.get("Type") == "BANK"), ""
+    )
+    payment: dict[str, Any] = {"Invoice": {"InvoiceID": invoice_id}, "Account": {"Code": code}}
+    try:
+        payment["Amount"] = Decimal(str(body["pay"]))
+    except ArithmeticError:
+        raise ValueError('"pay" must be an amount') from None
+    if body.get("date"):
+        payment["Date"] = str(body["date"])
+    return payment
 
 
 def _money(value: Any) -> str:

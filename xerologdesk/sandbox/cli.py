@@ -54,8 +54,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve until SIGINT or SIGTERM; 0, or 1 for options the sandbox refuses."""
+    """Serve until SIGINT or SIGTERM; 0, or 1 for options the sandbox refuses or a state file
+    another sandbox is using."""
     from xerologdesk.sandbox import Sandbox
+    from xerologdesk.sandbox.state_lock import StateFileInUse
 
     try:
         sandbox = Sandbox(
@@ -68,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
             concurrent_limit=args.concurrent_limit,
         )
         sandbox.start()
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, StateFileInUse) as error:
         print(f"xerologdesk sandbox: {error}", file=sys.stderr)
         return 1
     stop = threading.Event()

@@ -21,12 +21,13 @@ from xerologdesk.sandbox.clock import SandboxClock
 from xerologdesk.sandbox.faults import FaultInjector
 from xerologdesk.sandbox.idempotency import IdempotencyStore
 from xerologdesk.sandbox.identity import IdentityService
-from xerologdesk.sandbox.ledger import Ledger
+from xerologdesk.sandbox.ledger import Change, Ledger
 from xerologdesk.sandbox.limits import RateLimiter
 from xerologdesk.sandbox.oauth_rules import CUSTOM_CONNECTION_SCOPES
 from xerologdesk.sandbox.organisations import Organisations
 from xerologdesk.sandbox.seed import SEEDS
 from xerologdesk.sandbox.server import AccountingGate, CallLog, Router, SandboxHTTPServer
+from xerologdesk.sandbox.state_lock import StateFileLock
 from xerologdesk.sandbox.wire import dumps
 
 log = logging.getLogger(__name__)
@@ -38,9 +39,13 @@ class Sandbox:
     """An embedded stand-in for Xero's API on loopback (see the package docstring).
 
     With ``state_path`` the organisations and the identity service's grants are loaded from that
-    file when it exists (``seed`` then only matters to :meth:`reset`) and saved to it after every
-    change; otherwise state lives in memory. Limits of 0 are off. ``fault_seed`` seeds the random
-    faults. The clock is not saved: after a restart it is real time again.
+    file when it exists (``seed`` then only matters to :meth:`reset`), and every change is saved
+    to it before it is answered (:mod:`~xerologdesk.sandbox.persistence`); otherwise state lives
+    in memory. One sandbox at a time uses a state file: from construction until :meth:`stop` it
+    holds the file's lock, and a second one raises
+    :class:`~xerologdesk.sandbox.state_lock.StateFileInUse`. Limits of 0 are off.
+    ``fault_seed`` seeds the random faults. The clock is not saved: after a restart it is real
+    time again.
     """
 
     def __init__(
@@ -63,7 +68,9 @@ class Sandbox:
         self.clock = SandboxClock()
         self._stopping = threading.Event()
         self._persister: persistence.Persister | None = None
-        self.organisations = Organisations(self.clock, self._changed)
+        self.organisations = Organisations(
+            self.clock, self._ledger_changed, self._organisations_changed
+        )
         self.identity = IdentityService(
             self.clock, self.organisations.tenants, lambda: self.organisations.primary_id
         )
@@ -74,9 +81,17 @@ class Sandbox:
         self.idempotency = IdempotencyStore(self.clock)
         self.calls = CallLog()
         self.state_path = Path(state_path) if state_path is not None else None
-        self._load_or_seed()
-        if self.state_path is not None:
-            self._persister = persistence.Persister(self.state_path, self._file_state)
+        self._state_lock: StateFileLock | None = None
+        if self.state_path is None:
+            self.organisations.seed(self.seed)
+        else:
+            self._state_lock = StateFileLock(self.state_path)
+            self._state_lock.acquire()
+            try:
+                self._persister = self._load_or_seed(self.state_path)
+            except BaseException:
+                self._state_lock.release()
+                raise
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -86,6 +101,8 @@ class Sandbox:
         """Bind the loopback port and serve in a background thread; returns self."""
         if self._server is not None:
             return self
+        if self._state_lock is not None and not self._state_lock.held:
+            self._state_lock.acquire()  # started again after a stop
         self._stopping.clear()
         gate = AccountingGate(
             self.organisations,
@@ -96,7 +113,7 @@ class Sandbox:
             self.calls,
             self._stopping,
         )
-        router = Router(gate, self.identity, self, self._changed)
+        router = Router(gate, self.identity, self, self._identity_changed)
         self._server = SandboxHTTPServer(self.host, self.port, router, self._stopping)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -104,16 +121,15 @@ class Sandbox:
             name="sandbox-http",
             daemon=True,
         )
-        self._thread.start()
         if self._persister is not None:
             self._persister.start()
-            self._persister.mark_dirty()
+        self._thread.start()
         log.info("sandbox serving at %s", self.base_url)
         return self
 
     def stop(self) -> None:
         """Stop serving (answers held back by a timeout fault are dropped, calls held by a hold
-        fault end without effect) and save the state."""
+        fault end without effect), save the state and let go of the state file."""
         self._stopping.set()
         self.fault_injector.let_go()
         if self._server is not None:
@@ -125,6 +141,8 @@ class Sandbox:
             self._thread = None
         if self._persister is not None:
             self._persister.stop()
+        if self._state_lock is not None:
+            self._state_lock.release()
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -167,7 +185,7 @@ class Sandbox:
         """A client_credentials token for the primary organisation, as ``/connect/token`` gives
         (``scopes``: only these, as an admin may grant a custom connection; default: all)."""
         token = self.identity.issue_client_credentials(client_id, scopes)
-        self._changed()
+        self._identity_changed()
         return token
 
     # --- admin --------------------------------------------------------------------------------
@@ -239,9 +257,21 @@ class Sandbox:
 
     # --- persistence --------------------------------------------------------------------------
 
-    def _changed(self) -> None:
+    def _ledger_changed(self, change: Change) -> None:
         if self._persister is not None:
-            self._persister.mark_dirty()
+            self._persister.append(lambda: persistence.ledger_entry(change))
+
+    def _identity_changed(self) -> None:
+        # Journaled too (its whole state: a few grants and tokens): a refresh token rotated just
+        # before a crash and then lost would leave the app's connection dead after the restart.
+        if self._persister is not None:
+            self._persister.append(lambda: persistence.identity_entry(self.identity.to_state()))
+
+    def _organisations_changed(self) -> None:
+        # Seeding, a reset, another organisation: rare, and whole ledgers come and go, so a
+        # snapshot at once rather than a journal line.
+        if self._persister is not None and self._persister.running:
+            self._persister.flush()
 
     def _file_state(self) -> dict[str, Any]:
         return {
@@ -250,13 +280,31 @@ class Sandbox:
             "identity": self.identity.to_state(),
         }
 
-    def _load_or_seed(self) -> None:
-        state = persistence.load(self.state_path) if self.state_path is not None else None
-        if state is None:
+    def _load_or_seed(self, path: Path) -> persistence.Persister:
+        """Load the state file (or seed, when there is none); its persister."""
+        saved = persistence.load(path)
+        if saved is None:
             self.organisations.seed(self.seed)
-            return
-        if state.get("version") != STATE_FILE_VERSION:
-            raise ValueError(f"{self.state_path} holds an unknown sandbox state version")
-        self.organisations.load_state(state["organisations"])
-        self.identity.load_state(state["identity"])
+            return persistence.Persister(path, self._file_state)
+        if saved.state.get("version") != STATE_FILE_VERSION:
+            raise ValueError(f"{path} holds an unknown sandbox state version")
+        self.organisations.load_state(saved.state["organisations"])
+        self.identity.load_state(saved.state["identity"])
+        for change in saved.changes:
+            self._replay(change)
         self.seed = self.ledger().seed
+        return persistence.Persister(path, self._file_state, saved.epoch)
+
+    def _replay(self, change: Mapping[str, Any]) -> None:
+        """Put back one journaled change over the loaded snapshot."""
+        if "identity" in change:
+            self.identity.load_state(change["identity"])
+            return
+        try:
+            ledger = self.organisations.get(change["tenant"])
+        except KeyError:
+            # Made in an organisation added just before a crash, before its snapshot was
+            # written: the organisation itself was not kept, so neither is this.
+            log.warning("ignored a journaled change of unknown organisation %s", change["tenant"])
+            return
+        ledger.replay(change["records"], int(change["next_invoice_number"]))

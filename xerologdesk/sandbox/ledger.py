@@ -8,7 +8,9 @@ turn a request's elements into records, with Xero's messages, are in
 A batch (one PUT or POST) runs under the ledger's lock as a transaction: every record stored is
 logged with the version it replaced, so the whole batch can be undone. That is how a request with
 ``summarizeErrors`` true (Xero's default) that has one failed element saves nothing, and how a body
-that turns out unreadable half-way (``PostDataInvalidException``) leaves no trace.
+that turns out unreadable half-way (``PostDataInvalidException``) leaves no trace. A committed
+change is reported to the ledger's listeners as a :class:`Change` (the records it stored, the
+sequence after it) before the request is answered: that is how the state file journals it.
 
 Indexes, all kept by the tables: contacts by folded Name, AccountNumber and EmailAddress (archived
 ones too) and by ContactNumber; items by folded Code (uniqueness, invoice lines) and exact Code
@@ -30,7 +32,7 @@ from typing import Any
 from xerologdesk.sandbox.clock import SandboxClock
 from xerologdesk.sandbox.table import Record, Table
 from xerologdesk.sandbox.where import fold
-from xerologdesk.sandbox.wire import PostDataInvalid
+from xerologdesk.sandbox.wire import PostDataInvalid, ms_date
 
 STATE_VERSION = 1
 INVOICE_NUMBER_PREFIX = "INV-"
@@ -63,6 +65,33 @@ def _accrec_number(record: Record) -> Iterable[str]:
 def _invoice_contact(record: Record) -> Iterable[str]:
     contact_id = (record.get("Contact") or {}).get("ContactID")
     return (str(contact_id).lower(),) if contact_id else ()
+
+
+@dataclass(frozen=True)
+class Change:
+    """One committed change of an organisation: what it stored and the invoice sequence after it.
+
+    Given to listeners under the ledger's lock; :meth:`records` reads the tables, so call it
+    there (they may change afterwards).
+    """
+
+    tenant_id: str
+    next_invoice_number: int
+    tables: Mapping[str, Table]
+    stored: Mapping[str, Iterable[str]]  # record ids by table name
+
+    def records(self) -> dict[str, str]:
+        """Each record the change stored, as it now is, in a JSON array by table name
+        (``contacts``, ``items``, ``invoices``), from the tables' caches: a record is
+        serialised once for the answer and the state file both."""
+        arrays = {}
+        for name, ids in self.stored.items():
+            table = self.tables[name]
+            # An id whose record is gone was a create a savepoint undid.
+            present = [record for record in map(table.get, ids) if record is not None]
+            if present:
+                arrays[name] = table.json_array(present)
+        return arrays
 
 
 @dataclass
@@ -126,8 +155,11 @@ class Ledger:
         )
         self.next_invoice_number = 1
         self.version = 0
+        self._tables = {"contacts": self.contacts, "items": self.items, "invoices": self.invoices}
         self._undo: list[Callable[[], object]] | None = None
-        self._listeners: list[Callable[[], None]] = []
+        # What the transaction under way stored, by table name: record ids (ordered, unique).
+        self._stored: dict[str, dict[str, None]] = {}
+        self._listeners: list[Callable[[Change], None]] = []
 
     @property
     def name(self) -> str:
@@ -144,9 +176,16 @@ class Ledger:
     def new_id() -> str:
         return str(uuid.uuid4())
 
-    def on_change(self, listener: Callable[[], None]) -> None:
-        """Call ``listener`` (under the ledger lock) after each committed change."""
+    def on_change(self, listener: Callable[[Change], None]) -> None:
+        """Call ``listener`` with each committed change, under the ledger lock (so in the order
+        of the changes, and before the request that made it is answered)."""
         self._listeners.append(listener)
+
+    def detach(self) -> None:
+        """Tell no one about changes any more (the ledger was replaced: what happens to it now
+        is not kept); once this returns, no listener is being called either."""
+        with self.lock:
+            self._listeners.clear()
 
     # --- reference data -------------------------------------------------------------------------
 
@@ -189,6 +228,7 @@ class Ledger:
             if self._undo is not None:
                 raise RuntimeError("transactions do not nest")
             self._undo = []
+            self._stored = {}
             sequence = self.next_invoice_number
             try:
                 yield
@@ -201,11 +241,13 @@ class Ledger:
                 return
             changed = bool(self._undo) or sequence != self.next_invoice_number
             self._undo = None
+            stored, self._stored = self._stored, {}
             if changed:
-                self._changed()
+                self._changed(stored)
 
     def _rollback(self, sequence: int) -> None:
         undo, self._undo = self._undo or [], None
+        self._stored = {}
         for step in reversed(undo):
             step()
         self.next_invoice_number = sequence
@@ -214,10 +256,13 @@ class Ledger:
         """Store a record inside a transaction (or alone, committing at once)."""
         with self.lock:
             previous = table.put(record)
-            if self._undo is None:
-                self._changed()
-                return
             record_id = str(record[table.id_field])
+            name = next(name for name, each in self._tables.items() if each is table)
+            if self._undo is None:
+                self._changed({name: {record_id: None}})
+                return
+            # Kept even if a savepoint undoes it: the change then carries the record as it is.
+            self._stored.setdefault(name, {})[record_id] = None
             if previous is None:
                 self._undo.append(partial(table.remove, record_id))
             else:
@@ -247,10 +292,11 @@ class Ledger:
                 if not self.invoices.find("number", fold(number)):
                     return number
 
-    def _changed(self) -> None:
+    def _changed(self, stored: Mapping[str, Iterable[str]]) -> None:
         self.version += 1
+        change = Change(self.tenant_id, self.next_invoice_number, self._tables, stored)
         for listener in self._listeners:
-            listener()
+            listener(change)
 
     # --- direct set-up for tests ----------------------------------------------------------------
 
@@ -260,7 +306,7 @@ class Ledger:
             contact = self.contacts.get(contact_id)
             if contact is None:
                 raise KeyError(contact_id)
-            changed = dict(contact, ContactStatus=status)
+            changed = dict(contact, ContactStatus=status, UpdatedDateUTC=ms_date(self.now()))
             self.store(self.contacts, changed)
             return changed
 
@@ -303,6 +349,18 @@ class Ledger:
         ledger.next_invoice_number = int(state.get("next_invoice_number") or 1)
         return ledger
 
+    def replay(
+        self, records: Mapping[str, Iterable[Mapping[str, Any]]], next_invoice_number: int
+    ) -> None:
+        """Put back a journaled :class:`Change` (loading state): its records as they are, by
+        table name, and the sequence where it was, if further (no rules, no notification)."""
+        with self.lock:
+            for name, each in records.items():
+                table = self._tables[name]
+                for record in each:
+                    table.put(dict(record))
+            self.next_invoice_number = max(self.next_invoice_number, next_invoice_number)
+
     def load_records(
         self,
         contacts: Iterable[Mapping[str, Any]],
@@ -320,4 +378,4 @@ class Ledger:
                     table.put(dict(record))
 
 
-__all__ = ["Ledger", "Outcome", "PostDataInvalid"]
+__all__ = ["Change", "Ledger", "Outcome", "PostDataInvalid"]

@@ -68,6 +68,11 @@ ACCOUNT_CODE_ARCHIVED = (
 )
 # Xero's (xeroizer#290): an approved invoice with no DueDate and no payment terms to give one.
 DUE_DATE_REQUIRED = "The document DueDate field must be specified."
+# Xero's (quoted by the Xero help pages of Payhawk and Clio; Ascora's shows it after
+# INVOICE_STATUS_FOR_MODIFICATION): voiding or editing an invoice that has a payment on it.
+PAYMENT_ALLOCATED = (
+    "This document cannot be edited as it has a payment or credit note allocated to it."
+)
 # Chosen.
 INVOICE_TYPE_REQUIRED = "Invoice Type must be specified."
 LINE_ITEMS_REQUIRED = "Invoices must have at least one line item."
@@ -77,6 +82,22 @@ DATE_OUT_OF_RANGE = "The document {field} {day} is out of range (from 1753-01-01
 DUE_DATE_OUT_OF_RANGE = (
     "The document DueDate cannot be worked out: {days} days after {day} is past 9999-12-31."
 )
+
+# --- payments -----------------------------------------------------------------------------------
+# Xero's (quoted by Workato's help page "Payments can only be made against Authorised documents").
+PAYMENT_NOT_AUTHORISED = "Payments can only be made against Authorised documents"
+# Xero's (quoted by the help pages of Workato, Bill.com Cashflow360 and Peakflo).
+PAYMENT_TOO_LARGE = "Payment amount exceeds the amount outstanding on this document"
+# Xero's (quoted by Bill.com's help page "You must specify an Account code or Account ID ...").
+PAYMENT_ACCOUNT_REQUIRED = "You must specify an Account code or Account ID for the payment"
+# Chosen (Xero asks for a bank account or one with "Enable payments to this account" on; its
+# wording for the refusal is not published).
+PAYMENT_ACCOUNT_INVALID = (
+    "Account code '{code}' is not a bank account and payments to it are not enabled."
+)
+# Chosen.
+PAYMENT_INVOICE_REQUIRED = "An Invoice must be specified for the payment."
+PAYMENT_AMOUNT_INVALID = "The payment Amount must be more than zero."
 
 # --- any record ---------------------------------------------------------------------------------
 # Chosen (Xero enforces the lengths its OpenAPI spec gives; its wording is not published).

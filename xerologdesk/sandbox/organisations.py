@@ -3,6 +3,11 @@
 The primary organisation is the one ``client_credentials`` tokens connect to. Its tenant id is
 stable per seed (``demo`` always has the same id), so a desktop app connected to a sandbox with a
 state file finds its organisation again after a restart, and :meth:`reset` keeps that id.
+
+Two kinds of change are reported: each committed change of a ledger (``on_change``, with the
+:class:`~xerologdesk.sandbox.ledger.Change`), and a change of the set of ledgers itself: seeded,
+loaded, one added (``on_tenants_changed``). A replaced ledger is detached first, so nothing it
+does afterwards is reported.
 """
 
 from __future__ import annotations
@@ -13,15 +18,21 @@ from typing import Any
 
 from xerologdesk.sandbox import seed as seeds
 from xerologdesk.sandbox.clock import SandboxClock
-from xerologdesk.sandbox.ledger import Ledger
+from xerologdesk.sandbox.ledger import Change, Ledger
 
 
 class Organisations:
     """Ledgers by tenant id (thread-safe)."""
 
-    def __init__(self, clock: SandboxClock, on_change: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        clock: SandboxClock,
+        on_change: Callable[[Change], None],
+        on_tenants_changed: Callable[[], None],
+    ) -> None:
         self._clock = clock
         self._on_change = on_change
+        self._on_tenants_changed = on_tenants_changed
         self._lock = threading.Lock()
         self._ledgers: dict[str, Ledger] = {}
         self._primary = ""
@@ -45,7 +56,7 @@ class Organisations:
             if tenant_id in self._ledgers:
                 raise ValueError(f"an organisation named {name!r} exists already")
             self._ledgers[tenant_id] = ledger
-        self._on_change()
+        self._on_tenants_changed()
         return tenant_id
 
     def get(self, tenant_id: str | None = None) -> Ledger:
@@ -77,6 +88,9 @@ class Organisations:
         for ledger in ledgers.values():
             ledger.on_change(self._on_change)
         with self._lock:
+            replaced = [each for each in self._ledgers.values() if each not in ledgers.values()]
             self._ledgers = ledgers
             self._primary = primary
-        self._on_change()
+        for ledger in replaced:
+            ledger.detach()
+        self._on_tenants_changed()

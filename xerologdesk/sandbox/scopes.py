@@ -25,6 +25,8 @@ _WRITE_SCOPES: dict[str, tuple[str, ...]] = {
     "contacts": ("accounting.contacts",),
     "invoices": ("accounting.transactions", "accounting.invoices"),
     "items": ("accounting.settings", "accounting.invoices"),
+    # Granular: payments have a scope of their own (Xero's granular-scope table).
+    "payments": ("accounting.transactions", "accounting.payments"),
     "accounts": ("accounting.settings",),
     "taxrates": ("accounting.settings",),
     "organisation": ("accounting.settings",),

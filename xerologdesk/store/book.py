@@ -43,6 +43,7 @@ from xerologdesk.store.vocabulary import (
     STATUSES,
     Action,
     AttemptAction,
+    OutboxKind,
     OutboxState,
     Status,
 )
@@ -92,6 +93,7 @@ _REASON_WORDS = {
     "customer_not_found": "customer not found",
     "customer_ambiguous": "customer ambiguous",
     "customer_archived": "customer archived",
+    "linked_contact_missing": "linked contact gone from Xero",
     "product_not_found": "product not found",
     "xero_rejected": "rejected by Xero",
     "settings_incomplete": "settings incomplete",
@@ -194,6 +196,14 @@ _CUSTOMER_COLUMNS = (
     Customer.country,
     Customer.xero_contact_id,
 )
+
+
+def customer_by_reference(reference: str) -> CustomerData | None:
+    """The customer with this reference (exactly as imported), or None."""
+    row = Customer.select(*_CUSTOMER_COLUMNS).where(Customer.reference == reference).tuples()
+    found = row.first()
+    return None if found is None else CustomerData(*found)
+
 
 # What load_orders reads: an order's head (with its customer: CustomerData), and its lines
 # (order id, then LineData's fields).
@@ -591,6 +601,17 @@ def outbox_mark(
         changes[Outbox.response] = response
     if not Outbox.update(changes).where(Outbox.id == outbox_id).execute():
         raise KeyError(f"no outbox row with id {outbox_id}")
+
+
+def invoice_refs_awaiting_answer() -> set[str]:
+    """The refs of orders in invoice requests whose answer is still unknown: Xero may have made
+    their invoices (reconcile settles them)."""
+    return {
+        ref
+        for row in outbox_unfinished()
+        if row.kind == OutboxKind.INVOICE
+        for ref in row.payload.get("refs", [])
+    }
 
 
 def outbox_unfinished() -> list[OutboxRow]:

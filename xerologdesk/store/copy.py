@@ -2,7 +2,8 @@
 
 :func:`copy_book` copies every table of the SQLite file (orders and their lines, customers,
 products, the log with its history, the outbox, settings and the Xero connection's link) into
-an empty PostgreSQL database, in one transaction on each side: the file is read under its
+an empty PostgreSQL database (and the links, SKU mappings and what refreshes saw in Xero), in
+one transaction on each side: the file is read under its
 write lock (nothing changes it meanwhile) and the server's copy commits only after every
 table's row count matched. A target that already holds anything is refused untouched.
 """
@@ -20,8 +21,9 @@ from xerologdesk.store import engines
 from xerologdesk.store.db import open_database, open_server
 from xerologdesk.store.trouble import DatabaseProblem
 
-# In the order that keeps every reference satisfied. status_count is not copied: the target's
-# triggers count the log entries as they arrive.
+# In the order that keeps every reference satisfied. status_count and the problems worklist's
+# tables (failure_cause, failure_group) are not copied: the target's triggers fill them as the
+# log entries arrive.
 TABLES = (
     "customer",
     "product",
@@ -32,6 +34,10 @@ TABLES = (
     "setting",
     "connection",
     "outbox",
+    "customer_link",
+    "sku_mapping",
+    "xero_invoice_seen",
+    "xero_refresh",
 )
 CHUNK = 5000
 

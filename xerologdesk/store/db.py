@@ -51,7 +51,7 @@ from typing import Any
 import peewee
 
 from xerologdesk import paths
-from xerologdesk.store import engines
+from xerologdesk.store import engines, problems
 from xerologdesk.store.engines import FOLD_FUNCTION, POSTGRES, engine_of, redacted
 from xerologdesk.store.folding import fold_accents, fold_accents_or_null
 from xerologdesk.store.models import database
@@ -70,7 +70,7 @@ from xerologdesk.store.trouble import (
     problem_from,
     read_only_folder_problem,
 )
-from xerologdesk.store.vocabulary import STATUSES
+from xerologdesk.store.vocabulary import STATUSES, XERO_STATUSES
 
 log = logging.getLogger(__name__)
 PRAGMAS: tuple[tuple[str, object], ...] = (
@@ -276,6 +276,75 @@ def _migrate_fold_search_index(db: peewee.Database) -> None:
         _drop_search_index(db)
 
 
+# A user's own word on what an order's customer and products are in Xero, kept apart from the
+# engine's remembered ContactID (customer.xero_contact_id, which a sync overwrites or drops):
+# a link or a mapping changes only when the user changes it. Keyed without case (NOCASE), as
+# Xero compares account numbers and item codes.
+LINK_TABLES = (
+    """CREATE TABLE customer_link (
+        reference TEXT PRIMARY KEY COLLATE NOCASE,
+        contact_id TEXT NOT NULL,
+        contact_name TEXT NOT NULL DEFAULT '',
+        linked_at TEXT NOT NULL,
+        linked_by TEXT NOT NULL DEFAULT '')""",
+    """CREATE TABLE sku_mapping (
+        sku TEXT PRIMARY KEY COLLATE NOCASE,
+        item_code TEXT NOT NULL,
+        mapped_at TEXT NOT NULL,
+        mapped_by TEXT NOT NULL DEFAULT '')""",
+)
+
+
+def _migrate_add_links_and_mappings(db: peewee.Database) -> None:
+    """Keep the customers a user linked to a Xero contact and the SKUs mapped to a Xero item
+    code (issue 12): used before any look-up on every later sync."""
+    _execute_all(db, engine_of(db).schema(LINK_TABLES))
+
+
+# What became of each order's invoice in Xero (issue 15), as refreshes see it: its status, amount
+# due and when seen on the log entry (sortable and filterable by status within 100 ms at 1M, and
+# found by invoice id when a refresh answers), each change seen in a history of its own, an
+# order kept as it is after its invoice was voided (Accept), and where each organisation's
+# refresh of each resource stands (Xero's clock, for If-Modified-Since).
+XERO_LIFECYCLE = (
+    "ALTER TABLE log_entry ADD COLUMN xero_status TEXT "
+    f"CHECK (xero_status IN ({', '.join(repr(each.value) for each in XERO_STATUSES)}))",
+    "ALTER TABLE log_entry ADD COLUMN xero_amount_due INTEGER",
+    "ALTER TABLE log_entry ADD COLUMN xero_seen_at TEXT",
+    "ALTER TABLE log_entry ADD COLUMN xero_accepted INTEGER NOT NULL DEFAULT 0",
+    "CREATE INDEX log_entry_xero_status ON log_entry (xero_status)",
+    "CREATE INDEX log_entry_invoice_id ON log_entry (xero_invoice_id)",
+    """CREATE TABLE xero_invoice_seen (
+        id INTEGER PRIMARY KEY,
+        order_id INTEGER NOT NULL REFERENCES sales_order (id) ON DELETE CASCADE,
+        invoice_id TEXT NOT NULL,
+        invoice_number TEXT,
+        status TEXT NOT NULL,
+        amount_due INTEGER,
+        seen_at TEXT NOT NULL)""",
+    "CREATE INDEX xero_invoice_seen_order ON xero_invoice_seen (order_id, seen_at)",
+    """CREATE TABLE xero_refresh (
+        tenant_id TEXT NOT NULL,
+        resource TEXT NOT NULL,
+        since TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, resource))""",
+)
+
+
+def _migrate_add_xero_lifecycle(db: peewee.Database) -> None:
+    """Keep what a refresh from Xero sees of each order's invoice (see XERO_LIFECYCLE)."""
+    _execute_all(db, engine_of(db).schema(XERO_LIFECYCLE))
+
+
+def _migrate_add_failure_causes(db: peewee.Database) -> None:
+    """Keep the failed orders' causes in a table of their own (``store.problems``), filled from
+    the log's reasons and kept by triggers, so the problems worklist groups 100,000 failures
+    from one index within 200 ms."""
+    engine = engine_of(db)
+    _execute_all(db, engine.schema(problems.SCHEMA))
+    problems.rebuild(lambda statement: _execute(db, statement), engine)
+
+
 # The ordered migrations: MIGRATIONS[n - 1] brings a database from version n - 1 to n. Never
 # edit a released one; append a new one (and keep the models in step with the result).
 MIGRATIONS: list[Callable[[peewee.Database], None]] = [
@@ -283,6 +352,9 @@ MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _migrate_add_pending_action,
     _migrate_add_sort_indexes,
     _migrate_fold_search_index,
+    _migrate_add_links_and_mappings,
+    _migrate_add_xero_lifecycle,
+    _migrate_add_failure_causes,
 ]
 
 

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+DECIMAL_COMMAS_READ = "decimal commas read as decimal points"
+
 
 @dataclass(frozen=True)
 class ImportProblem:
@@ -26,12 +28,15 @@ class ImportProblem:
 
 @dataclass(frozen=True)
 class ImportConflict:
-    """An order already in the book with different content: reported and left as it was."""
+    """An order already in the book with different content: left as it was, or replaced."""
 
     file: str
     line: int
     order_ref: str
     message: str
+    changes: tuple[str, ...] = ()  # what differs, in words
+    replaceable: bool = False  # it has no invoice in Xero: importing with replace replaces it
+    order_id: int = 0
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.message}"
@@ -39,18 +44,37 @@ class ImportConflict:
 
 @dataclass
 class FileReport:
-    """What became of one file: imported, skipped as already imported, conflicting, or (with
-    problems) not imported at all."""
+    """What became of one file: imported, skipped as already imported, conflicting, set aside
+    with problems, or (with problems, none set aside) not imported at all."""
 
     path: Path
     imported: int = 0
     skipped_same: int = 0
     conflicts: list[ImportConflict] = field(default_factory=list)
+    replaced: list[ImportConflict] = field(default_factory=list)  # given the file's content
     # The first problems (importer.MAX_PROBLEMS), then a last one saying how many more there were.
     problems: list[ImportProblem] = field(default_factory=list)
     # The new orders' ids (a range: they are consecutive, and a million ints cost 36 MB).
     new_order_ids: Sequence[int] = field(default_factory=list)
     more_problems: int = 0
+    # A refused file whose problems all lie in orders: how many orders it has without any.
+    good_orders: int = 0
+    # Orders with problems set aside (import --skip-bad-lines): how many, their lines, where.
+    set_aside_orders: int = 0
+    set_aside_lines: int = 0
+    set_aside_file: Path | None = None
+    # The file's numbers had decimal commas (a semicolon CSV from Excel in most of Europe).
+    decimal_commas: bool = False
+
+    @property
+    def notes(self) -> str:
+        """How the file was read, when that is worth saying: "" or " (decimal commas ...)"."""
+        return f" ({DECIMAL_COMMAS_READ})" if self.decimal_commas else ""
+
+    @property
+    def refused(self) -> bool:
+        """Whether nothing was imported from the file because of its problems."""
+        return bool(self.problems) and self.set_aside_file is None
 
     @property
     def problem_count(self) -> int:

@@ -4,7 +4,8 @@ The importer's collector gathers a file's orders (:class:`FileOrder`) and the cu
 product details they give (:class:`FileRecord`); :func:`write` then adds the new orders with
 their lines and a *Pending* log entry each, adds new customers and products and updates changed
 details, skips orders already imported with the same content (:func:`content_hash`) and leaves
-those with different content as they were, for the importer to report as conflicts.
+those with different content as they were, for the importer to report as conflicts; asked to,
+it replaces those of them that have no invoice in Xero (:func:`_replace_orders`).
 """
 
 from __future__ import annotations
@@ -18,15 +19,27 @@ from typing import Any
 
 import peewee
 
-from xerologdesk.store.book import chunks, order_total, tuples
+from xerologdesk.store.book import (
+    OrderData,
+    chunks,
+    invoice_refs_awaiting_answer,
+    load_orders,
+    order_total,
+    tuples,
+)
 from xerologdesk.store.db import add_to_search_index, bulk_insert, rows_by_key, write_transaction
 from xerologdesk.store.fields import utc_text
-from xerologdesk.store.models import Customer, LogEntry, Order, OrderLine, Product
+from xerologdesk.store.models import Attempt, Customer, LogEntry, Order, OrderLine, Product
 from xerologdesk.store.readers import Loc
-from xerologdesk.store.values import NOT_GIVEN, PLACES
-from xerologdesk.store.vocabulary import Status
+from xerologdesk.store.values import NOT_GIVEN, PLACES, shown
+from xerologdesk.store.vocabulary import AttemptAction, Status
 
 # -- what the collector gathers ----------------------------------------------------------------
+
+
+# An order line: SKU, quantity and unit price (None where invalid). The price belongs to the
+# line: wholesale prices differ per customer and per order.
+FileLine = tuple[str, Decimal | None, Decimal | None]
 
 
 @dataclass(slots=True)
@@ -43,17 +56,18 @@ class FileOrder:
     posted_date: date | None
     currency: str | None
     customer_ref: str | None
-    # (sku, quantity) pairs: a tuple while short (most orders have a line or two, and a list
-    # costs twice the memory of so short a tuple), a list once long (appending stays cheap).
-    lines: tuple[tuple[str, Decimal | None], ...] | list[tuple[str, Decimal | None]] = ()
+    # (sku, quantity, unit price) lines: a tuple while short (most orders have a line or two,
+    # and a list costs twice the memory of so short a tuple), a list once long (appending
+    # stays cheap).
+    lines: tuple[FileLine, ...] | list[FileLine] = ()
 
     @property
     def raw(self) -> tuple[Any, ...]:
         """The order's own columns as given: posted date, currency, customer reference."""
         return (self.posted_given, self.currency_given, self.customer_given)
 
-    def add_line(self, line: tuple[str, Decimal | None]) -> None:
-        """Add a (sku, quantity) line."""
+    def add_line(self, line: FileLine) -> None:
+        """Add a (sku, quantity, unit price) line."""
         if isinstance(self.lines, list):
             self.lines.append(line)
         elif len(self.lines) < SHORT_LINES:
@@ -75,6 +89,20 @@ class FileRecord:
     values: list[Any]
 
 
+@dataclass(slots=True)
+class FileProduct(FileRecord):
+    """A product's details (name, description, taxable, product_price) and the unit price of
+    its first line: the product's own price when the file gives no product_price."""
+
+    line_price: Decimal | None = None
+
+    @property
+    def details(self) -> tuple[Any, ...]:
+        """Name, description, taxable and the product's own price, as stored."""
+        name, description, taxable, price = self.values
+        return (name, description, taxable, self.line_price if price == NOT_GIVEN else price)
+
+
 # -- writing -----------------------------------------------------------------------------------
 
 _CUSTOMER_COLUMNS = (
@@ -89,7 +117,7 @@ _CUSTOMER_COLUMNS = (
 _PRODUCT_COLUMNS = (Product.name, Product.description, Product.taxable, Product.price)
 
 
-def content_hash(order: FileOrder, products: Mapping[str, FileRecord]) -> str:
+def content_hash(order: FileOrder) -> str:
     """A digest of what makes the order itself: ref, date, currency, customer, lines.
 
     The parts are joined with a control character, which no imported value can contain.
@@ -100,8 +128,8 @@ def content_hash(order: FileOrder, products: Mapping[str, FileRecord]) -> str:
         order.currency or "",
         order.customer_ref or "",
     ]
-    for sku, quantity in order.lines:
-        parts += (sku, str(quantity), str(products[sku].values[3]))
+    for sku, quantity, price in order.lines:
+        parts += (sku, str(quantity), str(price))
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -160,12 +188,12 @@ def _upsert_customers(
     return ids
 
 
-def _upsert_products(skus: Sequence[str], records: Mapping[str, FileRecord]) -> dict[str, int]:
+def _upsert_products(skus: Sequence[str], records: Mapping[str, FileProduct]) -> dict[str, int]:
     """Ids of the products, adding new ones and updating changed details."""
     existing = _stored(Product, Product.sku, _PRODUCT_COLUMNS, skus)
     ids = {sku: row[0] for sku, row in existing.items()}
     for sku, (product_id, *stored) in existing.items():
-        wanted = _merged(records[sku].values, stored)
+        wanted = _merged(records[sku].details, stored)
         if wanted != tuple(stored):
             Product.update(dict(zip(_PRODUCT_COLUMNS, wanted, strict=True))).where(
                 Product.id == product_id
@@ -176,19 +204,39 @@ def _upsert_products(skus: Sequence[str], records: Mapping[str, FileRecord]) -> 
     rows = [
         (ids[sku], sku, name, description, taxable is not False, _units(price))
         for sku in new
-        for name, description, taxable, price in [records[sku].values]
+        for name, description, taxable, price in [records[sku].details]
     ]
     bulk_insert(Product, (Product.id, Product.sku, *_PRODUCT_COLUMNS), rows)
     return ids
 
 
 @dataclass
+class Changed:
+    """An order already in the book that the file gives with different content."""
+
+    order: FileOrder
+    order_id: int
+    changes: list[str]  # what differs, in words ("posted_date 2026-05-01 -> 2026-05-02")
+    # Why it may not be replaced: the invoice Xero has for it (its number, or "" when not
+    # known), or an earlier send of its invoice still without an answer (Xero may have made it).
+    invoice: str | None = None
+    awaiting_answer: bool = False
+
+    @property
+    def replaceable(self) -> bool:
+        """Whether it has no invoice in Xero, nor may have one: pending, failed or dismissed."""
+        return self.invoice is None and not self.awaiting_answer
+
+
+@dataclass
 class Written:
-    """What :func:`write` did: the new orders' ids, how many were the same, which conflict."""
+    """What :func:`write` did: the new orders' ids, how many were the same, which conflict,
+    and which were replaced."""
 
     new_ids: Sequence[int] = field(default_factory=list)
     skipped: int = 0
-    conflicts: list[FileOrder] = field(default_factory=list)
+    conflicts: list[Changed] = field(default_factory=list)
+    replaced: list[Changed] = field(default_factory=list)
 
 
 # Orders written per round: bounds the rows held in memory at once on a big import.
@@ -229,41 +277,50 @@ _ENTRY_FIELDS = (
 def write(
     orders: Mapping[str, FileOrder],
     customers: Mapping[str, FileRecord],
-    products: Mapping[str, FileRecord],
+    products: Mapping[str, FileProduct],
     source: str,
     at: datetime,
+    *,
+    replace: bool = False,
 ) -> Written:
     """Write a file's new orders (by ref; their customers and products by reference and SKU)
-    in one transaction; which were new, same or conflicting."""
+    in one transaction; which were new, same or conflicting. With ``replace``, a conflicting
+    order with no invoice in Xero takes the file's content (see :func:`_replace_orders`)."""
     written = Written()
     refs = list(orders)
     with write_transaction():
-        known = rows_by_key(Order._meta.table_name, "ref", ["content_hash"], refs)
+        known = rows_by_key(Order._meta.table_name, "ref", ["content_hash", "id"], refs)
         # Digests of new orders are made as they are written (64 characters each, a million
         # orders' worth held at once would be 180 MB).
         fresh: list[FileOrder] = []
+        changed: dict[int, FileOrder] = {}
         for order in orders.values():
             if order.ref not in known:
                 fresh.append(order)
-            elif known[order.ref][0] == content_hash(order, products):
+            elif known[order.ref][0] == content_hash(order):
                 written.skipped += 1
             else:
-                written.conflicts.append(order)
-        if not fresh:
+                changed[known[order.ref][1]] = order
+        for each in _changed(changed):
+            wanted = replace and each.replaceable
+            (written.replaced if wanted else written.conflicts).append(each)
+        taken = fresh + [each.order for each in written.replaced]
+        if not taken:
             return written
         customer_ids = _upsert_customers(
-            list(dict.fromkeys(str(order.customer_ref) for order in fresh)),
+            list(dict.fromkeys(str(order.customer_ref) for order in taken)),
             customers,
         )
         product_ids = _upsert_products(
-            list(dict.fromkeys(sku for order in fresh for sku, _ in order.lines)),
+            list(dict.fromkeys(line[0] for order in taken for line in order.lines)),
             products,
         )
+        _replace_orders(written.replaced, customers, customer_ids, product_ids, source, at)
         first = _next_id(Order)
         for start in range(0, len(fresh), WRITE_BATCH):
             batch = fresh[start : start + WRITE_BATCH]
             ids = range(first + start, first + start + len(batch))
-            _insert_orders(batch, ids, customers, products, customer_ids, product_ids, source, at)
+            _insert_orders(batch, ids, customers, customer_ids, product_ids, source, at)
         written.new_ids = range(first, first + len(fresh))
     return written
 
@@ -272,7 +329,6 @@ def _insert_orders(
     batch: Sequence[FileOrder],
     ids: Sequence[int],
     customers: Mapping[str, FileRecord],
-    products: Mapping[str, FileRecord],
     customer_ids: Mapping[str, int],
     product_ids: Mapping[str, int],
     source: str,
@@ -280,9 +336,10 @@ def _insert_orders(
 ) -> None:
     """Orders, their lines, then their log entries (whose search rows read the lines)."""
     stamp = utc_text(at)
-    order_rows, line_rows, entry_rows, search_rows = [], [], [], []
+    order_rows, entry_rows, search_rows = [], [], []
+    line_rows: list[tuple[Any, ...]] = []
     for order_id, order in zip(ids, batch, strict=True):
-        digest = content_hash(order, products)
+        digest = content_hash(order)
         customer_ref = str(order.customer_ref)
         posted = order.posted_date.isoformat() if order.posted_date else ""
         order_rows.append(
@@ -297,12 +354,7 @@ def _insert_orders(
                 source,
             )
         )
-        amounts: list[tuple[Decimal, Decimal]] = []
-        for line_no, (sku, quantity) in enumerate(order.lines, start=1):
-            price = products[sku].values[3]
-            assert quantity is not None  # a file with a bad value is never written
-            amounts.append((quantity, price))
-            line_rows.append((order_id, line_no, product_ids[sku], _units(quantity), _units(price)))
+        total = _line_rows(order_id, order, product_ids, line_rows)
         customer_name = customers[customer_ref].values[0]
         search_rows.append((order_id, order.ref, customer_name, customer_ref))
         entry_rows.append(
@@ -317,7 +369,7 @@ def _insert_orders(
                 customer_name,
                 customer_ref,
                 order.currency,
-                _units(order_total(amounts)),
+                _units(total),
                 "",
             )
         )
@@ -325,3 +377,149 @@ def _insert_orders(
     bulk_insert(OrderLine, _LINE_FIELDS, line_rows)
     bulk_insert(LogEntry, _ENTRY_FIELDS, entry_rows, staged=True)
     add_to_search_index(search_rows)
+
+
+def _line_rows(
+    order_id: int, order: FileOrder, product_ids: Mapping[str, int], rows: list[tuple[Any, ...]]
+) -> Decimal:
+    """Add the order's line rows to ``rows``; the order's total."""
+    amounts: list[tuple[Decimal, Decimal]] = []
+    for line_no, (sku, quantity, price) in enumerate(order.lines, start=1):
+        assert quantity is not None and price is not None  # a bad file is never written
+        amounts.append((quantity, price))
+        rows.append((order_id, line_no, product_ids[sku], _units(quantity), _units(price)))
+    return order_total(amounts)
+
+
+# -- orders imported again with different content ----------------------------------------------
+
+# The changes listed for one order; the rest are counted.
+MAX_CHANGES = 5
+_ARROW = "\u2192"
+
+
+def _changed(orders: Mapping[int, FileOrder]) -> list[Changed]:
+    """The orders (by id) the file changes: what differs, and what keeps each as it is."""
+    if not orders:
+        return []
+    ids = list(orders)
+    stored = {order.id: order for order in load_orders(ids)}
+    invoiced = {
+        order_id: number or ""
+        for order_id, status, invoice_id, number in _log_states(ids)
+        if status == Status.SUCCEEDED or invoice_id
+    }
+    awaiting = invoice_refs_awaiting_answer()
+    return [
+        Changed(
+            order,
+            order_id,
+            _differences(stored[order_id], order),
+            invoiced.get(order_id),
+            order.ref in awaiting,
+        )
+        for order_id, order in orders.items()
+    ]
+
+
+def _log_states(ids: Sequence[int]) -> list[tuple[Any, ...]]:
+    """(order id, status, Xero invoice id and number) of these orders' log entries."""
+    found: list[tuple[Any, ...]] = []
+    for chunk in chunks(list(ids)):
+        query = LogEntry.select(
+            LogEntry.order, LogEntry.status, LogEntry.xero_invoice_id, LogEntry.xero_invoice_number
+        ).where(LogEntry.order.in_(list(chunk)))
+        found.extend(tuples(query))
+    return found
+
+
+def _differences(old: OrderData, new: FileOrder) -> list[str]:
+    """What the file changes in an order, in words, the first :data:`MAX_CHANGES` of them."""
+    found = [
+        f"{name} {shown(before)} {_ARROW} {shown(after)}"
+        for name, before, after in (
+            ("posted_date", old.posted_date.isoformat(), new.posted_date),
+            ("currency", old.currency, new.currency),
+            ("customer_reference", old.customer.reference, new.customer_ref),
+        )
+        if after is not None and str(before) != str(after)
+    ]
+    before = [(line.sku, line.quantity, line.unit_price) for line in old.lines]
+    for number in range(1, max(len(before), len(new.lines)) + 1):
+        was = before[number - 1] if number <= len(before) else None
+        now = new.lines[number - 1] if number <= len(new.lines) else None
+        if was == now:
+            continue
+        if was is None:
+            found.append(f"line {number} added: {_line_words(now)}")
+        elif now is None:
+            found.append(f"line {number} removed: {_line_words(was)}")
+        else:
+            found.append(f"line {number}: {_line_words(was)} {_ARROW} {_line_words(now)}")
+    if len(found) > MAX_CHANGES:
+        found[MAX_CHANGES:] = [f"{len(found) - MAX_CHANGES} more changes"]
+    return found or ["its content"]
+
+
+def _line_words(line: Any) -> str:
+    sku, quantity, price = line
+    return f"{shown(sku)} \u00d7 {shown(quantity)} at {shown(price)}"
+
+
+def _replace_orders(
+    changed: Sequence[Changed],
+    customers: Mapping[str, FileRecord],
+    customer_ids: Mapping[str, int],
+    product_ids: Mapping[str, int],
+    source: str,
+    at: datetime,
+) -> None:
+    """Give orders not in Xero the file's content: their lines, date, currency and customer.
+
+    Each keeps its id and its history (the attempts, with one more saying what was replaced)
+    and is *Pending* again, its failure reasons, note and dismissal cleared.
+    """
+    for each in changed:
+        order, order_id = each.order, each.order_id
+        customer_ref = str(order.customer_ref)
+        OrderLine.delete().where(OrderLine.order == order_id).execute()
+        line_rows: list[tuple[Any, ...]] = []
+        total = _line_rows(order_id, order, product_ids, line_rows)
+        bulk_insert(OrderLine, _LINE_FIELDS, line_rows)
+        Order.update(
+            {
+                Order.customer: customer_ids[customer_ref],
+                Order.posted_date: order.posted_date,
+                Order.currency: order.currency,
+                Order.content_hash: content_hash(order),
+                Order.imported_at: at,
+                Order.source: source,
+            }
+        ).where(Order.id == order_id).execute()
+        LogEntry.update(
+            {
+                LogEntry.status: Status.PENDING,
+                LogEntry.reasons: [],
+                LogEntry.reason_summary: "",
+                LogEntry.trace: None,
+                LogEntry.note: None,
+                LogEntry.pending_action: None,
+                LogEntry.previous_status: None,
+                LogEntry.dismissed_reason: None,
+                LogEntry.dismissed_at: None,
+                LogEntry.updated_at: at,
+                LogEntry.posted_date: order.posted_date,
+                LogEntry.customer_name: customers[customer_ref].values[0],
+                LogEntry.customer_reference: customer_ref,
+                LogEntry.currency: order.currency,
+                LogEntry.total: total,
+            }
+        ).where(LogEntry.order == order_id).execute()
+        Attempt.insert(
+            order=order_id,
+            at=at,
+            action=AttemptAction.REPLACE,
+            outcome=Status.PENDING,
+            messages=[f"Replaced by the content of {source}: " + "; ".join(each.changes)],
+            reasons=[],
+        ).execute()

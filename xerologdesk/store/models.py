@@ -3,8 +3,9 @@
 Customers, products, orders and their lines come from imported files; the log holds one entry
 per order (its sync status, structured reasons and the Xero invoice) with the columns the log
 table shows copied onto it, so a million-row log pages, filters and sorts from one table with
-indexes. The schema itself (tables, indexes, triggers) is created by the migrations in
-:mod:`xerologdesk.store.db`; these classes only read and write it.
+indexes. A user's links (customer to Xero contact) and SKU mappings (SKU to Xero item code)
+have tables of their own. The schema itself (tables, indexes, triggers) is created by the
+migrations in :mod:`xerologdesk.store.db`; these classes only read and write it.
 """
 
 from __future__ import annotations
@@ -104,6 +105,12 @@ class LogEntry(BaseModel):
     currency = peewee.TextField()
     total = FixedDecimalField(min_places=2)
     reason_summary = peewee.TextField(default="")
+    # What the last refresh from Xero saw of the invoice (None: not seen yet); see sync.refresh.
+    xero_status = peewee.TextField(null=True)
+    xero_amount_due = FixedDecimalField(min_places=2, null=True)
+    xero_seen_at = UtcDateTimeField(null=True)
+    # The invoice was voided or deleted in Xero and the order is kept as it is (Accept).
+    xero_accepted = peewee.BooleanField(default=False)
 
 
 class Attempt(BaseModel):
@@ -116,6 +123,30 @@ class Attempt(BaseModel):
     outcome = peewee.TextField()  # the status after it
     messages = JsonField(default=list)
     reasons = JsonField(default=list)
+
+
+class XeroInvoiceSeen(BaseModel):
+    """A change of an order's invoice seen by a refresh from Xero: its history there."""
+
+    id = peewee.AutoField()
+    order = peewee.ForeignKeyField(Order, backref="invoice_history", on_delete="CASCADE")
+    invoice_id = peewee.TextField()
+    invoice_number = peewee.TextField(null=True)
+    status = peewee.TextField()
+    amount_due = FixedDecimalField(min_places=2, null=True)
+    seen_at = UtcDateTimeField()
+
+
+class XeroRefresh(BaseModel):
+    """Where a refresh of one resource of one organisation stands: Xero's time when it last
+    asked, the next refresh's If-Modified-Since."""
+
+    tenant_id = peewee.TextField()
+    resource = peewee.TextField()
+    since = UtcDateTimeField()
+
+    class Meta:
+        primary_key = peewee.CompositeKey("tenant_id", "resource")
 
 
 class Setting(BaseModel):
@@ -154,11 +185,57 @@ class Outbox(BaseModel):
     response = JsonField(null=True)
 
 
+class CustomerLink(BaseModel):
+    """A customer (by reference) a user linked to a Xero contact: tried before any look-up."""
+
+    reference = peewee.TextField(primary_key=True)
+    contact_id = peewee.TextField()
+    contact_name = peewee.TextField(default="")  # as Xero named it when linked
+    linked_at = UtcDateTimeField()
+    linked_by = peewee.TextField(default="")  # user@machine
+
+
+class SkuMapping(BaseModel):
+    """A SKU a user mapped to a Xero item code: invoice lines carry that code."""
+
+    sku = peewee.TextField(primary_key=True)
+    item_code = peewee.TextField()
+    mapped_at = UtcDateTimeField()
+    mapped_by = peewee.TextField(default="")  # user@machine
+
+
 class StatusCount(BaseModel):
     """Orders per log status, kept by triggers so counting never scans the log."""
 
     status = peewee.TextField(primary_key=True)
     count = peewee.IntegerField(default=0)
+
+
+class FailureCause(BaseModel):
+    """One cause (a reason's code and subject) of one *Failed* order, kept by triggers on
+    ``log_entry`` (see :mod:`xerologdesk.store.problems`): the problems worklist's rows."""
+
+    order_id = peewee.IntegerField()
+    code = peewee.TextField()
+    subject = peewee.TextField()
+    posted_date = peewee.DateField()
+    order_ref = peewee.TextField()
+
+    class Meta:
+        primary_key = peewee.CompositeKey("order_id", "code", "subject")
+        without_rowid = True
+
+
+class FailureGroup(BaseModel):
+    """How many *Failed* orders a cause blocks, kept by triggers on ``failure_cause``."""
+
+    code = peewee.TextField()
+    subject = peewee.TextField()
+    orders = peewee.IntegerField()
+
+    class Meta:
+        primary_key = peewee.CompositeKey("code", "subject")
+        without_rowid = True
 
 
 MODELS: tuple[type[BaseModel], ...] = (
@@ -168,8 +245,14 @@ MODELS: tuple[type[BaseModel], ...] = (
     OrderLine,
     LogEntry,
     Attempt,
+    XeroInvoiceSeen,
+    XeroRefresh,
     Setting,
     Connection,
     Outbox,
+    CustomerLink,
+    SkuMapping,
     StatusCount,
+    FailureCause,
+    FailureGroup,
 )

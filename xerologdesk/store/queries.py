@@ -21,7 +21,7 @@ from xerologdesk.store.book import chunks, tuples
 from xerologdesk.store.engines import current
 from xerologdesk.store.models import Attempt, LogEntry, StatusCount, database
 from xerologdesk.store.search import matching, search_ids, tested_per_row
-from xerologdesk.store.vocabulary import STATUSES
+from xerologdesk.store.vocabulary import STATUSES, XERO_DEAD, XERO_STATUSES
 
 # A search matching at most this many orders is resolved to their ids first (one cheap index
 # read), so its pages and count cost next to nothing; a broader one is read in the sort order,
@@ -45,15 +45,29 @@ class LogFilter:
     search: str = ""
     date_from: date | None = None
     date_to: date | None = None
+    # The invoice's status in Xero as last refreshed (None: any, seen or not).
+    xero_status: str | None = None
+    # Only orders whose invoice was voided or deleted in Xero and not accepted (the badge).
+    xero_flagged: bool = False
 
     def __post_init__(self) -> None:
         if self.status is not None and self.status not in STATUSES:
             raise ValueError(f"status {self.status!r} is not one of {', '.join(STATUSES)}")
+        if self.xero_status is not None and self.xero_status not in XERO_STATUSES:
+            raise ValueError(
+                f"Xero status {self.xero_status!r} is not one of {', '.join(XERO_STATUSES)}"
+            )
 
     @property
     def status_only(self) -> bool:
         """True when only the status narrows it (then the trigger-kept counts answer)."""
-        return not self.search.strip() and self.date_from is None and self.date_to is None
+        return (
+            not self.search.strip()
+            and self.date_from is None
+            and self.date_to is None
+            and self.xero_status is None
+            and not self.xero_flagged
+        )
 
 
 @dataclass(frozen=True)
@@ -78,6 +92,16 @@ class LogRow:
     dismissed_reason: str | None
     dismissed_at: datetime | None
     pending_action: str | None = None  # an Auto Sync or Retry the order waits to have done
+    # What the last refresh from Xero saw of the invoice (see sync.refresh).
+    xero_status: str | None = None
+    xero_amount_due: Decimal | None = None
+    xero_seen_at: datetime | None = None
+    xero_accepted: bool = False
+
+    @property
+    def xero_flagged(self) -> bool:
+        """True when the invoice was voided or deleted in Xero and the order not accepted."""
+        return self.xero_status in XERO_DEAD and not self.xero_accepted
 
 
 @dataclass(frozen=True)
@@ -110,6 +134,10 @@ _ROW_COLUMNS = (
     LogEntry.dismissed_reason,
     LogEntry.dismissed_at,
     LogEntry.pending_action,
+    LogEntry.xero_status,
+    LogEntry.xero_amount_due,
+    LogEntry.xero_seen_at,
+    LogEntry.xero_accepted,
 )
 
 # The columns the log can be sorted by, each with an index ending in the order id (the
@@ -126,6 +154,7 @@ SORT_KEYS: dict[str, peewee.Field] = {
     "last_attempt_at": LogEntry.last_attempt_at,
     "reason_summary": LogEntry.reason_summary,
     "xero_invoice_number": LogEntry.xero_invoice_number,
+    "xero_status": LogEntry.xero_status,
 }
 
 
@@ -135,6 +164,10 @@ def _conditions(log_filter: LogFilter, *, scan: bool = False) -> list[Any]:
     conditions: list[Any] = []
     if log_filter.status is not None:
         conditions.append(LogEntry.status == log_filter.status)
+    if log_filter.xero_status is not None:
+        conditions.append(LogEntry.xero_status == log_filter.xero_status)
+    if log_filter.xero_flagged:
+        conditions.extend(_FLAGGED)
     if log_filter.date_from is not None:
         conditions.append(LogEntry.posted_date >= log_filter.date_from)
     if log_filter.date_to is not None:
@@ -151,6 +184,12 @@ def _conditions(log_filter: LogFilter, *, scan: bool = False) -> list[Any]:
         else:
             conditions.append(matching(text))
     return conditions
+
+
+_FLAGGED = (
+    LogEntry.xero_status.in_(list(XERO_DEAD)),
+    LogEntry.xero_accepted == False,  # noqa: E712 (peewee builds SQL from ==)
+)
 
 
 class _OutOfTime(Exception):
@@ -183,6 +222,12 @@ def status_counts() -> dict[str, int]:
     counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
     counts.update(tuples(StatusCount.select(StatusCount.status, StatusCount.count)))
     return counts
+
+
+def count_xero_flagged() -> int:
+    """How many orders' invoices were voided or deleted in Xero and not accepted (the badge):
+    a count over the Xero status index, quick at any size."""
+    return int(LogEntry.select(peewee.fn.COUNT(peewee.SQL("*"))).where(*_FLAGGED).scalar())
 
 
 def count_log(log_filter: LogFilter) -> int:
@@ -292,6 +337,15 @@ def lookup_trace(order_id: int) -> dict[str, Any] | None:
     key, cheap enough for the GUI thread."""
     found = tuples(LogEntry.select(LogEntry.trace).where(LogEntry.order == order_id))
     return found[0][0] if found else None
+
+
+def lookup_traces(order_ids: Sequence[int]) -> dict[int, dict[str, Any] | None]:
+    """:func:`lookup_trace` of many orders at once, by order id (for the command line's log)."""
+    found: dict[int, dict[str, Any] | None] = {}
+    for chunk in chunks(order_ids):
+        query = LogEntry.select(LogEntry.order, LogEntry.trace)
+        found.update(tuples(query.where(LogEntry.order.in_(list(chunk)))))
+    return found
 
 
 def attempts_for(order_id: int) -> list[AttemptRow]:

@@ -13,7 +13,7 @@ import bisect
 import csv
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
@@ -42,8 +42,12 @@ OPTIONAL_COLUMNS = (
     "product_name",
     "product_description",
     "taxable",
+    "product_price",
 )
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+# The column a file of set-aside lines adds (store.set_aside): what was wrong. Its values are
+# ignored, so the file can be corrected and imported as it is.
+PROBLEM_COLUMN = "problem"
 
 # How each field is named in a JSON file (the CSV names are the fields themselves).
 COLUMN_LABELS = {name: name for name in COLUMNS}
@@ -63,13 +67,22 @@ JSON_LABELS = {
     "product_name": "name",
     "product_description": "description",
     "unit_price": "unit_price",
+    "product_price": "product_price",
     "taxable": "taxable",
     "quantity": "quantity",
 }
 _JSON_ORDER_KEYS = ("ref", "posted_date", "currency", "customer", "lines")
 _JSON_CUSTOMER_KEYS = ("reference", "name", "email", "bill_to")
 _JSON_ADDRESS_KEYS = ("street", "city", "region", "postcode", "country")
-_JSON_LINE_KEYS = ("sku", "name", "description", "unit_price", "taxable", "quantity")
+_JSON_LINE_KEYS = (
+    "sku",
+    "name",
+    "description",
+    "unit_price",
+    "product_price",
+    "taxable",
+    "quantity",
+)
 
 _BOM = "\ufeff"
 
@@ -77,11 +90,21 @@ _BOM = "\ufeff"
 Loc = int | tuple[Any, ...]
 
 
+# Which order a CSV row or a JSON order belongs to, before its values are checked: the order_ref
+# as given (a CSV row), ("line", N) for a CSV row too short to give one, the index of a JSON
+# order. Every problem reported while a row is read belongs to its order.
+RowKey = Hashable
+
+
 class RowSink(Protocol):
     """What a reader hands a file's orders, lines and problems to."""
 
     def problem(self, loc: Loc, message: str) -> None:
         """Note a problem at ``loc``."""
+
+    def row(self, key: RowKey | None, loc: Loc, raw: Any) -> bool:
+        """A CSV row (``raw``: its cells) or JSON order (its object) starts, of the order
+        ``key``; None when what follows belongs to no order. False: leave it out."""
 
     def order(
         self, values: Mapping[str, Any], loc_of: Callable[[str], Loc], *, repeats: bool
@@ -140,7 +163,8 @@ def _header(cells: Sequence[str], line: int, sink: RowSink) -> dict[str, int] | 
         name = cell.strip().lower()
         if not name:
             continue  # a nameless column may only hold empty cells (checked per row)
-        if name not in COLUMNS:
+        # A corrected file of set-aside lines: its problem column is read and left unused.
+        if name not in COLUMNS and name != PROBLEM_COLUMN:
             known = ", ".join(COLUMNS)
             sink.problem(line, f"unknown column {shown(cell.strip())}; the columns are: {known}")
             ok = False
@@ -157,7 +181,7 @@ def _header(cells: Sequence[str], line: int, sink: RowSink) -> dict[str, int] | 
     return columns if ok else None
 
 
-def _delimiter(text: str) -> str:
+def delimiter(text: str) -> str:
     """A semicolon when the header row has more of them than commas, else a comma."""
     header = text.split("\n", 1)[0]
     return ";" if header.count(";") > header.count(",") else ","
@@ -178,7 +202,7 @@ def _physical_lines(text: str) -> Iterator[str]:
 
 def read_csv(text: str, sink: RowSink) -> None:
     """Hand each row of a CSV file's text to ``sink``, after its header row."""
-    reader = csv.reader(_physical_lines(text), delimiter=_delimiter(text), strict=True)
+    reader = csv.reader(_physical_lines(text), delimiter=delimiter(text), strict=True)
     columns: dict[str, int] | None = None
     width = header_line = rows = previous = 0
     try:
@@ -193,6 +217,10 @@ def read_csv(text: str, sink: RowSink) -> None:
                 width, header_line = len(cells), line
                 continue
             rows += 1
+            at = columns["order_ref"]
+            key = cells[at].strip() if at < len(cells) else ("line", line)
+            if not sink.row(key, line, cells):
+                continue
             if len(cells) != width:
                 sink.problem(
                     line, f"this row has {len(cells)} values but the header row has {width} columns"
@@ -212,8 +240,10 @@ def read_csv(text: str, sink: RowSink) -> None:
             order = sink.order(values, loc_of, repeats=True)
             sink.line(order, values, loc_of)
     except csv.Error as error:
+        sink.row(None, previous + 1, None)
         sink.problem(previous + 1, f"this is not a readable CSV row: {error}")
         return
+    sink.row(None, previous, None)
     if columns is None:
         sink.problem(1, "the file is empty")
     elif not rows:
@@ -308,6 +338,7 @@ _LINE_KEYS = {
     "name": "product_name",
     "description": "product_description",
     "unit_price": "unit_price",
+    "product_price": "product_price",
     "taxable": "taxable",
     "quantity": "quantity",
 }
@@ -337,7 +368,9 @@ def read_json(text: str, sink: RowSink) -> None:
     if not document["orders"]:
         sink.problem(("orders",), "the orders list is empty")
     for index, order in enumerate(document["orders"]):
-        _read_json_order(order, ("orders", index), sink)
+        if sink.row(index, ("orders", index), order):
+            _read_json_order(order, ("orders", index), sink)
+    sink.row(None, (), None)
 
 
 def _read_json_order(order: Any, path: tuple[Any, ...], sink: RowSink) -> None:
@@ -418,3 +451,38 @@ def locate_json(text: str, paths: set[tuple[Any, ...]]) -> dict[tuple[Any, ...],
 
     walk(_skip_space(text, 0), ())
     return found
+
+
+def csv_header(text: str) -> list[str]:
+    """The header row's cells as written (the first row that is not blank)."""
+    for cells in csv.reader(_physical_lines(text), delimiter=delimiter(text)):
+        if any(cell.strip() for cell in cells):
+            return cells
+    return []
+
+
+def json_order_rows(order: Any) -> list[dict[str, Any]]:
+    """A JSON order as CSV rows: its values by column, one row per line (one row when it has
+    no readable lines); what is not where the format puts it is left out."""
+    if not isinstance(order, dict):
+        return [{}]
+    values: dict[str, Any] = {}
+    where = _Path()
+    customer = order.get("customer")
+    customer = customer if isinstance(customer, dict) else {}
+    address = customer.get("bill_to")
+    address = address if isinstance(address, dict) else {}
+    for source, keys in (
+        (order, _ORDER_KEYS),
+        (customer, _CUSTOMER_KEYS),
+        (address, _ADDRESS_KEYS),
+    ):
+        _fields(source, (), keys, values, where)
+    lines = order.get("lines")
+    rows = []
+    for line in lines if isinstance(lines, list) else []:
+        if isinstance(line, dict):
+            line_values = dict(values)
+            _fields(line, (), _LINE_KEYS, line_values, where)
+            rows.append(line_values)
+    return rows or [values]

@@ -43,6 +43,9 @@ _UNWANTED = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode's control characters (category Cc)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+# A number written with a decimal comma (as Excel writes it in most of Europe): "32,00".
+_COMMA_NUMBER = re.compile(r"[+-]?(\d+,\d*|,\d+)")
+DECIMAL_POINT, DECIMAL_COMMA = ".", ","
 CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 NOT_GIVEN = ""  # an optional value left empty: it never conflicts and never overwrites
@@ -119,12 +122,28 @@ def check_date(label: str, value: Any) -> date:
     return day
 
 
-def check_amount(label: str, value: Any, *, zero_ok: bool) -> Decimal:
-    """An exact decimal: a JSON number, or text of digits with an optional decimal point."""
+def decimal_mark(value: Any) -> str | None:
+    """The decimal mark of a number given as text: :data:`DECIMAL_POINT` ("9.50"),
+    :data:`DECIMAL_COMMA` ("9,50"), or None (a whole number, a JSON number, not a number)."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if _COMMA_NUMBER.fullmatch(text):
+        return DECIMAL_COMMA
+    if "." in text and _NUMBER.fullmatch(text):
+        return DECIMAL_POINT
+    return None
+
+
+def check_amount(label: str, value: Any, *, zero_ok: bool, decimal_comma: bool = False) -> Decimal:
+    """An exact decimal: a JSON number, or text of digits with an optional decimal point (or,
+    with ``decimal_comma``, a decimal comma instead)."""
     if isinstance(value, Decimal):
         number = value
     elif isinstance(value, str) or value is None:
         text = check_text(label, value, required=True, max_length=None)
+        if decimal_comma and _COMMA_NUMBER.fullmatch(text):
+            text = text.replace(DECIMAL_COMMA, DECIMAL_POINT)
         if not _NUMBER.fullmatch(text):
             raise Invalid(f"{label} {shown(text)} is not a number (e.g. 12.50)")
         number = Decimal(text)

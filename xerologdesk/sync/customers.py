@@ -1,12 +1,16 @@
 """Step 1 for a batch of orders: find each customer's Xero contact, as the log explains it.
 
-Rules, in order: a remembered ContactID if that contact is still active; else the active contact
-whose AccountNumber equals the customer's reference; else, when the reference belongs to an
-archived contact, archived (the reference names that contact: it is never reused, and a new one
-would clash with its AccountNumber); else the active contact whose Name equals the customer's name
-(two or more: ambiguous); else, if the only contact with that name is archived, archived; else
-not found. Compared as Xero compares (case and accents ignored).
-Every customer of the batch is looked up together: one call per 40 references or names.
+Rules, in order: a contact the user linked the customer to (:mod:`xerologdesk.store.links`)
+decides alone: active, it is the customer's; archived or gone, the order fails saying so (never a
+fallback to a look-up, which could find another contact). Else a remembered ContactID if that
+contact is still active; else the active contact whose AccountNumber equals the customer's
+reference; else, when the reference belongs to an archived contact, archived (the reference names
+that contact: it is never reused, and a new one would clash with its AccountNumber); else the
+active contact whose Name equals the customer's name (two or more: ambiguous); else, if the only
+contact with that name is archived, archived; else not found. Compared as Xero compares (case
+and accents ignored).
+Every customer of the batch is looked up together: one call per 40 ContactIDs (linked and
+remembered ones together), references or names.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from xerologdesk.store.links import ContactLink
 from xerologdesk.sync import outcomes
 from xerologdesk.sync.outcomes import Reason
 from xerologdesk.xero.filters import xero_fold
@@ -30,6 +35,7 @@ class CustomerKey:
     reference: str
     name: str
     remembered_contact_id: str | None = None
+    link: ContactLink | None = None  # the user's own link, which wins over everything
 
 
 @dataclass
@@ -68,12 +74,16 @@ def match_customers(
     """Find the Xero contact of every customer in ``customers`` (see the module's rules)."""
     matches = {each.customer_id: CustomerMatch() for each in customers}
 
-    remembered = {each.remembered_contact_id for each in customers if each.remembered_contact_id}
-    by_id = {c.contact_id: c for c in gateway.contacts_by_ids(remembered)} if remembered else {}
+    ids = [each.link.contact_id if each.link else each.remembered_contact_id for each in customers]
+    wanted = {contact_id for contact_id in ids if contact_id}
+    by_id = {c.contact_id.lower(): c for c in gateway.contacts_by_ids(wanted)} if wanted else {}
     pending: list[CustomerKey] = []
     for customer in customers:
         match = matches[customer.customer_id]
-        linked = by_id.get(customer.remembered_contact_id or "")
+        if customer.link is not None:
+            _match_link(match, customer, customer.link, by_id.get(customer.link.contact_id.lower()))
+            continue
+        linked = by_id.get((customer.remembered_contact_id or "").lower())
         if customer.remembered_contact_id:
             match.trace.append(
                 {
@@ -121,6 +131,27 @@ def match_customers(
         else:
             match.reason = outcomes.customer_not_found(customer.reference, customer.name)
     return matches
+
+
+def _match_link(
+    match: CustomerMatch, customer: CustomerKey, link: ContactLink, found: XeroContact | None
+) -> None:
+    """The customer's contact is the one the user linked it to, or none (the order fails)."""
+    match.trace.append(
+        {
+            "by": "Link",
+            "value": link.contact_id,
+            "linked_at": link.linked_at.isoformat(),
+            "linked_by": link.linked_by,
+            "found": _brief([found] if found else []),
+        }
+    )
+    if found is None:
+        match.reason = outcomes.linked_contact_missing(customer.name, link)
+    elif found.archived:
+        match.reason = outcomes.linked_contact_archived(customer.name, link, found)
+    else:
+        match.contact, match.how = found, "link"
 
 
 def _index(contacts: Iterable[XeroContact], attribute: str) -> dict[str, list[XeroContact]]:

@@ -8,7 +8,9 @@ nothing; Dismiss (:func:`dismiss`) sends nothing. Every create goes through the 
 (:meth:`SyncEngine.reconcile`) instead of sent twice; before an invoice is first sent, the guard
 (:mod:`xerologdesk.sync.guard`) adopts one Xero already has. Outcomes are written through
 :mod:`xerologdesk.sync.results`. Orders holding values Xero cannot take
-(:mod:`xerologdesk.sync.checks`) fail before anything of them is sent.
+(:mod:`xerologdesk.sync.checks`) fail before anything of them is sent. A user's customer links
+and SKU mappings (:mod:`xerologdesk.store.links`) are read once per batch and come before every
+look-up: a linked customer is its linked contact, a mapped SKU is sold as its mapped item code.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from xerologdesk.settings import Settings
 from xerologdesk.store import book
 from xerologdesk.store.book import LineData
 from xerologdesk.store.db import write_transaction
+from xerologdesk.store.links import ItemMapping, links_for, mappings_for
 from xerologdesk.store.vocabulary import Action as Action
 from xerologdesk.store.vocabulary import OutboxKind
 from xerologdesk.store.vocabulary import Status as Status
@@ -199,14 +202,16 @@ class SyncEngine:
             return  # nothing that can be sent: not even a lookup
         matches = self._match_customers(batch, run)
         items = run.price_list(self.gateway)
+        mapped = _mappings(batch)
         for order in batch:
-            order.missing_skus = _missing_skus(order.data.lines, items)
-            order.trace["products"] = [
-                {
-                    "sku": line.sku,
-                    "found": (items.get(item_key(line.sku)) or XeroItem("", "")).code,
-                }
+            order.item_codes = {
+                item_key(line.sku): mapped[item_key(line.sku)].item_code
                 for line in order.data.lines
+                if item_key(line.sku) in mapped
+            }
+            order.missing_skus = _missing_skus(order, items)
+            order.trace["products"] = [
+                _product_trace(order, line, items) for line in order.data.lines
             ]
         if action is Action.AUTO_SYNC:
             self._check_settings(batch)
@@ -231,6 +236,10 @@ class SyncEngine:
                 order.reasons.insert(0, match.reason)
             if order.missing_skus and not _has(order, outcomes.Code.SETTINGS_INCOMPLETE):
                 order.reasons.extend(outcomes.product_not_found(sku) for sku in order.missing_skus)
+            order.reasons.extend(
+                outcomes.mapped_item_missing(mapping)
+                for mapping in _mapped_missing(order, items, mapped)
+            )
         for order in batch:
             if order.reasons:
                 results.append(self.writer.finish(order, action, Status.FAILED))
@@ -249,15 +258,17 @@ class SyncEngine:
         """Step 1 for the batch; a customer already matched earlier in the run is not asked
         about again."""
         # Stripped: Xero ignores surrounding spaces, and a where clause must not carry them.
+        unmatched = [order for order in batch if order.data.customer.id not in run.customers]
+        linked = links_for(order.data.customer.reference.strip() for order in unmatched)
         keys = {
             order.data.customer.id: CustomerKey(
                 order.data.customer.id,
                 order.data.customer.reference.strip(),
                 order.data.customer.name.strip(),
                 order.data.customer.xero_contact_id or None,
+                linked.get(order.data.customer.reference.strip().casefold()),
             )
-            for order in batch
-            if order.data.customer.id not in run.customers
+            for order in unmatched
         }
         matches = match_customers(self.gateway, list(keys.values()))
         links = {
@@ -431,7 +442,8 @@ class SyncEngine:
         data = order.data
         lines = tuple(
             NewLine(
-                item_code=items[item_key(line.sku)].code,  # Xero's own spelling of the code
+                # Xero's own spelling of the code (the mapped one for a mapped SKU)
+                item_code=items[item_key(_code_of(order, line))].code,
                 description=line.description or line.name,
                 quantity=line.quantity,
                 unit_amount=line.unit_price,
@@ -493,12 +505,47 @@ def _intents(batch: Sequence[BatchOrder], action: Action) -> dict[int, Action]:
     }
 
 
-def _missing_skus(lines: Sequence[LineData], items: dict[str, XeroItem]) -> list[str]:
+def _mappings(batch: Sequence[BatchOrder]) -> dict[str, ItemMapping]:
+    """The user's mappings of the batch's SKUs, by :func:`item_key` of the SKU (one read)."""
+    skus = {line.sku.strip() for order in batch for line in order.data.lines}
+    return {item_key(each.sku): each for each in mappings_for(skus).values()}
+
+
+def _code_of(order: BatchOrder, line: LineData) -> str:
+    """The Xero item code a line is sold as: its SKU, or the code the user mapped it to."""
+    return order.item_codes.get(item_key(line.sku), line.sku)
+
+
+def _missing_skus(order: BatchOrder, items: dict[str, XeroItem]) -> list[str]:
+    """The SKUs of unmapped lines that no Xero item has (what Auto Sync may create)."""
     missing: dict[str, str] = {}
-    for line in lines:
-        if item_key(line.sku) not in items:
+    for line in order.data.lines:
+        if item_key(line.sku) not in order.item_codes and item_key(line.sku) not in items:
             missing.setdefault(item_key(line.sku), line.sku)
     return list(missing.values())
+
+
+def _mapped_missing(
+    order: BatchOrder, items: dict[str, XeroItem], mapped: dict[str, ItemMapping]
+) -> list[ItemMapping]:
+    """The mappings of the order's lines whose item code no Xero item has (never created: the
+    mapping names the item, and making it is the user's call)."""
+    keys = dict.fromkeys(
+        item_key(line.sku)
+        for line in order.data.lines
+        if item_key(line.sku) in order.item_codes and item_key(_code_of(order, line)) not in items
+    )
+    return [mapped[key] for key in keys]
+
+
+def _product_trace(order: BatchOrder, line: LineData, items: dict[str, XeroItem]) -> dict[str, str]:
+    """What the details show of a line's product: its SKU, the code found (or ""), and the code
+    the user mapped it to, if any."""
+    code = _code_of(order, line)
+    step = {"sku": line.sku, "found": (items.get(item_key(code)) or XeroItem("", "")).code}
+    if item_key(line.sku) in order.item_codes:
+        step["mapped_to"] = code
+    return step
 
 
 def _has(order: BatchOrder, code: outcomes.Code) -> bool:

@@ -1,13 +1,15 @@
 """One sync at a time per data directory, whichever process runs it.
 
 Two desktops' apps, or the app and a cron ``xerologdesk sync``, pointed at one data directory must
-never send the same order twice. A run holds an operating-system lock on ``sync.lock`` in the
-data directory (``flock`` on POSIX, ``msvcrt.locking`` on Windows) from before it reconciles
+never send the same order twice. A run holds an operating-system lock (``filelock``'s
+:class:`~filelock.FileLock`) on ``sync.lock`` in the data directory from before it reconciles
 until it ends; a second run finds it taken and stops with :class:`SyncBusy` before sending
 anything. The system drops the lock when its process dies, even by SIGKILL, so a crashed run
 never blocks the next one. Reading (the log, the status) needs no lock.
 
-The holder writes its process id into the file so the other one can say who is syncing.
+The holder writes its process id into ``sync.pid`` beside the lock so the other one can say who
+is syncing (not into the lock file itself: ``filelock`` empties that on taking it, and Windows
+locks keep others from reading it).
 
 In team mode (the order book on PostgreSQL) desktops with data directories of their own share
 one log: a run then also holds the database's run lock
@@ -17,17 +19,14 @@ one log: a run then also holds the database's run lock
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
-from typing import IO
+
+from filelock import FileLock, Timeout
 
 from xerologdesk.store.engines import ServerRunLock
 
 LOCK_FILE = "sync.lock"
-# Windows locks are mandatory: lock a byte well past the process id, so others can still read it.
-_LOCKED_BYTE = 1 << 16
-_PID_WIDTH = 24
-_OPEN_FLAGS = os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0)
+HOLDER_FILE = "sync.pid"
 
 
 class SyncBusy(Exception):
@@ -44,55 +43,14 @@ TEAM_BUSY = (
 )
 
 
-def busy_message(pid: int | None) -> str:
-    """What the user is told when another run holds the data directory."""
+def busy_message(pid: int | None, spared: str = "nothing was sent from here") -> str:
+    """What the user is told when another run holds the data directory; ``spared``: what was
+    therefore not done."""
     who = f" (pid {pid})" if pid else ""
     return (
-        f"another xerologdesk is syncing this data directory{who}: nothing was sent from here; "
+        f"another xerologdesk is syncing this data directory{who}: {spared}; "
         "try again when it has finished."
     )
-
-
-if sys.platform == "win32":
-    import msvcrt
-
-    def _try_lock(handle: IO[bytes]) -> bool:
-        handle.seek(_LOCKED_BYTE)
-        try:
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-
-    def _unlock(handle: IO[bytes]) -> None:
-        handle.seek(_LOCKED_BYTE)
-        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
-
-else:
-    import fcntl
-
-    def _try_lock(handle: IO[bytes]) -> bool:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
-
-    def _unlock(handle: IO[bytes]) -> None:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-def _read_pid(handle: IO[bytes]) -> int | None:
-    handle.seek(0)
-    text = handle.read(_PID_WIDTH).strip()
-    return int(text) if text.isdigit() else None
-
-
-def _write_pid(handle: IO[bytes], pid: str) -> None:
-    # Written in place at a fixed width (no truncating: Windows may refuse it under a lock).
-    handle.seek(0)
-    handle.write(pid.ljust(_PID_WIDTH - 1).encode("ascii") + b"\n")
-    handle.flush()
 
 
 class SyncLock:
@@ -102,43 +60,50 @@ class SyncLock:
     def __init__(self, data_dir: Path | str, server: ServerRunLock | None = None) -> None:
         self.path = Path(data_dir) / LOCK_FILE
         self.server = server
-        self._handle: IO[bytes] | None = None
+        self.holder_path = Path(data_dir) / HOLDER_FILE
+        # Not thread-local: a run may be released by another thread than the one that took it.
+        self._lock = FileLock(self.path, thread_local=False)
 
     @property
     def held(self) -> bool:
-        return self._handle is not None
+        return self._lock.is_locked
 
     def acquire(self) -> None:
         """Take the lock at once, or raise :class:`SyncBusy` naming the process that has it."""
-        if self._handle is not None:
+        if self._lock.is_locked:
             raise SyncBusy(os.getpid())  # one run at a time, within a process too
-        # Created if missing, never truncated: someone else may hold it and be writing its pid.
-        descriptor = os.open(self.path, _OPEN_FLAGS, 0o644)
-        handle = os.fdopen(descriptor, "r+b")
         try:
-            if not _try_lock(handle):
-                raise SyncBusy(_read_pid(handle))
+            self._lock.acquire(blocking=False)
+        except Timeout:
+            raise SyncBusy(self._holder()) from None
+        try:
             if self.server is not None and not self.server.try_acquire():
-                _unlock(handle)
                 raise SyncBusy(None, TEAM_BUSY)
-            _write_pid(handle, str(os.getpid()))
+            self.holder_path.write_text(str(os.getpid()), encoding="ascii")
         except BaseException:
-            handle.close()
+            if self.server is not None:
+                self.server.release()
+            self._lock.release()
             raise
-        self._handle = handle
 
     def release(self) -> None:
         """Let the next run in (does nothing when not held)."""
-        handle, self._handle = self._handle, None
-        if handle is None:
+        if not self._lock.is_locked:
             return
         try:
             if self.server is not None:
                 self.server.release()
-            _write_pid(handle, "")  # no stale pid for the next reader
-            _unlock(handle)
+            self.holder_path.unlink(missing_ok=True)  # no stale pid for the next reader
         finally:
-            handle.close()
+            self._lock.release()
+
+    def _holder(self) -> int | None:
+        """The process id the holder wrote, when it has (it writes it just after locking)."""
+        try:
+            text = self.holder_path.read_text(encoding="ascii").strip()
+        except OSError:
+            return None
+        return int(text) if text.isdigit() else None
 
     def __enter__(self) -> SyncLock:
         self.acquire()

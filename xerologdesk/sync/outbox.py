@@ -112,13 +112,9 @@ class Senders:
 
 
 def refs_awaiting_answer() -> set[str]:
-    """The orders (by ref) in invoice requests whose answer is still unknown."""
-    return {
-        ref
-        for row in book.outbox_unfinished()
-        if row.kind == OutboxKind.INVOICE
-        for ref in row.payload.get("refs", [])
-    }
+    """The orders (by ref) in invoice requests whose answer is still unknown (the store asks
+    the same before an import replaces an order)."""
+    return book.invoice_refs_awaiting_answer()
 
 
 def orders_awaiting_answer() -> dict[str, int]:

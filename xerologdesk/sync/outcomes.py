@@ -8,22 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
-from xerologdesk.store.vocabulary import Action
+from xerologdesk.store.links import ContactLink, ItemMapping
+from xerologdesk.store.vocabulary import Action, ReasonCode
 from xerologdesk.xero.records import XeroContact
 
-
-class Code(StrEnum):
-    CUSTOMER_NOT_FOUND = "customer_not_found"
-    CUSTOMER_AMBIGUOUS = "customer_ambiguous"
-    CUSTOMER_ARCHIVED = "customer_archived"
-    PRODUCT_NOT_FOUND = "product_not_found"
-    XERO_REJECTED = "xero_rejected"
-    SETTINGS_INCOMPLETE = "settings_incomplete"
-    NOT_CONNECTED = "not_connected"
-    ORDER_INVALID = "order_invalid"
+# The stored codes are the vocabulary's (the problems worklist groups by them in the store).
+Code = ReasonCode
 
 
 @dataclass(frozen=True)
@@ -105,6 +97,48 @@ def customer_archived(reference: str, name: str, contacts: Sequence[XeroContact]
     )
 
 
+def linked_by_you(link: ContactLink) -> str:
+    """How a link is named wherever it decided something: "linked by you on 2026-12-07"."""
+    return f"linked by you on {link.linked_at:%Y-%m-%d}"
+
+
+def _link_details(link: ContactLink) -> dict[str, str]:
+    return {
+        "contact_id": link.contact_id,
+        "contact_name": link.contact_name,
+        "linked_at": link.linked_at.isoformat(),
+        "linked_by": link.linked_by,
+    }
+
+
+def linked_contact_archived(name: str, link: ContactLink, contact: XeroContact) -> Reason:
+    """The contact a user linked the customer to is archived in Xero (never a fallback)."""
+    return Reason(
+        Code.CUSTOMER_ARCHIVED,
+        f"Customer {_quote(link.reference)} is {linked_by_you(link)} to the Xero contact "
+        f"{_quote(contact.name)}, which is archived. Restore it in Xero, or link the customer "
+        "to another contact (or unlink it), then Retry.",
+        {
+            "reference": link.reference,
+            "name": name,
+            "contacts": [_contact_summary(contact)],
+            "link": _link_details(link),
+        },
+    )
+
+
+def linked_contact_missing(name: str, link: ContactLink) -> Reason:
+    """The contact a user linked the customer to is no longer in Xero (never a fallback)."""
+    was = f" ({_quote(link.contact_name)})" if link.contact_name else ""
+    return Reason(
+        Code.LINKED_CONTACT_MISSING,
+        f"Customer {_quote(link.reference)} is {linked_by_you(link)} to the Xero contact "
+        f"{link.contact_id}{was}, which Xero no longer has. Link the customer to another "
+        "contact (or unlink it), then Retry.",
+        {"reference": link.reference, "name": name, "link": _link_details(link)},
+    )
+
+
 def product_not_found(sku: str) -> Reason:
     """One missing SKU (one reason each, so failures can be grouped by SKU)."""
     return Reason(
@@ -115,11 +149,33 @@ def product_not_found(sku: str) -> Reason:
     )
 
 
+def mapped_item_missing(mapping: ItemMapping) -> Reason:
+    """A SKU mapped by the user to an item code Xero no longer has (Auto Sync creates none:
+    the mapping says which item it is)."""
+    return Reason(
+        Code.PRODUCT_NOT_FOUND,
+        f"Product not in Xero: SKU {_quote(mapping.sku)} is mapped by you on "
+        f"{mapping.mapped_at:%Y-%m-%d} to the item code {_quote(mapping.item_code)}, which no "
+        "Xero item has. Create that item in Xero, or map the SKU to another code, then Retry.",
+        {"sku": mapping.sku, "mapped_to": mapping.item_code},
+    )
+
+
 # What to do about a refusal whose cause is a setting here or in Xero, by a part of Xero's words.
 _WHAT_TO_SET = {
     "DueDate field must be specified": (
         "Set \u201cInvoices due in (days)\u201d (due_in_days) in Settings, or give the "
         "organisation (or this contact) payment terms in Xero, then Retry."
+    ),
+    # A code set while offline (the command line checks it only when connected) or removed
+    # from the organisation since: the invoice lines and created items take them from Settings.
+    "is not a valid code for this document": (
+        "Check \u201cDefault sales account\u201d (default_sales_account) in Settings against the "
+        "organisation's accounts, then Retry."
+    ),
+    "TaxType code": (
+        "Check \u201cDefault tax rate\u201d and \u201cDefault non-taxable tax rate\u201d in "
+        "Settings against the organisation's tax rates, then Retry."
     ),
 }
 

@@ -42,6 +42,7 @@ class BatchOrder:
     data: OrderData
     reasons: list[Reason] = field(default_factory=list)
     missing_skus: list[str] = field(default_factory=list)
+    item_codes: dict[str, str] = field(default_factory=dict)  # mapped SKUs' codes, by SKU key
     contact_id: str = ""
     trace: dict[str, Any] = field(default_factory=dict)
     done: bool = False

@@ -13,6 +13,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QStyle
 
 from xerologdesk.store.vocabulary import Status
 
@@ -62,3 +63,9 @@ def status_icon(status: str) -> QIcon:
     """The icon of a log status (an empty icon for an unknown one)."""
     name = STATUS_ICONS.get(status)
     return icon(name) if name else QIcon()
+
+
+def xero_dead_icon() -> QIcon:
+    """The badge of an order whose invoice was voided or deleted in Xero: the style's warning
+    sign, which every platform's theme draws in its own way."""
+    return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)

@@ -1,4 +1,6 @@
-"""The bar above the log: status filter with live counts, a debounced search box, a date range."""
+"""The bar above the log: status filter with live counts, the orders whose invoice was voided or
+deleted in Xero (a badge with its count), the invoice's status in Xero, a debounced search box, a
+date range."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from functools import partial
 from PySide6.QtCore import QDate, QEvent, QObject, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QComboBox,
     QDateEdit,
     QHBoxLayout,
     QLabel,
@@ -19,9 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from xerologdesk.store.queries import LogFilter
-from xerologdesk.store.vocabulary import Status
+from xerologdesk.store.vocabulary import XERO_STATUSES, Status
 from xerologdesk.ui import assets
-from xerologdesk.ui.log_model import STATUS_LABELS
+from xerologdesk.ui.log_model import STATUS_LABELS, XERO_STATUS_LABELS
 
 SEARCH_DEBOUNCE_MS = 200
 # The status buttons, in order; None is "All".
@@ -93,6 +96,25 @@ class FilterBar(QWidget):
             layout.addWidget(button)
         self.status_buttons[None].setChecked(True)
         self._group.idToggled.connect(self._status_toggled)
+        layout.addSpacing(6)
+        # The badge: orders whose invoice was voided or deleted in Xero, not yet sent again or
+        # accepted; checked, the log shows only them.
+        self.xero_flagged = QToolButton(self)
+        self.xero_flagged.setObjectName("xero-flagged")
+        self.xero_flagged.setCheckable(True)
+        self.xero_flagged.setAutoRaise(True)
+        self.xero_flagged.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.xero_flagged.setIcon(assets.xero_dead_icon())
+        self.xero_flagged.toggled.connect(self._emit)
+        layout.addWidget(self.xero_flagged)
+        self.xero_status = QComboBox(self)
+        self.xero_status.setObjectName("xero-status")
+        self.xero_status.setToolTip("Only orders whose invoice has this status in Xero")
+        self.xero_status.addItem("Any Xero status", None)
+        for xero_status in XERO_STATUSES:
+            self.xero_status.addItem(XERO_STATUS_LABELS[xero_status], xero_status.value)
+        self.xero_status.currentIndexChanged.connect(self._emit)
+        layout.addWidget(self.xero_status)
         layout.addSpacing(12)
 
         self.search = QLineEdit(self)
@@ -125,6 +147,7 @@ class FilterBar(QWidget):
         self.date_presets.setMenu(menu)
         layout.addWidget(self.date_presets)
         self.set_counts({})
+        self.set_xero_flagged_count(0)
 
     def _date_edit(self, which: str) -> QDateEdit:
         edit = QDateEdit(self)
@@ -148,6 +171,8 @@ class FilterBar(QWidget):
             search=self.search.text().strip(),
             date_from=_date_of(self.date_from),
             date_to=_date_of(self.date_to),
+            xero_status=self.xero_status.currentData(),
+            xero_flagged=self.xero_flagged.isChecked(),
         )
 
     def set_status(self, status: str | None) -> None:
@@ -171,8 +196,12 @@ class FilterBar(QWidget):
             QSignalBlocker(self.search),
             QSignalBlocker(self.date_from),
             QSignalBlocker(self.date_to),
+            QSignalBlocker(self.xero_flagged),
+            QSignalBlocker(self.xero_status),
         ):
             self.status_buttons[None].setChecked(True)
+            self.xero_flagged.setChecked(False)
+            self.xero_status.setCurrentIndex(0)
             self.search.clear()
             self.date_from.setDate(ANY_DATE)
             self.date_to.setDate(ANY_DATE)
@@ -186,6 +215,14 @@ class FilterBar(QWidget):
             count = total if status is None else counts.get(status, 0)
             button.setText(f"{label}  {count:,}")
             button.setToolTip(f"Show {label.lower()} orders ({count:,})")
+
+    def set_xero_flagged_count(self, count: int) -> None:
+        """Show how many orders' invoices were voided or deleted in Xero (not yet dealt with)."""
+        self.xero_flagged.setText(f"Voided in Xero  {count:,}")
+        self.xero_flagged.setToolTip(
+            f"Show the orders whose invoice was voided or deleted in Xero ({count:,}): send "
+            "each again or accept it in its details"
+        )
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)

@@ -37,6 +37,9 @@ class InboxWatcher(QObject):
         self._timer.timeout.connect(self._look)
         self._seen: dict[Path, tuple[int, int]] = {}
         self._taken: set[Path] = set()
+        # Files moved aside, by where they were: imported again later (their good orders, or
+        # replacing orders) from where they are now (see now_at).
+        self._moved: dict[Path, Path] = {}
 
     def set_settle_interval(self, msecs: int) -> None:
         """How long a file must stay unchanged before it is taken (tests shorten it)."""
@@ -96,7 +99,14 @@ class InboxWatcher(QObject):
             self._taken.update(ready)
             self.files_ready.emit(ready)
 
+    def now_at(self, path: Path) -> Path:
+        """Where a file taken from the inbox is now: in imported/, or problems/ when it had
+        problems (the orders set aside from it are then written there too)."""
+        return self._moved.get(path, path)
+
     def finished(self, path: Path, problems: list[str]) -> None:
         """Move an imported file aside: to ``imported/``, or to ``problems/`` with its report."""
         self._taken.discard(path)
-        move_aside(path, problems)
+        target = move_aside(path, problems)
+        if target is not None:
+            self._moved[path] = target

@@ -177,10 +177,20 @@ def start_sandbox(desktop: Desktop, window: MainWindow, **options: Any) -> None:
     it, and on first run set the demo organisation's account and tax rates (where unset) and
     import the demo orders, which then sync by themselves."""
     from xerologdesk.sandbox import Sandbox
+    from xerologdesk.sandbox.state_lock import StateFileInUse
 
     options.setdefault("seed", "demo")
     options.setdefault("state_path", desktop.app.data_dir / SANDBOX_STATE)
-    sandbox = Sandbox(**options)
+    try:
+        sandbox = Sandbox(**options)
+    except StateFileInUse as in_use:
+        messages.error(
+            window,
+            "Sandbox not started",
+            f"The embedded sandbox was not started: {in_use}. Close that sandbox (an "
+            "xerologdesk sandbox command, or another window) and start again.",
+        )
+        return
     sandbox.start()
     desktop.sandbox = sandbox
 

@@ -33,7 +33,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from xerologdesk.store import queries
 from xerologdesk.store.db import change_marker
 from xerologdesk.store.queries import LogFilter, LogRow
-from xerologdesk.store.vocabulary import Status
+from xerologdesk.store.vocabulary import XERO_DEAD, Status, XeroStatus
 from xerologdesk.ui import assets
 from xerologdesk.ui.workers import JobControl, JobFailure, Jobs
 
@@ -51,6 +51,16 @@ STATUS_LABELS: dict[str, str] = {
     Status.SUCCEEDED: "Succeeded",
     Status.FAILED: "Failed",
     Status.DISMISSED: "Dismissed",
+}
+
+# Xero's own words (its API's), so the column sorts as it reads (by the stored word).
+XERO_STATUS_LABELS: dict[str, str] = {
+    XeroStatus.DRAFT: "Draft",
+    XeroStatus.SUBMITTED: "Submitted",
+    XeroStatus.AUTHORISED: "Authorised",
+    XeroStatus.PAID: "Paid",
+    XeroStatus.VOIDED: "Voided",
+    XeroStatus.DELETED: "Deleted",
 }
 
 Index = QModelIndex | QPersistentModelIndex
@@ -76,6 +86,13 @@ COLUMNS: tuple[Column, ...] = (
     Column("attempts", "Attempts", "attempts", "How many times it was sent to Xero", 72),
     Column("last_attempt", "Last attempt", "last_attempt_at", "When it was last sent to Xero", 132),
     Column("invoice", "Xero invoice", "xero_invoice_number", "The invoice's number in Xero", 92),
+    Column(
+        "xero_status",
+        "Xero status",
+        "xero_status",
+        "What became of the invoice in Xero, as last refreshed (Refresh from Xero)",
+        124,
+    ),
 )
 COLUMN_INDEX = {column.key: number for number, column in enumerate(COLUMNS)}
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -132,7 +149,31 @@ def _display(row: LogRow, key: str) -> str:
         return format_local_time(row.last_attempt_at)
     if key == "reason":
         return reason_text(row)
+    if key == "xero_status":
+        return xero_status_text(row)
     return row.xero_invoice_number or ""
+
+
+def xero_status_text(row: LogRow) -> str:
+    """The Xero status column: Xero's word for the invoice's status, as last refreshed."""
+    if row.xero_status is None:
+        return ""
+    return XERO_STATUS_LABELS.get(row.xero_status, row.xero_status)
+
+
+def xero_status_story(row: LogRow) -> str:
+    """The invoice's status in Xero in a sentence (empty before a refresh saw it)."""
+    if row.xero_status is None:
+        return ""
+    text = f"{xero_status_text(row)} in Xero"
+    if row.xero_amount_due is not None and row.xero_status not in XERO_DEAD:
+        text += f", {format_money(row.xero_amount_due, row.currency)} due"
+    text += f" (seen {format_local_time(row.xero_seen_at)})"
+    if row.xero_flagged:
+        text += ": send it again or accept it (Details)"
+    elif row.xero_accepted:
+        text += ": accepted as it is"
+    return text + "."
 
 
 def _tooltip(row: LogRow, key: str) -> str | None:
@@ -143,6 +184,8 @@ def _tooltip(row: LogRow, key: str) -> str | None:
         return "\n\n".join(messages) or row.note or reason_text(row) or None
     if key == "status":
         return STATUS_LABELS.get(row.status, row.status)
+    if key == "xero_status":
+        return xero_status_story(row) or "Not refreshed from Xero yet"
     return None
 
 
@@ -150,6 +193,7 @@ class LogModel(QAbstractTableModel):
     """The Xero integration log as a table model, paged from SQL."""
 
     counts_changed = Signal(dict)  # orders per status, for the filter's live counts
+    xero_flagged_counted = Signal(int)  # orders whose invoice was voided or deleted in Xero
     reloaded = Signal()
     rows_counted = Signal(int)  # the exact row count, once a background count has it
 
@@ -163,6 +207,7 @@ class LogModel(QAbstractTableModel):
         self._count = 0
         self._pages: OrderedDict[int, list[LogRow]] = OrderedDict()
         self._counts: dict[str, int] = {}
+        self._flagged: int | None = None
         self._exact = True
         self._generation = 0  # bumped by each reload: a late background count is dropped
         # The database's change marker when the rows were last read: a refresh with nothing
@@ -303,11 +348,19 @@ class LogModel(QAbstractTableModel):
         self._update_counts()
         return True
 
+    @property
+    def xero_flagged_count(self) -> int:
+        return self._flagged or 0
+
     def _update_counts(self) -> None:
         counts = queries.status_counts()
         if counts != self._counts:
             self._counts = counts
             self.counts_changed.emit(dict(counts))
+        flagged = queries.count_xero_flagged()
+        if flagged != self._flagged:
+            self._flagged = flagged
+            self.xero_flagged_counted.emit(flagged)
 
     # -- rows ----------------------------------------------------------------------------------
 
@@ -385,6 +438,8 @@ class LogModel(QAbstractTableModel):
             return int(_RIGHT if key in ("total", "attempts") else _LEFT)
         if role == Qt.ItemDataRole.DecorationRole and key == "status":
             return assets.status_icon(row.status)
+        if role == Qt.ItemDataRole.DecorationRole and key == "xero_status" and row.xero_flagged:
+            return assets.xero_dead_icon()
         if role == ORDER_ID_ROLE:
             return row.id
         if role == STATUS_ROLE:

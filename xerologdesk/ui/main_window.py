@@ -36,6 +36,7 @@ from xerologdesk.store import book
 from xerologdesk.store.db import change_marker
 from xerologdesk.store.vocabulary import DISMISSABLE, Action, Status
 from xerologdesk.sync.lock import sync_busy_message
+from xerologdesk.sync.refresh import RefreshSummary
 from xerologdesk.ui import assets, messages
 from xerologdesk.ui.desktop import Desktop
 from xerologdesk.ui.dialogs.details_dialog import DetailsDialog
@@ -86,7 +87,10 @@ PROBLEMS_SHOWN = 5  # an import's problems written in its dialog; the rest behin
 SHOWING_FAILED = "Showing the failed orders (the notification's)."
 RUN_TROUBLE = "run"  # the banner's topic for why a run stopped
 # Named after the column table it fits: a header saved for the old order would misplace them.
-HEADER_STATE = "log/header-v2"
+HEADER_STATE = "log/header-v3"
+# How often the window asks Xero what became of the invoices (a refresh that finds nothing
+# costs one call); runs refresh too when they end.
+XERO_REFRESH_MINUTES = 15
 
 
 def first_problems(problems: Sequence[str]) -> str:
@@ -163,6 +167,9 @@ class MainWindow(QMainWindow):
         self._run_refresh.setSingleShot(True)
         self._run_refresh.setInterval(RUN_REFRESH_MS)
         self._run_refresh.timeout.connect(self._refresh_run_rows)
+        self._xero_refresh_timer = QTimer(self)
+        self._xero_refresh_timer.setInterval(XERO_REFRESH_MINUTES * 60 * 1000)
+        self._xero_refresh_timer.timeout.connect(lambda: self.refresh_from_xero(quiet=True))
         self._budget_timer = QTimer(self)
         self._budget_timer.setInterval(BUDGET_MS)
         self._budget_timer.timeout.connect(self._show_budget)
@@ -174,6 +181,7 @@ class MainWindow(QMainWindow):
         self._marker = change_marker()
         self._poll.start()
         self._budget_timer.start()
+        self._xero_refresh_timer.start()
 
     # -- building ------------------------------------------------------------------------------
 
@@ -214,6 +222,7 @@ class MainWindow(QMainWindow):
                 Command.UNDO_DISMISS: self.undo_selected,
                 Command.OPEN_IN_XERO: self.open_current_in_xero,
                 Command.COPY: self.copy_refs,
+                Command.REFRESH_FROM_XERO: self.refresh_from_xero,
             },
         )
         add_menus_and_toolbar(self, self.commands)
@@ -240,6 +249,7 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         self.filter_bar.filter_changed.connect(self._filter_changed)
         self.model.counts_changed.connect(self.filter_bar.set_counts)
+        self.model.xero_flagged_counted.connect(self.filter_bar.set_xero_flagged_count)
         self.model.reloaded.connect(self._update_empty_state)
         self.model.modelReset.connect(self._update_actions)
         self.view.details_requested.connect(self.open_details)
@@ -438,22 +448,80 @@ class MainWindow(QMainWindow):
             self.desktop.view_state.setValue("paths/import", str(Path(paths[0]).parent))
             self.import_files([Path(path) for path in paths])
 
-    def import_files(self, paths: Sequence[Path]) -> Job:
+    def import_files(
+        self, paths: Sequence[Path], *, skip_bad_lines: bool = False, replace: bool = False
+    ) -> Job:
         self.statusBar().showMessage(counted("Importing %n file(s)\u2026", len(paths)))
-        return self.orders.import_files(paths)
+        return self.orders.import_files(paths, skip_bad_lines=skip_bad_lines, replace=replace)
 
     def _imported(self, outcome: ImportOutcome) -> None:
         self.statusBar().showMessage(outcome.summary.replace("\n", "; "), 10000)
         self.view.reload_keeping_place()
         if outcome.problems:
-            # Not modal: the good files imported with this one are syncing meanwhile.
-            messages.notice(
-                self,
-                "Import problems",
-                outcome.summary + "\n\n" + first_problems(outcome.problems) + "\n\nNothing was "
-                "imported from a file with problems; fix them and import it again.",
-                "\n".join(outcome.problems),
+            self._import_problems(outcome)
+        if outcome.replaceable:
+            self._offer_replacing(outcome)
+
+    def _offer_replacing(self, outcome: ImportOutcome) -> None:
+        """List the orders imported before with different content that have no invoice in
+        Xero, and replace them with the files' content if the user says so."""
+        changes = outcome.replaceable
+        if not messages.confirm(
+            self,
+            "Replace changed orders",
+            counted(
+                "%n order(s) in this import were imported before with different content, and "
+                "have no invoice in Xero yet:",
+                len(changes),
             )
+            + "\n\n"
+            + first_problems(changes)
+            + "\n\nReplace them with the file's content? They keep their history and are "
+            "Pending again.",
+            counted("Replace %n order(s)", len(changes)),
+        ):
+            return
+        paths = [result.path for result in outcome.files if result.replaceable]
+        # A file from the inbox has moved on to imported/ meanwhile.
+        self.import_files([self.inbox.now_at(path) for path in paths], replace=True)
+
+    def _import_problems(self, outcome: ImportOutcome) -> None:
+        """Say what kept files or orders out, and offer to import a file's good orders."""
+        advice = []
+        if any(result.rejected for result in outcome.files):
+            advice.append(
+                "Nothing was imported from a file with problems; fix them and import it again."
+            )
+        set_aside = [each.set_aside_file.name for each in outcome.files if each.set_aside_file]
+        if set_aside:
+            advice.append(
+                f"The orders with problems were set aside in {', '.join(set_aside)}, beside the "
+                "file: correct them there and import it."
+            )
+        good = outcome.with_good_orders
+        action = None
+        if good:
+            action = (
+                counted("Import the %n good order(s)", sum(result.good_orders for result in good)),
+                partial(self._import_good_orders, [result.path for result in good]),
+            )
+            advice.append(
+                "Or import the good orders now, and set the orders with problems aside in a file "
+                "to correct."
+            )
+        # Not modal: the good files imported with this one are syncing meanwhile.
+        messages.notice(
+            self,
+            "Import problems",
+            outcome.summary + "\n\n" + first_problems(outcome.problems) + "\n\n" + " ".join(advice),
+            "\n".join(outcome.problems),
+            action,
+        )
+
+    def _import_good_orders(self, paths: list[Path]) -> None:
+        """Import these files' good orders, setting those with problems aside beside them; a
+        file from the inbox is read where it is now (its problems folder)."""
+        self.import_files([self.inbox.now_at(path) for path in paths], skip_bad_lines=True)
 
     def _inbox_files(self, paths: list[Path]) -> None:
         job = self.orders.import_files(paths)
@@ -511,6 +579,29 @@ class MainWindow(QMainWindow):
         if action is Action.AUTO_SYNC and not confirm_auto_sync(self, ids, self.settings):
             return None
         return self.orders.resolve(ids, action)
+
+    def refresh_from_xero(self, *, quiet: bool = False) -> Job | None:
+        """Ask Xero what became of the invoices since the last refresh; ``quiet`` (the timer,
+        the end of a run) says nothing when it cannot (not connected, Xero unreachable)."""
+        if book.get_connection() is None:
+            if not quiet:
+                self.statusBar().showMessage("Connect to Xero first.", 5000)
+            return None
+
+        def failed(failure: JobFailure) -> None:
+            if quiet:
+                log.warning("refresh from Xero failed: %s", failure.message)
+            else:
+                self.statusBar().showMessage(f"Refresh from Xero failed: {failure.message}", 10000)
+
+        job = self.orders.refresh_from_xero(on_error=failed)
+        if not quiet:
+            self.statusBar().showMessage("Refreshing from Xero\u2026")
+            job.signals.succeeded.connect(self._refreshed)
+        return job
+
+    def _refreshed(self, summary: RefreshSummary) -> None:
+        self.statusBar().showMessage(summary.line, 10000)
 
     def dismiss_selected(self) -> Job | None:
         ids = self.view.selected_order_ids()
@@ -713,6 +804,9 @@ class MainWindow(QMainWindow):
         else:
             if not report.stopped:  # not merely cancelled: it went all the way
                 self.banner.clear(RUN_TROUBLE)
+            if any(outcome.status == Status.SUCCEEDED for outcome in report.outcomes):
+                # The invoices just made show their status in Xero (and stock its change).
+                self.refresh_from_xero(quiet=True)
             message = report.result
             if report.unsettled:
                 message += (
@@ -824,6 +918,7 @@ class MainWindow(QMainWindow):
         self.save_view_state()
         self._poll.stop()
         self._budget_timer.stop()
+        self._xero_refresh_timer.stop()
         self.desktop.jobs.cancel_all()
         super().closeEvent(event)
         self.quit_requested.emit()

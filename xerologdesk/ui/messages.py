@@ -46,10 +46,20 @@ def warning(parent: QWidget | None, title: str, text: str, details: str = "") ->
     _box(parent, Icon.Warning, title, text, details).exec()
 
 
-def notice(parent: QWidget, title: str, text: str, details: str = "") -> QMessageBox:
+def notice(
+    parent: QWidget,
+    title: str,
+    text: str,
+    details: str = "",
+    action: tuple[str, Callable[[], object]] | None = None,
+) -> QMessageBox:
     """A warning that does not block: shown beside the window, which goes on working (an
-    inbox's bad file must not stop the good ones from syncing); closed, it is deleted."""
+    inbox's bad file must not stop the good ones from syncing); closed, it is deleted.
+    ``action``: a button's label and what it does (the box closes)."""
     box = _box(parent, Icon.Warning, title, text, details)
+    if action is not None:
+        label, act = action
+        box.addButton(label, QMessageBox.ButtonRole.AcceptRole).clicked.connect(act)
     box.setWindowModality(Qt.WindowModality.NonModal)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.show()

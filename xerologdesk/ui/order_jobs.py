@@ -1,4 +1,5 @@
-"""The work that changes orders, run on the writer pool: sync, resolve, dismiss, import, settings.
+"""The work that changes orders, run on the writer pool: sync, resolve, dismiss, import, settings,
+refreshes from Xero and what to do about an invoice voided or deleted there.
 
 :class:`OrderJobs` is the window's one door to the sync engine and the order book's writes. It
 turns the runner's progress into plain values for the GUI thread, says which orders changed so
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,6 +25,9 @@ from xerologdesk.app import App, NotConnected
 from xerologdesk.store import book
 from xerologdesk.store.vocabulary import Action, Status
 from xerologdesk.sync.engine import Dismissal, OrderResult, dismiss
+from xerologdesk.sync.lifecycle import accept, send_again
+from xerologdesk.sync.lock import SyncBusy, SyncLock, busy_message
+from xerologdesk.sync.refresh import RefreshSummary, refresh_from_xero
 from xerologdesk.sync.runner import Progress, RunSummary, SyncRunner
 from xerologdesk.ui.wording import counted
 from xerologdesk.ui.workers import Job, JobControl, JobFailure, Jobs
@@ -127,6 +132,13 @@ class FileOutcome:
     line: str  # "orders.csv: imported 12 orders, skipped 3 already imported"
     problems: tuple[str, ...]  # "FILE:LINE: message", and conflicts
     rejected: bool  # nothing was imported from it because of problems
+    # A rejected file whose problems all lie in orders: the orders without any, which an
+    # import that sets the others aside would import.
+    good_orders: int = 0
+    set_aside_file: Path | None = None  # where the orders with problems were set aside
+    # Orders imported before with different content and no invoice in Xero, which an import
+    # that replaces would give the file's content: "SO-7: line 1: ... -> ...".
+    replaceable: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,6 +147,7 @@ class ImportOutcome:
 
     files: tuple[FileOutcome, ...]
     new_order_ids: tuple[int, ...]
+    replaced_order_ids: tuple[int, ...] = ()
 
     @property
     def summary(self) -> str:
@@ -143,6 +156,16 @@ class ImportOutcome:
     @property
     def problems(self) -> tuple[str, ...]:
         return tuple(problem for result in self.files for problem in result.problems)
+
+    @property
+    def with_good_orders(self) -> tuple[FileOutcome, ...]:
+        """The rejected files that have good orders to import, setting the others aside."""
+        return tuple(result for result in self.files if result.rejected and result.good_orders)
+
+    @property
+    def replaceable(self) -> tuple[str, ...]:
+        """The orders an import that replaces would give the files' content, with the changes."""
+        return tuple(change for result in self.files for change in result.replaceable)
 
 
 def describe(result: OrderResult) -> str:
@@ -177,19 +200,55 @@ def _import_outcome(report: Any) -> ImportOutcome:
     files: list[FileOutcome] = []
     for result in report.files:
         path = Path(result.path)
-        problems = tuple(str(each) for each in (*result.problems, *result.conflicts))
-        if result.problems:
+        # A replaceable conflict is a question (replace it?) rather than a problem.
+        left = [each for each in result.conflicts if not each.replaceable]
+        problems = tuple(str(each) for each in (*result.problems, *left))
+        replaceable = tuple(
+            f"{each.order_ref}: {'; '.join(each.changes)}"
+            for each in result.conflicts
+            if each.replaceable
+        )
+        if result.refused:
             line = f"{path.name}: " + counted("not imported (%n problem(s))", result.problem_count)
         else:
             line = f"{path.name}: " + counted("imported %n order(s)", result.imported)
+            if result.replaced:
+                line += counted(", replaced %n order(s)", len(result.replaced))
             if result.skipped_same:
                 line += counted(", skipped %n already imported", result.skipped_same)
             if result.conflicts:
                 line += counted(
                     ", %n conflicting order(s) left as they were", len(result.conflicts)
                 )
-        files.append(FileOutcome(path, line, problems, bool(result.problems)))
-    return ImportOutcome(tuple(files), tuple(report.new_order_ids))
+            line += result.notes
+            if result.set_aside_file is not None:
+                line += counted("; set aside %n order(s) with problems", result.set_aside_orders)
+                line += f" in {result.set_aside_file.name}"
+        files.append(
+            FileOutcome(
+                path,
+                line,
+                problems,
+                result.refused,
+                result.good_orders,
+                result.set_aside_file,
+                replaceable,
+            )
+        )
+    replaced = tuple(each.order_id for result in report.files for each in result.replaced)
+    return ImportOutcome(tuple(files), tuple(report.new_order_ids), replaced)
+
+
+def _busy_outcome(paths: Sequence[Path], busy: SyncBusy) -> ImportOutcome:
+    """An import that replaces, refused while another run syncs: nothing was imported."""
+    said = busy_message(busy.pid, "nothing was imported")
+    return ImportOutcome(
+        tuple(
+            FileOutcome(path, f"{path.name}: not imported", (f"{path}: {said}",), True)
+            for path in paths
+        ),
+        (),
+    )
 
 
 class OrderJobs(QObject):
@@ -203,6 +262,7 @@ class OrderJobs(QObject):
     imported = Signal(object)  # ImportOutcome
     settings_saved = Signal(dict)  # the values stored, by key
     busy_changed = Signal(bool)
+    refreshed = Signal(object)  # RefreshSummary: what a refresh from Xero saw
 
     def __init__(
         self,
@@ -261,6 +321,42 @@ class OrderJobs(QObject):
             return self._report(title, summary, control)
 
         return self._run(title, work)
+
+    def send_again(self, order_ids: Sequence[int]) -> Job:
+        """Send a new invoice for each order whose invoice was voided or deleted in Xero (the
+        others are left alone), through the outbox like any invoice."""
+        ids = list(order_ids)
+        title = counted("Send again of %n order(s)", len(ids))
+
+        def work(control: JobControl) -> RunReport:
+            runner = self._runner_factory()
+            control.on_cancel(runner.cancel)
+            progress = self._progress_reporter(title, control)
+            sent = send_again(runner, ids, book.utc_now, progress)
+            if sent.summary is None:
+                return RunReport(title, "nothing to send again", "")
+            return self._report(title, sent.summary, control)
+
+        return self._run(title, work)
+
+    def accept(self, order_ids: Sequence[int]) -> Job:
+        """Keep as they are the orders whose invoice was voided or deleted in Xero."""
+        ids = list(order_ids)
+        return self._submit(
+            "Accept", lambda control: accept(ids, book.utc_now), on_done=self._changed
+        )
+
+    def refresh_from_xero(self, on_error: Callable[[JobFailure], None] | None = None) -> Job:
+        """Ask Xero what became of the invoices since the last refresh (and stock on hand)."""
+
+        def work(control: JobControl) -> RefreshSummary:
+            return refresh_from_xero(self._app.gateway(), self._app.settings, book.utc_now)
+
+        return self._submit("Refresh from Xero", work, on_done=self._refreshed, on_error=on_error)
+
+    def _refreshed(self, summary: RefreshSummary) -> None:
+        self._changed([change.order_id for change in summary.changes])
+        self.refreshed.emit(summary)
 
     def _sync_work(self, title: str, control: JobControl) -> RunReport:
         self._sync_started.set()
@@ -373,24 +469,41 @@ class OrderJobs(QObject):
         if order_ids:
             self.orders_changed.emit(list(order_ids))
 
-    def import_files(self, paths: Sequence[Path]) -> Job:
-        """Import order files; new orders are synced afterwards when the setting says so."""
+    def import_files(
+        self, paths: Sequence[Path], *, skip_bad_lines: bool = False, replace: bool = False
+    ) -> Job:
+        """Import order files; new orders are synced afterwards when the setting says so.
+        ``skip_bad_lines``: import a file's good orders, setting those with problems aside.
+        ``replace``: give orders not in Xero yet the files' content (under the sync lock)."""
         files = [Path(path) for path in paths]
 
         def work(control: JobControl) -> ImportOutcome:
             from xerologdesk.store.importer import import_files
 
             currency = self._app.settings.get("default_currency")
-            return _import_outcome(import_files(files, default_currency=currency))
+            try:
+                with SyncLock(self._app.data_dir) if replace else nullcontext():
+                    report = import_files(
+                        files,
+                        default_currency=currency,
+                        skip_bad_lines=skip_bad_lines,
+                        replace=replace,
+                    )
+            except SyncBusy as busy:
+                return _busy_outcome(files, busy)
+            return _import_outcome(report)
 
         return self._submit("Import", work, on_done=self._imported)
 
     def _imported(self, outcome: ImportOutcome) -> None:
         if outcome.new_order_ids:
             self.orders_added.emit(list(outcome.new_order_ids))
+        if outcome.replaced_order_ids:
+            self.orders_changed.emit(list(outcome.replaced_order_ids))
         # The sync first: whatever the import's listeners show (its problems) must not hold
         # up the good orders.
-        if outcome.new_order_ids and self._app.settings.get("auto_sync_new_orders"):
+        waiting = outcome.new_order_ids or outcome.replaced_order_ids
+        if waiting and self._app.settings.get("auto_sync_new_orders"):
             self.sync_now()
         self.imported.emit(outcome)
 

@@ -5,6 +5,7 @@ data), so the details never ask Xero again."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from xerologdesk.store.queries import LogRow
@@ -17,8 +18,12 @@ ACTION_NAMES: dict[str, str] = {
     AttemptAction.RETRY: "Retry",
     AttemptAction.DISMISS: "Dismiss",
     AttemptAction.UNDO_DISMISS: "Undo dismissal",
+    AttemptAction.REPLACE: "Replaced by an import",
+    AttemptAction.SEND_AGAIN: "Send again",
+    AttemptAction.ACCEPT: "Accept",
 }
 _BY_WORDS = {
+    "Link": "the contact {linked} (ContactID {value})",
     "ContactID": "the contact remembered from the last sync (ContactID {value})",
     "AccountNumber": "a contact with account number \u201c{value}\u201d",
     "Name": "a contact named \u201c{value}\u201d",
@@ -56,14 +61,28 @@ def _contact(found: Mapping[str, Any]) -> str:
     return f"\u201c{found.get('name', '')}\u201d, account number {number}{archived}"
 
 
+def linked_by_you(linked_at: str) -> str:
+    """The words naming a user's link, e.g. "linked by you on 2026-12-07", from the link's time
+    as the trace keeps it (ISO text)."""
+    try:
+        return f"linked by you on {datetime.fromisoformat(linked_at):%Y-%m-%d}"
+    except ValueError:
+        return "linked by you"
+
+
 def lookup_lines(trace: Mapping[str, Any] | None) -> list[str]:
     """What the sync searched Xero for and what Xero returned, a line each."""
     if not trace:
         return []
     lines: list[str] = []
     customer = trace.get("customer") or {}
+    linked = ""
     for step in customer.get("steps", []):
-        wanted = _BY_WORDS.get(str(step.get("by")), "{value}").format(value=step.get("value", ""))
+        if step.get("by") == "Link":
+            linked = linked_by_you(str(step.get("linked_at", "")))
+        wanted = _BY_WORDS.get(str(step.get("by")), "{value}").format(
+            value=step.get("value", ""), linked=linked
+        )
         found: Sequence[Mapping[str, Any]] = step.get("found") or []
         if not found:
             lines.append(f"Looked for {wanted}: Xero found none.")
@@ -73,12 +92,18 @@ def lookup_lines(trace: Mapping[str, Any] | None) -> list[str]:
     matched = customer.get("matched")
     if matched:
         how = customer.get("how") or "lookup"
+        if how == "link":
+            how = f"your link ({linked}; it comes before any look-up by account number or name)"
         lines.append(f"Customer matched by {how}: {_contact(matched)}.")
     elif customer:
         lines.append("No usable contact was found for the customer.")
     for product in trace.get("products", []):
         sku, code = product.get("sku", ""), product.get("found", "")
-        if not code:
+        if product.get("mapped_to"):
+            mapped = f"Product {sku}: mapped by you to \u201c{product['mapped_to']}\u201d"
+            outcome = "found in Xero" if code else "no item with this code in Xero"
+            lines.append(f"{mapped}: {outcome}.")
+        elif not code:
             lines.append(f"Product {sku}: no item with this code in Xero.")
         elif code == sku:
             lines.append(f"Product {sku}: found in Xero.")

@@ -1,7 +1,7 @@
 """The main window's actions (text, shortcut, tip, icon), declared once, and where they appear:
-the menus and the toolbar. Shortcuts: F5 sync now, Ctrl+O import, Ctrl+R resolve, Ctrl+E export,
-Ctrl+F search, F8 next failed order, Enter details (in the table); all but copying work from the
-search box too."""
+the menus and the toolbar. Shortcuts: F5 sync now, Shift+F5 refresh from Xero, Ctrl+O import,
+Ctrl+R resolve, Ctrl+E export, Ctrl+F search, F8 next failed order, Enter details (in the table);
+all but copying work from the search box too."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ class Command(StrEnum):
     UNDO_DISMISS = "undo_dismiss"
     OPEN_IN_XERO = "open_in_xero"
     COPY = "copy"
+    REFRESH_FROM_XERO = "refresh_from_xero"
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(Command.UNDO_DISMISS, "Undo dismissal", None, "Put dismissed orders back"),
     ActionSpec(Command.OPEN_IN_XERO, "Open in Xero", None, "Show the invoice in Xero"),
     ActionSpec(Command.COPY, "Copy order refs", Key.Copy, "Copy the selected orders' refs"),
+    ActionSpec(
+        Command.REFRESH_FROM_XERO,
+        "Refresh from Xero",
+        "Shift+F5",
+        "Ask Xero what became of the invoices since the last refresh (paid, voided, deleted...)",
+    ),
 )
 # Shortcuts a text box keeps for itself (copying its own text); every other one is the window's.
 TEXT_EDITING_KEYS = (Key.Copy,)
@@ -113,6 +120,7 @@ MENUS: tuple[tuple[str, tuple[Command | None, ...]], ...] = (
         "&Orders",
         (
             Command.SYNC,
+            Command.REFRESH_FROM_XERO,
             Command.RESOLVE,
             Command.DETAILS,
             None,

@@ -3,7 +3,7 @@
 The SDK's defaults are unsafe for a sync that must never double an invoice (docs/xero-behaviour.md):
 urllib3 silently retries PUTs and sleeps through ``Retry-After``, there is no timeout, and
 ``Configuration`` is a process-wide singleton sharing one token object. :class:`XeroClient`
-builds its own ``ApiClient`` with retries off, integer timeouts, and tokens taken from a
+builds its own ``ApiClient`` with retries off, (connect, read) timeouts, and tokens taken from a
 :class:`TokenSource` on every request.
 """
 
@@ -22,8 +22,8 @@ from xero_python.api_client.configuration import Configuration
 from xero_python.api_client.oauth2 import OAuth2Token
 from xero_python.identity import IdentityApi
 
-# (connect, read) in whole seconds: xero-python ignores a float timeout.
-DEFAULT_TIMEOUT = (10, 60)
+# (connect, read) in seconds. Always given to xero-python as a pair: it ignores a lone float.
+DEFAULT_TIMEOUT = (10.0, 60.0)
 
 
 @dataclass(frozen=True)
@@ -98,13 +98,13 @@ class XeroClient:
         tenant_id: str,
         tokens: TokenSource,
         *,
-        timeout: tuple[int, int] = DEFAULT_TIMEOUT,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         max_connections: int = 5,
     ) -> None:
         self.endpoints = endpoints
         self.tenant_id = tenant_id
         self.tokens = tokens
-        self.timeout = (int(timeout[0]), int(timeout[1]))
+        self.timeout = (float(timeout[0]), float(timeout[1]))
         self._current: dict[str, Any] = {}
         self._lock = threading.Lock()
 

@@ -1,7 +1,8 @@
 """The few operations the sync engine needs from Xero, as plain values in and out.
 
 Every lookup is batched (items once per run, contacts and invoices in chunked ``OR`` clauses),
-every create is one request of up to 50 elements with ``summarizeErrors=false`` and an
+every create is one request of up to 50 elements (and the one update, an AccountNumber given to
+a contact a user linked, one of one) with ``summarizeErrors=false`` and an
 ``Idempotency-Key``, and each answered element is matched back by its key, never by position.
 Every failure is raised as one of :mod:`xerologdesk.xero.errors`.
 """
@@ -10,7 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +33,7 @@ from xerologdesk.xero.filters import (
     xero_fold,
 )
 from xerologdesk.xero.records import (
+    Changed,
     Created,
     NewContact,
     NewInvoice,
@@ -52,6 +56,8 @@ IDS_PER_REQUEST = 40
 # writes, and on the reads of items and invoices, so a price of 10.1234 stays 10.1234.
 UNIT_DECIMALS = 4
 SAMPLE_PAGE_SIZE = 100  # contacts read to learn how OR lists match
+# Invoices changed since the last refresh, to a page: Xero's default page size.
+REFRESH_PAGE_SIZE = 100
 
 
 class XeroGateway:
@@ -148,6 +154,11 @@ class XeroGateway:
             )
             found.extend(wire.contact(each) for each in body.get("Contacts") or [])
         return found
+
+    def all_contacts(self) -> list[XeroContact]:
+        """Every contact of the organisation, archived included, page by page (1,000 to a
+        page): read once for a picker, never once per key typed."""
+        return [wire.contact(each) for each in self._contacts()]
 
     def contacts_matching(self, field: str, values: Iterable[str]) -> list[XeroContact]:
         """Contacts, archived included, whose ``field`` (AccountNumber or Name) equals a value.
@@ -281,6 +292,40 @@ class XeroGateway:
             self.client.accounting.get_invoices, "Invoices", unitdp=UNIT_DECIMALS, **query
         )
 
+    # -- what changed in Xero ------------------------------------------------------------------
+
+    def invoices_changed_since(self, since: datetime | None) -> Changed[XeroInvoice]:
+        """Sales invoices created or changed since ``since`` (every one without), any status.
+
+        Asked with ``If-Modified-Since``, 100 to a page (a short page, or the last of Xero's
+        ``pageCount``, ends it): what changed costs a call per 100, never one per invoice, and
+        nothing changed costs one call. ``asked_at`` is Xero's time of the first page.
+        """
+        records: list[XeroInvoice] = []
+        asked_at: datetime | None = None
+        page = 1
+        while True:
+            body = self._get(
+                self.client.accounting.get_invoices,
+                where='Type=="ACCREC"',
+                page=page,
+                page_size=REFRESH_PAGE_SIZE,
+                **_since(since),
+            )
+            asked_at = asked_at or _asked_at(body)
+            batch = body.get("Invoices") or []
+            records.extend(wire.invoice(each) for each in batch)
+            pages = (body.get("pagination") or {}).get("pageCount")
+            if len(batch) < REFRESH_PAGE_SIZE or (isinstance(pages, int) and page >= pages):
+                return Changed(records, asked_at, page)
+            page += 1
+
+    def items_changed_since(self, since: datetime | None) -> Changed[XeroItem]:
+        """Items created or changed since ``since`` (every one without): one call, as items
+        are not paged. A sale approved in Xero changes its tracked items' QuantityOnHand."""
+        body = self._get(self.client.accounting.get_items, unitdp=UNIT_DECIMALS, **_since(since))
+        return Changed([wire.item(each) for each in body.get("Items") or []], _asked_at(body), 1)
+
     # -- creates ---------------------------------------------------------------------------
 
     def create_contacts(self, new: Sequence[NewContact], idempotency_key: str) -> list[Created]:
@@ -294,6 +339,22 @@ class XeroGateway:
             lambda record: str(record.get("AccountNumber") or record.get("Name") or ""),
             wire.contact,
         )
+
+    def set_account_number(self, contact_id: str, account_number: str) -> Created:
+        """Give an existing contact an AccountNumber (POST /Contacts with its ContactID), so
+        Xero's own look-up by account number finds it; Xero's answer (refused: its words)."""
+        body = self._put(
+            self.client.accounting.update_or_create_contacts,
+            wire.account_number_body(contact_id, account_number),
+            str(uuid.uuid4()),  # an update, harmless to repeat: any fresh key does
+        )
+        return _match(
+            body.get("Contacts") or [],
+            [contact_id],
+            lambda record: str(record.get("ContactID") or ""),
+            wire.contact,
+            fold=True,
+        )[0]
 
     def create_items(self, new: Sequence[NewItem], idempotency_key: str) -> list[Created]:
         """Create up to 50 items in one PUT; each answer matched back by Code."""
@@ -360,6 +421,16 @@ class XeroGateway:
 
 
 _ATTRIBUTE = {"AccountNumber": "account_number", "Name": "name"}
+
+
+def _since(since: datetime | None) -> dict[str, Any]:
+    # The SDK sends the header as the datetime's ISO text; Xero's precision is the second.
+    return {} if since is None else {"if_modified_since": since}
+
+
+def _asked_at(body: Any) -> datetime:
+    """Xero's time of an answer (its envelope's ``DateTimeUTC``), else this computer's."""
+    return wire.moment(body.get("DateTimeUTC")) or datetime.now(UTC)
 
 
 def _http_status(error: HTTPStatusException) -> int:

@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Generic, TypeVar
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,21 @@ class XeroInvoice:
     contact_id: str = ""
     total: Decimal | None = None
     currency: str = ""
+    amount_due: Decimal | None = None
+
+
+R = TypeVar("R", XeroInvoice, XeroItem)
+
+
+@dataclass(frozen=True)
+class Changed(Generic[R]):
+    """What a list asked with ``If-Modified-Since`` answered: the records created or changed
+    since, and Xero's own time when it was asked (the next ask's ``If-Modified-Since``, so the
+    clocks of this computer and Xero's never need to agree)."""
+
+    records: list[R]
+    asked_at: datetime.datetime
+    calls: int  # the calls it took (one per page)
 
 
 @dataclass(frozen=True)

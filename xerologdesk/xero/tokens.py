@@ -18,24 +18,22 @@ is used.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 import logging
 import os
-import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import Any, Protocol
 
 import keyring
 import keyring.backend
 import keyring.errors
+from filelock import FileLock
 from keyring.backends import chainer, fail, null
 
 from xerologdesk.xero import oauth
@@ -277,47 +275,14 @@ def open_token_store(data_dir: Path, choice: str = "keyring") -> TokenStore:
 # -- the cross-process lock ----------------------------------------------------------------------
 
 
-if sys.platform == "win32":
-    import msvcrt
-
-    def _lock_file(handle: IO[bytes]) -> None:
-        handle.seek(0)
-        while True:
-            try:
-                # LK_LOCK itself retries for about 10 s before giving up; keep waiting.
-                msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
-                return
-            except OSError as error:
-                if error.errno != errno.EDEADLOCK:
-                    raise
-
-    def _unlock_file(handle: IO[bytes]) -> None:
-        handle.seek(0)
-        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
-
-else:
-    import fcntl
-
-    def _lock_file(handle: IO[bytes]) -> None:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-
-    def _unlock_file(handle: IO[bytes]) -> None:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-@contextmanager
-def interprocess_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``path`` (created if need be) against every other process.
+def interprocess_lock(path: Path) -> FileLock:
+    """An exclusive lock on ``path`` (created if need be) against every other process, to use
+    as ``with interprocess_lock(path):``; taking it waits for as long as another holds it.
 
     The operating system drops the lock if the holder dies, so a crash never leaves it stuck.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+b") as handle:
-        _lock_file(handle)
-        try:
-            yield
-        finally:
-            _unlock_file(handle)
+    path.parent.mkdir(parents=True, exist_ok=True)  # filelock 3.12 makes no folders
+    return FileLock(path)
 
 
 # -- the token source ----------------------------------------------------------------------------

@@ -7,6 +7,8 @@ the id of an invoice that was in fact created.
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -79,7 +81,25 @@ def invoice(record: dict[str, Any]) -> XeroInvoice:
         contact_id=_text(record.get("Contact") or {}, "ContactID"),
         total=_decimal(record.get("Total")),
         currency=_text(record, "CurrencyCode"),
+        amount_due=_decimal(record.get("AmountDue")),
     )
+
+
+_MS_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
+
+
+def moment(text: Any) -> datetime | None:
+    """An aware UTC datetime from Xero's ``/Date(ms+0000)/`` (the milliseconds are the instant)
+    or an ISO date-time (naive: UTC); None for anything else."""
+    value = str(text or "").strip()
+    matched = _MS_DATE.match(value)
+    if matched:
+        return datetime.fromtimestamp(int(matched.group(1)) / 1000, UTC)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def account(record: dict[str, Any]) -> XeroAccount:
@@ -151,6 +171,11 @@ def _contact_model(new: NewContact) -> Contact:
         email_address=new.email or None,
         addresses=addresses,
     )
+
+
+def account_number_body(contact_id: str, account_number: str) -> Contacts:
+    """An update of one contact's AccountNumber alone (its other fields left as they are)."""
+    return Contacts(contacts=[Contact(contact_id=contact_id, account_number=account_number)])
 
 
 def items_body(new: list[NewItem]) -> Items:

@@ -32,8 +32,12 @@ voiding it moves them back. The sandbox does not refuse a sale that takes stock 
 
 PUT creates only. POST updates the invoice matched by ``InvoiceID`` (an unknown one is an error),
 else by an ACCREC ``InvoiceNumber``, else creates. Line items sent replace all lines. Allowed status
-changes: DRAFT/SUBMITTED to DRAFT, SUBMITTED, AUTHORISED or DELETED; AUTHORISED to VOIDED; PAID,
-VOIDED and DELETED invoices cannot change.
+changes (Invoices, "Deleting and voiding invoices"): DRAFT/SUBMITTED to DRAFT, SUBMITTED, AUTHORISED
+or DELETED; AUTHORISED to VOIDED, only while no payment is on it; PAID, VOIDED and DELETED invoices
+cannot change status (``INVOICE_STATUS_FOR_MODIFICATION``, and ``PAYMENT_ALLOCATED`` when one with
+a payment is voided), and an invoice with a payment cannot change its total. Payments
+(:mod:`~xerologdesk.sandbox.resources.payments`) are kept on the invoice: ``Payments``,
+``AmountPaid``, and ``AmountDue`` (``Total - AmountPaid``; 0 once VOIDED or DELETED).
 """
 
 from __future__ import annotations
@@ -62,7 +66,12 @@ TRANSITIONS = {
     "DRAFT": frozenset({"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"}),
     "SUBMITTED": frozenset({"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"}),
     "AUTHORISED": frozenset({"AUTHORISED", "VOIDED"}),
+    # A paid invoice keeps its status (fields that leave the total alone can still change).
+    "PAID": frozenset({"PAID"}),
 }
+# Statuses whose invoice asks nothing more: nothing is due on them (the sandbox's choice; Xero's
+# documentation shows no voided invoice's AmountDue).
+DEAD = frozenset({"VOIDED", "DELETED"})
 LINE_AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
 # Xero keeps dates as SQL Server datetimes, which start on 1753-01-01 (an earlier
 # If-Modified-Since gets a 500 there); a date Xero cannot keep is refused, never a 500.
@@ -200,15 +209,18 @@ def save(
     _set_due_date(draft, record, element, old, contact)
     _set_lines(draft, record, element, old)
     _check_number(draft, record, existing)
+    paid = Decimal(old.get("AmountPaid") or 0)
+    if paid and record["Total"] != old.get("Total"):
+        draft.error(messages.PAYMENT_ALLOCATED)
     record.update(
         UpdatedDateUTC=ms_date(ledger.now()),
-        Payments=[],
+        Payments=list(old.get("Payments") or []),
         CreditNotes=[],
         Prepayments=[],
         Overpayments=[],
-        AmountPaid=Decimal(0),
+        AmountPaid=paid,
         AmountCredited=Decimal(0),
-        AmountDue=record["Total"],
+        AmountDue=Decimal(0) if record["Status"] in DEAD else record["Total"] - paid,
         HasAttachments=False,
         HasErrors=False,
         SentToContact=bool(old.get("SentToContact", False)),
@@ -251,8 +263,13 @@ def _check_status(draft: _Draft, status: str, existing: Mapping[str, Any] | None
     if existing is None:
         if status not in CREATABLE:
             draft.error(messages.INVOICE_STATUS_FOR_CREATION)
-    elif status not in TRANSITIONS.get(str(existing.get("Status")), frozenset()):
+        return
+    if status not in TRANSITIONS.get(str(existing.get("Status")), frozenset()):
         draft.error(messages.INVOICE_STATUS_FOR_MODIFICATION)
+    if status == "VOIDED" and Decimal(existing.get("AmountPaid") or 0):
+        # Xero voids an invoice only once its payments are removed (help.xero.com, "Edit,
+        # delete or void an invoice"), and answers both messages for a paid one (Ascora).
+        draft.error(messages.PAYMENT_ALLOCATED)
 
 
 def _set_currency(
@@ -611,11 +628,16 @@ def _move_stock(ledger: Ledger, before: Mapping[str, Any] | None, after: Mapping
         item = ledger.items.get(item_id)
         if delta and item is not None and item.get("IsTrackedAsInventory"):
             on_hand = Decimal(item.get("QuantityOnHand") or 0) + delta
-            ledger.store(ledger.items, dict(item, QuantityOnHand=on_hand))
+            ledger.store(ledger.items, dict(item, QuantityOnHand=on_hand, **_touched(ledger)))
 
 
 def _mark_contact(ledger: Ledger, contact: Mapping[str, Any], invoice_type: str) -> None:
     key = "IsCustomer" if invoice_type == "ACCREC" else "IsSupplier"
     current = ledger.contacts.get(str(contact["ContactID"]))
     if current is not None and not current.get(key):
-        ledger.store(ledger.contacts, dict(current, **{key: True}))
+        ledger.store(ledger.contacts, dict(current, **{key: True}, **_touched(ledger)))
+
+
+def _touched(ledger: Ledger) -> dict[str, str]:
+    """A changed record's new ``UpdatedDateUTC``: every change shows to ``If-Modified-Since``."""
+    return {"UpdatedDateUTC": ms_date(ledger.now())}

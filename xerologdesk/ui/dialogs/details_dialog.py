@@ -1,6 +1,7 @@
 """An order's details: the order and its lines, where it stands, why it failed in plain words
-(what was searched for in Xero and what came back), its history, "Open in Xero", and the
-Resolve actions for this one order."""
+(what was searched for in Xero and what came back), its history, what became of its invoice in
+Xero (and that invoice's history there), stock on hand, "Open in Xero", and the Resolve actions
+for this one order, with Send again and Accept for an invoice voided or deleted in Xero."""
 
 from __future__ import annotations
 
@@ -25,14 +26,21 @@ from PySide6.QtWidgets import (
 )
 
 from xerologdesk.settings import Settings
-from xerologdesk.store import book, queries
+from xerologdesk.store import book, queries, xero_seen
 from xerologdesk.store.book import ConnectionData, OrderData
 from xerologdesk.store.queries import LogRow
 from xerologdesk.store.vocabulary import DISMISSABLE, Action, Status
 from xerologdesk.sync.engine import DISMISSED_UNANSWERED, Dismissal
 from xerologdesk.ui import assets, messages, order_story
 from xerologdesk.ui.dialogs.resolve_dialog import confirm_auto_sync, confirm_bringing_back
-from xerologdesk.ui.log_model import STATUS_LABELS, format_local_time, format_money
+from xerologdesk.ui.log_model import (
+    STATUS_LABELS,
+    XERO_STATUS_LABELS,
+    format_local_time,
+    format_money,
+    xero_status_story,
+    xero_status_text,
+)
 from xerologdesk.ui.order_jobs import OrderJobs, RunReport
 from xerologdesk.ui.resolve_plan import RESOLVABLE
 from xerologdesk.ui.tables import read_only_table
@@ -151,6 +159,13 @@ class DetailsDialog(QDialog):
         facts.addRow("Posted:", self.posted)
         facts.addRow("Total before tax:", self.total)
         facts.addRow("Xero invoice:", self.invoice)
+        self.xero_state = _paragraph()
+        self.xero_state.setObjectName("xero-state")
+        facts.addRow("In Xero:", self.xero_state)
+        self.stock = _paragraph()
+        self.stock.setObjectName("stock")
+        self.stock_label = QLabel("Stock on hand:")
+        facts.addRow(self.stock_label, self.stock)
         layout.addLayout(facts)
 
         self.why_box = QGroupBox("Why it failed")
@@ -177,6 +192,12 @@ class DetailsDialog(QDialog):
         QVBoxLayout(history_box).addWidget(self.history)
         layout.addWidget(history_box, 2)
 
+        self.xero_history_box = QGroupBox("The invoice as seen from Xero")
+        self.xero_history = read_only_table(["Seen", "Invoice", "Status", "Amount due"], 3)
+        self.xero_history.setObjectName("xero-history")
+        QVBoxLayout(self.xero_history_box).addWidget(self.xero_history)
+        layout.addWidget(self.xero_history_box, 1)
+
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.buttons.rejected.connect(self.reject)
         role = QDialogButtonBox.ButtonRole.ActionRole
@@ -188,6 +209,12 @@ class DetailsDialog(QDialog):
         self.dismiss_button.setToolTip("Leave Xero untouched and take it off the problems")
         self.undo_button = self._button("Undo dismissal", role, self._undo)
         self.open_button = self._button("Open in Xero", role, self._open_in_xero)
+        self.send_again_button = self._button("Send again\u2026", role, self._send_again)
+        self.send_again_button.setToolTip(
+            "Send a new invoice for this order: the one in Xero was voided or deleted"
+        )
+        self.accept_button = self._button("Accept", role, self._accept)
+        self.accept_button.setToolTip("Keep the order as it is; it no longer stands out")
         outer.addWidget(self.buttons)
 
     def _button(
@@ -222,6 +249,18 @@ class DetailsDialog(QDialog):
         self.posted.setText(row.posted_date.isoformat())
         self.total.setText(format_money(row.total, row.currency))
         self.invoice.setText(row.xero_invoice_number or "none yet")
+        self.xero_state.setText(xero_status_story(row) or "Not refreshed from Xero yet.")
+        stock = xero_seen.stock_of_products(line.product_id for line in order.lines)
+        self.stock.setText(
+            "\n".join(
+                f"{line.sku}: {stock[line.product_id][0].normalize():f} "
+                f"(read {format_local_time(stock[line.product_id][1])})"
+                for line in order.lines
+                if line.product_id in stock
+            )
+        )
+        self.stock.setVisible(bool(stock))
+        self.stock_label.setVisible(bool(stock))
 
         reasons = order_story.failure_paragraphs(row)
         lookups = order_story.lookup_lines(queries.lookup_trace(self.order_id))
@@ -261,6 +300,21 @@ class DetailsDialog(QDialog):
                 for attempt in reversed(queries.attempts_for(self.order_id))
             ],
         )
+        seen = xero_seen.invoice_history(self.order_id)
+        _fill(
+            self.xero_history,
+            [
+                [
+                    format_local_time(change.seen_at),
+                    change.invoice_number or "",
+                    XERO_STATUS_LABELS.get(change.status, change.status),
+                    "" if change.amount_due is None else f"{change.amount_due:,.2f}",
+                ]
+                for change in reversed(seen)
+            ],
+            right=(3,),
+        )
+        self.xero_history_box.setVisible(bool(seen))
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -274,6 +328,10 @@ class DetailsDialog(QDialog):
         for button in (self.auto_sync_button, self.retry_button, self.dismiss_button):
             button.setEnabled(idle)
         self.undo_button.setEnabled(idle)
+        flagged = bool(self.row and self.row.xero_flagged)
+        for button in (self.send_again_button, self.accept_button):
+            button.setVisible(flagged)
+            button.setEnabled(idle)
 
     def _orders_changed(self, order_ids: list[int]) -> None:
         if self.order_id in order_ids and self.isVisible():
@@ -307,6 +365,22 @@ class DetailsDialog(QDialog):
 
     def _undo(self) -> None:
         self._track("Undo dismissal", self._orders.undo_dismiss([self.order_id]))
+
+    def _send_again(self) -> None:
+        row = self.row
+        if row is None or not row.xero_flagged:
+            return
+        number = row.xero_invoice_number or "(no number)"
+        status = xero_status_text(row).lower()
+        text = (
+            f"Send a new invoice to Xero for order {row.order_ref}?\n\nIt replaces invoice "
+            f"{number}, {status} in Xero, which stays there as it is."
+        )
+        if messages.confirm(self, "Send again", text, "Send again"):
+            self._track("Send again", self._orders.send_again([self.order_id]))
+
+    def _accept(self) -> None:
+        self._track("Accept", self._orders.accept([self.order_id]))
 
     def _track(self, what: str, job: Job) -> None:
         """Disable the actions while ``job`` runs, then show its outcome for this order."""

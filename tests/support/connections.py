@@ -1,11 +1,11 @@
-"""Small helpers shared by the OAuth tests."""
+"""Connecting to the sandbox through the real OAuth flow, and looking at the tokens it left:
+shared by the OAuth tests and the window's sign-in tests."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from tests.auth.conftest import CLIENT_ID
 from xerologdesk.app import App
 from xerologdesk.connection import connect_xero, endpoints_for, lock_path, token_store, tokens_for
 from xerologdesk.sandbox import Sandbox
@@ -14,6 +14,11 @@ from xerologdesk.xero.client import XeroClient
 from xerologdesk.xero.gateway import XeroGateway
 from xerologdesk.xero.oauth import TokenSet
 from xerologdesk.xero.tokens import TOKEN_FILE, FileTokenStore, PkceTokens, account_for
+
+CLIENT_ID = "XLD-TEST-CLIENT"
+
+# The ``connect`` fixture: connects to a sandbox (a test browser giving consent), gives its name.
+ConnectFn = Callable[..., str]
 
 
 def stored_tokens(app: App, client_id: str = CLIENT_ID) -> TokenSet | None:

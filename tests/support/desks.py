@@ -1,20 +1,17 @@
-"""Fixtures for the sync tests: a data directory connected to a sandbox, driven by the CLI."""
+"""A desk (one user's data directory connected to a sandbox, driven by the command line) and
+the CSV rows imported into it."""
 
 from __future__ import annotations
 
 import csv
-import sqlite3
-import uuid
-from collections.abc import Callable, Iterator
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pytest
-
+from xerologdesk.app import open_app
 from xerologdesk.sandbox import Sandbox
-from xerologdesk.sync.backoff import SCALE_ENV
 
 COLUMNS = [
     "order_ref",
@@ -33,6 +30,7 @@ COLUMNS = [
     "product_description",
     "quantity",
     "unit_price",
+    "product_price",
     "taxable",
 ]
 
@@ -47,6 +45,8 @@ AUTO_SYNC_SETTINGS = {
 
 @dataclass
 class Run:
+    """What one ``xerologdesk`` command gave: its exit code, standard output and error."""
+
     code: int
     out: str
     err: str
@@ -64,19 +64,19 @@ class Desk:
     def __call__(self, *args: str) -> Run:
         return self.run_cli("--data-dir", str(self.data_dir), *args)
 
-    def import_rows(self, rows: list[dict[str, Any]], name: str = "orders.csv") -> Run:
+    def import_rows(
+        self, rows: list[dict[str, Any]], name: str = "orders.csv", *, flags: tuple[str, ...] = ()
+    ) -> Run:
         path = self.folder / name
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=COLUMNS, restval="")
             writer.writeheader()
             writer.writerows(rows)
-        result = self("import", str(path))
+        result = self("import", *flags, str(path))
         assert result.code == 0, result.err
         return result
 
     def log(self, *args: str) -> dict[str, dict[str, Any]]:
-        import json
-
         result = self("log", "--json", *args)
         assert result.code == 0, result.err
         return {row["order_ref"]: row for row in json.loads(result.out)}
@@ -85,6 +85,16 @@ class Desk:
         for key, value in values.items():
             result = self("settings", key, value)
             assert result.code == 0, result.err
+
+    def settings_set_offline(self, **values: str) -> None:
+        """Store settings as if set while not connected: the command line checks account codes
+        and tax types against the organisation only when it can reach it."""
+        app = open_app(self.data_dir, log=False)
+        try:
+            for key, value in values.items():
+                app.settings.set_text(key, value)
+        finally:
+            app.close()
 
     def settings_for_auto_sync(self, **more: str) -> None:
         """The demo organisation's sales account and tax rates, which Auto Sync needs to create
@@ -95,22 +105,14 @@ class Desk:
         return self.sandbox.state()
 
 
-@pytest.fixture
-def desk(
-    tmp_path: Path,
-    empty_sandbox: Sandbox,
-    run_cli: Callable[..., Run],
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[Desk]:
-    """A desk connected to a sandbox holding an organisation with no contacts or items.
-
-    The run's back-off waits are scaled to nothing: transient trouble is tried again at once.
-    """
-    monkeypatch.setenv(SCALE_ENV, "0")
-    made = Desk(tmp_path / "data", empty_sandbox, run_cli, tmp_path)
-    connected = made("connect", "--sandbox", empty_sandbox.base_url)
+def connected_desk(
+    folder: Path, sandbox: Sandbox, run_cli: Callable[..., Run], name: str = "data"
+) -> Desk:
+    """A data directory in ``folder`` connected to ``sandbox``."""
+    made = Desk(folder / name, sandbox, run_cli, folder)
+    connected = made("connect", "--sandbox", sandbox.base_url)
     assert connected.code == 0, connected.err
-    yield made
+    return made
 
 
 def line(
@@ -134,56 +136,3 @@ def line(
     }
     row.update(extra)
     return row
-
-
-def contact_record(name: str, account_number: str = "", status: str = "ACTIVE") -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "ContactID": str(uuid.uuid4()),
-        "Name": name,
-        "ContactStatus": status,
-        "Addresses": [],
-        "Phones": [],
-        "HasAttachments": False,
-        "HasValidationErrors": False,
-    }
-    if account_number:
-        record["AccountNumber"] = account_number
-    return record
-
-
-def item_record(code: str, price: str = "10.00", **extra: Any) -> dict[str, Any]:
-    record = {
-        "ItemID": str(uuid.uuid4()),
-        "Code": code,
-        "Name": f"Xero item {code}",
-        "IsSold": True,
-        "IsPurchased": False,
-        "IsTrackedAsInventory": False,
-        "SalesDetails": {"UnitPrice": Decimal(price), "AccountCode": "200", "TaxType": "OUTPUT"},
-    }
-    record.update(extra)
-    return record
-
-
-def put_in_xero(
-    sandbox: Sandbox,
-    contacts: list[dict[str, Any]] = (),  # type: ignore[assignment]
-    items: list[dict[str, Any]] = (),  # type: ignore[assignment]
-) -> None:
-    """Records that already exist in the organisation (as if made in Xero by hand)."""
-    sandbox.ledger().load_records(contacts, items)
-
-
-def backup_database(database: Path, backup: Path) -> None:
-    """A backup as a user's backup tool makes one: a consistent copy of the WAL database."""
-    with sqlite3.connect(database) as live, sqlite3.connect(backup) as copy:
-        live.backup(copy)
-    live.close()
-    copy.close()
-
-
-def restore_database(database: Path, backup: Path) -> None:
-    """The database file replaced by ``backup`` (the old file's WAL and index removed)."""
-    for suffix in ("-wal", "-shm"):
-        Path(f"{database}{suffix}").unlink(missing_ok=True)
-    database.write_bytes(backup.read_bytes())
