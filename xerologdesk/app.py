@@ -228,6 +228,11 @@ class App:
         """The gateway to the connected organisation; :class:`NotConnected` when there is none."""
         return self.link().gateway
 
+    def database_url(self) -> str | None:
+        """The team's PostgreSQL database, as it may be shown (password starred); None for the
+        data directory's SQLite file."""
+        return redacted(str(self.db.database)) if is_server_url(str(self.db.database)) else None
+
     def engine(self) -> SyncEngine:
         return SyncEngine(self.gateway(), self.settings, senders=self.senders)
 

@@ -154,6 +154,9 @@ def disconnect(app: App, args: argparse.Namespace) -> int:
 
 @command
 def status(app: App, args: argparse.Namespace) -> int:
+    url = app.database_url()
+    if url is not None:  # team mode: say which shared log this is (never its password)
+        print(f"Order book: {url} (team mode, PostgreSQL)")
     connection = book.get_connection()
     if connection is None:
         print("Connection: not connected")

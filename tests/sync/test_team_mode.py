@@ -91,6 +91,7 @@ def test_a_desktops_log_is_copied_whole_into_an_empty_database(
     assert on_server.out == before.out
     status = desk("--database-url", postgres_url, "status")
     assert status.code == 0 and "succeeded" in status.out.lower()
+    assert f"Order book: {postgres_url} (team mode, PostgreSQL)" in status.out
     shown = desk("--database-url", postgres_url, "settings", "default_sales_account")
     assert shown.out.strip().endswith("200")
     with psycopg.connect(postgres_url) as server:
