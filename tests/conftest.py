@@ -12,6 +12,12 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from tests.support.desks import Desk, Run, connected_desk
+from tests.support.postgres import (  # noqa: F401
+    postgres_book_template,
+    postgres_book_url,
+    postgres_server,
+    postgres_url,
+)
 from xerologdesk.cli import main
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.sync.backoff import SCALE_ENV

@@ -24,7 +24,9 @@ from xerologdesk.connection import Disconnected, disconnect, endpoints_for, toke
 from xerologdesk.settings import Settings
 from xerologdesk.store import book
 from xerologdesk.store.book import ConnectionData
-from xerologdesk.store.db import open_database
+from xerologdesk.store.db import open_database, open_server
+from xerologdesk.store.engines import is_server_url, redacted, run_lock_for
+from xerologdesk.store.trouble import ServerDatabaseError
 from xerologdesk.sync.backoff import BackoffPolicy
 from xerologdesk.sync.engine import SyncEngine
 from xerologdesk.sync.lock import SyncLock
@@ -38,6 +40,8 @@ from xerologdesk.xero.limits import Limits, RateBudget
 LOG_FILE = "xerologdesk.log"
 DATABASE_FILE = "xerologdesk.db"
 SANDBOX_CLIENT_ID = "xerologdesk"
+# Team mode: the order book in a PostgreSQL database instead of the data directory's file.
+DATABASE_URL_VARIABLE = "XEROLOGDESK_DATABASE_URL"
 # Orders the runner hands the engine at once: big enough that per-batch lookups stay few
 # (profiled: 500 cost 1.6 s more per 10,000 orders), small enough for lively progress.
 RUN_BATCH_ORDERS = 2000
@@ -224,16 +228,22 @@ class App:
         """The gateway to the connected organisation; :class:`NotConnected` when there is none."""
         return self.link().gateway
 
+    def database_url(self) -> str | None:
+        """The team's PostgreSQL database, as it may be shown (password starred); None for the
+        data directory's SQLite file."""
+        return redacted(str(self.db.database)) if is_server_url(str(self.db.database)) else None
+
     def engine(self) -> SyncEngine:
         return SyncEngine(self.gateway(), self.settings, senders=self.senders)
 
     def runner(self) -> SyncRunner:
-        """A runner that waits out transient trouble, one run at a time per data directory."""
+        """A runner that waits out transient trouble, one run at a time per data directory (and
+        per team database)."""
         return SyncRunner(
             self.engine(),
             batch_size=RUN_BATCH_ORDERS,
             backoff=BackoffPolicy.from_env(),
-            lock=SyncLock(self.data_dir),
+            lock=SyncLock(self.data_dir, server=run_lock_for(self.db)),
         )
 
     def connect_sandbox(self, base_url: str) -> str:
@@ -269,8 +279,22 @@ class App:
         self.db.close()
 
 
-def open_app(data_dir: str | Path | None = None, *, log: bool = True) -> App:
-    """Open the data directory's database (creating or migrating it) and its settings."""
+def chosen_database_url(given: str | None = None) -> str | None:
+    """The PostgreSQL database URL chosen (``--database-url``, else $XEROLOGDESK_DATABASE_URL),
+    or None for the data directory's SQLite file (the default)."""
+    url = given or os.environ.get(DATABASE_URL_VARIABLE) or None
+    if url is not None and not is_server_url(url):
+        raise ServerDatabaseError(redacted(url), "it is not a postgresql:// URL")
+    return url
+
+
+def open_app(
+    data_dir: str | Path | None = None, *, log: bool = True, database_url: str | None = None
+) -> App:
+    """Open the order book (creating or migrating it) and the settings: the data directory's
+    SQLite file, or the PostgreSQL database at ``database_url`` or $XEROLOGDESK_DATABASE_URL
+    (team mode; tokens and logs stay in the data directory)."""
+    url = chosen_database_url(database_url)
     try:
         directory = paths.data_dir(data_dir)
     except OSError as error:
@@ -282,7 +306,10 @@ def open_app(data_dir: str | Path | None = None, *, log: bool = True) -> App:
             configure_logging(log_file.parent)
         except OSError as error:
             log_to_stderr_only(error)
-    db = open_database(directory / DATABASE_FILE, traces=_traces_of_use(directory, log_file))
+    if url is not None:
+        db: peewee.Database = open_server(url)
+    else:
+        db = open_database(directory / DATABASE_FILE, traces=_traces_of_use(directory, log_file))
     return App(data_dir=directory, db=db, settings=Settings())
 
 

@@ -59,6 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
         "directory, or $XEROLOGDESK_DATA_DIR)",
     )
     parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="team mode: keep the order book in this PostgreSQL database "
+        "(postgresql://user@host/db; a password goes in PGPASSFILE, not here) instead of the "
+        "data directory (default: $XEROLOGDESK_DATABASE_URL, else the data directory's file)",
+    )
+    parser.add_argument(
         "--smoke-test",
         action="store_true",
         help="open the app offscreen on a temporary data directory with the sandbox, check it "
@@ -299,6 +306,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     suggest.add_argument("--json", action="store_true", help="print JSON instead of a table")
     suggest.set_defaults(run=_lazy("suggest_contacts"))
+
+    database = commands.add_parser("database", help="the order book's database (team mode)")
+    database_commands = database.add_subparsers(
+        dest="database_command", metavar="ACTION", required=True, parser_class=_Parser
+    )
+    copy = database_commands.add_parser(
+        "copy",
+        help="copy this data directory's order book into an empty PostgreSQL database",
+        description="Copy the data directory's order book (orders, log, history, outbox, "
+        "settings, the connection's link) into an empty PostgreSQL database in one "
+        "transaction, checking every table's count; a database that is not empty is refused. "
+        "The file is left as it was.",
+    )
+    copy.add_argument("--to", required=True, metavar="URL", help="postgresql://user@host/db")
+    copy.set_defaults(run=_lazy("database_copy"))
 
     settings = commands.add_parser("settings", help="list, show or change settings")
     settings.add_argument("key", nargs="?", metavar="KEY")

@@ -62,7 +62,7 @@ def counted(number: int, noun: str) -> str:
 @contextmanager
 def _opened(args: argparse.Namespace) -> Iterator[App]:
     trouble.report_busy_waits(_say_waiting)
-    app = open_app(args.data_dir)
+    app = open_app(args.data_dir, database_url=getattr(args, "database_url", None))
     try:
         yield app
     finally:
@@ -86,7 +86,7 @@ def command(run: Callable[[App, argparse.Namespace], int]) -> Callable[[argparse
                 raise
             err(f"xerologdesk: {problem}")
             return EXIT_FAILURE
-        except NotConnected as error:
+        except (NotConnected, book.OtherOrganisation) as error:
             err(f"xerologdesk: {error}")
             return EXIT_FAILURE
         except SettingError as error:
@@ -156,6 +156,9 @@ def disconnect(app: App, args: argparse.Namespace) -> int:
 
 @command
 def status(app: App, args: argparse.Namespace) -> int:
+    url = app.database_url()
+    if url is not None:  # team mode: say which shared log this is (never its password)
+        print(f"Order book: {url} (team mode, PostgreSQL)")
     connection = book.get_connection()
     if connection is None:
         print("Connection: not connected")
@@ -378,6 +381,32 @@ def _import_inbox(app: App, folder: Path) -> None:
         log.info("run: %s", _print_import(result))
         problems = [str(each) for each in (*result.problems, *result.conflicts)]
         move_aside(Path(result.path), problems if result.refused else [])
+
+
+def database_copy(args: argparse.Namespace) -> int:
+    """``database copy --to URL``: the data directory's order book into an empty PostgreSQL
+    database (team mode), in one transaction with a count check; the file is left as it was."""
+    from xerologdesk import paths
+    from xerologdesk.app import DATABASE_FILE
+    from xerologdesk.store.copy import copy_book
+    from xerologdesk.store.engines import is_server_url, redacted
+
+    if not is_server_url(args.to):
+        err(f"xerologdesk: {redacted(args.to)} is not a postgresql:// URL")
+        return EXIT_USAGE
+    source = paths.chosen_data_dir(args.data_dir) / DATABASE_FILE
+    if not source.is_file():
+        err(f"xerologdesk: there is no order book to copy at {source}")
+        return EXIT_FAILURE
+    try:
+        report = copy_book(source, args.to)
+    except trouble.DatabaseProblem as error:
+        err(f"xerologdesk: {error}")
+        return EXIT_FAILURE
+    copied = ", ".join(f"{count:,} {table}" for table, count in report.counts.items())
+    print(f"copied {source} to {redacted(args.to)}: {copied}")
+    print(f"start the app with --database-url {redacted(args.to)} (or XEROLOGDESK_DATABASE_URL)")
+    return EXIT_OK
 
 
 @command

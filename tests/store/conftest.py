@@ -1,4 +1,8 @@
-"""Shared set-up for the order book's tests: a database file per test, and file writers."""
+"""Shared set-up for the order book's tests: a database per test, and file writers.
+
+The database is an SQLite file; in a module marked ``both_engines`` each test runs twice, on
+SQLite and on PostgreSQL (a database of its own on the suite's server, tests.support.postgres).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,23 @@ from pathlib import Path
 import peewee
 import pytest
 
-from xerologdesk.store.db import open_database
+from xerologdesk.store.db import open_database, open_server
+
+ENGINES = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run the tests of modules marked ``both_engines`` on each engine (but those marked
+    ``sqlite_only``: SQLite's own behaviour, such as its page limit)."""
+    marked = metafunc.definition.get_closest_marker
+    if marked("both_engines") and not marked("sqlite_only") and "engine" in metafunc.fixturenames:
+        metafunc.parametrize("engine", ENGINES, indirect=True)
+
+
+@pytest.fixture
+def engine(request: pytest.FixtureRequest) -> str:
+    """The engine the test's order book runs on: SQLite unless the module says both."""
+    return str(getattr(request, "param", "sqlite"))
 
 
 @pytest.fixture
@@ -17,9 +37,13 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def db(db_path: Path) -> Iterator[peewee.SqliteDatabase]:
-    """A fresh order book in a file (never :memory:), closed after the test."""
-    database = open_database(db_path)
+def db(db_path: Path, engine: str, request: pytest.FixtureRequest) -> Iterator[peewee.Database]:
+    """A fresh order book in a file (never :memory:) or a PostgreSQL database, closed after
+    the test."""
+    if engine == "postgresql":
+        database: peewee.Database = open_server(request.getfixturevalue("postgres_book_url"))
+    else:
+        database = open_database(db_path)
     yield database
     database.close()
 

@@ -13,8 +13,12 @@ import pytest
 
 from tests.store.store_helpers import snapshot
 from xerologdesk.store import book, queries
+from xerologdesk.store.engines import POSTGRES, engine_of
 from xerologdesk.store.importer import import_files
 from xerologdesk.store.models import Attempt, Connection, Customer, Product
+
+# The order book behaves the same on SQLite and PostgreSQL.
+pytestmark = pytest.mark.both_engines
 
 T0 = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
 ORDERS = """\
@@ -239,9 +243,14 @@ def test_one_connection_at_a_time_and_never_a_token(db: peewee.Database) -> None
         client_id="xerologdesk",
         at=T0,
     )
-    saved = book.save_connection(
-        kind="xero", base_url="https://api.xero.com", tenant_id="t-2", tenant_name="Real Co", at=T0
-    )
+    other = {"base_url": "https://api.xero.com", "tenant_id": "t-2", "tenant_name": "Real Co"}
+    if engine_of(db) is POSTGRES:
+        # A team's log keeps its organisation: another is refused until it is disconnected.
+        with pytest.raises(book.OtherOrganisation, match="Demo Company"):
+            book.save_connection(kind="xero", at=T0, **other)
+        assert book.get_connection() is not None
+        book.clear_connection()
+    saved = book.save_connection(kind="xero", at=T0, **other)
     assert saved == book.get_connection()
     assert (saved.kind, saved.tenant_name, saved.connected_at) == ("xero", "Real Co", T0)
     assert Connection.select().count() == 1
@@ -260,6 +269,6 @@ def test_attempts_rows_are_removed_with_their_order(
     book.record_attempt(
         ids["SO-1"], action="sync", status="failed", reasons=[], trace=None, note=None, at=T0
     )
-    db.execute_sql("DELETE FROM sales_order WHERE id = ?", (ids["SO-1"],))
+    db.execute_sql(engine_of(db).marks("DELETE FROM sales_order WHERE id = ?"), (ids["SO-1"],))
     assert Attempt.select().count() == 0
     assert queries.log_row(ids["SO-1"]) is None

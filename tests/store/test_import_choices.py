@@ -12,6 +12,9 @@ import pytest
 
 from tests.support.desks import Run
 
+# The order book behaves the same on SQLite and PostgreSQL.
+pytestmark = pytest.mark.both_engines
+
 HEADER = "order_ref;posted_date;customer_reference;customer_name;sku;quantity;unit_price"
 L, R = "\u201c", "\u201d"  # the quotes around values in messages
 

@@ -8,12 +8,16 @@ from decimal import Decimal
 from pathlib import Path
 
 import peewee
+import pytest
 
 from tests.store.store_helpers import snapshot
 from xerologdesk.store import book, queries
 from xerologdesk.store.importer import import_files
 from xerologdesk.store.models import Customer, LogEntry, Order, Product
 from xerologdesk.store.vocabulary import AttemptAction, OutboxKind, OutboxState, Status
+
+# The order book behaves the same on SQLite and PostgreSQL.
+pytestmark = pytest.mark.both_engines
 
 FULL_HEADER = (
     "order_ref,posted_date,currency,customer_reference,customer_name,customer_email,"
@@ -266,6 +270,7 @@ def test_each_file_stands_alone(db: peewee.Database, write: Callable[..., Path])
     assert sorted(orders_by_ref()) == ["J-1", "J-2", "SO-1", "SO-2"]
 
 
+@pytest.mark.sqlite_only
 def test_a_full_disk_leaves_nothing_half_imported(
     db: peewee.Database, write: Callable[..., Path]
 ) -> None:

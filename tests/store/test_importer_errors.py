@@ -13,6 +13,9 @@ from tests.store.store_helpers import snapshot
 from xerologdesk.store.importer import import_files
 from xerologdesk.store.readers import COLUMNS
 
+# The order book behaves the same on SQLite and PostgreSQL.
+pytestmark = pytest.mark.both_engines
+
 HEADER = "order_ref,posted_date,customer_reference,customer_name,sku,quantity,unit_price"
 GOOD = "SO-1,2026-05-01,C-1,Acme Ltd,W-1,2,9.50"
 L, R = "\u201c", "\u201d"  # the quotes around values in messages

@@ -14,6 +14,7 @@ import pytest
 from xerologdesk.store import book
 from xerologdesk.store import db as store_db
 from xerologdesk.store.db import open_database
+from xerologdesk.store.engines import current
 from xerologdesk.store.importer import import_files
 from xerologdesk.store.problems import (
     Fix,
@@ -25,6 +26,9 @@ from xerologdesk.store.problems import (
 from xerologdesk.store.vocabulary import Action, ReasonCode, Status
 from xerologdesk.sync import outcomes
 from xerologdesk.xero.records import XeroContact
+
+# The order book behaves the same on SQLite and PostgreSQL.
+pytestmark = pytest.mark.both_engines
 
 T0 = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
 HEADER = [
@@ -191,7 +195,7 @@ def test_reasons_not_shaped_as_expected_never_fail_a_write(
     odd = '["text", {"message": "no code"}, {"code": "product_not_found"}]'
     for order_id, reasons in ((ids["SO-00001"], odd), (ids["SO-00002"], "not JSON")):
         book.database.execute_sql(
-            "UPDATE log_entry SET status = ?, reasons = ? WHERE order_id = ?",
+            current().marks("UPDATE log_entry SET status = ?, reasons = ? WHERE order_id = ?"),
             (Status.FAILED, reasons, order_id),
         )
     assert _counts() == {"product_not_found:": 1}

@@ -13,7 +13,8 @@ import pytest
 
 from xerologdesk.store import book
 from xerologdesk.store import db as store_db
-from xerologdesk.store.db import open_database, search_index_ready
+from xerologdesk.store.db import open_database, open_server, search_index_ready
+from xerologdesk.store.engines import POSTGRES, engine_of
 from xerologdesk.store.importer import import_files
 from xerologdesk.store.queries import (
     SORT_KEYS,
@@ -38,24 +39,28 @@ XO-2002,2026-05-05,ZED-1,zed & co,SPROCKET,10,0.5
 """
 
 
-def _open(path: Path, write: Callable[..., Path]) -> Iterator[peewee.Database]:
-    database = open_database(path)
+def _open(
+    path: Path, write: Callable[..., Path], url: str | None = None
+) -> Iterator[peewee.Database]:
+    database = open_server(url) if url else open_database(path)
     import_files([write("orders.csv", ORDERS)], "AUD")
     yield database
     database.close()
 
 
-@pytest.fixture(params=["trigram", "like"])
+@pytest.fixture(params=["trigram", "like", "postgresql"])
 def log_db(
     request: pytest.FixtureRequest,
     db_path: Path,
     write: Callable[..., Path],
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[peewee.Database]:
-    """The orders above, searched through the trigram index or, without one, with LIKE."""
+    """The orders above, searched through the trigram index or, without one, with LIKE; or
+    on PostgreSQL."""
     if request.param == "like":
         monkeypatch.setattr(store_db, "trigram_available", lambda: False)
-    yield from _open(db_path, write)
+    url = request.getfixturevalue("postgres_book_url") if request.param == "postgresql" else None
+    yield from _open(db_path, write, url)
     assert search_index_ready() is (request.param == "trigram")
 
 
@@ -181,6 +186,8 @@ def test_every_sort_reads_its_page_off_an_index(
 ) -> None:
     """No column sorts by reading and sorting the whole log (seconds at a million orders):
     each page comes straight off an index, either way."""
+    if engine_of(log_db) is POSTGRES:
+        pytest.skip("a test of SQLite's query plans; PostgreSQL's are not checked yet")
     plan = page_plan(LogFilter(), sort_key, descending)
     assert not [step for step in plan if "TEMP B-TREE" in step], plan
     assert any("INDEX" in step for step in plan), plan

@@ -11,15 +11,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import peewee
+import psycopg
 import pytest
 
 from xerologdesk.store import book, queries
 from xerologdesk.store import db as store_db
-from xerologdesk.store.db import open_database, search_index_ready
+from xerologdesk.store.db import open_database, open_server, search_index_ready
+from xerologdesk.store.engines import POSTGRES, current
 from xerologdesk.store.folding import fold_accents_or_null
 from xerologdesk.store.importer import import_files
 from xerologdesk.store.queries import LogFilter, count_log, count_log_at_most, page_log
-from xerologdesk.store.search import search_ids
+from xerologdesk.store.search import folds_accents, search_ids
 
 HEADER = "order_ref,posted_date,customer_reference,customer_name,sku,quantity,unit_price\n"
 CUSTOMERS = [
@@ -44,7 +46,7 @@ class Order:
     def matches(self, text: str) -> bool:
         """The oracle: a substring of the ref, name, reference or a SKU, case folded as the
         search folds it (the trigram index: all letters; the LIKE fallback: A to Z)."""
-        fold = _fold if search_index_ready() else _ascii_lower
+        fold = _fold if folds_accents() else _ascii_lower
         text = fold(text.strip())
         values = (self.ref, self.name, self.reference, *self.skus)
         return any(text in fold(value) for value in values)
@@ -86,18 +88,22 @@ def _csv(orders: list[Order]) -> str:
     return "".join(lines)
 
 
-@pytest.fixture(params=["trigram", "like"])
+@pytest.fixture(params=["trigram", "like", "postgresql"])
 def orders(
     request: pytest.FixtureRequest,
     db_path: Path,
     write: Callable[..., Path],
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[list[Order]]:
-    """The generated orders in an order book, searched with the trigram indexes or LIKE."""
+    """The generated orders in an order book, searched with the trigram indexes or LIKE; or
+    on PostgreSQL."""
     if request.param == "like":
         monkeypatch.setattr(store_db, "trigram_available", lambda: False)
     generated = generated_orders()
-    database = open_database(db_path)
+    if request.param == "postgresql":
+        database: peewee.Database = open_server(request.getfixturevalue("postgres_book_url"))
+    else:
+        database = open_database(db_path)
     report = import_files([write("orders.csv", _csv(generated))], "AUD")
     assert report.imported == len(generated)
     assert search_index_ready() is (request.param == "trigram")
@@ -158,7 +164,9 @@ def test_a_status_narrows_a_broad_search(
     assert 0 < len(expected) < len(failed)  # the search must narrow the failed ones down
     ids = book.order_ids_for_refs([order.ref for order in failed])
     store_db.database.execute_sql(
-        f"UPDATE log_entry SET status = 'failed' WHERE order_id IN ({','.join('?' * len(ids))})",
+        current().marks(
+            f"UPDATE log_entry SET status = 'failed' WHERE order_id IN ({','.join('?' * len(ids))})"
+        ),
         list(ids.values()),
     )
     log_filter = LogFilter(status="failed", search="bakery")
@@ -195,14 +203,17 @@ def test_a_search_sees_a_commit_from_another_connection(
     orders: list[Order], db_path: Path, write: Callable[..., Path]
 ) -> None:
     assert search_ids("Zanzibar", 10) == []
-    other = sqlite3.connect(db_path)
-    # Another process of the app: its connection has the fold the index's triggers call.
-    other.create_function(store_db.FOLD_FUNCTION, 1, fold_accents_or_null)
-    other.execute(
-        "UPDATE log_entry SET customer_name = 'Zanzibar Foods' WHERE order_ref = ?", ("SO-0007",)
-    )
-    other.commit()
-    other.close()
+    rename = "UPDATE log_entry SET customer_name = 'Zanzibar Foods' WHERE order_ref = 'SO-0007'"
+    if current() is POSTGRES:  # another desktop on the same server
+        with psycopg.connect(store_db.database.obj.database) as other:
+            other.execute(rename)
+    else:
+        other = sqlite3.connect(db_path)
+        # Another process of the app: its connection has the fold the index's triggers call.
+        other.create_function(store_db.FOLD_FUNCTION, 1, fold_accents_or_null)
+        other.execute(rename)
+        other.commit()
+        other.close()
     found = search_ids("Zanzibar", 10)
     assert found is not None and len(found) == 1
     assert _refs(LogFilter(search="zanzibar")) == ["SO-0007"]
@@ -224,7 +235,7 @@ def test_a_renamed_customer_is_found_by_its_new_name_without_accents(
         "UPDATE log_entry SET customer_name = 'Crêperie Zoë' WHERE order_ref = 'SO-0007'"
     )
     # Without the trigram index (an old SQLite) LIKE folds no accents: only the same spelling.
-    expected = ["SO-0007"] if search_index_ready() else []
+    expected = ["SO-0007"] if folds_accents() else []
     assert _refs(LogFilter(search="creperie zoe")) == expected
     assert _refs(LogFilter(search="crêperie")) == ["SO-0007"]
 

@@ -11,6 +11,9 @@ import pytest
 from xerologdesk.settings import DECLARATIONS, Setting, SettingError, Settings
 from xerologdesk.store import book, models
 
+# The order book behaves the same on SQLite and PostgreSQL.
+pytestmark = pytest.mark.both_engines
+
 
 def test_defaults_until_set(db: peewee.Database) -> None:
     assert (

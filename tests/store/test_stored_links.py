@@ -15,6 +15,9 @@ from xerologdesk.store.importer import import_files
 from xerologdesk.store.links import ContactLink, ItemMapping
 from xerologdesk.store.models import Customer, SkuMapping
 
+# The order book behaves the same on SQLite and PostgreSQL.
+pytestmark = pytest.mark.both_engines
+
 T0 = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
 ORDERS = """\
 order_ref,posted_date,customer_reference,customer_name,sku,product_name,quantity,unit_price

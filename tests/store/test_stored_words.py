@@ -7,9 +7,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import peewee
+import pytest
 
 from xerologdesk.store.importer import import_files
 from xerologdesk.store.vocabulary import STATUSES, Status
+
+# The order book behaves the same on SQLite and PostgreSQL.
+pytestmark = pytest.mark.both_engines
 
 HEADER = "order_ref,posted_date,currency,customer_reference,customer_name,sku,quantity,unit_price"
 

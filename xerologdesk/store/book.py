@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import peewee
 
+from xerologdesk.store import engines
 from xerologdesk.store.db import (
     bulk_insert,
     bulk_update,
@@ -306,9 +307,9 @@ _RECORD_SQL = """UPDATE log_entry SET status = ?, reasons = ?, trace = ?, note =
     reason_summary = ?, last_attempt_at = ?, updated_at = ?, attempts = attempts + ?,
     xero_invoice_id = COALESCE(?, xero_invoice_id),
     xero_invoice_number = COALESCE(?, xero_invoice_number),
-    dismissed_reason = CASE WHEN ? THEN dismissed_reason END,
-    dismissed_at = CASE WHEN ? THEN dismissed_at END,
-    previous_status = CASE WHEN ? THEN previous_status END,
+    dismissed_reason = CASE WHEN ? = 1 THEN dismissed_reason END,
+    dismissed_at = CASE WHEN ? = 1 THEN dismissed_at END,
+    previous_status = CASE WHEN ? = 1 THEN previous_status END,
     pending_action = CASE WHEN ? = 'pending' THEN COALESCE(?, pending_action) END
     WHERE order_id = ?"""
 
@@ -334,7 +335,7 @@ def record_attempts(records: Sequence[AttemptRecord]) -> None:
     history = []
     for record in records:
         at = time_value(record.at)
-        kept = record.status == Status.DISMISSED
+        kept = 1 if record.status == Status.DISMISSED else 0
         updates.append(
             (
                 record.status,
@@ -367,7 +368,7 @@ def record_attempts(records: Sequence[AttemptRecord]) -> None:
         )
     with write_transaction(), peewee.__exception_wrapper__:  # type: ignore[attr-defined]
         cursor = database.cursor()
-        cursor.executemany(_RECORD_SQL, updates)
+        cursor.executemany(engines.current().marks(_RECORD_SQL), updates)
         if cursor.rowcount < len(updates):
             missing = {r.order_id for r in records} - set(
                 rows_by_key("log_entry", "order_id", ["order_id"], [r.order_id for r in records])
@@ -672,6 +673,19 @@ def get_connection() -> ConnectionData | None:
     )
 
 
+class OtherOrganisation(Exception):
+    """A desktop tried to connect a team's log (on PostgreSQL) to another organisation than
+    the one the team's log is connected to; nothing was changed."""
+
+    def __init__(self, team: ConnectionData, tenant_name: str) -> None:
+        self.team = team
+        super().__init__(
+            f'This team\'s log is kept for the Xero organisation "{team.tenant_name}" (id '
+            f'{team.tenant_id}), not "{tenant_name}": nothing was connected. Connect to that '
+            "organisation, or disconnect first to move the whole team to another one."
+        )
+
+
 def save_connection(
     *,
     kind: str,
@@ -682,8 +696,15 @@ def save_connection(
     client_id: str = "",
     at: datetime | None = None,
 ) -> ConnectionData:
-    """Store the connection (replacing any other). Tokens are never stored here."""
+    """Store the connection (replacing any other). Tokens are never stored here.
+
+    On a team's PostgreSQL log, which every desktop shares, another organisation than the one
+    stored is refused (:class:`OtherOrganisation`): one log, one organisation.
+    """
     _check(kind, CONNECTION_KINDS, "connection kind")
+    team = get_connection() if engines.current() is engines.POSTGRES else None
+    if team is not None and team.tenant_id != tenant_id:
+        raise OtherOrganisation(team, tenant_name)
     values = {
         "kind": kind,
         "base_url": base_url,

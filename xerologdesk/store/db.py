@@ -1,7 +1,11 @@
-"""Opening the order book's SQLite file: checks, backups, migrations, pragmas, the search index.
+"""Opening the order book: an SQLite file (checks, backups, migrations, pragmas, the search
+index) or, in team mode, a PostgreSQL database (:func:`open_server`).
 
-Everything SQLite-specific lives here (pragmas, the schema's DDL, triggers, FTS5), so that a
-PostgreSQL back end later replaces this module and leaves the models and queries alone.
+The schema's DDL, the migrations and SQLite's own machinery (pragmas, FTS5) live here; what a
+statement must say differently on PostgreSQL is asked of :mod:`xerologdesk.store.engines`, the
+one seam between the engines, so the models and queries stay the same on both. A migration
+writes SQLite's DDL (which :meth:`~xerologdesk.store.engines.Engine.schema` translates) or asks
+``engine_of(db)`` where the engines differ.
 
 Opening a file, in order, before anything is written to it (each refusal is a
 :class:`~xerologdesk.store.trouble.DatabaseProblem` saying what, where and what to do):
@@ -26,6 +30,10 @@ While open, :func:`check_still_here` tells whether the file was deleted or repla
 
 Peewee gives each thread its own connection (``thread_safe=True``): with WAL, readers on any
 thread never block the single writer.
+
+A PostgreSQL database is opened by URL: the schema is created or migrated under the team's write
+lock, and the trigram search indexes are made when the server has pg_trgm. The URL is only ever
+shown or logged through :func:`~xerologdesk.store.engines.redacted`.
 """
 
 from __future__ import annotations
@@ -33,7 +41,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
-import json
 import logging
 import os
 import sqlite3
@@ -44,7 +51,8 @@ from typing import Any
 import peewee
 
 from xerologdesk import paths
-from xerologdesk.store import problems
+from xerologdesk.store import engines, problems
+from xerologdesk.store.engines import FOLD_FUNCTION, POSTGRES, engine_of, redacted
 from xerologdesk.store.folding import fold_accents, fold_accents_or_null
 from xerologdesk.store.models import database
 from xerologdesk.store.trouble import (
@@ -55,6 +63,7 @@ from xerologdesk.store.trouble import (
     EmptyDatabaseError,
     NewerDatabaseError,
     PatientDatabase,
+    ServerDatabaseError,
     check_writable,
     companions,
     disk_full_problem,
@@ -209,9 +218,9 @@ SCHEMA_V1: tuple[str, ...] = (
 )
 
 
-def _execute(db: peewee.Database, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+def _execute(db: peewee.Database, sql: str, params: Sequence[Any] = ()) -> Any:
     """``db.execute_sql``, typed (peewee's stubs leave it untyped): one statement, its cursor."""
-    execute_sql: Callable[[str, Sequence[Any]], sqlite3.Cursor] = db.execute_sql
+    execute_sql: Callable[[str, Sequence[Any]], Any] = db.execute_sql
     return execute_sql(sql, params)
 
 
@@ -223,7 +232,7 @@ def _execute_all(db: peewee.Database, statements: Sequence[str]) -> None:
 
 def _migrate_to_v1(db: peewee.Database) -> None:
     """Create every table, index and trigger of the first schema."""
-    _execute_all(db, SCHEMA_V1)
+    _execute_all(db, engine_of(db).schema(SCHEMA_V1))
 
 
 def _migrate_add_pending_action(db: peewee.Database) -> None:
@@ -257,8 +266,14 @@ def _migrate_add_sort_indexes(db: peewee.Database) -> None:
 def _migrate_fold_search_index(db: peewee.Database) -> None:
     """Drop the search index of text as written; opening builds the folded one. A version of
     its own because that index's triggers call a function only this version registers: an
-    older program must refuse the file rather than fail on every edit of a name."""
-    _drop_search_index(db)
+    older program must refuse the file rather than fail on every edit of a name.
+
+    PostgreSQL never had the unfolded index: there this version creates the folding function
+    and the log's folded text, which its search (and search index) reads."""
+    if engine_of(db) is POSTGRES:
+        _execute_all(db, engines.search_schema())
+    else:
+        _drop_search_index(db)
 
 
 # A user's own word on what an order's customer and products are in Xero, kept apart from the
@@ -283,7 +298,7 @@ LINK_TABLES = (
 def _migrate_add_links_and_mappings(db: peewee.Database) -> None:
     """Keep the customers a user linked to a Xero contact and the SKUs mapped to a Xero item
     code (issue 12): used before any look-up on every later sync."""
-    _execute_all(db, LINK_TABLES)
+    _execute_all(db, engine_of(db).schema(LINK_TABLES))
 
 
 # What became of each order's invoice in Xero (issue 15), as refreshes see it: its status, amount
@@ -318,15 +333,16 @@ XERO_LIFECYCLE = (
 
 def _migrate_add_xero_lifecycle(db: peewee.Database) -> None:
     """Keep what a refresh from Xero sees of each order's invoice (see XERO_LIFECYCLE)."""
-    _execute_all(db, XERO_LIFECYCLE)
+    _execute_all(db, engine_of(db).schema(XERO_LIFECYCLE))
 
 
 def _migrate_add_failure_causes(db: peewee.Database) -> None:
     """Keep the failed orders' causes in a table of their own (``store.problems``), filled from
     the log's reasons and kept by triggers, so the problems worklist groups 100,000 failures
     from one index within 200 ms."""
-    _execute_all(db, problems.SCHEMA)
-    problems.rebuild(lambda statement: _execute(db, statement))
+    engine = engine_of(db)
+    _execute_all(db, engine.schema(problems.SCHEMA))
+    problems.rebuild(lambda statement: _execute(db, statement), engine)
 
 
 # The ordered migrations: MIGRATIONS[n - 1] brings a database from version n - 1 to n. Never
@@ -388,48 +404,17 @@ def bulk_insert(
     """Insert many rows of database-ready values (as ``field.db_value`` gives them).
 
     A prepared statement run with executemany: peewee's insert_many builds one large SQL text
-    per chunk and was eight times slower on a 100,000-line import. ``staged`` goes through a
-    temporary table and one INSERT ... SELECT: on a table with triggers each executemany row is
-    a statement of its own with a statement journal, which made the log's inserts three times
-    slower than the triggers themselves cost.
+    per chunk and was eight times slower on a 100,000-line import. ``staged``: through a
+    temporary table where that is quicker (see :meth:`Engine.insert_many`).
     """
     if not rows:
         return
-    table = model._meta.table_name
-    columns = ", ".join(f'"{field.column_name}"' for field in fields)
-    marks = ", ".join("?" * len(fields))
-    # Raised as peewee's errors, like every other query (raw cursors raise sqlite3's own).
+    columns = [field.column_name for field in fields]
+    # Raised as peewee's errors, like every other query (raw cursors raise the driver's own).
     with peewee.__exception_wrapper__:  # type: ignore[attr-defined]
-        _insert(table, columns, marks, rows, staged=staged)
-
-
-def _insert(
-    table: str, columns: str, marks: str, rows: Sequence[Sequence[Any]], *, staged: bool
-) -> None:
-    """The INSERT statements of :func:`bulk_insert`."""
-    if not staged:
-        database.cursor().executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', rows)
-        return
-    staging = f"staged_{table}"
-    database.execute_sql(
-        f'CREATE TEMP TABLE IF NOT EXISTS "{staging}" AS SELECT {columns} FROM "{table}" WHERE 0'
-    )
-    try:
-        database.cursor().executemany(
-            f'INSERT INTO temp."{staging}" ({columns}) VALUES ({marks})', rows
+        engines.current().insert_many(
+            database, model._meta.table_name, columns, rows, staged=staged
         )
-        database.execute_sql(
-            f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM temp."{staging}"'
-        )
-    finally:
-        database.execute_sql(f'DROP TABLE IF EXISTS temp."{staging}"')
-
-
-# One statement or one step for many rows, for the sync's worker thread: sqlite3 lets go of the
-# interpreter lock around every statement and every row it steps to and takes it straight back,
-# and thousands in a row kept the GUI thread waiting for the lock for 50-90 ms (a lock convoy:
-# the waiting thread's turn never comes due). Packed into one JSON value, SQLite does the whole
-# read or update in one step without the lock.
 
 
 def bulk_update(
@@ -442,27 +427,19 @@ def bulk_update(
     if not rows:
         return
     meta: Any = model._meta
-    table, key = meta.table_name, meta.primary_key.column_name
-    assignments = ", ".join(
-        f"\"{field.column_name}\" = json_extract(row.value, '$[{number}]')"
-        for number, field in enumerate(fields)
-    )
-    database.execute_sql(
-        f'UPDATE "{table}" SET {assignments} FROM json_each(?) AS row '
-        f'WHERE "{table}"."{key}" = CAST(row.key AS INTEGER)',
-        (json.dumps({str(row_key): list(values) for row_key, values in rows.items()}),),
+    columns = [field.column_name for field in fields]
+    engines.current().update_many(
+        database, meta.table_name, meta.primary_key.column_name, columns, rows
     )
 
 
 def rows_at_once(query: Any, *columns: peewee.Field) -> list[tuple[Any, ...]]:
     """The ``columns`` of a query's rows (order not kept), read in one step and converted by
     the fields."""
-    packed = query.clone().select(peewee.fn.json_group_array(peewee.fn.json_array(*columns)))
     converters: list[Callable[[Any], Any]] = [column.python_value for column in columns]
-    text = packed.order_by().scalar()
     return [
         tuple(convert(value) for convert, value in zip(converters, row, strict=True))
-        for row in json.loads(text or "[]")
+        for row in engines.current().raw_rows(query, columns)
     ]
 
 
@@ -475,7 +452,7 @@ def rows_by_key(
     selected = ", ".join(f'"{column}"' for column in (key, *columns))
     for start in range(0, len(keys), 500):
         chunk = list(keys[start : start + 500])
-        marks = ", ".join("?" * len(chunk))
+        marks = ", ".join([engines.current().mark] * len(chunk))
         cursor = database.execute_sql(
             f'SELECT {selected} FROM "{table}" WHERE "{key}" IN ({marks})', chunk
         )
@@ -494,8 +471,7 @@ def rows_by_key(
 # invoice number too, so "cafe" and "INV-0016" both find their orders.
 SEARCH_TABLE = "order_text_search"
 SKU_SEARCH_TABLE = "sku_search"
-# The SQL function (registered on every connection the app opens) the triggers fold with.
-FOLD_FUNCTION = "xld_fold_accents"
+# The SQL function the triggers fold with (FOLD_FUNCTION): registered on every connection.
 # Deletes and edits follow by trigger; new orders are added by add_to_search_index, products
 # (few, and inserted in many places) by trigger.
 _SEARCH_TRIGGERS = (
@@ -575,10 +551,12 @@ def _names(db: peewee.Database, kind: str) -> set[str]:
 
 
 def search_index_ready(db: peewee.Database | None = None) -> bool:
-    """Whether log search can use the trigram indexes (else it falls back to LIKE)."""
+    """Whether log search can use SQLite's trigram indexes (else it falls back to LIKE, which
+    on PostgreSQL has a trigram index of its own: see :func:`_ensure_server_search_index`)."""
     chosen: Any = db or database
     return (
-        trigram_available()
+        engine_of(chosen) is not POSTGRES
+        and trigram_available()
         and {SEARCH_TABLE, SKU_SEARCH_TABLE} <= _names(chosen, "table")
         and set(_SEARCH_TRIGGERS) <= _names(chosen, "trigger")
     )
@@ -761,7 +739,7 @@ def _backup(path: Path, version: int) -> Path:
 
 def user_version(db: peewee.Database) -> int:
     """The schema version recorded in the open database."""
-    return int(_execute(db, "PRAGMA user_version").fetchone()[0])
+    return engine_of(db).version(db)
 
 
 def _migrate(db: peewee.Database) -> None:
@@ -770,9 +748,9 @@ def _migrate(db: peewee.Database) -> None:
         with db.atomic():  # BEGIN IMMEDIATE: a second process migrating waits, then skips
             if user_version(db) >= number:
                 continue
-            log.info("migrating %s to schema v%d", db.database, number)
+            log.info("migrating %s to schema v%d", redacted(str(db.database)), number)
             migration(db)
-            _execute(db, f"PRAGMA user_version = {number:d}")
+            engine_of(db).set_version(db, number)
 
 
 def _create(path: Path) -> None:
@@ -798,14 +776,14 @@ def _create(path: Path) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def change_marker(db: peewee.Database | None = None) -> tuple[object, int]:
-    """Changes when another connection commits: (this thread's connection, its data_version).
+def change_marker(db: peewee.Database | None = None) -> tuple[object, object]:
+    """Changes when another connection commits: on SQLite (this thread's connection, its
+    data_version), on PostgreSQL the server's snapshot (see :meth:`Engine.change_marker`).
 
-    For caches of table contents; a commit on the same connection does not change it.
+    For caches of table contents; a commit on the same SQLite connection does not change it.
     """
     chosen: Any = db or database
-    connection: Any = chosen.connection()
-    return connection, int(connection.execute("PRAGMA data_version").fetchone()[0])
+    return engine_of(chosen).change_marker(chosen)
 
 
 def _identity(path: Path) -> tuple[int, int]:
@@ -898,3 +876,64 @@ def _opening(path: Path, step: Callable[[Path], object]) -> None:
         if problem is None:
             raise
         raise problem from error
+
+
+# -- a PostgreSQL database (team mode) ---------------------------------------------------------
+
+# The trigram indexes PostgreSQL's search uses (pg_trgm): the log's searched text, folded
+# (engines.SEARCHED_TEXT, exactly as search.py's condition says it), and the products' SKUs
+# (engines.SEARCHED_SKU).
+_SERVER_SEARCH_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS log_entry_search_trgm ON log_entry "
+    f"USING gin ({engines.SEARCHED_TEXT} gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS product_sku_trgm ON product "
+    f"USING gin (({engines.SEARCHED_SKU}) gin_trgm_ops)",
+)
+
+
+def open_server(url: str) -> engines.TeamDatabase:
+    """Open (creating or migrating the schema in) the PostgreSQL database at ``url`` and bind
+    the models to it.
+
+    Raises a :class:`DatabaseProblem` that names the URL without its password when the server
+    cannot be reached, refuses the user, or holds a newer schema.
+    """
+    shown = redacted(url)
+    db = engines.TeamDatabase(url)
+    try:
+        db.connect()
+        with db.atomic():  # the write lock: a second desktop opening waits, then finds it done
+            # NOCASE text is citext there (engines.PostgresEngine.schema).
+            _execute(db, "CREATE EXTENSION IF NOT EXISTS citext")
+            found = user_version(db)
+        if found > schema_version():
+            raise NewerDatabaseError(shown, found, schema_version())
+        if found < schema_version():
+            _migrate(db)
+        _ensure_server_search_index(db)
+    except DatabaseProblem:
+        db.close()
+        raise
+    except peewee.DatabaseError as error:
+        db.close()
+        # libpq's message names host, user and database, never the password.
+        raise ServerDatabaseError(shown, str(error).strip().splitlines()[0]) from error
+    database.initialize(db)
+    log.info("opened the order book in the PostgreSQL database %s", shown)
+    return db
+
+
+def _ensure_server_search_index(db: peewee.Database) -> None:
+    """Create PostgreSQL's trigram indexes when the pg_trgm extension can be had (else search
+    reads every order, and a warning says why)."""
+    try:
+        with db.atomic():
+            _execute(db, "CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            _execute_all(db, _SERVER_SEARCH_INDEXES)
+    except peewee.DatabaseError as error:
+        log.warning(
+            "PostgreSQL's pg_trgm extension is not available (%s): searching the log reads "
+            "every order, slower on large logs. Have the server's administrator install the "
+            "contrib extensions (or run CREATE EXTENSION pg_trgm in this database).",
+            str(error).strip().splitlines()[0],
+        )

@@ -46,6 +46,12 @@ def _letters() -> dict[str, str]:
     return letters
 
 
+def letters_folded() -> dict[str, str]:
+    """Each accented letter and the plain letters it folds to (for PostgreSQL's own function,
+    which store.engines builds from it)."""
+    return dict(_letters())
+
+
 @functools.cache
 def _table() -> dict[int, str]:
     return str.maketrans(_letters())

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from xerologdesk.store.book import chunks, tuples
 from xerologdesk.store.db import write_transaction
+from xerologdesk.store.engines import current
 from xerologdesk.store.models import (
     Customer,
     CustomerLink,
@@ -84,13 +85,14 @@ def all_links() -> list[ContactLink]:
 
 def save_link(link: ContactLink) -> None:
     """Link a customer reference to a contact, replacing its earlier link if any."""
-    CustomerLink.insert(
+    insert = CustomerLink.insert(
         reference=link.reference,
         contact_id=link.contact_id,
         contact_name=link.contact_name,
         linked_at=link.linked_at,
         linked_by=link.linked_by,
-    ).on_conflict_replace().execute()
+    )
+    current().replacing(insert, CustomerLink.reference, _LINK_COLUMNS).execute()
 
 
 def remove_link(reference: str) -> ContactLink | None:
@@ -105,7 +107,7 @@ def remove_link(reference: str) -> ContactLink | None:
             return None
         CustomerLink.delete().where(CustomerLink.reference == found.reference).execute()
         Customer.update(xero_contact_id=None, contact_linked_at=None).where(
-            Customer.reference.collate("NOCASE") == found.reference,
+            current().nocase(Customer.reference) == found.reference,
             Customer.xero_contact_id == found.contact_id,
         ).execute()
     return found
@@ -136,10 +138,11 @@ def save_mappings(mappings: Sequence[ItemMapping]) -> None:
     """Map SKUs to item codes, all or none (one transaction), replacing earlier mappings."""
     with write_transaction():
         for chunk in chunks(list(mappings), 200):
-            SkuMapping.insert_many(
+            insert = SkuMapping.insert_many(
                 [(each.sku, each.item_code, each.mapped_at, each.mapped_by) for each in chunk],
                 fields=list(_MAPPING_COLUMNS),
-            ).on_conflict_replace().execute()
+            )
+            current().replacing(insert, SkuMapping.sku, _MAPPING_COLUMNS).execute()
 
 
 def remove_mapping(sku: str) -> ItemMapping | None:
@@ -156,7 +159,7 @@ def remove_mapping(sku: str) -> ItemMapping | None:
 
 def customer_known(reference: str) -> bool:
     """Whether a customer with this reference (in any case) was imported."""
-    query = Customer.select(Customer.id).where(Customer.reference.collate("NOCASE") == reference)
+    query = Customer.select(Customer.id).where(current().nocase(Customer.reference) == reference)
     return bool(query.exists())
 
 
@@ -176,7 +179,7 @@ def failed_orders_with_sku(sku: str) -> list[str]:
         LogEntry.select(LogEntry.order_ref)
         .join(OrderLine, on=(OrderLine.order == LogEntry.order))
         .join(Product, on=(OrderLine.product == Product.id))
-        .where(LogEntry.status == Status.FAILED, Product.sku.collate("NOCASE") == sku)
+        .where(LogEntry.status == Status.FAILED, current().nocase(Product.sku) == sku)
         .group_by(LogEntry.order)
         .order_by(LogEntry.posted_date, LogEntry.order)
     )

@@ -15,7 +15,7 @@ import peewee
 from xerologdesk.store.fields import FixedDecimalField, JsonField, UtcDateTimeField
 from xerologdesk.store.vocabulary import OutboxState, Status
 
-# Bound by store.db.open_database; the models never know which file (or, later, which server).
+# Bound by store.db.open_database or open_server; the models never know which file or server.
 database = peewee.DatabaseProxy()
 
 

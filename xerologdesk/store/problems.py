@@ -13,10 +13,11 @@ triggers: whoever writes the log (a sync's outcomes, a dismissal, its undo, a de
 them right. Listing 5,000 causes over 100,000 failures then reads 5,000 counts and two index
 seeks each, instead of parsing 100,000 JSON lists.
 
-PostgreSQL seam: the JSON SQL here (``json_each``, ``json_extract``, ``json_valid``), the
-triggers and ``group_concat`` are SQLite's. On PostgreSQL the causes come from
-``jsonb_array_elements`` in a trigger function and ``string_agg`` joins the refs; the tables,
-their index and the grouping query stay as they are.
+The JSON SQL (``json_each``, ``json_extract``, ``json_valid``), the triggers and
+``group_concat`` are SQLite's; on PostgreSQL (team mode, :mod:`xerologdesk.store.engines`) the
+causes come from ``jsonb_array_elements`` in a function of their own (``xld_causes``), PL/pgSQL
+triggers keep the tables and ``string_agg`` joins the refs. The tables, their index and the
+grouping query are the same on both.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import Any
 
 import peewee
 
+from xerologdesk.store.engines import POSTGRES, SQLITE, Engine, current
 from xerologdesk.store.models import StatusCount, database
 from xerologdesk.store.vocabulary import Action, ReasonCode, Status
 
@@ -184,25 +186,136 @@ TRIGGERS: tuple[str, ...] = (
 _TRIGGER_NAME = re.compile(r"CREATE TRIGGER (\w+)")
 
 
-def rebuild(execute: Callable[[str], object]) -> None:
+def rebuild(execute: Callable[[str], object], engine: Engine = SQLITE) -> None:
     """Refill ``failure_cause`` and its group counts from every failed log entry and (re)create
-    the triggers that keep them, with ``execute`` running one statement (a migration's). For a
-    migration that changes what a cause is; the tables are made by :data:`SCHEMA`."""
+    the triggers that keep them, with ``execute`` running one statement (a migration's) on a
+    database of ``engine``. For a migration that changes what a cause is; the tables are made by
+    :data:`SCHEMA`."""
+    postgres = engine is POSTGRES
     for statement in TRIGGERS:
-        execute(f"DROP TRIGGER IF EXISTS {_TRIGGER_NAME.findall(statement)[0]}")
+        name = _TRIGGER_NAME.findall(statement)[0]
+        on = f" ON {_PG_TRIGGER_TABLES[name]}" if postgres else ""
+        execute(f"DROP TRIGGER IF EXISTS {name}{on}")
     execute(f"DELETE FROM {TABLE}")
     execute(f"DELETE FROM {GROUPS}")
-    execute(
-        f"INSERT OR IGNORE INTO {TABLE} ({_COLUMNS}) SELECT entry.order_id, {_CODE}, {_SUBJECT}, "
-        f"entry.posted_date, entry.order_ref FROM log_entry AS entry, "
-        f"{_causes_from('entry.reasons')} WHERE entry.status = {_FAILED} AND {_IS_CAUSE}"
-    )
+    if postgres:
+        execute(_PG_CAUSES_FUNCTION)
+        execute(
+            f"INSERT INTO {TABLE} ({_COLUMNS}) SELECT entry.order_id, cause.code, cause.subject, "
+            "entry.posted_date, entry.order_ref FROM log_entry AS entry, "
+            f"LATERAL {_PG_CAUSES}(entry.reasons) AS cause WHERE entry.status = {_FAILED} "
+            "ON CONFLICT DO NOTHING"
+        )
+    else:
+        execute(
+            f"INSERT OR IGNORE INTO {TABLE} ({_COLUMNS}) SELECT entry.order_id, {_CODE}, "
+            f"{_SUBJECT}, entry.posted_date, entry.order_ref FROM log_entry AS entry, "
+            f"{_causes_from('entry.reasons')} WHERE entry.status = {_FAILED} AND {_IS_CAUSE}"
+        )
     execute(
         f"INSERT INTO {GROUPS} (code, subject, orders) "
         f"SELECT code, subject, COUNT(*) FROM {TABLE} GROUP BY code, subject"
     )
-    for statement in TRIGGERS:
+    for statement in _PG_TRIGGERS if postgres else TRIGGERS:
         execute(statement)
+
+
+# -- the same on PostgreSQL ---------------------------------------------------------------------
+
+_PG_CAUSES = "xld_causes"
+
+
+def _pg_path(path: str) -> str:
+    """A JSON path of SUBJECT_PATHS ("$.details.sku") as PostgreSQL's ('{details,sku}')."""
+    return _quoted("{" + ",".join(path.removeprefix("$.").split(".")) + "}")
+
+
+def _pg_case(cases: dict[str, str], operator: str, otherwise: str) -> str:
+    whens = " ".join(
+        f"WHEN {_quoted(code)} THEN reason {operator} {_pg_path(path)}"
+        for code, path in cases.items()
+    )
+    return f"CASE reason->>'code' {whens} ELSE {otherwise} END"
+
+
+# The causes of a reasons text, as SQLite's _causes_from finds them: a reason's code and its
+# subject (or each item of its list, a scalar being a list of one); text that is not a JSON list
+# gives none rather than failing the writer.
+_PG_CAUSES_FUNCTION = f"""CREATE OR REPLACE FUNCTION {_PG_CAUSES}(reasons text)
+RETURNS TABLE (code text, subject text) LANGUAGE plpgsql IMMUTABLE AS $$
+#variable_conflict use_column
+DECLARE parsed jsonb;
+BEGIN
+    BEGIN
+        parsed := reasons::jsonb;
+    EXCEPTION WHEN others THEN
+        RETURN;
+    END;
+    IF jsonb_typeof(parsed) IS DISTINCT FROM 'array' THEN
+        RETURN;
+    END IF;
+    RETURN QUERY SELECT reason->>'code',
+        COALESCE({_pg_case(SUBJECT_PATHS, "#>>", "item.value")}, '')
+    FROM jsonb_array_elements(parsed) AS reason
+    LEFT JOIN LATERAL (SELECT {_pg_case(SUBJECT_LISTS, "#>", "NULL")} AS list) AS listed ON true
+    LEFT JOIN LATERAL jsonb_array_elements_text(CASE
+        WHEN jsonb_typeof(listed.list) = 'array' THEN listed.list
+        WHEN listed.list IS NOT NULL THEN jsonb_build_array(listed.list) END) AS item(value)
+        ON true
+    WHERE jsonb_typeof(reason) = 'object' AND reason->>'code' IS NOT NULL;
+END $$"""
+_PG_INSERT_CAUSES = (
+    f"INSERT INTO {TABLE} ({_COLUMNS}) SELECT NEW.order_id, cause.code, cause.subject, "
+    f"NEW.posted_date, NEW.order_ref FROM {_PG_CAUSES}(NEW.reasons) AS cause "
+    "ON CONFLICT DO NOTHING;"
+)
+_PG_TRIGGER_TABLES = {
+    "failure_cause_insert": "log_entry",
+    "failure_cause_update": "log_entry",
+    "failure_cause_delete": "log_entry",
+    "failure_group_count_insert": TABLE,
+    "failure_group_count_delete": TABLE,
+}
+# Each trigger: (its function's body, when it fires), as SQLite's TRIGGERS say them.
+_PG_TRIGGER_BODIES = {
+    "failure_cause_insert": (
+        _PG_INSERT_CAUSES,
+        f"AFTER INSERT ON log_entry FOR EACH ROW WHEN (NEW.status = {_FAILED})",
+    ),
+    "failure_cause_update": (
+        f"DELETE FROM {TABLE} WHERE order_id = OLD.order_id; "
+        f"IF NEW.status = {_FAILED} THEN {_PG_INSERT_CAUSES} END IF;",
+        "AFTER UPDATE OF status, reasons, posted_date, order_ref ON log_entry FOR EACH ROW "
+        f"WHEN ((OLD.status = {_FAILED} OR NEW.status = {_FAILED}) AND "
+        "(OLD.status IS DISTINCT FROM NEW.status OR OLD.reasons IS DISTINCT FROM NEW.reasons "
+        "OR OLD.posted_date IS DISTINCT FROM NEW.posted_date "
+        "OR OLD.order_ref IS DISTINCT FROM NEW.order_ref))",
+    ),
+    "failure_cause_delete": (
+        f"DELETE FROM {TABLE} WHERE order_id = OLD.order_id;",
+        f"AFTER DELETE ON log_entry FOR EACH ROW WHEN (OLD.status = {_FAILED})",
+    ),
+    "failure_group_count_insert": (
+        f"INSERT INTO {GROUPS} (code, subject, orders) VALUES (NEW.code, NEW.subject, 1) "
+        f"ON CONFLICT (code, subject) DO UPDATE SET orders = {GROUPS}.orders + 1;",
+        f"AFTER INSERT ON {TABLE} FOR EACH ROW",
+    ),
+    "failure_group_count_delete": (
+        f"UPDATE {GROUPS} SET orders = orders - 1 "
+        "WHERE code = OLD.code AND subject = OLD.subject; "
+        f"DELETE FROM {GROUPS} WHERE code = OLD.code AND subject = OLD.subject AND orders <= 0;",
+        f"AFTER DELETE ON {TABLE} FOR EACH ROW",
+    ),
+}
+_PG_TRIGGERS: tuple[str, ...] = tuple(
+    statement
+    for name, (body, when) in _PG_TRIGGER_BODIES.items()
+    for statement in (
+        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN {body} RETURN NULL; END $$",
+        f"CREATE TRIGGER {name} {when} EXECUTE FUNCTION {name}()",
+    )
+)
 
 
 # -- the worklist -----------------------------------------------------------------------------
@@ -254,14 +367,22 @@ def _seek(selected: str, order: str, limit: str) -> str:
 # them is cheaper than decoding 5,000 JSON lists, which cost more than the query.
 _SEPARATOR = "\x1f"
 _BY_REFERENCE = ", ".join(_quoted(code) for code in BY_CUSTOMER_REFERENCE)
-_JOIN = f"char({ord(_SEPARATOR)})"
-# Per group: the oldest order's date then the first refs (at least one: the oldest's), and the
-# newest order's ref and date, each one seek.
-_GROUPS_SQL = f"""
+
+
+def _groups_sql(engine: Engine) -> str:
+    """Per group: the oldest order's date then the first refs (at least one: the oldest's),
+    and the newest order's ref and date, each one seek; the first refs' limit is a parameter."""
+    join = f"chr({ord(_SEPARATOR)})" if engine is POSTGRES else f"char({ord(_SEPARATOR)})"
+    first_refs = (
+        f"string_agg(order_ref, {join} ORDER BY posted_date, order_ref)"
+        if engine is POSTGRES
+        else f"group_concat(order_ref, {join})"
+    )
+    return f"""
 SELECT g.code, g.subject, g.orders,
-    (SELECT min(posted_date) || {_JOIN} || group_concat(order_ref, {_JOIN})
-        FROM ({_seek("order_ref, posted_date", "ASC", "?")})),
-    ({_seek(f"order_ref || {_JOIN} || posted_date", "DESC", "1")}),
+    (SELECT min(posted_date) || {join} || {first_refs}
+        FROM ({_seek("order_ref, posted_date", "ASC", engine.mark)}) AS firsts),
+    ({_seek(f"order_ref || {join} || posted_date", "DESC", "1")}),
     CASE WHEN g.code IN ({_BY_REFERENCE})
         THEN (SELECT name FROM customer WHERE reference = g.subject) END
 FROM {GROUPS} AS g
@@ -278,8 +399,11 @@ def _cursor(sql: str, params: Sequence[Any] = ()) -> Any:
 def problem_groups(refs: int | None = REFS_SHOWN) -> list[ProblemGroup]:
     """Every root cause blocking failed orders, the most orders first, each with its first
     ``refs`` order refs (None: all of them)."""
-    # At least one is read, the oldest; -1: no limit.
-    rows = _cursor(_GROUPS_SQL, (-1 if refs is None else max(refs, 1),)).fetchall()
+    # At least one is read, the oldest; no limit: -1 (SQLite), NULL (PostgreSQL).
+    engine = current()
+    unlimited = None if engine is POSTGRES else -1
+    limit = unlimited if refs is None else max(refs, 1)
+    rows = _cursor(_groups_sql(engine), (limit,)).fetchall()
     groups = []
     for code, subject, orders, first, last, name in rows:
         first_day, *shown = first.split(_SEPARATOR)

@@ -8,8 +8,6 @@ trigger-kept ``status_count`` table, never from a scan.
 
 from __future__ import annotations
 
-import sqlite3
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ from typing import Any
 import peewee
 
 from xerologdesk.store.book import chunks, tuples
+from xerologdesk.store.engines import current
 from xerologdesk.store.models import Attempt, LogEntry, StatusCount, database
 from xerologdesk.store.search import matching, search_ids, tested_per_row
 from xerologdesk.store.vocabulary import STATUSES, XERO_DEAD, XERO_STATUSES
@@ -200,18 +199,16 @@ class _OutOfTime(Exception):
 @contextmanager
 def _budget(seconds: float) -> Iterator[None]:
     """Interrupt this thread's queries that run longer than ``seconds`` (:class:`_OutOfTime`)."""
-    connection: Any = database.connection()
-    deadline = time.perf_counter() + seconds
-    connection.set_progress_handler(lambda: int(time.perf_counter() > deadline), 20_000)
-    try:
-        yield
-    # Interrupted while fetching, sqlite3's own error arrives (peewee wraps only execute).
-    except (peewee.OperationalError, sqlite3.OperationalError) as error:
-        if "interrupted" in str(error):
-            raise _OutOfTime from error
-        raise
-    finally:
-        connection.set_progress_handler(None, 0)
+    engine = current()
+    with engine.time_limit(database, seconds):
+        try:
+            yield
+        # Interrupted while fetching, the driver's own error arrives (peewee wraps only
+        # execute).
+        except Exception as error:
+            if engine.interrupted(error):
+                raise _OutOfTime from error
+            raise
 
 
 def _filtered(log_filter: LogFilter, *columns: Any, scan: bool = False) -> Any:

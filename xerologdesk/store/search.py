@@ -5,7 +5,9 @@ reference or Xero invoice number, or of the SKU of one of its lines, ignoring ca
 ("cafe" finds "Café Étoile"); fewer characters are a prefix of the ref, name or reference.
 The trigram indexes of :mod:`xerologdesk.store.db` answer it (one of the log's text columns,
 folded, one of the products' SKUs, reached through ``order_line``); an SQLite without them gets
-``LIKE``, which folds only ASCII case.
+``LIKE``, which folds only ASCII case. PostgreSQL takes that ``LIKE`` way too, as ILIKE on the
+folded text its trigram index holds (:data:`~xerologdesk.store.engines.SEARCHED_TEXT`), so
+accents fold there as well.
 
 A search is answered one of three ways, whichever is cheap for it:
 
@@ -18,16 +20,24 @@ A search is answered one of three ways, whichever is cheap for it:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import peewee
 
 from xerologdesk.store.db import (
-    FOLD_FUNCTION,
     SEARCH_TABLE,
     SKU_SEARCH_TABLE,
     change_marker,
     search_index_ready,
+)
+from xerologdesk.store.engines import (
+    FOLD_FUNCTION,
+    POSTGRES,
+    SEARCHED_SKU,
+    SEARCHED_TEXT,
+    current,
 )
 from xerologdesk.store.folding import fold_accents
 from xerologdesk.store.models import LogEntry, OrderLine, database
@@ -41,9 +51,6 @@ SEARCHED_COLUMNS = (*TEXT_COLUMNS, "xero_invoice_number")
 # The columns whose text may carry accents; a row whose text is all ASCII skips the fold.
 _NAMED_COLUMNS = ("customer_name", "customer_reference", "order_ref")
 
-_ORDER_TEXT = f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ?"
-_SKU_PRODUCTS = f"SELECT rowid FROM {SKU_SEARCH_TABLE} WHERE {SKU_SEARCH_TABLE} MATCH ?"
-_SKU_ORDERS = f"SELECT order_id FROM order_line WHERE product_id IN ({_SKU_PRODUCTS})"
 # Without the indexes: the SKUs by LIKE on the product table (a row per product, not per order).
 _SKU_ORDERS_BY_LIKE = (
     "SELECT l.order_id FROM order_line AS l JOIN product AS p ON p.id = l.product_id "
@@ -68,8 +75,57 @@ def _sku_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _uses_index(text: str) -> bool:
-    return len(text) >= MIN_SEARCH_CHARS and search_index_ready()
+def _folded_pattern(text: str) -> str:
+    """``text`` as an ILIKE pattern of its folded letters, as PostgreSQL's index holds them."""
+    return like_pattern(fold_accents(text), contains=True)
+
+
+@dataclass(frozen=True)
+class _Index:
+    """How one engine's trigram indexes are asked: each query takes one parameter, the search
+    text as ``term`` (or ``sku_term``) writes it."""
+
+    order_text: str  # the ids of the orders whose text holds the term
+    sku_products: str  # the ids of the products whose SKU holds it
+    term: Callable[[str], str]
+    sku_term: Callable[[str], str]
+
+    @property
+    def sku_orders(self) -> str:
+        """The ids of the orders with a line of such a product."""
+        return f"SELECT order_id FROM order_line WHERE product_id IN ({self.sku_products})"
+
+
+# SQLite's FTS5 tables (store.db) and PostgreSQL's pg_trgm indexes of the folded text.
+_FTS5 = _Index(
+    order_text=f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ?",
+    sku_products=f"SELECT rowid FROM {SKU_SEARCH_TABLE} WHERE {SKU_SEARCH_TABLE} MATCH ?",
+    term=_phrase,
+    sku_term=_sku_phrase,
+)
+_TRIGRAM = _Index(
+    order_text=f"SELECT order_id FROM log_entry WHERE {SEARCHED_TEXT} ILIKE %s ESCAPE '\\'",
+    sku_products=f"SELECT id FROM product WHERE {SEARCHED_SKU} ILIKE %s ESCAPE '\\'",
+    term=_folded_pattern,
+    sku_term=_folded_pattern,
+)
+
+
+def _index() -> _Index | None:
+    """The trigram indexes of the database the models are bound to (None: LIKE instead)."""
+    if current() is POSTGRES:
+        return _TRIGRAM
+    return _FTS5 if search_index_ready() else None
+
+
+def folds_accents() -> bool:
+    """Whether a search of three or more characters ignores accents here: with SQLite's
+    trigram index, and on PostgreSQL (not with SQLite's LIKE fallback)."""
+    return _index() is not None
+
+
+def _uses_index(text: str) -> _Index | None:
+    return _index() if len(text) >= MIN_SEARCH_CHARS else None
 
 
 def _any_column_like(
@@ -77,8 +133,11 @@ def _any_column_like(
 ) -> peewee.SQL:
     """``pattern`` LIKE any of ``columns``; ``plain`` hides their indexes from SQLite (unary
     +) so that it keeps reading in the sort's index order, testing each row."""
-    prefix = "+" if plain else ""
-    sql = " OR ".join(f"{prefix}{column} LIKE ? ESCAPE '\\'" for column in columns)
+    engine = current()
+    prefix = engine.hide_index if plain else ""
+    sql = " OR ".join(
+        f"{prefix}{column} {engine.like} {engine.mark} ESCAPE '\\'" for column in columns
+    )
     return peewee.SQL(f"({sql})", [pattern] * len(columns))
 
 
@@ -98,9 +157,9 @@ def _folded_like(pattern: str) -> peewee.SQL:
     return peewee.SQL(sql, [*as_written.params, pattern])
 
 
-def _sku_matches(text: str) -> bool:
+def _sku_matches(index: _Index, text: str) -> bool:
     """Whether any product's SKU contains ``text`` (a read of the small SKU index)."""
-    cursor = database.execute_sql(f"{_SKU_PRODUCTS} LIMIT 1", [_sku_phrase(text)])
+    cursor = database.execute_sql(f"{index.sku_products} LIMIT 1", [index.sku_term(text)])
     return cursor.fetchone() is not None
 
 
@@ -109,10 +168,11 @@ def matching(text: str) -> peewee.SQL:
     text = text.strip()
     if len(text) < MIN_SEARCH_CHARS:
         return _any_column_like(like_pattern(text, contains=False))
-    if search_index_ready():
+    index = _index()
+    if index is not None:
         return peewee.SQL(
-            f"(order_id IN ({_ORDER_TEXT}) OR order_id IN ({_SKU_ORDERS}))",
-            [_phrase(text), _sku_phrase(text)],
+            f"(order_id IN ({index.order_text}) OR order_id IN ({index.sku_orders}))",
+            [index.term(text), index.sku_term(text)],
         )
     pattern = like_pattern(text, contains=True)
     columns = _any_column_like(pattern, columns=SEARCHED_COLUMNS)
@@ -125,27 +185,33 @@ def tested_per_row(text: str) -> Any:
     """Orders matching ``text``, tested on each row read (no index of its own), so that the
     rows come straight off the sort's index."""
     text = text.strip()
-    if not _uses_index(text):
+    index = _uses_index(text)
+    if index is None:
         if len(text) >= MIN_SEARCH_CHARS:
             return matching(text)  # no trigram index (an old SQLite): LIKE as before
         return _any_column_like(like_pattern(text, contains=False), plain=True)
     folded = fold_accents(text)
-    if folded.isascii():
+    if index is _TRIGRAM:
+        # The folded text's test costs little a row (its fold skips all-ASCII text).
+        condition: Any = peewee.SQL(
+            f"({SEARCHED_TEXT} ILIKE %s ESCAPE '\\')", [_folded_pattern(text)]
+        )
+    elif folded.isascii():
         # LIKE folds ASCII case as the trigram index does, and testing a row this way costs
         # microseconds where a MATCH per row costs ~25: a page of a search matching one order
         # in eight ("Bakery" on a million orders) reads in a few milliseconds instead of 40.
-        condition: Any = _folded_like(like_pattern(folded, contains=True))
+        condition = _folded_like(like_pattern(folded, contains=True))
     else:
         condition = peewee.SQL(
             f"EXISTS (SELECT 1 FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ? "
             f"AND {SEARCH_TABLE}.rowid = order_id)",
             [_phrase(text)],
         )
-    if _sku_matches(text):
+    if _sku_matches(index, text):
         # The order's own few lines, checked against the matching products (read once).
+        products = peewee.SQL(f"({index.sku_products})", [index.sku_term(text)])
         lines = OrderLine.select(peewee.SQL("1")).where(
-            (OrderLine.order == LogEntry.order)
-            & OrderLine.product.in_(peewee.SQL(f"({_SKU_PRODUCTS})", [_sku_phrase(text)]))
+            (OrderLine.order == LogEntry.order) & OrderLine.product.in_(products)
         )
         condition = condition | peewee.fn.EXISTS(lines)
     return condition
@@ -178,19 +244,22 @@ def forget_last_search() -> None:
 
 def _read_search_ids(text: str, limit: int) -> list[int] | None:
     """:func:`search_ids`, read from the database."""
-    if not _uses_index(text):
+    mark = current().mark
+    index = _uses_index(text)
+    if index is None:
         condition = matching(text)
-        sql = f"SELECT order_id FROM log_entry WHERE {condition.sql} LIMIT ?"
+        sql = f"SELECT order_id FROM log_entry WHERE {condition.sql} LIMIT {mark}"
         return _at_most(limit, database.execute_sql(sql, [*condition.params, limit + 1]))
     found = _at_most(
-        limit, database.execute_sql(f"{_ORDER_TEXT} LIMIT ?", [_phrase(text), limit + 1])
+        limit,
+        database.execute_sql(f"{index.order_text} LIMIT {mark}", [index.term(text), limit + 1]),
     )
     if found is None:
         return None
     # DISTINCT with LIMIT stops reading once enough orders are found, however many lines the
     # matching products have.
-    sku_sql = f"SELECT DISTINCT order_id FROM ({_SKU_ORDERS}) LIMIT ?"
-    by_sku = _at_most(limit, database.execute_sql(sku_sql, [_sku_phrase(text), limit + 1]))
+    sku_sql = f"SELECT DISTINCT order_id FROM ({index.sku_orders}) AS matched LIMIT {mark}"
+    by_sku = _at_most(limit, database.execute_sql(sku_sql, [index.sku_term(text), limit + 1]))
     if by_sku is None:
         return None
     ids = list(dict.fromkeys(found + by_sku))

@@ -19,6 +19,7 @@ from typing import Any
 import peewee
 
 from xerologdesk import paths
+from xerologdesk.store.engines import POSTGRES, engine_of, redacted
 from xerologdesk.store.models import database
 
 log = logging.getLogger(__name__)
@@ -30,20 +31,32 @@ BUSY_TIMEOUT_MS = 5000
 class DatabaseProblem(Exception):
     """The order book cannot be used as it is; the message says what, where and what to do."""
 
-    def __init__(self, path: Path, message: str) -> None:
-        self.path = path
+    def __init__(self, path: Path | str, message: str) -> None:
+        self.path = path  # a file, or a server database's URL without its password
         super().__init__(message)
 
 
 class NewerDatabaseError(DatabaseProblem):
     """The file's schema is newer than this program knows; nothing was changed."""
 
-    def __init__(self, path: Path, found: int, known: int) -> None:
+    def __init__(self, path: Path | str, found: int, known: int) -> None:
         self.found, self.known = found, known
         super().__init__(
             path,
             f"This database was written by a newer xerologdesk (schema v{found}; this program "
             f"knows up to v{known}). Open it with that version or choose another data directory.",
+        )
+
+
+class ServerDatabaseError(DatabaseProblem):
+    """A PostgreSQL database (team mode) could not be reached or used; nothing was changed."""
+
+    def __init__(self, shown_url: str, what: str) -> None:
+        super().__init__(
+            shown_url,
+            f"The database {shown_url} could not be used: {what}. Nothing was changed. Check "
+            "the database URL (--database-url or XEROLOGDESK_DATABASE_URL), that the server "
+            "runs and lets this user in (a password goes in the PGPASSFILE, never in the URL).",
         )
 
 
@@ -211,6 +224,8 @@ def problem_from(error: BaseException, path: Path | None = None) -> DatabaseProb
         opened = getattr(database, "obj", None)
         if opened is None:
             return None
+        if engine_of(opened) is POSTGRES:
+            return _server_problem(error, str(opened.database))
         path = Path(opened.database)
     text = str(error)
     if _is_busy(error):
@@ -233,6 +248,14 @@ def problem_from(error: BaseException, path: Path | None = None) -> DatabaseProb
             "Check the disk holding it (is it still there, full, or failing?), then try again.",
         )
     return None
+
+
+def _server_problem(error: BaseException, url: str) -> DatabaseProblem | None:
+    """The PostgreSQL server gone or unreachable mid-command, in plain words (the transaction
+    under way was rolled back by the server); None for any other error."""
+    if not isinstance(error, peewee.OperationalError | peewee.InterfaceError):
+        return None
+    return ServerDatabaseError(redacted(url), str(error).strip().splitlines()[0])
 
 
 def check_writable(path: Path) -> None:

@@ -114,7 +114,7 @@ def start(
     sandbox_options: dict[str, Any] | None = None,
 ) -> Started:
     """Open the data, build the window and show it; with ``args.sandbox`` start the demo."""
-    app = open_app(args.data_dir, log=log_to_file)
+    app = open_app(args.data_dir, log=log_to_file, database_url=getattr(args, "database_url", None))
     log_dir = paths.log_dir(args.data_dir)
     holder: dict[str, MainWindow] = {}
     reporter = ErrorReporter(log_dir / LOG_FILE, window=lambda: holder.get("window"))

@@ -212,7 +212,7 @@ class LogModel(QAbstractTableModel):
         self._generation = 0  # bumped by each reload: a late background count is dropped
         # The database's change marker when the rows were last read: a refresh with nothing
         # written since (the end of a run reloads, then the poll sees the run's writes) is free.
-        self._read_at: tuple[object, int] | None = None
+        self._read_at: tuple[object, object] | None = None
 
     # -- what it shows -------------------------------------------------------------------------
 

@@ -152,7 +152,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_status_bar()
         self._wire()
-        self._marker: tuple[object, int] | None = None
+        self._marker: tuple[object, object] | None = None
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self._poll_changes)

@@ -1,0 +1,213 @@
+"""A real PostgreSQL server for the tests that need one (team mode), started by the test suite.
+
+The server is Debian's ``postgresql`` package's (``initdb`` and ``pg_ctl`` under
+``/usr/lib/postgresql/<version>/bin``, the newest version there), run in a temporary directory
+for the whole session and listening only on a unix socket in that directory, so it never
+meets another server or a port in use. ``initdb`` refuses to run as root, as the tests do here
+and in CI: the server then runs as the ``postgres`` user the package creates.
+
+Without PostgreSQL the tests that need it are skipped with the reason, except in CI (``CI``
+set), where ``.ci/run`` installs it and a skip would hide a failure: there they fail.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NoReturn
+from urllib.parse import quote
+
+import pytest
+
+SERVER_USER = "postgres"
+BINARIES = Path("/usr/lib/postgresql")
+PORT = 5432  # only names the socket file; the socket sits in a folder of its own
+
+
+def _unavailable(why: str) -> NoReturn:
+    """Skip where PostgreSQL is missing; fail in CI, which installs it."""
+    if os.environ.get("CI"):
+        pytest.fail(f"CI cannot run the PostgreSQL tests: {why}")
+    pytest.skip(why)
+
+
+def newest_bin_dir() -> Path | None:
+    """The ``bin`` folder of the newest PostgreSQL installed, or None."""
+    found = [
+        folder / "bin"
+        for folder in BINARIES.glob("*")
+        if (folder / "bin" / "initdb").exists() and folder.name.split(".")[0].isdigit()
+    ]
+    if not found:
+        return None
+    return max(found, key=lambda folder: int(folder.parent.name.split(".")[0]))
+
+
+@dataclass
+class PostgresServer:
+    """A running server: a fresh database for each test from :meth:`new_database`."""
+
+    bin_dir: Path
+    folder: Path
+    _numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    @property
+    def data_dir(self) -> Path:
+        return self.folder / "data"
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.folder / "socket"
+
+    def url(self, database: str) -> str:
+        """A ``postgresql://`` URL of ``database`` on this server (over its unix socket)."""
+        host = quote(str(self.socket_dir), safe="")
+        return f"postgresql://{SERVER_USER}@{host}:{PORT}/{database}"
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """A PostgreSQL program, as the server's user when this process is root."""
+        command = [str(self.bin_dir / args[0]), *args[1:]]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", SERVER_USER, "--", *command]
+        return subprocess.run(command, capture_output=True, text=True, check=False, timeout=60)
+
+    def start(self) -> None:
+        """initdb and start the server; raises RuntimeError with its output when it fails."""
+        self.socket_dir.mkdir()
+        _give_to_server_user(self.socket_dir)
+        steps = (
+            (
+                "initdb",
+                "-D",
+                str(self.data_dir),
+                "-U",
+                SERVER_USER,
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ),
+            (
+                "pg_ctl",
+                "start",
+                "-w",
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.folder / "log"),
+                "-o",
+                f"-k {self.socket_dir} -c listen_addresses='' -p {PORT} -c fsync=off",
+            ),
+        )
+        for step in steps:
+            done = self.run(*step)
+            if done.returncode != 0:
+                log = self.folder / "log"
+                tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+                raise RuntimeError(f"{step[0]} failed: {done.stdout}{done.stderr}{tail}")
+
+    def stop(self) -> None:
+        self.run("pg_ctl", "stop", "-D", str(self.data_dir), "-m", "immediate", "-w")
+
+    def new_database(self, template: str | None = None) -> str:
+        """Create an empty database (or a copy of ``template``) and return its URL."""
+        name = f"xld_test_{next(self._numbers)}"
+        copy = ("-T", template) if template else ()
+        done = self.run(
+            "createdb",
+            "-h",
+            str(self.socket_dir),
+            "-p",
+            str(PORT),
+            "-U",
+            SERVER_USER,
+            *copy,
+            name,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"createdb failed: {done.stderr}")
+        return self.url(name)
+
+
+def _give_to_server_user(folder: Path) -> None:
+    """Make ``folder`` the server's user's when this process is root."""
+    if os.geteuid() == 0:
+        user = pwd.getpwnam(SERVER_USER)
+        os.chown(folder, user.pw_uid, user.pw_gid)
+
+
+def _own_folder() -> Path:
+    """A temporary folder the server's user owns (root's test folders are closed to it)."""
+    folder = Path(tempfile.mkdtemp(prefix="xerologdesk-pg-"))
+    _give_to_server_user(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the test session, stopped and removed at its end."""
+    bin_dir = newest_bin_dir()
+    if bin_dir is None:
+        _unavailable(f"no PostgreSQL under {BINARIES} (Debian's postgresql package)")
+    if os.geteuid() == 0:
+        try:
+            pwd.getpwnam(SERVER_USER)
+        except KeyError:
+            _unavailable(f"no {SERVER_USER} user to run the server as (initdb refuses root)")
+        if shutil.which("runuser") is None:
+            _unavailable("no runuser to run the server as the postgres user")
+    server = PostgresServer(bin_dir, _own_folder())
+    try:
+        try:
+            server.start()
+        except RuntimeError as error:
+            _unavailable(f"the PostgreSQL server did not start: {error}")
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(server.folder, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """The URL of an empty database of its own for this test."""
+    return postgres_server.new_database()
+
+
+BOOK_TEMPLATE = "xld_book_template"
+
+
+@pytest.fixture(scope="session")
+def postgres_book_template(postgres_server: PostgresServer) -> str:
+    """The name of a database holding a new, empty order book (migrated by the app itself),
+    for copying: migrating afresh for each test would cost a second each."""
+    from xerologdesk.store.db import open_server
+
+    done = postgres_server.run(
+        "createdb",
+        "-h",
+        str(postgres_server.socket_dir),
+        "-p",
+        str(PORT),
+        "-U",
+        SERVER_USER,
+        BOOK_TEMPLATE,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"createdb failed: {done.stderr}")
+    open_server(postgres_server.url(BOOK_TEMPLATE)).close()
+    return BOOK_TEMPLATE
+
+
+@pytest.fixture
+def postgres_book_url(postgres_server: PostgresServer, postgres_book_template: str) -> str:
+    """The URL of a database of this test's own holding a new, empty order book."""
+    return postgres_server.new_database(template=postgres_book_template)
