@@ -33,6 +33,7 @@ from xerologdesk.sync.engine import (
 )
 from xerologdesk.sync.lifecycle import accept, send_again
 from xerologdesk.sync.lock import SyncBusy, SyncLock, busy_message
+from xerologdesk.sync.outcomes import quoted
 from xerologdesk.sync.reference_lists import FROM_XERO, read_reference_lists
 from xerologdesk.sync.refresh import refresh_from_xero
 from xerologdesk.sync.runner import Progress, RunSummary, SyncRunner
@@ -660,7 +661,7 @@ def suggest_contacts(app: App, args: argparse.Namespace) -> int:
 
     customer = book.customer_by_reference(args.reference)
     if customer is None:
-        err(f"xerologdesk: no customer has the reference \u201c{args.reference}\u201d")
+        err(f"xerologdesk: no customer has the reference {quoted(args.reference)}")
         return EXIT_USAGE
     ranker = ContactRanker.read(app.gateway())
     suggestions = ranker.rank(customer.name, customer.reference, customer.email, args.limit)
@@ -749,11 +750,6 @@ def _organisation_refuses(app: App, key: str, value: str) -> str | None:
 
 
 # -- links and mappings ------------------------------------------------------------------------
-
-
-def quoted(text: str) -> str:
-    """``text`` in curly quotes, as the messages quote names and codes."""
-    return f"\u201c{text}\u201d"
 
 
 def _say_retry(refs: list[str], whose: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from xerologdesk.sync.outcomes import quoted
 from xerologdesk.xero.gateway import XeroGateway
 
 # Account types that can carry sales (Xero's REVENUE class).
@@ -50,7 +51,7 @@ class ReferenceLists:
         choices: tuple[Choice, ...] = getattr(self, which)
         if any(choice.value == value for choice in choices):
             return None
-        refused = f"{key}: \u201c{value}\u201d is not an active {_LIST_NOUN[which]} of "
+        refused = f"{key}: {quoted(value)} is not an active {_LIST_NOUN[which]} of "
         if not choices:
             return refused + f"{self.organisation}, which has none"
         shown = ", ".join(choice.value for choice in choices[:_SHOWN_CHOICES])
