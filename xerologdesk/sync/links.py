@@ -16,11 +16,12 @@ import re
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from xerologdesk.settings import Settings
 from xerologdesk.store import links
+from xerologdesk.store.book import utc_now
 from xerologdesk.store.links import ContactLink, ItemMapping
 from xerologdesk.sync.outcomes import quoted
 from xerologdesk.xero.errors import XeroError
@@ -34,10 +35,6 @@ MAPPING_HEADER = ("sku", "item_code")
 
 class Refused(ValueError):
     """What a user asked cannot be done as asked; nothing was changed. The message says why."""
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def who() -> str:
