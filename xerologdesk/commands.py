@@ -666,24 +666,20 @@ def suggest_contacts(app: App, args: argparse.Namespace) -> int:
     ranker = ContactRanker.read(app.gateway())
     suggestions = ranker.rank(customer.name, customer.reference, customer.email, args.limit)
     if args.json:
-        print(
-            json.dumps(
-                [
-                    {
-                        "contact_id": each.contact.contact_id,
-                        "name": each.contact.name,
-                        "account_number": each.contact.account_number,
-                        "email": each.contact.email,
-                        "status": each.contact.status,
-                        "score": each.score,
-                        "matched": each.matched,
-                        "selectable": each.selectable,
-                    }
-                    for each in suggestions
-                ],
-                ensure_ascii=False,
-                indent=2,
-            )
+        _print_json(
+            [
+                {
+                    "contact_id": each.contact.contact_id,
+                    "name": each.contact.name,
+                    "account_number": each.contact.account_number,
+                    "email": each.contact.email,
+                    "status": each.contact.status,
+                    "score": each.score,
+                    "matched": each.matched,
+                    "selectable": each.selectable,
+                }
+                for each in suggestions
+            ]
         )
         return EXIT_OK
     err(
