@@ -393,7 +393,8 @@ def show_log(app: App, args: argparse.Namespace) -> int:
         _print_json(listed)
         return EXIT_OK
     if not rows:
-        print("No orders match." if (args.status or args.search) else "No orders yet.")
+        filtered = args.status or args.search or args.xero_status
+        print("No orders match." if filtered else "No orders yet.")
         return EXIT_OK
     for row in rows:
         invoice = row.xero_invoice_number or ""
