@@ -833,9 +833,8 @@ def map_sku(app: App, args: argparse.Namespace) -> int:
     from xerologdesk.sync import links
 
     by_file = args.file is not None
-    if by_file == (args.sku is not None or args.item_code is not None) or (
-        not by_file and args.item_code is None
-    ):
+    pair = (args.sku, args.item_code)
+    if (pair != (None, None)) if by_file else (None in pair):
         err("xerologdesk: give either SKU ITEM_CODE or --file CSV")
         return EXIT_USAGE
     try:
