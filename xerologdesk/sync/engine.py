@@ -42,7 +42,6 @@ from xerologdesk.sync.outbox import (
     Outbox,
     Senders,
     orders_awaiting_answer,
-    refs_awaiting_answer,
 )
 from xerologdesk.sync.outcomes import Reason
 from xerologdesk.sync.results import BatchOrder, ResultWriter
@@ -187,7 +186,7 @@ class SyncEngine:
         results: list[OrderResult] = []
         if not batch:
             return results
-        awaiting = refs_awaiting_answer()
+        awaiting = book.invoice_refs_awaiting_answer()
         intents = _intents(batch, action)
         try:
             for intent in dict.fromkeys(intents.values()):
