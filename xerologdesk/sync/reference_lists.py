@@ -12,9 +12,6 @@ from decimal import Decimal
 from xerologdesk.sync.outcomes import quoted
 from xerologdesk.xero.gateway import XeroGateway
 
-# Account types that can carry sales (Xero's REVENUE class).
-SALES_ACCOUNT_TYPES = ("REVENUE", "SALES", "OTHERINCOME")
-
 # Settings picked from the organisation's lists, and which list.
 FROM_XERO = {
     "default_sales_account": "accounts",
@@ -64,9 +61,9 @@ class ReferenceLists:
 def read_reference_lists(gateway: XeroGateway) -> ReferenceLists:
     """Ask the connected organisation for its lists."""
     organisation = gateway.organisation()
-    active = [account for account in gateway.accounts() if account.status == "ACTIVE"]
-    sales = [account for account in active if account.type in SALES_ACCOUNT_TYPES] or active
-    rates = [rate for rate in gateway.tax_rates() if rate.status == "ACTIVE"]
+    active = [account for account in gateway.accounts() if account.active]
+    sales = [account for account in active if account.takes_sales] or active
+    rates = [rate for rate in gateway.tax_rates() if rate.active]
     return ReferenceLists(
         organisation=organisation.name,
         accounts=tuple(
