@@ -96,11 +96,25 @@ class Creating:
     references: frozenset[str] = frozenset()
     skus: frozenset[str] = frozenset()
 
+    @classmethod
+    def contact_of(cls, reference: str) -> Creating:
+        """Creating only the contact of the customer ``reference``."""
+        return cls(references=frozenset({_reference_key(reference)}))
+
+    @classmethod
+    def item_of(cls, sku: str) -> Creating:
+        """Creating only the item of ``sku``."""
+        return cls(skus=frozenset({item_key(sku)}))
+
     def customer(self, reference: str) -> bool:
-        return reference.strip().casefold() in self.references
+        return _reference_key(reference) in self.references
 
     def item(self, sku: str) -> bool:
         return item_key(sku) in self.skus
+
+
+def _reference_key(reference: str) -> str:
+    return reference.strip().casefold()
 
 
 @dataclass

@@ -21,7 +21,7 @@ from xerologdesk.store.problems import (
     split_key,
 )
 from xerologdesk.store.vocabulary import Action, ReasonCode
-from xerologdesk.sync.engine import Creating, item_key
+from xerologdesk.sync.engine import Creating
 from xerologdesk.sync.runner import Progress, RunSummary, SyncRunner
 
 
@@ -57,9 +57,9 @@ def plan_fix(key: str, fix: Fix) -> FixPlan:
         offered = ", ".join(FIXES.get(code, ())) or "none"
         raise NotFixable(f"{key!r} cannot be fixed by {fix}; its fixes: {offered} (or retry).")
     if code in BY_CUSTOMER_REFERENCE:
-        creating = Creating(references=frozenset({subject.strip().casefold()}))
+        creating = Creating.contact_of(subject)
     else:
-        creating = Creating(skus=frozenset({item_key(subject)}))
+        creating = Creating.item_of(subject)
     return FixPlan(code, subject, order_ids, Action.AUTO_SYNC, creating)
 
 
