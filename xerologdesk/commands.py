@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import peewee
 
 from xerologdesk import autostart
-from xerologdesk.app import App, DataDirUnusable, NotConnected, open_app
+from xerologdesk.app import App, BadReadTimeout, DataDirUnusable, NotConnected, open_app
 from xerologdesk.exits import EXIT_FAILURE, EXIT_OK, EXIT_ORDERS_FAILED, EXIT_USAGE
 from xerologdesk.settings import START_AT_LOGIN, SettingError
 from xerologdesk.store import book, queries, trouble, xero_seen
@@ -90,7 +90,7 @@ def command(run: Callable[[App, argparse.Namespace], int]) -> Callable[[argparse
         except NotConnected as error:
             err(f"xerologdesk: {error}")
             return EXIT_FAILURE
-        except SettingError as error:
+        except (SettingError, BadReadTimeout) as error:
             err(f"xerologdesk: {error}")
             return EXIT_USAGE
         except XeroError as error:
