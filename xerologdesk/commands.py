@@ -564,19 +564,18 @@ def refresh(app: App, args: argparse.Namespace) -> int:
 
 @command
 def stock(app: App, args: argparse.Namespace) -> int:
-    def as_json(product: tuple[Any, ...]) -> dict[str, Any]:
-        sku, name, on_hand, read_at = product
+    def as_json(product: xero_seen.StockRow) -> dict[str, Any]:
         return {
-            "sku": sku,
-            "name": name,
-            "on_hand": None if on_hand is None else str(on_hand),
-            "read_at": read_at.isoformat() if read_at else None,
+            "sku": product.sku,
+            "name": product.name,
+            "on_hand": None if product.on_hand is None else str(product.on_hand),
+            "read_at": product.read_at.isoformat() if product.read_at else None,
         }
 
-    def as_line(product: tuple[Any, ...]) -> str:
-        sku, name, on_hand, read_at = product
-        when = f"{read_at:%Y-%m-%d %H:%M %Z}" if read_at else ""
-        return f"{sku}\t{name}\t{'' if on_hand is None else on_hand}\t{when}"
+    def as_line(product: xero_seen.StockRow) -> str:
+        when = f"{product.read_at:%Y-%m-%d %H:%M %Z}" if product.read_at else ""
+        on_hand = "" if product.on_hand is None else product.on_hand
+        return f"{product.sku}\t{product.name}\t{on_hand}\t{when}"
 
     return _listing(xero_seen.stock_on_hand(), args.json, as_json, as_line)
 
