@@ -486,6 +486,10 @@ def _lookup_json(trace: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
+# Why resolve --accept or --send-again left an order as it was.
+NOT_DEAD = "its invoice is not voided or deleted in Xero"
+
+
 @command
 def resolve(app: App, args: argparse.Namespace) -> int:
     ids = book.order_ids_for_refs(args.refs)
@@ -546,9 +550,6 @@ def resolve(app: App, args: argparse.Namespace) -> int:
         else:
             print(_describe(result))
     return _report(summary)
-
-
-NOT_DEAD = "its invoice is not voided or deleted in Xero"
 
 
 @command
