@@ -324,7 +324,7 @@ class SyncEngine:
         self,
         batch: list[BatchOrder],
         matches: dict[int, CustomerMatch],
-        creating: Creating | None = None,
+        creating: Creating | None,
     ) -> None:
         wanted: dict[int, NewContact] = {}
         for order in batch:
@@ -369,7 +369,7 @@ class SyncEngine:
 
     # -- step 2: products ---------------------------------------------------------------------
 
-    def _check_settings(self, batch: list[BatchOrder], creating: Creating | None = None) -> None:
+    def _check_settings(self, batch: list[BatchOrder], creating: Creating | None) -> None:
         """Auto Sync fails an order before creating anything when a setting it needs is unset."""
         needs: dict[str, Callable[[LineData], bool]] = {
             "default_sales_account": lambda line: True,
@@ -380,8 +380,7 @@ class SyncEngine:
             missing_lines = [
                 line
                 for line in order.data.lines
-                if line.sku in set(order.missing_skus)
-                and (creating is None or creating.item(line.sku))
+                if line.sku in set(order.missing_skus) and _may_create_item(creating, line.sku)
             ]
             unset = [
                 self.settings.declaration(key).label
@@ -401,7 +400,7 @@ class SyncEngine:
                 key = item_key(line.sku)
                 if line.sku not in order.missing_skus or key in wanted or key in unnamed:
                     continue
-                if run.creating is not None and not run.creating.item(line.sku):
+                if not _may_create_item(run.creating, line.sku):
                     continue
                 problem = item_name_problem(line)
                 if problem is None:
@@ -432,9 +431,7 @@ class SyncEngine:
             # Created ones are no longer missing; a rejected one is explained by its own reason.
             # Those a fix may not create stay missing (product_not_found).
             order.missing_skus = [
-                sku
-                for sku in order.missing_skus
-                if run.creating is not None and not run.creating.item(sku)
+                sku for sku in order.missing_skus if not _may_create_item(run.creating, sku)
             ]
 
     def _new_item(self, line: LineData) -> NewItem:
@@ -610,6 +607,12 @@ def _may_create(match: CustomerMatch, reference: str, creating: Creating | None)
         return False
     archived = match.reason.code is outcomes.Code.CUSTOMER_ARCHIVED
     return match.missing or (archived and "link" not in match.reason.details)
+
+
+def _may_create_item(creating: Creating | None, sku: str) -> bool:
+    """Whether Auto Sync creates the item of a missing ``sku``: always, unless fixing one
+    cause that is not this SKU."""
+    return creating is None or creating.item(sku)
 
 
 def _new_account_number(match: CustomerMatch, reference: str) -> str:
