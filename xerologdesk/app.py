@@ -50,8 +50,13 @@ RUN_BATCH_ORDERS = 2000
 READ_TIMEOUT_ENV = "XEROLOGDESK_READ_TIMEOUT"
 
 
+class BadReadTimeout(ValueError):
+    """``$XEROLOGDESK_READ_TIMEOUT`` is not a number of seconds: the message says so."""
+
+
 def client_timeout() -> tuple[float, float]:
-    """The client's (connect, read) timeouts, the read one from ``$XEROLOGDESK_READ_TIMEOUT``."""
+    """The client's (connect, read) timeouts, the read one from ``$XEROLOGDESK_READ_TIMEOUT``;
+    :class:`BadReadTimeout` when it is set to something else."""
     connect, read = DEFAULT_TIMEOUT
     text = os.environ.get(READ_TIMEOUT_ENV, "").strip()
     if text:
@@ -60,7 +65,7 @@ def client_timeout() -> tuple[float, float]:
         except ValueError:
             read = math.nan
         if not math.isfinite(read) or read <= 0:
-            raise ValueError(f"{READ_TIMEOUT_ENV} is a number of seconds above 0, not {text!r}")
+            raise BadReadTimeout(f"{READ_TIMEOUT_ENV} is a number of seconds above 0, not {text!r}")
     return connect, read
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from xerologdesk import __version__
 from xerologdesk.exits import EXIT_OK, EXIT_USAGE
@@ -37,11 +37,16 @@ def _lazy(name: str) -> object:
     return run
 
 
-def _minutes(text: str) -> int:
-    """A whole number of minutes, 1 or more (argparse turns the ValueError into a usage error)."""
-    if not (text.isascii() and text.isdigit()) or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"a whole number of minutes, 1 or more, not {text!r}")
-    return int(text)
+def _counting(noun: str) -> Callable[[str], int]:
+    """An argument type taking a whole number of ``noun``, 1 or more (argparse turns its
+    ArgumentTypeError into a usage error)."""
+
+    def parse(text: str) -> int:
+        if not (text.isascii() and text.isdigit()) or int(text) < 1:
+            raise argparse.ArgumentTypeError(f"a whole number of {noun}, 1 or more, not {text!r}")
+        return int(text)
+
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -180,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     running.add_argument(
         "--every",
-        type=_minutes,
+        type=_counting("minutes"),
         metavar="MINUTES",
         help="repeat every MINUTES minutes (a whole number, 1 or more) until stopped",
     )
@@ -302,7 +307,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     suggest.add_argument("reference", metavar="REFERENCE", help="the customer's reference")
     suggest.add_argument(
-        "--limit", type=int, default=20, metavar="N", help="how many to list (default 20)"
+        "--limit",
+        type=_counting("contacts"),
+        default=20,
+        metavar="N",
+        help="how many to list (default 20)",
     )
     suggest.add_argument("--json", action="store_true", help="print JSON instead of a table")
     suggest.set_defaults(run=_lazy("suggest_contacts"))

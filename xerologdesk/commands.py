@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import peewee
 
 from xerologdesk import autostart
-from xerologdesk.app import App, DataDirUnusable, NotConnected, open_app
+from xerologdesk.app import App, BadReadTimeout, DataDirUnusable, NotConnected, open_app
 from xerologdesk.exits import EXIT_FAILURE, EXIT_OK, EXIT_ORDERS_FAILED, EXIT_USAGE
 from xerologdesk.settings import START_AT_LOGIN, SettingError
 from xerologdesk.store import book, queries, trouble, xero_seen
@@ -33,6 +33,7 @@ from xerologdesk.sync.engine import (
 )
 from xerologdesk.sync.lifecycle import accept, send_again
 from xerologdesk.sync.lock import SyncBusy, SyncLock, busy_message
+from xerologdesk.sync.outcomes import quoted
 from xerologdesk.sync.reference_lists import FROM_XERO, read_reference_lists
 from xerologdesk.sync.refresh import refresh_from_xero
 from xerologdesk.sync.runner import Progress, RunSummary, SyncRunner
@@ -89,7 +90,7 @@ def command(run: Callable[[App, argparse.Namespace], int]) -> Callable[[argparse
         except (NotConnected, book.OtherOrganisation) as error:
             err(f"xerologdesk: {error}")
             return EXIT_FAILURE
-        except SettingError as error:
+        except (SettingError, BadReadTimeout) as error:
             err(f"xerologdesk: {error}")
             return EXIT_USAGE
         except XeroError as error:
@@ -421,7 +422,8 @@ def show_log(app: App, args: argparse.Namespace) -> int:
         _print_json(listed)
         return EXIT_OK
     if not rows:
-        print("No orders match." if (args.status or args.search) else "No orders yet.")
+        filtered = args.status or args.search or args.xero_status
+        print("No orders match." if filtered else "No orders yet.")
         return EXIT_OK
     for row in rows:
         invoice = row.xero_invoice_number or ""
@@ -513,6 +515,10 @@ def _lookup_json(trace: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
+# Why resolve --accept or --send-again left an order as it was.
+NOT_DEAD = "its invoice is not voided or deleted in Xero"
+
+
 @command
 def resolve(app: App, args: argparse.Namespace) -> int:
     ids = book.order_ids_for_refs(args.refs)
@@ -575,9 +581,6 @@ def resolve(app: App, args: argparse.Namespace) -> int:
     return _report(summary)
 
 
-NOT_DEAD = "its invoice is not voided or deleted in Xero"
-
-
 @command
 def refresh(app: App, args: argparse.Namespace) -> int:
     summary = refresh_from_xero(app.gateway(), app.settings, utc_now)
@@ -591,19 +594,18 @@ def refresh(app: App, args: argparse.Namespace) -> int:
 
 @command
 def stock(app: App, args: argparse.Namespace) -> int:
-    def as_json(product: tuple[Any, ...]) -> dict[str, Any]:
-        sku, name, on_hand, read_at = product
+    def as_json(product: xero_seen.StockRow) -> dict[str, Any]:
         return {
-            "sku": sku,
-            "name": name,
-            "on_hand": None if on_hand is None else str(on_hand),
-            "read_at": read_at.isoformat() if read_at else None,
+            "sku": product.sku,
+            "name": product.name,
+            "on_hand": None if product.on_hand is None else str(product.on_hand),
+            "read_at": product.read_at.isoformat() if product.read_at else None,
         }
 
-    def as_line(product: tuple[Any, ...]) -> str:
-        sku, name, on_hand, read_at = product
-        when = f"{read_at:%Y-%m-%d %H:%M %Z}" if read_at else ""
-        return f"{sku}\t{name}\t{'' if on_hand is None else on_hand}\t{when}"
+    def as_line(product: xero_seen.StockRow) -> str:
+        when = f"{product.read_at:%Y-%m-%d %H:%M %Z}" if product.read_at else ""
+        on_hand = "" if product.on_hand is None else product.on_hand
+        return f"{product.sku}\t{product.name}\t{on_hand}\t{when}"
 
     return _listing(xero_seen.stock_on_hand(), args.json, as_json, as_line)
 
@@ -691,29 +693,25 @@ def suggest_contacts(app: App, args: argparse.Namespace) -> int:
 
     customer = book.customer_by_reference(args.reference)
     if customer is None:
-        err(f"xerologdesk: no customer has the reference \u201c{args.reference}\u201d")
+        err(f"xerologdesk: no customer has the reference {quoted(args.reference)}")
         return EXIT_USAGE
     ranker = ContactRanker.read(app.gateway())
     suggestions = ranker.rank(customer.name, customer.reference, customer.email, args.limit)
     if args.json:
-        print(
-            json.dumps(
-                [
-                    {
-                        "contact_id": each.contact.contact_id,
-                        "name": each.contact.name,
-                        "account_number": each.contact.account_number,
-                        "email": each.contact.email,
-                        "status": each.contact.status,
-                        "score": each.score,
-                        "matched": each.matched,
-                        "selectable": each.selectable,
-                    }
-                    for each in suggestions
-                ],
-                ensure_ascii=False,
-                indent=2,
-            )
+        _print_json(
+            [
+                {
+                    "contact_id": each.contact.contact_id,
+                    "name": each.contact.name,
+                    "account_number": each.contact.account_number,
+                    "email": each.contact.email,
+                    "status": each.contact.status,
+                    "score": each.score,
+                    "matched": each.matched,
+                    "selectable": each.selectable,
+                }
+                for each in suggestions
+            ]
         )
         return EXIT_OK
     err(
@@ -780,11 +778,6 @@ def _organisation_refuses(app: App, key: str, value: str) -> str | None:
 
 
 # -- links and mappings ------------------------------------------------------------------------
-
-
-def quoted(text: str) -> str:
-    """``text`` in curly quotes, as the messages quote names and codes."""
-    return f"\u201c{text}\u201d"
 
 
 def _say_retry(refs: list[str], whose: str) -> None:
@@ -871,9 +864,8 @@ def map_sku(app: App, args: argparse.Namespace) -> int:
     from xerologdesk.sync import links
 
     by_file = args.file is not None
-    if by_file == (args.sku is not None or args.item_code is not None) or (
-        not by_file and args.item_code is None
-    ):
+    pair = (args.sku, args.item_code)
+    if (pair != (None, None)) if by_file else (None in pair):
         err("xerologdesk: give either SKU ITEM_CODE or --file CSV")
         return EXIT_USAGE
     try:

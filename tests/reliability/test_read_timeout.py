@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.desks import Desk
 from xerologdesk.app import READ_TIMEOUT_ENV, client_timeout
+from xerologdesk.exits import EXIT_USAGE
 from xerologdesk.xero.client import DEFAULT_TIMEOUT
 
 
@@ -19,3 +21,13 @@ def test_the_read_timeout_comes_from_the_environment(monkeypatch: pytest.MonkeyP
         monkeypatch.setenv(READ_TIMEOUT_ENV, bad)
         with pytest.raises(ValueError, match=READ_TIMEOUT_ENV):
             client_timeout()
+
+
+def test_a_bad_read_timeout_is_said_plainly_not_a_traceback(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(READ_TIMEOUT_ENV, "soon")
+    result = desk("sync")
+    assert result.code == EXIT_USAGE
+    assert f"xerologdesk: {READ_TIMEOUT_ENV} is a number of seconds above 0" in result.err
+    assert "Traceback" not in result.err

@@ -7,7 +7,7 @@ import pytest
 from tests.support.desks import Desk, line
 from tests.support.xero_records import contact_record, item_record, put_in_xero
 from xerologdesk.cli import main
-from xerologdesk.exits import EXIT_OK, EXIT_ORDERS_FAILED
+from xerologdesk.exits import EXIT_OK, EXIT_ORDERS_FAILED, EXIT_USAGE
 
 
 def test_sync_and_resolve_exit_3_while_orders_are_left_failed_and_0_once_none_are(
@@ -57,3 +57,16 @@ def test_help_is_plain_text_and_names_the_exit_statuses(capsys: pytest.CaptureFi
     assert "``" not in out
     assert "The xerologdesk desktop app" in out
     assert "3 a sync or resolve that left orders failed" in " ".join(out.split())
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["run", "--every", "0"], ["suggest-contacts", "C-1", "--limit", "0"]],
+)
+def test_a_count_below_one_is_a_usage_error(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == EXIT_USAGE
+    assert "1 or more, not '0'" in capsys.readouterr().err

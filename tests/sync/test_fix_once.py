@@ -260,6 +260,9 @@ def test_bad_mappings_are_refused_and_change_nothing(desk: Desk) -> None:
     same = desk("map-sku", "W-1", "xw-1")
     assert same.code == 0 and "was mapped to \u201cXW-1\u201d already" in same.out
     assert desk("map-sku", "W-1").code == 1  # no item code
+    for neither_or_both in ([], ["W-1", "--file", "m.csv"], ["W-1", "XW-1", "--file", "m.csv"]):
+        wrong = desk("map-sku", *neither_or_both)
+        assert wrong.code == 1 and "give either SKU ITEM_CODE or --file CSV" in wrong.err
     assert [(m["sku"], m["item_code"]) for m in json.loads(desk("mappings", "--json").out)] == [
         ("W-1", "XW-1")
     ]

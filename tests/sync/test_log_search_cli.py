@@ -25,3 +25,11 @@ def test_search_ignores_accents_and_finds_invoice_numbers(desk: Desk) -> None:
     number = desk.log()["SO-1"]["xero_invoice_number"]
     assert number and number.startswith("INV-")
     assert list(desk.log("--search", number.lower())) == ["SO-1"]
+
+
+def test_a_filter_matching_nothing_says_so_rather_than_no_orders_yet(desk: Desk) -> None:
+    desk.import_rows([line("SO-1", ("C-1", "Harbour Deli"), "SKU-1")])
+    for options in (["--status", "failed"], ["--search", "nobody"], ["--xero-status", "paid"]):
+        result = desk("log", *options)
+        assert result.code == 0, result.err
+        assert result.out.strip() == "No orders match.", options

@@ -270,12 +270,22 @@ def update_stock_by_sku(on_hand: Mapping[str, Decimal], at: datetime) -> int:
     return len(stock)
 
 
-def stock_on_hand() -> list[tuple[str, str, Decimal | None, datetime | None]]:
-    """Every product's SKU, name, quantity on hand read from Xero and when, by SKU."""
+@dataclass(frozen=True)
+class StockRow:
+    """A product's quantity on hand as last read from Xero (None: never read), and when."""
+
+    sku: str
+    name: str
+    on_hand: Decimal | None
+    read_at: datetime | None
+
+
+def stock_on_hand() -> list[StockRow]:
+    """Every product's stock on hand as last read from Xero, by SKU."""
     query = Product.select(
         Product.sku, Product.name, Product.stock_on_hand, Product.stock_updated_at
     ).order_by(Product.sku)
-    return [(p.sku, p.name, p.stock_on_hand, p.stock_updated_at) for p in query]
+    return [StockRow(*row) for row in tuples(query)]
 
 
 def stock_of_products(product_ids: Iterable[int]) -> dict[int, tuple[Decimal, datetime | None]]:

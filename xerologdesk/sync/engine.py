@@ -44,7 +44,6 @@ from xerologdesk.sync.outbox import (
     Outbox,
     Senders,
     orders_awaiting_answer,
-    refs_awaiting_answer,
 )
 from xerologdesk.sync.outcomes import Reason
 from xerologdesk.sync.results import BatchOrder, ResultWriter
@@ -94,11 +93,25 @@ class Creating:
     skus: frozenset[str] = frozenset()
     risky_names: bool = False
 
+    @classmethod
+    def contact_of(cls, reference: str) -> Creating:
+        """Creating only the contact of the customer ``reference``."""
+        return cls(references=frozenset({_reference_key(reference)}))
+
+    @classmethod
+    def item_of(cls, sku: str) -> Creating:
+        """Creating only the item of ``sku``."""
+        return cls(skus=frozenset({item_key(sku)}))
+
     def customer(self, reference: str) -> bool:
-        return reference.strip().casefold() in self.references
+        return _reference_key(reference) in self.references
 
     def item(self, sku: str) -> bool:
         return item_key(sku) in self.skus
+
+
+def _reference_key(reference: str) -> str:
+    return reference.strip().casefold()
 
 
 @dataclass
@@ -184,7 +197,7 @@ class SyncEngine:
         results: list[OrderResult] = []
         if not batch:
             return results
-        awaiting = refs_awaiting_answer()
+        awaiting = book.invoice_refs_awaiting_answer()
         intents = _intents(batch, action)
         try:
             for intent in dict.fromkeys(intents.values()):
@@ -308,7 +321,7 @@ class SyncEngine:
         self,
         batch: list[BatchOrder],
         matches: dict[int, CustomerMatch],
-        creating: Creating | None = None,
+        creating: Creating | None,
     ) -> None:
         wanted: dict[int, NewContact] = {}
         for order in batch:
@@ -356,7 +369,7 @@ class SyncEngine:
 
     # -- step 2: products ---------------------------------------------------------------------
 
-    def _check_settings(self, batch: list[BatchOrder], creating: Creating | None = None) -> None:
+    def _check_settings(self, batch: list[BatchOrder], creating: Creating | None) -> None:
         """Auto Sync fails an order before creating anything when a setting it needs is unset."""
         needs: dict[str, Callable[[LineData], bool]] = {
             "default_sales_account": lambda line: True,
@@ -367,8 +380,7 @@ class SyncEngine:
             missing_lines = [
                 line
                 for line in order.data.lines
-                if line.sku in set(order.missing_skus)
-                and (creating is None or creating.item(line.sku))
+                if line.sku in set(order.missing_skus) and _may_create_item(creating, line.sku)
             ]
             unset = [
                 self.settings.declaration(key).label
@@ -390,7 +402,7 @@ class SyncEngine:
                 seen = key in wanted or key in unnamed or key in unsafe
                 if line.sku not in order.missing_skus or seen:
                     continue
-                if run.creating is not None and not run.creating.item(line.sku):
+                if not _may_create_item(run.creating, line.sku):
                     continue
                 problem = item_name_problem(line)
                 refused = _refused_name(run.creating, item_label(line.sku), item_name(line))
@@ -427,9 +439,7 @@ class SyncEngine:
             # Created ones are no longer missing; a rejected one is explained by its own reason.
             # Those a fix may not create stay missing (product_not_found).
             order.missing_skus = [
-                sku
-                for sku in order.missing_skus
-                if run.creating is not None and not run.creating.item(sku)
+                sku for sku in order.missing_skus if not _may_create_item(run.creating, sku)
             ]
 
     # -- step 3: invoices ---------------------------------------------------------------------
@@ -569,6 +579,12 @@ def _refused_name(creating: Creating | None, label: str, name: str) -> str | Non
     if creating is not None and creating.risky_names:
         return None
     return created_name_problem(label, name)
+
+
+def _may_create_item(creating: Creating | None, sku: str) -> bool:
+    """Whether Auto Sync creates the item of a missing ``sku``: always, unless fixing one
+    cause that is not this SKU."""
+    return creating is None or creating.item(sku)
 
 
 def _new_account_number(match: CustomerMatch, reference: str) -> str:

@@ -65,9 +65,9 @@ def plan_fix(key: str, fix: Fix) -> FixPlan:
     if code == ReasonCode.UNSAFE_NAME:
         return _risky_plan(subject, order_ids)
     if code in BY_CUSTOMER_REFERENCE:
-        creating = Creating(references=frozenset({subject.strip().casefold()}))
+        creating = Creating.contact_of(subject)
     else:
-        creating = Creating(skus=frozenset({item_key(subject)}))
+        creating = Creating.item_of(subject)
     return FixPlan(code, subject, order_ids, Action.AUTO_SYNC, creating)
 
 

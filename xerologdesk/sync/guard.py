@@ -20,8 +20,6 @@ ALREADY_IN_XERO = (
     "Xero already had this order's invoice (same reference and contact), though this log had "
     "no record of sending it; not sent again."
 )
-# Invoices in these states no longer stand for the order: never adopt them.
-DEAD_INVOICE_STATES = frozenset({"DELETED", "VOIDED"})
 
 
 @dataclass(frozen=True)
@@ -37,7 +35,7 @@ def live_invoices(gateway: XeroGateway, refs: Iterable[str]) -> InvoicesFound:
     """Look the References up in Xero, 40 to a call; what stands for its order and what not."""
     found = InvoicesFound([], set())
     for invoice in gateway.invoices_by_reference(refs):
-        if invoice.status in DEAD_INVOICE_STATES:
+        if invoice.voided_or_deleted:
             found.dead.add(invoice.invoice_id)
         else:
             found.live.append(invoice)

@@ -16,12 +16,14 @@ import re
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from xerologdesk.settings import Settings
 from xerologdesk.store import links
+from xerologdesk.store.book import utc_now
 from xerologdesk.store.links import ContactLink, ItemMapping
+from xerologdesk.sync.outcomes import quoted
 from xerologdesk.xero.errors import XeroError
 from xerologdesk.xero.filters import xero_fold
 from xerologdesk.xero.gateway import XeroGateway
@@ -35,10 +37,6 @@ class Refused(ValueError):
     """What a user asked cannot be done as asked; nothing was changed. The message says why."""
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def who() -> str:
     """The user a link or mapping is recorded as made by: ``user@machine``."""
     try:
@@ -46,10 +44,6 @@ def who() -> str:
     except (OSError, KeyError):  # no login name in this environment
         user = "?"
     return f"{user}@{socket.gethostname() or '?'}"
-
-
-def _quote(text: str) -> str:
-    return f"\u201c{text}\u201d"
 
 
 # -- customer links ----------------------------------------------------------------------------
@@ -81,21 +75,21 @@ def find_contact(gateway: XeroGateway, wanted: str) -> XeroContact:
         exact = [contact for contact in found if contact.name.strip() == wanted]
         found = exact or found
         if not found:
-            raise Refused(f"Xero has no contact named {_quote(wanted)}.")
+            raise Refused(f"Xero has no contact named {quoted(wanted)}.")
     active = [contact for contact in found if not contact.archived]
     if not active:
         raise Refused(
-            f"The Xero contact {_quote(found[0].name)} is archived: a customer cannot be linked "
+            f"The Xero contact {quoted(found[0].name)} is archived: a customer cannot be linked "
             "to it. Restore it in Xero first, or link another contact."
         )
     if len(active) > 1:
         listed = "; ".join(
-            f"{_quote(each.name)} ({each.contact_id}, account number "
-            f"{_quote(each.account_number) if each.account_number else 'none'})"
+            f"{quoted(each.name)} ({each.contact_id}, account number "
+            f"{quoted(each.account_number) if each.account_number else 'none'})"
             for each in active
         )
         raise Refused(
-            f"{len(active)} active Xero contacts are named {_quote(wanted)}: {listed}. Link by "
+            f"{len(active)} active Xero contacts are named {quoted(wanted)}: {listed}. Link by "
             "ContactID instead."
         )
     return active[0]
@@ -127,13 +121,13 @@ def _write_account_number(
 ) -> str:
     if contact.account_number or not settings.get("link_writes_account_number"):
         return ""
-    not_set = f"The contact's account number was not set to {_quote(reference)}"
+    not_set = f"The contact's account number was not set to {quoted(reference)}"
     try:
         answer = gateway.set_account_number(contact.contact_id, reference)
     except XeroError as error:  # the link is saved: trouble here must not hide that
         return f"{not_set}: {error}. The link stands all the same."
     if answer.ok:
-        return f"The contact's account number in Xero is now {_quote(reference)}."
+        return f"The contact's account number in Xero is now {quoted(reference)}."
     said = " ".join(answer.messages)
     return f"{not_set}: Xero said: {said} The link stands all the same."
 
@@ -142,7 +136,7 @@ def unlink_customer(reference: str) -> ContactLink:
     """Remove a customer's link (the next sync looks it up by account number, then name)."""
     removed = links.remove_link(reference.strip())
     if removed is None:
-        raise Refused(f"Customer {_quote(reference.strip())} is not linked to a Xero contact.")
+        raise Refused(f"Customer {quoted(reference.strip())} is not linked to a Xero contact.")
     return removed
 
 
@@ -222,15 +216,15 @@ def _map(gateway: XeroGateway, wanted: Sequence[_Wanted], now: Callable[[], date
         item = items.get(xero_fold(each.code))
         earlier, before = seen.get(each.sku.casefold()), existing.get(each.sku.casefold())
         if item is None:
-            problems.append(f"{prefix}Xero has no item with the code {_quote(each.code)}")
+            problems.append(f"{prefix}Xero has no item with the code {quoted(each.code)}")
         elif earlier is not None and xero_fold(earlier.code) != xero_fold(each.code):
             problems.append(
-                f"{prefix}SKU {_quote(each.sku)} is mapped to {_quote(earlier.code)} on "
+                f"{prefix}SKU {quoted(each.sku)} is mapped to {quoted(earlier.code)} on "
                 f"{earlier.where} already"
             )
         elif before is not None and xero_fold(before.item_code) != xero_fold(item.code):
             problems.append(
-                f"{prefix}SKU {_quote(before.sku)} is mapped to {_quote(before.item_code)} "
+                f"{prefix}SKU {quoted(before.sku)} is mapped to {quoted(before.item_code)} "
                 f"already; unmap it first (xerologdesk unmap-sku {before.sku})"
             )
         elif before is not None:
@@ -257,5 +251,5 @@ def unmap_sku(sku: str) -> ItemMapping:
     """Remove a SKU's mapping (the next sync looks for an item whose code is the SKU)."""
     removed = links.remove_mapping(sku.strip())
     if removed is None:
-        raise Refused(f"SKU {_quote(sku.strip())} is not mapped.")
+        raise Refused(f"SKU {quoted(sku.strip())} is not mapped.")
     return removed

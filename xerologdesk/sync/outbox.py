@@ -111,16 +111,10 @@ class Senders:
         self._pool.shutdown(wait=True)
 
 
-def refs_awaiting_answer() -> set[str]:
-    """The orders (by ref) in invoice requests whose answer is still unknown (the store asks
-    the same before an import replaces an order)."""
-    return book.invoice_refs_awaiting_answer()
-
-
 def orders_awaiting_answer() -> dict[str, int]:
     """The orders (id by ref) in invoice requests whose answer is still unknown: none of them
     is sent again until :meth:`Outbox.reconcile` settles it."""
-    return book.order_ids_for_refs(refs_awaiting_answer())
+    return book.order_ids_for_refs(book.invoice_refs_awaiting_answer())
 
 
 class Outbox:

@@ -41,7 +41,8 @@ def waiting_note(action: str, trouble: str) -> str:
     return f"{waiting}: {trouble}" if waiting else trouble
 
 
-def _quote(text: str) -> str:
+def quoted(text: str) -> str:
+    """``text`` in curly quotes, as every message to the user quotes names and codes."""
     return f"\u201c{text}\u201d"
 
 
@@ -55,15 +56,15 @@ def _contact_summary(contact: XeroContact) -> dict[str, str]:
 
 
 def _list(words: Sequence[str]) -> str:
-    quoted = [_quote(word) for word in words]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+    each = [quoted(word) for word in words]
+    return each[0] if len(each) == 1 else ", ".join(each[:-1]) + " and " + each[-1]
 
 
 def customer_not_found(reference: str, name: str) -> Reason:
     return Reason(
         Code.CUSTOMER_NOT_FOUND,
-        f"Customer not found in Xero: no contact has account number {_quote(reference)} and "
-        f"none is named {_quote(name)}. Create the contact in Xero and Retry, or use Auto Sync "
+        f"Customer not found in Xero: no contact has account number {quoted(reference)} and "
+        f"none is named {quoted(name)}. Create the contact in Xero and Retry, or use Auto Sync "
         "to create it.",
         {"reference": reference, "name": name},
     )
@@ -71,13 +72,13 @@ def customer_not_found(reference: str, name: str) -> Reason:
 
 def customer_ambiguous(name: str, contacts: Sequence[XeroContact]) -> Reason:
     listed = "; ".join(
-        f"{_quote(each.name)} (account number "
-        f"{_quote(each.account_number) if each.account_number else 'none'})"
+        f"{quoted(each.name)} (account number "
+        f"{quoted(each.account_number) if each.account_number else 'none'})"
         for each in contacts
     )
     return Reason(
         Code.CUSTOMER_AMBIGUOUS,
-        f"{len(contacts)} active Xero contacts are named {_quote(name)}: {listed}. Give the right "
+        f"{len(contacts)} active Xero contacts are named {quoted(name)}: {listed}. Give the right "
         "one this customer's reference as its account number in Xero, then Retry.",
         {"name": name, "contacts": [_contact_summary(each) for each in contacts]},
     )
@@ -87,7 +88,7 @@ def customer_archived(reference: str, name: str, contacts: Sequence[XeroContact]
     names = _list([each.name for each in contacts])
     return Reason(
         Code.CUSTOMER_ARCHIVED,
-        f"The only Xero contact matching customer {_quote(reference)} / {_quote(name)} is "
+        f"The only Xero contact matching customer {quoted(reference)} / {quoted(name)} is "
         f"archived ({names}). Restore it in Xero and Retry; a new contact would clash with it.",
         {
             "reference": reference,
@@ -115,8 +116,8 @@ def linked_contact_archived(name: str, link: ContactLink, contact: XeroContact) 
     """The contact a user linked the customer to is archived in Xero (never a fallback)."""
     return Reason(
         Code.CUSTOMER_ARCHIVED,
-        f"Customer {_quote(link.reference)} is {linked_by_you(link)} to the Xero contact "
-        f"{_quote(contact.name)}, which is archived. Restore it in Xero, or link the customer "
+        f"Customer {quoted(link.reference)} is {linked_by_you(link)} to the Xero contact "
+        f"{quoted(contact.name)}, which is archived. Restore it in Xero, or link the customer "
         "to another contact (or unlink it), then Retry.",
         {
             "reference": link.reference,
@@ -129,10 +130,10 @@ def linked_contact_archived(name: str, link: ContactLink, contact: XeroContact) 
 
 def linked_contact_missing(name: str, link: ContactLink) -> Reason:
     """The contact a user linked the customer to is no longer in Xero (never a fallback)."""
-    was = f" ({_quote(link.contact_name)})" if link.contact_name else ""
+    was = f" ({quoted(link.contact_name)})" if link.contact_name else ""
     return Reason(
         Code.LINKED_CONTACT_MISSING,
-        f"Customer {_quote(link.reference)} is {linked_by_you(link)} to the Xero contact "
+        f"Customer {quoted(link.reference)} is {linked_by_you(link)} to the Xero contact "
         f"{link.contact_id}{was}, which Xero no longer has. Link the customer to another "
         "contact (or unlink it), then Retry.",
         {"reference": link.reference, "name": name, "link": _link_details(link)},
@@ -143,7 +144,7 @@ def product_not_found(sku: str) -> Reason:
     """One missing SKU (one reason each, so failures can be grouped by SKU)."""
     return Reason(
         Code.PRODUCT_NOT_FOUND,
-        f"Product not in Xero: no item has the code {_quote(sku)}. Create it in Xero and Retry, "
+        f"Product not in Xero: no item has the code {quoted(sku)}. Create it in Xero and Retry, "
         "or use Auto Sync.",
         {"sku": sku},
     )
@@ -154,8 +155,8 @@ def mapped_item_missing(mapping: ItemMapping) -> Reason:
     the mapping says which item it is)."""
     return Reason(
         Code.PRODUCT_NOT_FOUND,
-        f"Product not in Xero: SKU {_quote(mapping.sku)} is mapped by you on "
-        f"{mapping.mapped_at:%Y-%m-%d} to the item code {_quote(mapping.item_code)}, which no "
+        f"Product not in Xero: SKU {quoted(mapping.sku)} is mapped by you on "
+        f"{mapping.mapped_at:%Y-%m-%d} to the item code {quoted(mapping.item_code)}, which no "
         "Xero item has. Create that item in Xero, or map the SKU to another code, then Retry.",
         {"sku": mapping.sku, "mapped_to": mapping.item_code},
     )
@@ -182,7 +183,7 @@ _WHAT_TO_SET = {
 
 def xero_rejected(what: str, messages: Sequence[str], key: str = "") -> Reason:
     said = " ".join(message if message.endswith(".") else f"{message}." for message in messages)
-    subject = f"the {what} {_quote(key)}" if key else f"the {what}"
+    subject = f"the {what} {quoted(key)}" if key else f"the {what}"
     advice = [
         hint
         for words, hint in _WHAT_TO_SET.items()

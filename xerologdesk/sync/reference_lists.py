@@ -9,10 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from xerologdesk.sync.outcomes import quoted
 from xerologdesk.xero.gateway import XeroGateway
-
-# Account types that can carry sales (Xero's REVENUE class).
-SALES_ACCOUNT_TYPES = ("REVENUE", "SALES", "OTHERINCOME")
 
 # Settings picked from the organisation's lists, and which list.
 FROM_XERO = {
@@ -50,7 +48,7 @@ class ReferenceLists:
         choices: tuple[Choice, ...] = getattr(self, which)
         if any(choice.value == value for choice in choices):
             return None
-        refused = f"{key}: \u201c{value}\u201d is not an active {_LIST_NOUN[which]} of "
+        refused = f"{key}: {quoted(value)} is not an active {_LIST_NOUN[which]} of "
         if not choices:
             return refused + f"{self.organisation}, which has none"
         shown = ", ".join(choice.value for choice in choices[:_SHOWN_CHOICES])
@@ -63,9 +61,9 @@ class ReferenceLists:
 def read_reference_lists(gateway: XeroGateway) -> ReferenceLists:
     """Ask the connected organisation for its lists."""
     organisation = gateway.organisation()
-    active = [account for account in gateway.accounts() if account.status == "ACTIVE"]
-    sales = [account for account in active if account.type in SALES_ACCOUNT_TYPES] or active
-    rates = [rate for rate in gateway.tax_rates() if rate.status == "ACTIVE"]
+    active = [account for account in gateway.accounts() if account.active]
+    sales = [account for account in active if account.takes_sales] or active
+    rates = [rate for rate in gateway.tax_rates() if rate.active]
     return ReferenceLists(
         organisation=organisation.name,
         accounts=tuple(

@@ -57,6 +57,9 @@ COMPANY_FORMS = frozenset(
     }
 )
 SHOWN = 20  # suggestions listed by default
+# The names a cheap first pass keeps for the costly weighted ratio (see _name_scores): at least
+# CANDIDATES, and ten per suggestion asked, so a good name the cheap pass ranks lower still
+# reaches the final score.
 CANDIDATES = 200
 CANDIDATES_PER_SHOWN = 10
 _NOT_WORD = re.compile(r"[\W_]+")

@@ -47,6 +47,11 @@ class XeroInvoice:
     currency: str = ""
     amount_due: Decimal | None = None
 
+    @property
+    def voided_or_deleted(self) -> bool:
+        """No longer stands for its order: never adopted as the order's invoice."""
+        return self.status in ("VOIDED", "DELETED")
+
 
 R = TypeVar("R", XeroInvoice, XeroItem)
 
@@ -69,6 +74,15 @@ class XeroAccount:
     type: str
     status: str = "ACTIVE"
 
+    @property
+    def active(self) -> bool:
+        return self.status == "ACTIVE"
+
+    @property
+    def takes_sales(self) -> bool:
+        """Of a type that can carry sales (Xero's REVENUE class)."""
+        return self.type in ("REVENUE", "SALES", "OTHERINCOME")
+
 
 @dataclass(frozen=True)
 class XeroTaxRate:
@@ -76,6 +90,10 @@ class XeroTaxRate:
     name: str
     rate: Decimal
     status: str = "ACTIVE"
+
+    @property
+    def active(self) -> bool:
+        return self.status == "ACTIVE"
 
 
 @dataclass(frozen=True)
