@@ -318,8 +318,8 @@ def read_one(ledger: Ledger, resource: str, record_id: str, places: int) -> Resp
     """``GET /{Resource}/{id}``: the record in an envelope, or 404."""
     if resource == "accounts":
         with ledger.lock:
-            found = [each for each in ledger.accounts if each["AccountID"] == record_id.lower()]
-        return wire.ok("Accounts", found, ledger.now()) if found else wire.not_found()
+            account = ledger.account_with_id(record_id)
+        return wire.ok("Accounts", [account], ledger.now()) if account else wire.not_found()
     table_of, alternate, folded, plural = _TABLES[resource]
     with ledger.lock:
         table = table_of(ledger)

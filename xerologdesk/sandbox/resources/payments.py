@@ -83,7 +83,6 @@ def save(ledger: Ledger, element: Any, path: str) -> Outcome:
         "Account": _account_summary(account) if account else element.get("Account"),
         "HasValidationErrors": bool(errors),
     }
-    record = {key: value for key, value in record.items() if value is not None}
     if errors or invoice is None:
         record["Invoice"] = _invoice_summary(invoice) if invoice else element.get("Invoice")
         return Outcome(record=ordered(record, ORDER), errors=errors)
@@ -101,7 +100,7 @@ def _paid(ledger: Ledger, invoice: Mapping[str, Any], payment: Mapping[str, Any]
         invoice,
         Payments=[
             *(invoice.get("Payments") or []),
-            {key: payment[key] for key in ON_INVOICE if key in payment},
+            {key: payment[key] for key in ON_INVOICE if payment.get(key) is not None},
         ],
         AmountPaid=Decimal(invoice.get("AmountPaid") or 0) + amount,
         AmountDue=due,
@@ -144,14 +143,7 @@ def _account(
     code = fields.text(given, "Code", f"{path}.Account") or fields.text(element, "Code", path)
     account = None
     if account_id is not None:
-        account = next(
-            (
-                each
-                for each in ledger.accounts
-                if str(each["AccountID"]).lower() == account_id.lower()
-            ),
-            None,
-        )
+        account = ledger.account_with_id(account_id)
     elif code:
         account = ledger.account(code)
     if account is None:
