@@ -167,3 +167,18 @@ def test_a_second_sandbox_process_is_refused_naming_the_first(tmp_path: Path, se
     first.process.wait(timeout=30)
     with Sandbox(state_path=state):
         pass
+
+
+def test_a_sandbox_started_again_after_another_used_its_file_is_refused(tmp_path: Path) -> None:
+    """Its state is stale: writing it would lose what the other one did."""
+    state = tmp_path / "state.json"
+    first = Sandbox(state_path=state, seed="empty").start()
+    first.stop()
+    first.start()  # nobody else used the file: fine
+    first.stop()
+    with Sandbox(state_path=state) as second:
+        second.issue_token()  # a change of the other one's, saved to the file
+    with pytest.raises(ValueError, match="changed by another sandbox"):
+        first.start()
+    with Sandbox(state_path=state):  # the refused one let go of the file
+        pass
