@@ -144,6 +144,11 @@ def _sync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
+def _private(path: str, flags: int) -> int:
+    """Open a file the way ``open`` asks, creating it readable by its owner only."""
+    return os.open(path, flags, 0o600)
+
+
 def _file_identity(path: Path) -> tuple[int, int, int] | None:
     try:
         found = path.stat()
@@ -205,7 +210,8 @@ class Persister:
             if not self._running:
                 return
             if self._journal is None:
-                self._journal = open(self.journal_path, "ab")  # noqa: SIM115 (kept open)
+                # Private as the snapshot is, even when no compaction made the file first.
+                self._journal = open(self.journal_path, "ab", opener=_private)  # noqa: SIM115
             start = self._journal.tell()
             try:
                 self._journal.write(f"[{self._epoch},{entry()}]\n".encode())
