@@ -148,10 +148,14 @@ class Sandbox:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
-        if self._persister is not None:
-            self._persister.stop()
-        if self._state_lock is not None:
-            self._state_lock.release()
+        try:
+            if self._persister is not None:
+                self._persister.stop()
+        finally:
+            # Even when the last snapshot failed (a full disk): the journal holds what was
+            # answered, and a held lock would refuse every later sandbox in this process.
+            if self._state_lock is not None:
+                self._state_lock.release()
 
     def __enter__(self) -> Sandbox:
         return self.start()
