@@ -3,9 +3,9 @@
 ``xero`` builds, per test, an ``ApiClient`` of its own (xero-python's ``Configuration`` is a
 singleton sharing one token: docs/xero-behaviour.md) whose pool manager has retries off and records
 every exchange. When the test ends, every 200 and 400 answer it received from a resource the
-sandbox serves (Contacts, Items, Invoices, Accounts, TaxRates, Organisation, Currencies, and
-the identity service's connections) is validated against Xero's OpenAPI spec (tests/data), in a
-copy that refuses any field the spec does not declare.
+sandbox serves (Contacts, Items, Invoices, Payments, Accounts, TaxRates, Organisation,
+Currencies, and the identity service's connections) is validated against Xero's OpenAPI spec
+(tests/data), in a copy that refuses any field the spec does not declare.
 """
 
 from __future__ import annotations

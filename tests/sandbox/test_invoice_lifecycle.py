@@ -111,6 +111,17 @@ def test_a_payment_in_part_then_in_whole_makes_the_invoice_paid(xero, bondi) -> 
     assert [each.amount for each in paid.payments] == [2, 20]
 
 
+def test_one_payment_is_created_with_post(xero, bondi) -> None:
+    """xero-python's create_payment (POST /Payments, one Payment as the body), as Xero serves."""
+    created = create(xero, bondi)
+    payment = Payment(
+        invoice=Invoice(invoice_id=created.invoice_id), account=Account(code="090"), amount=5
+    )
+    (answered,) = xero.api.create_payment(xero.tenant, payment).payments
+    assert (answered.amount, answered.invoice.amount_due) == (5, 17)
+    assert current(xero, created).amount_paid == 5
+
+
 def test_an_invoice_with_a_payment_cannot_be_voided(xero, bondi) -> None:
     part_paid, paid = create(xero, bondi, reference="SO-PART"), create(xero, bondi)
     pay(xero, part_paid, "1.00")

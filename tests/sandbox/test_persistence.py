@@ -153,3 +153,16 @@ def test_a_change_made_while_the_snapshot_is_written_stays_in_the_journal(tmp_pa
         assert (saved.epoch, saved.changes) == (2, [during])
     finally:
         persister.stop()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_a_journal_an_append_creates_is_private(tmp_path) -> None:
+    """Not only when a compaction wrote it first (gone, say, by a clean-up of the folder)."""
+    persister = persistence.Persister(tmp_path / "state.json", lambda: {"version": 1})
+    persister.start()
+    try:
+        persister.journal_path.unlink()
+        persister.append(lambda: "{}")
+        assert stat.S_IMODE(persister.journal_path.stat().st_mode) == 0o600
+    finally:
+        persister.stop()

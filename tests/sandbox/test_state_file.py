@@ -16,7 +16,7 @@ import pytest
 import urllib3
 from sandbox_helpers import admin, invoice, invoices
 
-from xerologdesk.sandbox import Sandbox
+from xerologdesk.sandbox import Sandbox, persistence
 from xerologdesk.sandbox.accounting import PREFIX
 from xerologdesk.sandbox.state_lock import StateFileInUse
 
@@ -166,4 +166,36 @@ def test_a_second_sandbox_process_is_refused_naming_the_first(tmp_path: Path, se
     first.process.send_signal(signal.SIGKILL)  # the system lets go of the lock with the process
     first.process.wait(timeout=30)
     with Sandbox(state_path=state):
+        pass
+
+
+def test_a_sandbox_started_again_after_another_used_its_file_is_refused(tmp_path: Path) -> None:
+    """Its state is stale: writing it would lose what the other one did."""
+    state = tmp_path / "state.json"
+    first = Sandbox(state_path=state, seed="empty").start()
+    first.stop()
+    first.start()  # nobody else used the file: fine
+    first.stop()
+    with Sandbox(state_path=state) as second:
+        second.issue_token()  # a change of the other one's, saved to the file
+    with pytest.raises(ValueError, match="changed by another sandbox"):
+        first.start()
+    with Sandbox(state_path=state):  # the refused one let go of the file
+        pass
+
+
+def test_a_sandbox_whose_last_snapshot_fails_still_lets_go_of_its_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = tmp_path / "state.json"
+    sandbox = Sandbox(state_path=state, seed="empty").start()
+
+    def disk_full(path: Path, saved: dict[str, Any]) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(persistence, "write", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        sandbox.stop()
+    monkeypatch.undo()
+    with Sandbox(state_path=state, seed="empty"):
         pass

@@ -1,13 +1,15 @@
 """Contacts and items as they exist in a Xero organisation, put into a sandbox as if made in
-Xero by hand."""
+Xero by hand; an invoice as the gateway sends one."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from xerologdesk.sandbox import Sandbox
+from xerologdesk.xero.records import NewInvoice, NewLine
 
 
 def contact_record(name: str, account_number: str = "", status: str = "ACTIVE") -> dict[str, Any]:
@@ -46,3 +48,25 @@ def put_in_xero(
 ) -> None:
     """Records that already exist in the organisation (as if made in Xero by hand)."""
     sandbox.ledger().load_records(contacts, items)
+
+
+def new_invoice(sandbox: Sandbox, reference: str = "SO-1") -> NewInvoice:
+    """A draft sales invoice for the demo organisation's first customer and product."""
+    state = sandbox.state()
+    return NewInvoice(
+        reference=reference,
+        contact_id=state["contacts"][0]["ContactID"],
+        date=date(2026, 11, 2),
+        currency="AUD",
+        status="DRAFT",
+        lines=(
+            NewLine(
+                item_code=state["items"][0]["Code"],
+                description="Beans",
+                quantity=Decimal("1"),
+                unit_amount=Decimal("32.00"),
+                tax_type="OUTPUT",
+                account_code="200",
+            ),
+        ),
+    )

@@ -5,66 +5,25 @@ any other refusal stays a plain :class:`Rejected`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-from xerologdesk.app import READ_TIMEOUT_ENV, open_app
+from tests.support.xero_records import new_invoice
 from xerologdesk.sandbox import Sandbox, idempotency
 from xerologdesk.xero.errors import KeyInUse, OutcomeUnknown, Rejected
 from xerologdesk.xero.gateway import XeroGateway
-from xerologdesk.xero.records import NewInvoice, NewLine
 
 pytestmark = pytest.mark.timeout(60)
 
 HOLD = {"script": [{"method": "PUT", "resource": "/Invoices", "status": "hold"}]}
 
 
-@pytest.fixture
-def gateway(
-    tmp_path: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[XeroGateway]:
-    """The gateway to the demo sandbox, built as the app builds it; a 1 s read timeout, so a
-    held send is given up quickly."""
-    monkeypatch.setenv(READ_TIMEOUT_ENV, "1")
-    app = open_app(tmp_path / "data", log=False)
-    try:
-        app.connect_sandbox(sandbox.base_url)
-        yield app.gateway()
-    finally:
-        app.close()
-
-
-def invoice(sandbox: Sandbox) -> NewInvoice:
-    """SO-1 for the demo organisation's first customer and product."""
-    state = sandbox.state()
-    return NewInvoice(
-        reference="SO-1",
-        contact_id=state["contacts"][0]["ContactID"],
-        date=date(2026, 11, 2),
-        currency="AUD",
-        status="DRAFT",
-        lines=(
-            NewLine(
-                item_code=state["items"][0]["Code"],
-                description="Beans",
-                quantity=Decimal("1"),
-                unit_amount=Decimal("32.00"),
-                tax_type="OUTPUT",
-                account_code="200",
-            ),
-        ),
-    )
-
-
 def test_a_key_first_used_for_another_request_is_a_refusal_of_the_key(
     gateway: XeroGateway, sandbox: Sandbox
 ) -> None:
-    sent = invoice(sandbox)
+    sent = new_invoice(sandbox)
     [created] = gateway.create_invoices([sent], "xld-invoice-k1")
     assert created.ok
     changed = replace(sent, lines=(replace(sent.lines[0], quantity=Decimal("2")),))
@@ -80,7 +39,7 @@ def test_a_key_first_used_for_another_request_is_a_refusal_of_the_key(
 def test_a_key_whose_first_call_is_still_under_way_is_a_refusal_of_the_key(
     gateway: XeroGateway, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sent = invoice(sandbox)
+    sent = new_invoice(sandbox)
     sandbox.set_faults(HOLD)
     with pytest.raises(OutcomeUnknown):
         gateway.create_invoices([sent], "xld-invoice-k2")
@@ -101,7 +60,7 @@ def test_a_refusal_of_the_request_is_not_taken_for_a_refusal_of_the_key(
 ) -> None:
     sandbox.set_faults({"script": [{"method": "PUT", "resource": "/Invoices", "status": 400}]})
     with pytest.raises(Rejected) as refused:
-        gateway.create_invoices([invoice(sandbox)], "xld-invoice-k3")
+        gateway.create_invoices([new_invoice(sandbox)], "xld-invoice-k3")
     assert not isinstance(refused.value, KeyInUse)
     assert (refused.value.status, refused.value.messages) == (400, ["Bad Request"])
     assert sandbox.state()["invoices"] == []

@@ -19,7 +19,7 @@ Routes (paths case-insensitive, as Xero's):
   ``unitdp``), ``POST /Invoices/{InvoiceID}`` (a status change: AUTHORISED, VOIDED, DELETED, with
   Xero's rules; see :mod:`~xerologdesk.sandbox.resources.invoices`). As on Xero, a list without
   ``page`` leaves out each invoice's ``LineItems``; a paged list and a single invoice carry them.
-- ``PUT /Payments`` (``summarizeErrors``): payments on invoices
+- ``PUT /Payments`` (``summarizeErrors``) and ``POST /Payments`` (one): payments on invoices
   (:mod:`~xerologdesk.sandbox.resources.payments`).
 - ``If-Modified-Since`` on ``GET /Contacts``, ``/Items``, ``/Invoices`` and ``/Accounts``: only
   records changed since (see :mod:`~xerologdesk.sandbox.queries`).
@@ -110,7 +110,8 @@ _WRITERS = {
     "invoices": _Writer("Invoices", "InvoiceID", _save_invoice, "HasErrors"),
     "payments": _Writer("Payments", "PaymentID", _save_payment, "HasValidationErrors"),
 }
-# Resources written with PUT only (POST /Payments/{id} deletes a payment on Xero: not served).
+# Resources only ever created: ``PUT /Payments`` (many) and ``POST /Payments`` (one, Xero's
+# createPayment) both create; ``POST /Payments/{id}`` deletes a payment on Xero: not served.
 _CREATE_ONLY = frozenset({"payments"})
 
 
@@ -317,8 +318,8 @@ def read_one(ledger: Ledger, resource: str, record_id: str, places: int) -> Resp
     """``GET /{Resource}/{id}``: the record in an envelope, or 404."""
     if resource == "accounts":
         with ledger.lock:
-            found = [each for each in ledger.accounts if each["AccountID"] == record_id.lower()]
-        return wire.ok("Accounts", found, ledger.now()) if found else wire.not_found()
+            account = ledger.account_with_id(record_id)
+        return wire.ok("Accounts", [account], ledger.now()) if account else wire.not_found()
     table_of, alternate, folded, plural = _TABLES[resource]
     with ledger.lock:
         table = table_of(ledger)
@@ -364,9 +365,7 @@ def handle(request: Request, ledger: Ledger) -> Response:
         if method == "GET" and record_id is not None and resource in (*_TABLES, "accounts"):
             return read_one(ledger, resource, record_id, unit_places(request))
         if method in ("PUT", "POST") and resource in _WRITERS:
-            if (method == "PUT" or resource in _CREATE_ONLY) and record_id is not None:
-                return wire.not_found()
-            if method == "POST" and resource in _CREATE_ONLY:
+            if record_id is not None and (method == "PUT" or resource in _CREATE_ONLY):
                 return wire.not_found()
             return write(request, ledger, resource, record_id)
     except WhereSyntaxError as error:

@@ -98,11 +98,20 @@ class Sandbox:
     # --- life cycle ---------------------------------------------------------------------------
 
     def start(self) -> Sandbox:
-        """Bind the loopback port and serve in a background thread; returns self."""
+        """Bind the loopback port and serve in a background thread; returns self.
+
+        Started again after :meth:`stop`, it takes its state file's lock again, and raises
+        ``ValueError`` if another sandbox changed the file meanwhile (this one's state is stale).
+        """
         if self._server is not None:
             return self
         if self._state_lock is not None and not self._state_lock.held:
             self._state_lock.acquire()  # started again after a stop
+            if self._persister is not None and self._persister.written_by_another():
+                self._state_lock.release()
+                raise ValueError(
+                    f"{self.state_path} was changed by another sandbox since this one stopped"
+                )
         self._stopping.clear()
         gate = AccountingGate(
             self.organisations,
@@ -139,10 +148,14 @@ class Sandbox:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
-        if self._persister is not None:
-            self._persister.stop()
-        if self._state_lock is not None:
-            self._state_lock.release()
+        try:
+            if self._persister is not None:
+                self._persister.stop()
+        finally:
+            # Even when the last snapshot failed (a full disk): the journal holds what was
+            # answered, and a held lock would refuse every later sandbox in this process.
+            if self._state_lock is not None:
+                self._state_lock.release()
 
     def __enter__(self) -> Sandbox:
         return self.start()

@@ -194,6 +194,13 @@ class Ledger:
         wanted = code.strip().lower()
         return next((each for each in self.accounts if str(each["Code"]).lower() == wanted), None)
 
+    def account_with_id(self, account_id: str) -> dict[str, Any] | None:
+        """The account with this AccountID (GUIDs compare case-insensitively)."""
+        wanted = account_id.strip().lower()
+        return next(
+            (each for each in self.accounts if str(each["AccountID"]).lower() == wanted), None
+        )
+
     def tax_rate(self, tax_type: str) -> dict[str, Any] | None:
         wanted = tax_type.strip().upper()
         return next((each for each in self.tax_rates if each["TaxType"] == wanted), None)

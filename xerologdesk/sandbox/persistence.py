@@ -144,6 +144,19 @@ def _sync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
+def _private(path: str, flags: int) -> int:
+    """Open a file the way ``open`` asks, creating it readable by its owner only."""
+    return os.open(path, flags, 0o600)
+
+
+def _file_identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        return None
+    return (found.st_ino, found.st_mtime_ns, found.st_size)
+
+
 # The data, not the times: what an appended line needs to survive a crash.
 _sync_data = getattr(os, "fdatasync", os.fsync)
 
@@ -168,6 +181,9 @@ class Persister:
         self._dirty = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        # The snapshot file this persister last wrote (inode, time, size): each write replaces
+        # the file, so another sandbox's write shows as a different one.
+        self._last_written: tuple[int, int, int] | None = None
 
     @property
     def running(self) -> bool:
@@ -194,7 +210,8 @@ class Persister:
             if not self._running:
                 return
             if self._journal is None:
-                self._journal = open(self.journal_path, "ab")  # noqa: SIM115 (kept open)
+                # Private as the snapshot is, even when no compaction made the file first.
+                self._journal = open(self.journal_path, "ab", opener=_private)  # noqa: SIM115
             start = self._journal.tell()
             try:
                 self._journal.write(f"[{self._epoch},{entry()}]\n".encode())
@@ -214,8 +231,14 @@ class Persister:
                 epoch = self._epoch
                 held = self._journal_length()
             write(self.path, {**self._snapshot(), EPOCH_KEY: epoch})
+            self._last_written = _file_identity(self.path)
             with self._journal_lock:
                 self._drop_journal_head(held)
+
+    def written_by_another(self) -> bool:
+        """Whether the state file changed since this persister's last snapshot (another sandbox
+        used it while this one was stopped): writing over it would lose that one's changes."""
+        return self._last_written is not None and _file_identity(self.path) != self._last_written
 
     def stop(self) -> None:
         """Stop journaling and the writer thread, and write a last snapshot."""

@@ -8,9 +8,11 @@ order. ``page`` starts at 1; ``pageSize`` defaults to 100 and is capped at 1,000
 
 The ``If-Modified-Since`` header keeps the records whose ``UpdatedDateUTC`` is at or after it (on
 the resources that have one: contacts, items, invoices, accounts), as Xero's "only records
-created or modified since this timestamp" (Requests). It is read as xero-python sends it (an ISO
-date-time, naive ones as UTC) or as an HTTP date; a header that is neither is ignored (the
-sandbox's choice: Xero does not document its answer).
+created or modified since this timestamp" (Requests). "At or after" is the sandbox's reading:
+Xero does not say whether a record changed at that very instant comes back; keeping it means a
+client that asks again from an answer's ``DateTimeUTC`` never misses one. The header is read as
+xero-python sends it (an ISO date-time, naive ones as UTC) or as an HTTP date; a header that is
+neither is ignored (the sandbox's choice: Xero does not document its answer).
 
 Xero documents its case- and accent-insensitive matching for single terms and ``AND`` only; the
 fault setting ``or_terms_case_sensitive`` (see :mod:`faults`) makes a list of two or more

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -101,17 +101,25 @@ class XeroGateway:
     def _get(self, operation: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return self._send(operation, self.client.tenant_id, *args, write=False, **kwargs)
 
-    def _get_pages(self, operation: Callable[..., Any], plural: str, **kwargs: Any) -> list[Any]:
-        """Every record of a paged list (contacts, invoices), page by page."""
-        records: list[Any] = []
+    def _pages(
+        self, operation: Callable[..., Any], plural: str, page_size: int, **kwargs: Any
+    ) -> Iterator[Any]:
+        """The answers of a paged list (contacts, invoices), page by page, until a short page or
+        the last of Xero's ``pageCount``."""
         page = 1
         while True:
-            body = self._get(operation, page=page, page_size=PAGE_SIZE, **kwargs)
-            batch = body.get(plural) or []
-            records.extend(batch)
-            if len(batch) < PAGE_SIZE:
-                return records
+            body = self._get(operation, page=page, page_size=page_size, **kwargs)
+            yield body
+            short = len(body.get(plural) or []) < page_size
+            pages = (body.get("pagination") or {}).get("pageCount")
+            if short or (isinstance(pages, int) and page >= pages):
+                return
             page += 1
+
+    def _get_pages(self, operation: Callable[..., Any], plural: str, **kwargs: Any) -> list[Any]:
+        """Every record of a paged list (contacts, invoices), 1,000 to a page."""
+        bodies = self._pages(operation, plural, PAGE_SIZE, **kwargs)
+        return [record for body in bodies for record in body.get(plural) or []]
 
     # -- organisation and reference data ---------------------------------------------------
 
@@ -301,24 +309,17 @@ class XeroGateway:
         ``pageCount``, ends it): what changed costs a call per 100, never one per invoice, and
         nothing changed costs one call. ``asked_at`` is Xero's time of the first page.
         """
-        records: list[XeroInvoice] = []
-        asked_at: datetime | None = None
-        page = 1
-        while True:
-            body = self._get(
+        bodies = list(
+            self._pages(
                 self.client.accounting.get_invoices,
+                "Invoices",
+                REFRESH_PAGE_SIZE,
                 where='Type=="ACCREC"',
-                page=page,
-                page_size=REFRESH_PAGE_SIZE,
                 **_since(since),
             )
-            asked_at = asked_at or _asked_at(body)
-            batch = body.get("Invoices") or []
-            records.extend(wire.invoice(each) for each in batch)
-            pages = (body.get("pagination") or {}).get("pageCount")
-            if len(batch) < REFRESH_PAGE_SIZE or (isinstance(pages, int) and page >= pages):
-                return Changed(records, asked_at, page)
-            page += 1
+        )
+        records = [wire.invoice(each) for body in bodies for each in body.get("Invoices") or []]
+        return Changed(records, _asked_at(bodies[0]), len(bodies))
 
     def items_changed_since(self, since: datetime | None) -> Changed[XeroItem]:
         """Items created or changed since ``since`` (every one without): one call, as items

@@ -2,12 +2,16 @@
 
 A payment names its invoice (``Invoice.InvoiceID``, or ``Invoice.InvoiceNumber``), its account
 (``Account.AccountID`` or ``Account.Code``, else a top-level ``Code``), an ``Amount`` and a
-``Date`` (today by default). What is checked, with the messages of
-:mod:`~xerologdesk.sandbox.messages`: the invoice exists and is AUTHORISED
-(``PAYMENT_NOT_AUTHORISED``; a PAID one is no longer); the amount is more than zero and at most
-what is due (``PAYMENT_TOO_LARGE``); the account exists and is a bank account or one with
-``EnablePaymentsToAccount`` (Payments: "the account must be either a BANK account or have
-payments enabled").
+``Date``. What is checked, with the messages of :mod:`~xerologdesk.sandbox.messages`: the invoice
+exists and is AUTHORISED (``PAYMENT_NOT_AUTHORISED``); the amount is more than zero and at most
+what is due (``PAYMENT_TOO_LARGE``; the spec: "less than or equal to the outstanding amount");
+the account exists and is a bank account or one with ``EnablePaymentsToAccount`` (Payments: "the
+account must be either a BANK account or have payments enabled").
+
+The sandbox's choices where Xero does not say: a payment without a ``Date`` is dated today; one
+on a PAID invoice gets ``PAYMENT_NOT_AUTHORISED`` (Xero's words for a draft; its answer for a
+paid one is not published); ``IsReconciled`` is always false (the spec lets a PUT ask for a
+reconciled payment; the sandbox has no bank statements to reconcile with).
 
 A saved payment is kept on its invoice, not on its own: the invoice's ``Payments`` gains it,
 ``AmountPaid`` grows and ``AmountDue`` falls by the amount, ``Status`` becomes PAID once nothing
@@ -83,7 +87,6 @@ def save(ledger: Ledger, element: Any, path: str) -> Outcome:
         "Account": _account_summary(account) if account else element.get("Account"),
         "HasValidationErrors": bool(errors),
     }
-    record = {key: value for key, value in record.items() if value is not None}
     if errors or invoice is None:
         record["Invoice"] = _invoice_summary(invoice) if invoice else element.get("Invoice")
         return Outcome(record=ordered(record, ORDER), errors=errors)
@@ -101,7 +104,7 @@ def _paid(ledger: Ledger, invoice: Mapping[str, Any], payment: Mapping[str, Any]
         invoice,
         Payments=[
             *(invoice.get("Payments") or []),
-            {key: payment[key] for key in ON_INVOICE if key in payment},
+            {key: payment[key] for key in ON_INVOICE if payment.get(key) is not None},
         ],
         AmountPaid=Decimal(invoice.get("AmountPaid") or 0) + amount,
         AmountDue=due,
@@ -144,14 +147,7 @@ def _account(
     code = fields.text(given, "Code", f"{path}.Account") or fields.text(element, "Code", path)
     account = None
     if account_id is not None:
-        account = next(
-            (
-                each
-                for each in ledger.accounts
-                if str(each["AccountID"]).lower() == account_id.lower()
-            ),
-            None,
-        )
+        account = ledger.account_with_id(account_id)
     elif code:
         account = ledger.account(code)
     if account is None:
