@@ -4,7 +4,8 @@
 
 Starts the app exactly as ``xerologdesk --sandbox`` does (in a temporary data directory), waits
 for the demo orders to sync, then saves PNGs of the main window, the details of a failed order,
-the Resolve dialog, the Settings dialog, the problems view and the contact picker.
+the Resolve dialog, the Settings dialog, the problems view, the contact picker and the
+map-SKU dialog.
 """
 
 from __future__ import annotations
@@ -123,6 +124,12 @@ def render(out: Path) -> None:
             assert picker is not None
             save(picker, out / "contact-picker.png")
             picker.close()
+            sku = next(g for g in problems.model.groups if Fix.MAP in g.fixes)
+            problems.select_key(sku.key)
+            mapping = problems.open_map(sku)
+            wait_for(lambda: mapping.codes.count() > 0, "the organisation's items")
+            save(mapping, out / "map-sku.png")
+            mapping.close()
             problems.close()
         finally:
             window.close()
