@@ -8,6 +8,7 @@ import sqlite3
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import peewee
@@ -173,6 +174,29 @@ def test_a_status_narrows_a_broad_search(
     assert sorted(_refs(log_filter)) == expected
     assert sorted(_refs(log_filter, 2)) == sorted(_refs(log_filter)[:2])
     assert count_log(log_filter) == len(expected)
+
+
+def test_a_narrow_search_is_counted_from_its_matches_unless_more_narrows_it(
+    orders: list[Order],
+) -> None:
+    bakeries = _expected(orders, "bakery")
+    assert count_log_at_most(LogFilter(search="bakery"), len(bakeries)) == len(bakeries)
+    assert count_log_at_most(LogFilter(search="bakery"), len(bakeries) - 1) is None
+    # A status or a date narrows the matches further: counted from the rows, not the matches.
+    failed = book.order_ids_for_refs([order.ref for order in orders[:20]])
+    store_db.database.execute_sql(
+        current().marks(
+            "UPDATE log_entry SET status = 'failed' WHERE order_id IN "
+            f"({','.join('?' * len(failed))})"
+        ),
+        list(failed.values()),
+    )
+    middle = sorted(order.posted for order in orders)[len(orders) // 2]
+    for narrower in (
+        LogFilter(search="bakery", status="failed"),
+        LogFilter(search="bakery", date_from=date.fromisoformat(middle)),
+    ):
+        assert count_log_at_most(narrower, 10_000) == count_log(narrower) < len(bakeries)
 
 
 def test_search_ids_lists_a_narrow_search_and_gives_up_on_a_broad_one(

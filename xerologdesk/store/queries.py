@@ -61,12 +61,21 @@ class LogFilter:
     @property
     def status_only(self) -> bool:
         """True when only the status narrows it (then the trigger-kept counts answer)."""
+        return not self.search.strip() and not self._narrowed_otherwise
+
+    @property
+    def search_only(self) -> bool:
+        """True when only the search text narrows it (then its matches are the count)."""
+        return bool(self.search.strip()) and self.status is None and not self._narrowed_otherwise
+
+    @property
+    def _narrowed_otherwise(self) -> bool:
+        """A posted-date range or the invoice's status in Xero narrows it."""
         return (
-            not self.search.strip()
-            and self.date_from is None
-            and self.date_to is None
-            and self.xero_status is None
-            and not self.xero_flagged
+            self.date_from is not None
+            or self.date_to is not None
+            or self.xero_status is not None
+            or self.xero_flagged
         )
 
 
@@ -246,10 +255,15 @@ def count_log_at_most(log_filter: LogFilter, limit: int) -> int | None:
         count = count_log(log_filter)
         return count if count <= limit else None
     text = log_filter.search.strip()
-    if text and search_ids(text, SEARCH_PROBE) is None:
+    ids = search_ids(text, SEARCH_PROBE) if text else None
+    if text and ids is None:
         # Broad: counting even its first ``limit`` matches row by row would hold up the first
         # page (30 ms for "Bakery" on a million orders), so leave it to the exact count.
         return None
+    if ids is not None and log_filter.search_only:
+        # Nothing but the search narrows it: its matches are the count, without reading each
+        # matching order's row again (17 ms for 3,000 matches in a fresh process).
+        return len(ids) if len(ids) <= limit else None
     inner = _filtered(log_filter, peewee.SQL("1"), scan=True).limit(limit + 1)
     try:
         with _budget(COUNT_BUDGET_SECONDS):
