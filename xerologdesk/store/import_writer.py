@@ -51,24 +51,38 @@ class FileOrder:
     posted_date: date | None
     currency: str | None
     customer_ref: str | None
-    # (sku, quantity, unit price) lines: a tuple while short (most orders have a line or two,
-    # and a list costs twice the memory of so short a tuple), a list once long (appending
-    # stays cheap).
-    lines: tuple[FileLine, ...] | list[FileLine] = ()
+    # The (sku, quantity, unit price) lines, held as cheaply as a million-order file needs: a
+    # line alone as it is (most orders have one; even a 1-tuple around it costs 48 bytes an
+    # order, 48 MB in such a file), a tuple while short, a list once long (appending stays
+    # cheap). Read them through :attr:`lines`.
+    held_lines: FileLine | tuple[FileLine, ...] | list[FileLine] | None = None
 
     @property
     def raw(self) -> tuple[Any, ...]:
         """The order's own columns as given: posted date, currency, customer reference."""
         return (self.posted_given, self.currency_given, self.customer_given)
 
+    @property
+    def lines(self) -> Sequence[FileLine]:
+        """The order's lines, in file order."""
+        held = self.held_lines
+        if held is None:
+            return ()
+        if isinstance(held, list):
+            return held
+        # A line alone starts with its SKU; a tuple of lines with a line.
+        return (held,) if held and isinstance(held[0], str) else held
+
     def add_line(self, line: FileLine) -> None:
         """Add a (sku, quantity, unit price) line."""
-        if isinstance(self.lines, list):
-            self.lines.append(line)
-        elif len(self.lines) < SHORT_LINES:
-            self.lines = (*self.lines, line)
+        held = self.held_lines
+        if held is None:
+            self.held_lines = line
+        elif isinstance(held, list):
+            held.append(line)
         else:
-            self.lines = [*self.lines, line]
+            lines = tuple(self.lines)
+            self.held_lines = (*lines, line) if len(lines) < SHORT_LINES else [*lines, line]
 
 
 SHORT_LINES = 8
