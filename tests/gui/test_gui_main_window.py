@@ -155,12 +155,14 @@ def test_column_widths_and_geometry_are_remembered(
     first.show()
     first.resize(1000, 520)
     first.view.setColumnWidth(COLUMN_INDEX["customer"], 333)
+    wait_idle(first, qtbot)  # its start-up reads (the problems' count) are done
     first.close()
     second = MainWindow(desktop)
     qtbot.addWidget(second)
     second.show()
     assert second.view.columnWidth(COLUMN_INDEX["customer"]) == 333
     assert second.height() == 520  # (the offscreen screen is too narrow to test the width)
+    wait_idle(second, qtbot)
 
 
 def test_open_log_folder_and_about(window: MainWindow, opened: Opened, shown: Shown) -> None:
