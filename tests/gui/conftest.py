@@ -143,6 +143,9 @@ def window(desktop: Desktop, qtbot: QtBot) -> MainWindow:
     shown_window = MainWindow(desktop)
     qtbot.addWidget(shown_window)
     shown_window.show()
+    # Settled as a user first sees it: its start-up reads (the problems' count) are done, so
+    # a test that ends at once leaves no work running.
+    qtbot.waitUntil(desktop.jobs.is_idle, timeout=WAIT_MS)
     return shown_window
 
 
