@@ -345,6 +345,13 @@ def _migrate_add_failure_causes(db: peewee.Database) -> None:
     problems.rebuild(lambda statement: _execute(db, statement), engine)
 
 
+def _migrate_add_attempt_author(db: peewee.Database) -> None:
+    """Keep who made each entry of an order's history (``user@machine``, store.actor): on a
+    team's shared log the details say who dismissed or resolved an order, and on which desktop.
+    Older entries have none ("")."""
+    _execute(db, "ALTER TABLE attempt ADD COLUMN done_by TEXT NOT NULL DEFAULT ''")
+
+
 # The ordered migrations: MIGRATIONS[n - 1] brings a database from version n - 1 to n. Never
 # edit a released one; append a new one (and keep the models in step with the result).
 MIGRATIONS: list[Callable[[peewee.Database], None]] = [
@@ -355,6 +362,7 @@ MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _migrate_add_links_and_mappings,
     _migrate_add_xero_lifecycle,
     _migrate_add_failure_causes,
+    _migrate_add_attempt_author,
 ]
 
 
