@@ -155,6 +155,24 @@ def test_a_commit_from_another_desktop_changes_the_marker(postgres_book_url: str
         opened.close()
 
 
+def test_the_marker_moves_once_a_writing_transaction_and_never_for_reads(
+    postgres_book_url: str,
+) -> None:
+    opened: peewee.Database = open_server(postgres_book_url)
+    try:
+        _, before = change_marker()
+        assert [s.key for s in Setting.select()] == []  # a read
+        assert change_marker()[1] == before
+        with write_transaction():  # many statements, one transaction: one step
+            for number in range(3):
+                Setting.insert(key=f"k{number}", value="1").execute()
+        assert change_marker()[1] == before + 1
+        Setting.update(value="2").where(Setting.key == "k0").execute()  # a statement of its own
+        assert change_marker()[1] == before + 2
+    finally:
+        opened.close()
+
+
 def test_a_server_gone_mid_command_is_said_plainly_and_the_next_command_reconnects(
     postgres_book_url: str,
 ) -> None:

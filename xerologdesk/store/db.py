@@ -352,6 +352,13 @@ def _migrate_add_attempt_author(db: peewee.Database) -> None:
     _execute(db, "ALTER TABLE attempt ADD COLUMN done_by TEXT NOT NULL DEFAULT ''")
 
 
+def _migrate_add_change_counter(db: peewee.Database) -> None:
+    """Give PostgreSQL a change counter the window polls (one row, bumped by triggers once a
+    writing transaction), so another desktop's change shows within a poll without the window
+    reading the log again for nothing. SQLite has its own (``PRAGMA data_version``)."""
+    _execute_all(db, engine_of(db).change_counter_schema())
+
+
 # The ordered migrations: MIGRATIONS[n - 1] brings a database from version n - 1 to n. Never
 # edit a released one; append a new one (and keep the models in step with the result).
 MIGRATIONS: list[Callable[[peewee.Database], None]] = [
@@ -363,6 +370,7 @@ MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _migrate_add_xero_lifecycle,
     _migrate_add_failure_causes,
     _migrate_add_attempt_author,
+    _migrate_add_change_counter,
 ]
 
 
@@ -786,7 +794,7 @@ def _create(path: Path) -> None:
 
 def change_marker(db: peewee.Database | None = None) -> tuple[object, object]:
     """Changes when another connection commits: on SQLite (this thread's connection, its
-    data_version), on PostgreSQL the server's snapshot (see :meth:`Engine.change_marker`).
+    data_version), on PostgreSQL the change counter (see :meth:`Engine.change_marker`).
 
     For caches of table contents; a commit on the same SQLite connection does not change it.
     """
