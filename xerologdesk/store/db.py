@@ -802,6 +802,54 @@ def change_marker(db: peewee.Database | None = None) -> tuple[object, object]:
     return engine_of(chosen).change_marker(chosen)
 
 
+def watched_change_marker() -> tuple[object, object]:
+    """:func:`change_marker` for a window watching the order book: a team's server that cannot
+    be reached (gone, restarting, the network) is raised as the :class:`ServerDatabaseError`
+    saying so in plain words, for the window to show until it is back; other errors as they
+    are."""
+    try:
+        return change_marker()
+    except (peewee.DatabaseError, peewee.InterfaceError) as error:
+        problem = problem_from(error)
+        if not isinstance(problem, ServerDatabaseError):
+            raise
+        raise problem from error
+
+
+def check_server(url: str, timeout_seconds: int = 5) -> str:
+    """Try the PostgreSQL database at ``url`` without opening it as the order book: a sentence
+    saying what is there (the server, the user, the order book's schema or none yet), or
+    :class:`ServerDatabaseError` saying why not (never with the password)."""
+    import psycopg
+
+    if not engines.is_server_url(url):
+        raise ServerDatabaseError(redacted(url), "it is not a postgresql:// URL")
+    try:
+        with psycopg.connect(
+            url, autocommit=True, connect_timeout=timeout_seconds, application_name="xerologdesk"
+        ) as connection:
+            user, server = connection.execute(
+                "SELECT current_user, current_setting('server_version')"
+            ).fetchone() or ("?", "?")
+            held = connection.execute(
+                "SELECT to_regclass(%s) IS NOT NULL", (engines.VERSION_TABLE,)
+            ).fetchone()
+            version = None
+            if held and held[0]:
+                row = connection.execute(
+                    f"SELECT max(version) FROM {engines.VERSION_TABLE}"
+                ).fetchone()
+                version = int(row[0]) if row and row[0] is not None else None
+    except psycopg.Error as error:
+        raise ServerDatabaseError(redacted(url), str(error).strip().splitlines()[0]) from error
+    found = f"Connected to PostgreSQL {server} as {user}"
+    if version is None:
+        return f"{found}: no order book there yet; the first desktop to open it makes one."
+    if version > schema_version():
+        return f"{found}: its order book is from a newer xerologdesk (schema v{version})."
+    return f"{found}: the team's order book is there (schema v{version})."
+
+
 def _identity(path: Path) -> tuple[int, int]:
     status = path.stat()
     return status.st_dev, status.st_ino

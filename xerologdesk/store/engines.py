@@ -43,6 +43,7 @@ from xerologdesk.store.folding import letters_folded
 # digits of "xld" in ASCII), the team's BEGIN IMMEDIATE.
 WRITE_LOCK_KEY = 0x786C64
 SCHEMES = ("postgresql", "postgres")
+CONNECT_TIMEOUT_SECONDS = 5  # unless the URL says otherwise
 # The SQL function folding accents (store.folding), registered on every SQLite connection and
 # created on PostgreSQL by the migrations.
 FOLD_FUNCTION = "xld_fold_accents"
@@ -94,6 +95,13 @@ def redacted(url: str) -> str:
         netloc = f"{user}@{host}"
     query = re.sub(r"(?i)(^|&)(password=)[^&]*", r"\1\2***", parts.query)
     return urlunsplit(SplitResult(parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def has_password(url: str) -> bool:
+    """Whether ``url`` holds a password (in the user part or ``password=``): one never kept."""
+    parts = urlsplit(url)
+    user = parts.netloc.rpartition("@")[0]
+    return ":" in user or re.search(r"(?i)(^|&)password=", parts.query) is not None
 
 
 def _execute(db: Any, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -502,6 +510,10 @@ class TeamDatabase(peewee.PostgresqlDatabase):
     and values as SQLite stores them; a connection the server dropped is made again."""
 
     def __init__(self, url: str, **kwargs: Any) -> None:
+        if "connect_timeout" not in url:
+            # A host that does not answer (the network, a server turned off) is said after
+            # seconds, not after the system's minutes of retries (the window asks every poll).
+            kwargs.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
         super().__init__(url, prefer_psycopg3=True, **kwargs)
 
     def _connect(self) -> Any:
