@@ -25,7 +25,7 @@ from xerologdesk.settings import Settings
 from xerologdesk.store import book
 from xerologdesk.store.book import ConnectionData
 from xerologdesk.store.db import open_database, open_server
-from xerologdesk.store.engines import is_server_url, redacted, run_lock_for
+from xerologdesk.store.engines import has_password, is_server_url, redacted, run_lock_for
 from xerologdesk.store.trouble import ServerDatabaseError
 from xerologdesk.sync.backoff import BackoffPolicy
 from xerologdesk.sync.engine import SyncEngine
@@ -42,6 +42,9 @@ DATABASE_FILE = "xerologdesk.db"
 SANDBOX_CLIENT_ID = "xerologdesk"
 # Team mode: the order book in a PostgreSQL database instead of the data directory's file.
 DATABASE_URL_VARIABLE = "XEROLOGDESK_DATABASE_URL"
+# This desktop's database URL as Settings → Database saved it (never with a password), used
+# when neither --database-url nor the variable gives one.
+DATABASE_URL_FILE = "database-url"
 # Orders the runner hands the engine at once: big enough that per-batch lookups stay few
 # (profiled: 500 cost 1.6 s more per 10,000 orders), small enough for lively progress.
 RUN_BATCH_ORDERS = 2000
@@ -284,13 +287,46 @@ class App:
         self.db.close()
 
 
-def chosen_database_url(given: str | None = None) -> str | None:
-    """The PostgreSQL database URL chosen (``--database-url``, else $XEROLOGDESK_DATABASE_URL),
-    or None for the data directory's SQLite file (the default)."""
-    url = given or os.environ.get(DATABASE_URL_VARIABLE) or None
+def chosen_database_url(given: str | None = None, data_dir: Path | None = None) -> str | None:
+    """The PostgreSQL database URL chosen (``--database-url``, else $XEROLOGDESK_DATABASE_URL,
+    else the one saved in Settings → Database in ``data_dir``), or None for the data
+    directory's SQLite file (the default)."""
+    saved = saved_database_url(data_dir) if data_dir is not None else ""
+    url = given or os.environ.get(DATABASE_URL_VARIABLE) or saved or None
     if url is not None and not is_server_url(url):
         raise ServerDatabaseError(redacted(url), "it is not a postgresql:// URL")
     return url
+
+
+class DatabaseUrlRefused(ValueError):
+    """A database URL that cannot be saved as this desktop's; the message says why."""
+
+
+def saved_database_url(data_dir: Path) -> str:
+    """The database URL saved in Settings → Database ("" when none: the SQLite file)."""
+    try:
+        return (data_dir / DATABASE_URL_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return ""
+
+
+def save_database_url(data_dir: Path, url: str) -> None:
+    """Keep ``url`` as this desktop's database from its next start ("" for the data directory's
+    SQLite file). It is kept in a plain file, so a URL with a password is refused
+    (:class:`DatabaseUrlRefused`): the password goes in libpq's password file."""
+    url = url.strip()
+    path = data_dir / DATABASE_URL_FILE
+    if not url:
+        path.unlink(missing_ok=True)
+        return
+    if not is_server_url(url):
+        raise DatabaseUrlRefused(f"{redacted(url)} is not a postgresql:// URL.")
+    if has_password(url):
+        raise DatabaseUrlRefused(
+            "The URL holds a password, which is never kept: put it in libpq's password file "
+            "(~/.pgpass, or the file the PGPASSFILE variable names) and leave it out of the URL."
+        )
+    path.write_text(url + "\n", encoding="utf-8")
 
 
 def open_app(
@@ -298,12 +334,12 @@ def open_app(
 ) -> App:
     """Open the order book (creating or migrating it) and the settings: the data directory's
     SQLite file, or the PostgreSQL database at ``database_url`` or $XEROLOGDESK_DATABASE_URL
-    (team mode; tokens and logs stay in the data directory)."""
-    url = chosen_database_url(database_url)
+    or saved in Settings → Database (team mode; tokens and logs stay in the data directory)."""
     try:
         directory = paths.data_dir(data_dir)
     except OSError as error:
         raise DataDirUnusable(paths.chosen_data_dir(data_dir), error) from error
+    url = chosen_database_url(database_url, directory)
     log_file = None
     if log:
         try:

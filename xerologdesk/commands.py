@@ -417,8 +417,16 @@ def show_log(app: App, args: argparse.Namespace) -> int:
     )
     rows = queries.page_log(filter_, "posted_date", False, 0, None)
     if args.json:
-        traces = queries.lookup_traces([row.id for row in rows])
-        listed = [_row_json(row) | {"lookup": _lookup_json(traces.get(row.id))} for row in rows]
+        ids = [row.id for row in rows]
+        traces, last = queries.lookup_traces(ids), queries.last_attempts(ids)
+        listed = [
+            _row_json(row)
+            | {
+                "lookup": _lookup_json(traces.get(row.id)),
+                "last_action": _action_json(last.get(row.id)),
+            }
+            for row in rows
+        ]
         _print_json(listed)
         return EXIT_OK
     if not rows:
@@ -479,6 +487,19 @@ def _row_json(row: Any) -> dict[str, Any]:
         "xero_amount_due": None if row.xero_amount_due is None else str(row.xero_amount_due),
         "xero_seen_at": row.xero_seen_at.isoformat() if row.xero_seen_at else None,
         "xero_voided_or_deleted": row.xero_flagged,
+    }
+
+
+def _action_json(attempt: queries.AttemptRow | None) -> dict[str, Any] | None:
+    """The order's last action: what, its outcome, who did it (``user@machine``, "" when made
+    before that was kept) and when; None when the order has no history yet."""
+    if attempt is None:
+        return None
+    return {
+        "action": attempt.action,
+        "outcome": attempt.outcome,
+        "by": attempt.done_by,
+        "at": attempt.at.isoformat(),
     }
 
 

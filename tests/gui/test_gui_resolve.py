@@ -28,6 +28,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from xerologdesk.sandbox import Sandbox
+from xerologdesk.store.actor import who
 from xerologdesk.ui.dialogs.details_dialog import DetailsDialog
 from xerologdesk.ui.main_window import MainWindow
 
@@ -178,6 +179,7 @@ def test_dismiss_with_a_reason_then_undo_from_the_details(synced: MainWindow, qt
 
     details = synced.open_details(order_id(synced, "SO-1"))
     assert "invoiced by hand" in details.status_text.text()
+    assert details.done_by.text().startswith(f"Dismissed by {who()} at ")  # user@machine
     assert details.undo_button.isVisible()
     qtbot.mouseClick(details.undo_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: details.status_name.text() == "Failed", timeout=WAIT_MS)
@@ -187,6 +189,8 @@ def test_dismiss_with_a_reason_then_undo_from_the_details(synced: MainWindow, qt
         ["Undo dismissal", "Failed"],
         ["Dismiss", "Dismissed"],
     ]
+    assert [row[4] for row in table_texts(details.history)][:2] == [who(), who()]
+    assert details.done_by.text().startswith(f"Put back by {who()} at ")
 
 
 def test_bulk_auto_sync_reports_each_order(

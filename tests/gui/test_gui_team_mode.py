@@ -1,5 +1,5 @@
 """The window on a team's PostgreSQL log: it imports and syncs as on SQLite, and a change
-another desktop commits shows at the window's next poll."""
+another desktop commits shows at the window's next poll, with who made it."""
 
 from __future__ import annotations
 
@@ -8,18 +8,30 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from gui_support import line, status_of, wait_idle
+from gui_support import line, order_id, status_of, wait_idle
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from xerologdesk.app import App, open_app
-from xerologdesk.ui.main_window import MainWindow
+from xerologdesk.app import App, open_app, saved_database_url
+from xerologdesk.store.db import schema_version
+from xerologdesk.ui.desktop import Desktop
+from xerologdesk.ui.dialogs.database_page import DATABASE_SAVED
+from xerologdesk.ui.dialogs.settings_dialog import DATABASE_PAGE
+from xerologdesk.ui.main_window import DATABASE_BACK, DATABASE_GONE, MainWindow
 
 
 @pytest.fixture
 def app(tmp_path: Path, postgres_book_url: str) -> Iterator[App]:
     """This desktop's app, its order book on the team's database."""
     opened = open_app(tmp_path / "data", log=False, database_url=postgres_book_url)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def other_app(tmp_path: Path, postgres_book_url: str) -> Iterator[App]:
+    """A second desktop's app (a data directory of its own) on the same team database."""
+    opened = open_app(tmp_path / "other", log=False, database_url=postgres_book_url)
     yield opened
     opened.close()
 
@@ -49,3 +61,83 @@ def test_a_dismiss_on_another_desktop_shows_at_the_next_poll(
     QApplication.processEvents()
     qtbot.waitUntil(lambda: status_of(window, "SO-1") == "Dismissed", timeout=5000)
     assert status_of(window, "SO-2") == "Pending"
+
+
+def test_a_dismiss_in_one_window_shows_in_the_other_within_seconds_with_who_did_it(
+    other_app: App,
+    window: MainWindow,
+    connected: object,
+    import_lines: Callable[..., object],
+    make_desktop: Callable[[App], Desktop],
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window.desktop.app.settings.set("auto_sync_new_orders", False)
+    import_lines([line("SO-1"), line("SO-2")], wait_sync=False)
+    wait_idle(window, qtbot)
+    other = MainWindow(make_desktop(other_app))
+    qtbot.addWidget(other)
+    other.show()
+    assert status_of(other, "SO-1") == "Pending"
+    details = other.open_details(order_id(other, "SO-1"))  # open before: it follows too
+    monkeypatch.setattr("getpass.getuser", lambda: "alice")
+    monkeypatch.setattr("socket.gethostname", lambda: "desk-2")
+
+    window.orders.dismiss([order_id(window, "SO-1")], "paid in cash")
+    wait_idle(window, qtbot)
+    qtbot.waitUntil(lambda: status_of(other, "SO-1") == "Dismissed", timeout=5000)
+    assert status_of(other, "SO-2") == "Pending"
+    qtbot.waitUntil(lambda: details.done_by.text().startswith("Dismissed by alice@desk-2 at "))
+    assert details.done_by.isVisible()
+
+
+def test_the_database_page_tests_a_url_and_saves_it_never_with_a_password(
+    window: MainWindow, qtbot: QtBot, postgres_book_url: str
+) -> None:
+    dialog = window.open_settings(DATABASE_PAGE)
+    page = dialog.database_page
+    assert page is not None and dialog.tabs.currentWidget() is page
+    assert page.in_use.text() == window.desktop.app.database_url()  # shown redacted
+    assert page.url.text() == ""  # opened by the option here: nothing saved yet
+
+    page.url.setText(postgres_book_url)
+    job = page.test_connection()
+    assert job is not None
+    qtbot.waitUntil(lambda: page.result.text().startswith("Connected to PostgreSQL "))
+    assert page.result.text().endswith(
+        f"the team's order book is there (schema v{schema_version()})."
+    )
+
+    page.url.setText("postgresql://alice:hunter2@db.example/book")
+    assert page.test_connection() is None  # refused before any connection
+    assert "PGPASSFILE" in page.result.text() and "hunter2" not in page.result.text()
+    dialog.accept()
+    assert dialog.isVisible()  # not saved: the page says why
+    assert saved_database_url(window.desktop.app.data_dir) == ""
+
+    page.url.setText(postgres_book_url)
+    dialog.accept()
+    assert saved_database_url(window.desktop.app.data_dir) == postgres_book_url
+    assert window.statusBar().currentMessage() == DATABASE_SAVED
+
+
+def test_the_window_says_when_the_team_server_is_gone_and_when_it_is_back(
+    window: MainWindow, qtbot: QtBot, postgres_book_url: str
+) -> None:
+    with psycopg.connect(postgres_book_url) as book:
+        name = book.info.dbname
+    # From the server's own database: the team's must be left, to refuse every connection.
+    with psycopg.connect(postgres_book_url, dbname="postgres", autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        admin.execute(  # the server drops every desktop's connection, and lets none in
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+            (name,),
+        )
+        qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=5000)
+        assert window.banner.topic == DATABASE_GONE
+        text = window.banner.text.text()
+        assert "could not be used" in text and "tries again" in text
+        assert "Traceback" not in text
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+    qtbot.waitUntil(lambda: not window.banner.isVisible(), timeout=10000)
+    assert window.statusBar().currentMessage() == DATABASE_BACK

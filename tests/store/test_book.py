@@ -177,6 +177,29 @@ def test_dismiss_only_failed_orders_and_undo_it(ids: dict[str, int]) -> None:
     assert queries.status_counts() == {"pending": 1, "succeeded": 1, "failed": 1, "dismissed": 0}
 
 
+def test_each_action_records_who_did_it_user_and_machine(
+    ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("getpass.getuser", lambda: "alice")
+    monkeypatch.setattr("socket.gethostname", lambda: "desk-2")
+    book.record_attempt(
+        ids["SO-2"], action="sync", status="failed", reasons=NOT_FOUND, trace=None, note=None, at=T0
+    )
+    book.dismiss([ids["SO-2"]], "closed", T0 + timedelta(minutes=1))
+    monkeypatch.setattr("getpass.getuser", lambda: "bob")
+    book.undo_dismiss([ids["SO-2"]], T0 + timedelta(minutes=2))
+    history = [(a.action, a.done_by) for a in queries.attempts_for(ids["SO-2"])]
+    assert history == [
+        ("sync", "alice@desk-2"),
+        ("dismiss", "alice@desk-2"),
+        ("undo_dismiss", "bob@desk-2"),
+    ]
+    last = queries.last_attempts([ids["SO-1"], ids["SO-2"]])
+    assert list(last) == [ids["SO-2"]]  # SO-1 has no history yet
+    assert (last[ids["SO-2"]].action, last[ids["SO-2"]].done_by) == ("undo_dismiss", "bob@desk-2")
+    assert last[ids["SO-2"]].at == T0 + timedelta(minutes=2)
+
+
 def test_a_pending_order_is_dismissed_forgetting_its_waiting_action_and_undone_to_pending(
     ids: dict[str, int],
 ) -> None:

@@ -4,16 +4,25 @@ out of sight, and what opening a PostgreSQL database makes there."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import peewee
 import psycopg
 import pytest
 
-from xerologdesk.app import DATABASE_URL_VARIABLE, chosen_database_url
+from xerologdesk.app import (
+    DATABASE_URL_FILE,
+    DATABASE_URL_VARIABLE,
+    DatabaseUrlRefused,
+    chosen_database_url,
+    save_database_url,
+    saved_database_url,
+)
 from xerologdesk.store import db as store_db
 from xerologdesk.store.db import (
     SCHEMA_V1,
     change_marker,
+    check_server,
     open_server,
     schema_version,
     write_transaction,
@@ -64,6 +73,56 @@ def test_the_url_comes_from_the_option_else_the_environment(
     assert chosen_database_url("postgresql://me@other/book") == "postgresql://me@other/book"
     assert is_server_url("postgres://me@other/book")
     assert not is_server_url("/home/me/xerologdesk.db")
+
+
+def test_a_url_saved_in_settings_comes_after_the_option_and_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(DATABASE_URL_VARIABLE, raising=False)
+    assert saved_database_url(tmp_path) == ""
+    save_database_url(tmp_path, "  postgresql://alice@db.example/book  ")
+    assert saved_database_url(tmp_path) == "postgresql://alice@db.example/book"
+    assert chosen_database_url(None, tmp_path) == "postgresql://alice@db.example/book"
+    monkeypatch.setenv(DATABASE_URL_VARIABLE, "postgresql://team@server/book")
+    assert chosen_database_url(None, tmp_path) == "postgresql://team@server/book"
+    assert chosen_database_url("postgresql://me@other/book", tmp_path) == (
+        "postgresql://me@other/book"
+    )
+    save_database_url(tmp_path, "")  # back to this desktop's own SQLite file
+    assert not (tmp_path / DATABASE_URL_FILE).exists()
+    monkeypatch.delenv(DATABASE_URL_VARIABLE)
+    assert chosen_database_url(None, tmp_path) is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://desk:{SECRET}@db.example/book",
+        f"postgresql://db.example/book?user=desk&password={SECRET}",
+        f"mysql://desk:{SECRET}@server/book",
+    ],
+)
+def test_a_url_with_a_password_or_not_postgresql_is_never_saved(tmp_path: Path, url: str) -> None:
+    with pytest.raises(DatabaseUrlRefused) as refused:
+        save_database_url(tmp_path, url)
+    assert SECRET not in str(refused.value)
+    assert not (tmp_path / DATABASE_URL_FILE).exists()
+
+
+def test_testing_a_connection_says_what_is_there_and_never_the_password(
+    postgres_url: str, postgres_book_url: str
+) -> None:
+    assert check_server(postgres_url).endswith(
+        "no order book there yet; the first desktop to open it makes one."
+    )
+    found = check_server(postgres_book_url)
+    assert found.startswith("Connected to PostgreSQL ")
+    assert found.endswith(f"the team's order book is there (schema v{schema_version()}).")
+    wrong = f"postgresql://desk:{SECRET}@/book?host=/nonexistent-socket-dir"
+    with pytest.raises(ServerDatabaseError) as refused:
+        check_server(wrong)
+    assert "postgresql://desk:***@/book" in str(refused.value)
+    assert SECRET not in str(refused.value)
 
 
 def test_a_url_that_is_not_postgresql_is_refused_without_showing_its_password() -> None:
@@ -151,6 +210,24 @@ def test_a_commit_from_another_desktop_changes_the_marker(postgres_book_url: str
         with psycopg.connect(postgres_book_url) as other:
             other.execute("UPDATE status_count SET count = count WHERE status = 'pending'")
         assert change_marker() != before
+    finally:
+        opened.close()
+
+
+def test_the_marker_moves_once_a_writing_transaction_and_never_for_reads(
+    postgres_book_url: str,
+) -> None:
+    opened: peewee.Database = open_server(postgres_book_url)
+    try:
+        _, before = change_marker()
+        assert [s.key for s in Setting.select()] == []  # a read
+        assert change_marker()[1] == before
+        with write_transaction():  # many statements, one transaction: one step
+            for number in range(3):
+                Setting.insert(key=f"k{number}", value="1").execute()
+        assert change_marker()[1] == before + 1
+        Setting.update(value="2").where(Setting.key == "k0").execute()  # a statement of its own
+        assert change_marker()[1] == before + 2
     finally:
         opened.close()
 

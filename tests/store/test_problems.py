@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -232,8 +233,14 @@ def test_opening_an_older_file_fills_the_causes_of_its_failed_orders(
     database = open_database(db_path)
     import_files([write("orders.csv", _orders_csv(2))], "AUD")
     ids = book.order_ids_for_refs(["SO-00001", "SO-00002"])
-    _fail([ids["SO-00001"]], outcomes.product_not_found("W-1"))
-    _fail([ids["SO-00002"]], outcomes.product_not_found("W-1"), status=Status.SUCCEEDED)
+    # The outcomes as that version wrote them: today's record_attempts writes columns (who
+    # made each history entry) its schema has not got.
+    reasons = json.dumps([outcomes.product_not_found("W-1").as_dict()])
+    for ref, status in (("SO-00001", Status.FAILED), ("SO-00002", Status.SUCCEEDED)):
+        database.execute_sql(
+            "UPDATE log_entry SET status = ?, reasons = ? WHERE order_id = ?",
+            (status, reasons, ids[ref]),
+        )
     database.close()
 
     monkeypatch.setattr(store_db, "MIGRATIONS", newest)

@@ -12,6 +12,7 @@ import pytest
 from tests.support.desks import Desk, Run, connected_desk, line
 from xerologdesk.app import DATABASE_FILE, DATABASE_URL_VARIABLE
 from xerologdesk.sandbox import Sandbox
+from xerologdesk.store.actor import who
 from xerologdesk.store.engines import ServerRunLock
 from xerologdesk.sync.backoff import SCALE_ENV
 
@@ -80,6 +81,8 @@ def test_a_desktops_log_is_copied_whole_into_an_empty_database(
     assert desk("sync").code == 3
     assert desk("resolve", "--auto-sync", "SO-1").code == 0
     assert desk("resolve", "--dismiss", "--reason", "sent by post", "SO-2").code == 0
+    dismissed = desk.log()["SO-2"]["last_action"]
+    assert (dismissed["action"], dismissed["by"]) == ("dismiss", who())  # user@machine
     before = desk("log", "--json")
 
     copied = desk("database", "copy", "--to", postgres_url)

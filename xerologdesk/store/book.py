@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import peewee
 
 from xerologdesk.store import engines
+from xerologdesk.store.actor import who
 from xerologdesk.store.db import (
     bulk_insert,
     bulk_update,
@@ -321,9 +322,10 @@ def _intent(action: str) -> str | None:
 
 
 def record_attempts(records: Sequence[AttemptRecord]) -> None:
-    """Store many outcomes on their orders' log entries and add each to its order's history,
-    all in one transaction. An invoice id or number not given is kept. An order left *Pending*
-    by an Auto Sync or a Retry remembers it; any settled outcome forgets it."""
+    """Store many outcomes on their orders' log entries and add each to its order's history
+    (made by this desktop's user, store.actor), all in one transaction. An invoice id or number
+    not given is kept. An order left *Pending* by an Auto Sync or a Retry remembers it; any
+    settled outcome forgets it."""
     if not records:
         return
     for record in records:
@@ -331,6 +333,7 @@ def record_attempts(records: Sequence[AttemptRecord]) -> None:
         _check(record.status, STATUSES, "status")
     json_value = LogEntry.reasons.db_value
     time_value = LogEntry.updated_at.db_value
+    by = who()
     updates = []
     history = []
     for record in records:
@@ -364,6 +367,7 @@ def record_attempts(records: Sequence[AttemptRecord]) -> None:
                 record.status,
                 json_value(list(record.messages)),
                 json_value(list(record.reasons)),
+                by,
             )
         )
     with write_transaction(), peewee.__exception_wrapper__:  # type: ignore[attr-defined]
@@ -383,6 +387,7 @@ def record_attempts(records: Sequence[AttemptRecord]) -> None:
                 Attempt.outcome,
                 Attempt.messages,
                 Attempt.reasons,
+                Attempt.done_by,
             ],
             history,
         )
@@ -432,7 +437,7 @@ def _statuses(order_ids: Sequence[int], column: Any) -> dict[int, Any]:
 def _add_history(
     entries: Mapping[int, str], action: str, messages: list[str], at: datetime
 ) -> None:
-    """One attempt row per order id, with the status it ended in."""
+    """One attempt row per order id, with the status it ended in, made by this desktop's user."""
     fields = [
         Attempt.order,
         Attempt.at,
@@ -440,9 +445,11 @@ def _add_history(
         Attempt.outcome,
         Attempt.messages,
         Attempt.reasons,
+        Attempt.done_by,
     ]
+    by = who()
     rows: list[tuple[Any, ...]] = [
-        (order_id, at, action, outcome, messages, []) for order_id, outcome in entries.items()
+        (order_id, at, action, outcome, messages, [], by) for order_id, outcome in entries.items()
     ]
     for chunk in chunks(rows, 100):
         Attempt.insert_many(chunk, fields=fields).execute()

@@ -345,6 +345,20 @@ def _migrate_add_failure_causes(db: peewee.Database) -> None:
     problems.rebuild(lambda statement: _execute(db, statement), engine)
 
 
+def _migrate_add_attempt_author(db: peewee.Database) -> None:
+    """Keep who made each entry of an order's history (``user@machine``, store.actor): on a
+    team's shared log the details say who dismissed or resolved an order, and on which desktop.
+    Older entries have none ("")."""
+    _execute(db, "ALTER TABLE attempt ADD COLUMN done_by TEXT NOT NULL DEFAULT ''")
+
+
+def _migrate_add_change_counter(db: peewee.Database) -> None:
+    """Give PostgreSQL a change counter the window polls (one row, bumped by triggers once a
+    writing transaction), so another desktop's change shows within a poll without the window
+    reading the log again for nothing. SQLite has its own (``PRAGMA data_version``)."""
+    _execute_all(db, engine_of(db).change_counter_schema())
+
+
 # The ordered migrations: MIGRATIONS[n - 1] brings a database from version n - 1 to n. Never
 # edit a released one; append a new one (and keep the models in step with the result).
 MIGRATIONS: list[Callable[[peewee.Database], None]] = [
@@ -355,6 +369,8 @@ MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _migrate_add_links_and_mappings,
     _migrate_add_xero_lifecycle,
     _migrate_add_failure_causes,
+    _migrate_add_attempt_author,
+    _migrate_add_change_counter,
 ]
 
 
@@ -778,12 +794,60 @@ def _create(path: Path) -> None:
 
 def change_marker(db: peewee.Database | None = None) -> tuple[object, object]:
     """Changes when another connection commits: on SQLite (this thread's connection, its
-    data_version), on PostgreSQL the server's snapshot (see :meth:`Engine.change_marker`).
+    data_version), on PostgreSQL the change counter (see :meth:`Engine.change_marker`).
 
     For caches of table contents; a commit on the same SQLite connection does not change it.
     """
     chosen: Any = db or database
     return engine_of(chosen).change_marker(chosen)
+
+
+def watched_change_marker() -> tuple[object, object]:
+    """:func:`change_marker` for a window watching the order book: a team's server that cannot
+    be reached (gone, restarting, the network) is raised as the :class:`ServerDatabaseError`
+    saying so in plain words, for the window to show until it is back; other errors as they
+    are."""
+    try:
+        return change_marker()
+    except (peewee.DatabaseError, peewee.InterfaceError) as error:
+        problem = problem_from(error)
+        if not isinstance(problem, ServerDatabaseError):
+            raise
+        raise problem from error
+
+
+def check_server(url: str, timeout_seconds: int = 5) -> str:
+    """Try the PostgreSQL database at ``url`` without opening it as the order book: a sentence
+    saying what is there (the server, the user, the order book's schema or none yet), or
+    :class:`ServerDatabaseError` saying why not (never with the password)."""
+    import psycopg
+
+    if not engines.is_server_url(url):
+        raise ServerDatabaseError(redacted(url), "it is not a postgresql:// URL")
+    try:
+        with psycopg.connect(
+            url, autocommit=True, connect_timeout=timeout_seconds, application_name="xerologdesk"
+        ) as connection:
+            user, server = connection.execute(
+                "SELECT current_user, current_setting('server_version')"
+            ).fetchone() or ("?", "?")
+            held = connection.execute(
+                "SELECT to_regclass(%s) IS NOT NULL", (engines.VERSION_TABLE,)
+            ).fetchone()
+            version = None
+            if held and held[0]:
+                row = connection.execute(
+                    f"SELECT max(version) FROM {engines.VERSION_TABLE}"
+                ).fetchone()
+                version = int(row[0]) if row and row[0] is not None else None
+    except psycopg.Error as error:
+        raise ServerDatabaseError(redacted(url), str(error).strip().splitlines()[0]) from error
+    found = f"Connected to PostgreSQL {server} as {user}"
+    if version is None:
+        return f"{found}: no order book there yet; the first desktop to open it makes one."
+    if version > schema_version():
+        return f"{found}: its order book is from a newer xerologdesk (schema v{version})."
+    return f"{found}: the team's order book is there (schema v{version})."
 
 
 def _identity(path: Path) -> tuple[int, int]:

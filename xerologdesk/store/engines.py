@@ -43,6 +43,7 @@ from xerologdesk.store.folding import letters_folded
 # digits of "xld" in ASCII), the team's BEGIN IMMEDIATE.
 WRITE_LOCK_KEY = 0x786C64
 SCHEMES = ("postgresql", "postgres")
+CONNECT_TIMEOUT_SECONDS = 5  # unless the URL says otherwise
 # The SQL function folding accents (store.folding), registered on every SQLite connection and
 # created on PostgreSQL by the migrations.
 FOLD_FUNCTION = "xld_fold_accents"
@@ -62,6 +63,22 @@ _FOLDED_TEXT = (
 SEARCHED_SKU = f"{FOLD_FUNCTION}(sku)"
 
 
+# PostgreSQL's change counter: one row that every transaction writing what the window shows
+# bumps once (statement triggers on these tables), so each desktop's window learns whether any
+# desktop changed something by reading one row (see PostgresEngine.change_marker).
+CHANGE_TABLE = "xld_change"
+CHANGE_WATCHED = (
+    "log_entry",
+    "attempt",
+    "setting",
+    "connection",
+    "customer_link",
+    "sku_mapping",
+    "xero_invoice_seen",
+    "status_count",
+)
+
+
 def is_server_url(location: str) -> bool:
     """Whether ``location`` names a PostgreSQL database (else it is an SQLite file's path)."""
     return urlsplit(str(location)).scheme.lower() in SCHEMES
@@ -78,6 +95,13 @@ def redacted(url: str) -> str:
         netloc = f"{user}@{host}"
     query = re.sub(r"(?i)(^|&)(password=)[^&]*", r"\1\2***", parts.query)
     return urlunsplit(SplitResult(parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def has_password(url: str) -> bool:
+    """Whether ``url`` holds a password (in the user part or ``password=``): one never kept."""
+    parts = urlsplit(url)
+    user = parts.netloc.rpartition("@")[0]
+    return ":" in user or re.search(r"(?i)(^|&)password=", parts.query) is not None
 
 
 def _execute(db: Any, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -181,6 +205,10 @@ class Engine:
         text = packed.order_by().scalar()
         rows: list[Sequence[Any]] = json.loads(text or "[]")
         return rows
+
+    def change_counter_schema(self) -> tuple[str, ...]:
+        """What keeps this engine's change marker (SQLite has its own: data_version)."""
+        return ()
 
     def change_marker(self, db: Any) -> tuple[object, object]:
         """Something that changes when another connection commits (SQLite's data_version)."""
@@ -354,12 +382,32 @@ class PostgresEngine(Engine):
         rows: list[Sequence[Any]] = _execute(query.model._meta.database, sql, params).fetchall()
         return rows
 
+    def change_counter_schema(self) -> tuple[str, ...]:
+        # Bumped once a transaction, not once a statement: an import's thousands of statements
+        # in one transaction would each add a version of the one row (and walk them all). The
+        # transaction's id (never reused) says whether it has bumped it already.
+        this = "pg_current_xact_id()::text"
+        return (
+            f"CREATE TABLE {CHANGE_TABLE} (id BIGINT PRIMARY KEY CHECK (id = 1), "
+            "number BIGINT NOT NULL, xact TEXT NOT NULL DEFAULT '')",
+            f"INSERT INTO {CHANGE_TABLE} (id, number) VALUES (1, 0)",
+            f"""CREATE FUNCTION {CHANGE_TABLE}_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN UPDATE {CHANGE_TABLE} SET number = number + 1, xact = {this}
+            WHERE id = 1 AND xact <> {this}; RETURN NULL; END $$""",
+            *(
+                f"CREATE TRIGGER {table}_changed AFTER INSERT OR UPDATE OR DELETE ON {table} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {CHANGE_TABLE}_bump()"
+                for table in CHANGE_WATCHED
+            ),
+        )
+
     def change_marker(self, db: Any) -> tuple[object, object]:
-        # The server's snapshot (oldest running transaction, next id, those in progress)
-        # changes whenever a transaction that wrote starts or ends, on any connection. A
-        # desktop's own commits change it too: a cache then reads again, which costs only time.
-        row = _execute(db, "SELECT pg_current_snapshot()::text").fetchone()
-        return db, str(row[0])
+        # The change counter (one row by key): it moves only when a transaction wrote what the
+        # window shows, on this database (the server's snapshot, read before, moved with any
+        # write to any database of the server). A desktop's own commits move it too: a cache
+        # then reads again, which costs only time.
+        row = _execute(db, f"SELECT number FROM {CHANGE_TABLE} WHERE id = 1").fetchone()
+        return db, int(row[0])
 
     @contextlib.contextmanager
     def time_limit(self, db: Any, seconds: float) -> Iterator[None]:
@@ -462,6 +510,10 @@ class TeamDatabase(peewee.PostgresqlDatabase):
     and values as SQLite stores them; a connection the server dropped is made again."""
 
     def __init__(self, url: str, **kwargs: Any) -> None:
+        if "connect_timeout" not in url:
+            # A host that does not answer (the network, a server turned off) is said after
+            # seconds, not after the system's minutes of retries (the window asks every poll).
+            kwargs.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
         super().__init__(url, prefer_psycopg3=True, **kwargs)
 
     def _connect(self) -> Any:

@@ -20,6 +20,7 @@ from typing import Any
 
 import peewee
 
+from xerologdesk.store.actor import who
 from xerologdesk.store.book import chunks, order_total, tuples
 from xerologdesk.store.db import add_to_search_index, bulk_insert, rows_by_key, write_transaction
 from xerologdesk.store.fields import utc_text
@@ -441,4 +442,5 @@ def _replace_orders(changed: Sequence[Changed], into: _Into) -> None:
             outcome=Status.PENDING,
             messages=[f"Replaced by the content of {source}: " + "; ".join(each.changes)],
             reasons=[],
+            done_by=who(),
         ).execute()

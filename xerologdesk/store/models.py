@@ -123,6 +123,7 @@ class Attempt(BaseModel):
     outcome = peewee.TextField()  # the status after it
     messages = JsonField(default=list)
     reasons = JsonField(default=list)
+    done_by = peewee.TextField(default="")  # user@machine (store.actor), "" before v8
 
 
 class XeroInvoiceSeen(BaseModel):

@@ -122,6 +122,7 @@ class AttemptRow:
     outcome: str
     messages: list[str]
     reasons: list[dict[str, Any]]
+    done_by: str  # user@machine ("" for entries made before it was kept)
 
 
 _ROW_COLUMNS = (
@@ -362,13 +363,37 @@ def lookup_traces(order_ids: Sequence[int]) -> dict[int, dict[str, Any] | None]:
     return found
 
 
+# An AttemptRow's columns, in its order.
+_ATTEMPT_COLUMNS = (
+    Attempt.at,
+    Attempt.action,
+    Attempt.outcome,
+    Attempt.messages,
+    Attempt.reasons,
+    Attempt.done_by,
+)
+
+
 def attempts_for(order_id: int) -> list[AttemptRow]:
     """The order's history, oldest first."""
     query = (
-        Attempt.select(
-            Attempt.at, Attempt.action, Attempt.outcome, Attempt.messages, Attempt.reasons
-        )
+        Attempt.select(*_ATTEMPT_COLUMNS)
         .where(Attempt.order == order_id)
         .order_by(Attempt.at, Attempt.id)
     )
     return [AttemptRow(*values) for values in tuples(query)]
+
+
+def last_attempts(order_ids: Sequence[int]) -> dict[int, AttemptRow]:
+    """Each order's newest history entry (the last written), by order id; orders with none are
+    left out (for the command line's log: who did what last)."""
+    found: dict[int, AttemptRow] = {}
+    for chunk in chunks(order_ids):
+        newest = (
+            Attempt.select(peewee.fn.max(Attempt.id))
+            .where(Attempt.order.in_(list(chunk)))
+            .group_by(Attempt.order)
+        )
+        query = Attempt.select(Attempt.order, *_ATTEMPT_COLUMNS).where(Attempt.id.in_(newest))
+        found.update((order_id, AttemptRow(*values)) for order_id, *values in tuples(query))
+    return found

@@ -55,8 +55,9 @@ class ServerDatabaseError(DatabaseProblem):
         super().__init__(
             shown_url,
             f"The database {shown_url} could not be used: {what}. Nothing was changed. Check "
-            "the database URL (--database-url or XEROLOGDESK_DATABASE_URL), that the server "
-            "runs and lets this user in (a password goes in the PGPASSFILE, never in the URL).",
+            "the database URL (--database-url, XEROLOGDESK_DATABASE_URL or Settings \u2192 "
+            "Database), that the server runs and lets this user in (a password goes in the "
+            "PGPASSFILE, never in the URL).",
         )
 
 

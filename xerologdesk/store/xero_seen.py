@@ -17,6 +17,7 @@ from decimal import Decimal
 
 import peewee
 
+from xerologdesk.store.actor import who
 from xerologdesk.store.book import chunks, tuples, update_stock
 from xerologdesk.store.db import bulk_insert, bulk_update, write_transaction
 from xerologdesk.store.models import (
@@ -240,11 +241,26 @@ def accept(order_ids: Sequence[int], at: datetime) -> list[int]:
 def _add_attempts(
     notes: Mapping[int, str], action: AttemptAction, outcome: Status, at: datetime
 ) -> None:
+    by = who()
     bulk_insert(
         Attempt,
-        [Attempt.order, Attempt.at, Attempt.action, Attempt.outcome, Attempt.messages],
         [
-            (order_id, Attempt.at.db_value(at), action, outcome, Attempt.messages.db_value([note]))
+            Attempt.order,
+            Attempt.at,
+            Attempt.action,
+            Attempt.outcome,
+            Attempt.messages,
+            Attempt.done_by,
+        ],
+        [
+            (
+                order_id,
+                Attempt.at.db_value(at),
+                action,
+                outcome,
+                Attempt.messages.db_value([note]),
+                by,
+            )
             for order_id, note in notes.items()
         ],
     )

@@ -10,10 +10,8 @@ sync before any look-up (:mod:`xerologdesk.sync.customers`, :mod:`xerologdesk.sy
 from __future__ import annotations
 
 import csv
-import getpass
 import io
 import re
-import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +19,7 @@ from pathlib import Path
 
 from xerologdesk.settings import Settings
 from xerologdesk.store import links
+from xerologdesk.store.actor import who
 from xerologdesk.store.book import utc_now
 from xerologdesk.store.links import ContactLink, ItemMapping
 from xerologdesk.sync.outcomes import quoted
@@ -35,15 +34,6 @@ MAPPING_HEADER = ("sku", "item_code")
 
 class Refused(ValueError):
     """What a user asked cannot be done as asked; nothing was changed. The message says why."""
-
-
-def who() -> str:
-    """The user a link or mapping is recorded as made by: ``user@machine``."""
-    try:
-        user = getpass.getuser()
-    except (OSError, KeyError):  # no login name in this environment
-        user = "?"
-    return f"{user}@{socket.gethostname() or '?'}"
 
 
 # -- customer links ----------------------------------------------------------------------------

@@ -33,13 +33,15 @@ from PySide6.QtWidgets import (
 from xerologdesk import __version__, autostart
 from xerologdesk.settings import START_AT_LOGIN, TRAY_ASK, TRAY_OFF, TRAY_ON
 from xerologdesk.store import book
-from xerologdesk.store.db import change_marker
+from xerologdesk.store.db import change_marker, watched_change_marker
 from xerologdesk.store.problems import ProblemTotals, problem_totals
+from xerologdesk.store.trouble import ServerDatabaseError
 from xerologdesk.store.vocabulary import DISMISSABLE, Action, Status
 from xerologdesk.sync.lock import sync_busy_message
 from xerologdesk.sync.refresh import RefreshSummary
 from xerologdesk.ui import assets, messages
 from xerologdesk.ui.desktop import Desktop
+from xerologdesk.ui.dialogs.database_page import DATABASE_SAVED
 from xerologdesk.ui.dialogs.details_dialog import DetailsDialog
 from xerologdesk.ui.dialogs.guide_dialog import GuideDialog
 from xerologdesk.ui.dialogs.resolve_dialog import ResolveDialog, confirm_auto_sync
@@ -73,6 +75,7 @@ log = logging.getLogger(__name__)
 APP_TITLE = "XeroLogDesk"
 ALREADY_OPEN_HERE = "XeroLogDesk was started again on this data folder: this window is the one."
 POLL_MS = 700  # how often the log looks for writes made elsewhere
+GONE_POLL_MS = 3000  # how often it looks whether a team's server that went away is back
 # While a run writes, its batches' rows are repainted at most this often, and only those on
 # screen: each refresh reads them on the GUI thread, which must never stall for long.
 RUN_REFRESH_MS = 250
@@ -88,6 +91,8 @@ ORDER_FILES = "Order files (*.csv *.json);;All files (*)"
 PROBLEMS_SHOWN = 5  # an import's problems written in its dialog; the rest behind Show Details
 SHOWING_PROBLEMS = "Showing the problems behind the failed orders (the notification's)."
 RUN_TROUBLE = "run"  # the banner's topic for why a run stopped
+DATABASE_GONE = "database"  # the banner's topic for a team's server that cannot be reached
+DATABASE_BACK = "The team's database is back: the log shows what changed meanwhile."
 # Named after the column table it fits: a header saved for the old order would misplace them.
 HEADER_STATE = "log/header-v3"
 # How often the window asks Xero what became of the invoices (a refresh that finds nothing
@@ -153,6 +158,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._wire()
         self._marker: tuple[object, object] | None = None
+        self._server_gone = False  # the team's server could not be reached at the last poll
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self._poll_changes)
@@ -368,8 +374,21 @@ class MainWindow(QMainWindow):
         return range(top, last + 1)
 
     def _poll_changes(self) -> None:
-        """Follow writes made by other connections (the writer thread, other processes)."""
-        marker = change_marker()
+        """Follow writes made by other connections (the writer thread, other processes, other
+        desktops sharing the team's database): the rows and the open details read again. A
+        team's server that cannot be reached is said in the banner until it is back."""
+        try:
+            marker = watched_change_marker()
+        except ServerDatabaseError as gone:
+            self._database_gone(gone)
+            return
+        if self._server_gone:
+            self._server_gone = False
+            self._poll.setInterval(POLL_MS)
+            self.banner.clear(DATABASE_GONE)
+            self.statusBar().showMessage(DATABASE_BACK, 10000)
+            log.info("the team's database is back")
+            self._marker = None  # whatever changed meanwhile: read it all again
         if self._marker is not None and marker == self._marker:
             return
         self._marker = marker
@@ -380,6 +399,24 @@ class MainWindow(QMainWindow):
             return
         if not self.model.refresh_all():
             self.view.reload_keeping_place()
+        for dialog in self.details.values():  # another desktop may have acted on its order
+            if dialog.isVisible():
+                dialog.refresh()
+
+    def _database_gone(self, gone: ServerDatabaseError) -> None:
+        """Say once, in the banner, that the team's server cannot be reached (the poll goes on
+        and takes it down when the server answers again)."""
+        if self._server_gone:
+            return
+        self._server_gone = True
+        self._poll.setInterval(GONE_POLL_MS)  # each try may wait for the connect timeout
+        log.warning("the team's database cannot be reached: %s", gone)
+        self.banner.show_message(
+            f"{gone} The window tries again every few seconds and shows the log as soon as the "
+            "server is back; until then what you do here may fail.",
+            "error",
+            topic=DATABASE_GONE,
+        )
 
     def bring_to_front(self) -> None:
         """Shown and raised: another start on this data folder asked for the window instead of
@@ -767,6 +804,8 @@ class MainWindow(QMainWindow):
         changes = dialog.changes()
         if changes:
             self.orders.save_settings(changes)
+        if dialog.database_saved:
+            self.statusBar().showMessage(DATABASE_SAVED, 10000)
 
     def _settings_saved(self, values: dict[str, object]) -> None:
         self._follow_settings()

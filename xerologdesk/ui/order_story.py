@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from xerologdesk.store.queries import LogRow
+from xerologdesk.store.queries import AttemptRow, LogRow
 from xerologdesk.store.vocabulary import AttemptAction, Status
 from xerologdesk.ui.log_model import format_local_time
 from xerologdesk.ui.wording import counted
@@ -22,6 +22,17 @@ ACTION_NAMES: dict[str, str] = {
     AttemptAction.REPLACE: "Replaced by an import",
     AttemptAction.SEND_AGAIN: "Send again",
     AttemptAction.ACCEPT: "Accept",
+}
+# What each action did, as said of the person who did it: "Dismissed by alice@desk-2 at ...".
+ACTION_DONE: dict[str, str] = {
+    AttemptAction.SYNC: "Synced",
+    AttemptAction.AUTO_SYNC: "Auto-synced",
+    AttemptAction.RETRY: "Retried",
+    AttemptAction.DISMISS: "Dismissed",
+    AttemptAction.UNDO_DISMISS: "Put back",
+    AttemptAction.REPLACE: "Replaced by an import",
+    AttemptAction.SEND_AGAIN: "Sent again",
+    AttemptAction.ACCEPT: "Accepted",
 }
 _BY_WORDS = {
     "Link": "the contact {linked} (ContactID {value})",
@@ -49,6 +60,16 @@ def status_line(row: LogRow) -> str:
     if row.attempts:
         return f"Pending: waiting for the next sync ({tried} so far)."
     return "Pending: not synced yet; it goes with the next sync."
+
+
+def last_done_line(attempts: Sequence[AttemptRow]) -> str:
+    """Who did the order's last action and when, e.g. "Dismissed by alice@desk-2 at
+    2026-12-07 14:02." ("" when there is none, or it was made before who was kept)."""
+    if not attempts or not attempts[-1].done_by:
+        return ""
+    last = attempts[-1]
+    done = ACTION_DONE.get(last.action, last.action)
+    return f"{done} by {last.done_by} at {format_local_time(last.at)}."
 
 
 def failure_paragraphs(row: LogRow) -> list[str]:

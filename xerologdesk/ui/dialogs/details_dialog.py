@@ -148,6 +148,9 @@ class DetailsDialog(QDialog):
         self.status_text = _paragraph()
         self.status_text.setObjectName("status-text")
         layout.addWidget(self.status_text)
+        self.done_by = _paragraph()  # who did the last action: on a team's log, not always you
+        self.done_by.setObjectName("done-by")
+        layout.addWidget(self.done_by)
         self.outcome = _paragraph()
         self.outcome.setObjectName("outcome")
         self.outcome.hide()
@@ -190,7 +193,7 @@ class DetailsDialog(QDialog):
         layout.addWidget(lines_box, 1)
 
         history_box = QGroupBox("History")
-        self.history = read_only_table(["When", "Action", "Outcome", "Messages"], 3)
+        self.history = read_only_table(["When", "Action", "Outcome", "Messages", "By"], 3)
         self.history.setObjectName("history")
         QVBoxLayout(history_box).addWidget(self.history)
         layout.addWidget(history_box, 2)
@@ -296,6 +299,10 @@ class DetailsDialog(QDialog):
             ],
             right=(3, 4, 5),
         )
+        attempts = queries.attempts_for(self.order_id)
+        done_by = order_story.last_done_line(attempts)
+        self.done_by.setText(done_by)
+        self.done_by.setVisible(bool(done_by))
         _fill(
             self.history,
             [
@@ -304,8 +311,9 @@ class DetailsDialog(QDialog):
                     order_story.ACTION_NAMES.get(attempt.action, attempt.action),
                     STATUS_LABELS.get(attempt.outcome, attempt.outcome),
                     "\n".join(attempt.messages),
+                    attempt.done_by,
                 ]
-                for attempt in reversed(queries.attempts_for(self.order_id))
+                for attempt in reversed(attempts)
             ],
         )
         seen = xero_seen.invoice_history(self.order_id)

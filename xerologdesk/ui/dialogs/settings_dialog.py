@@ -35,6 +35,7 @@ from xerologdesk.store.book import ConnectionData
 from xerologdesk.sync.reference_lists import FROM_XERO, Choice, ReferenceLists
 from xerologdesk.ui.contrast import make_quiet
 from xerologdesk.ui.dialogs.connect_xero import ConnectionPanel, ConnectOptions, describe_connection
+from xerologdesk.ui.dialogs.database_page import DatabasePage
 from xerologdesk.ui.workers import JobFailure, Jobs
 
 if TYPE_CHECKING:
@@ -78,6 +79,9 @@ PAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 # The page that also shows the connected organisation (the connection indicator opens it).
 CONNECTION_PAGE = "Connection"
+# The page choosing this desktop's order book (its own file or a team's server): shown with an
+# app, after the others.
+DATABASE_PAGE = "Database"
 NOT_SET = "(not set)"
 
 ListsLoader = Callable[[], ReferenceLists]
@@ -124,6 +128,11 @@ class SettingsDialog(QDialog):
             self._add_page(title, declared, connection if title == CONNECTION_PAGE else None)
         if CONNECTION_PAGE not in {self.tabs.tabText(n) for n in range(self.tabs.count())}:
             self._add_page(CONNECTION_PAGE, [], connection)
+        self.database_page: DatabasePage | None = None
+        self.database_saved = False  # a new database URL was saved (used from the next start)
+        if app is not None:
+            self.database_page = DatabasePage(app, jobs)
+            self.tabs.addTab(self.database_page, DATABASE_PAGE)
         self.lists_status = QLabel()
         self.lists_status.setObjectName("lists-status")
         self.lists_status.setWordWrap(True)
@@ -328,6 +337,8 @@ class SettingsDialog(QDialog):
 
     def accept(self) -> None:
         if self._validate():
+            if self.database_page is not None:
+                self.database_saved = self.database_page.save()
             super().accept()
 
     def done(self, result: int) -> None:
@@ -351,7 +362,12 @@ class SettingsDialog(QDialog):
             label.setVisible(key in problems)
         if problems:
             self.tabs.setCurrentIndex(self._page_of[next(iter(problems))])
-        return not problems
+            return False
+        database_problem = self.database_page.problem() if self.database_page else ""
+        if self.database_page is not None and database_problem:
+            self.database_page.result.setText(database_problem)
+            self.tabs.setCurrentWidget(self.database_page)
+        return not database_problem
 
 
 def _fill_choices(combo: QComboBox, choices: Iterable[Choice], chosen: str, optional: bool) -> None:
