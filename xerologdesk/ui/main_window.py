@@ -857,7 +857,9 @@ class MainWindow(QMainWindow):
     # -- runs ----------------------------------------------------------------------------------
 
     def _run_finished(self, report: RunReport) -> None:
-        # The run's last rows repaint in place first (the selection stays on them).
+        # The reload below reads the rows on screen again (keeping the selection): the run's
+        # last changed rows need no read and repaint of their own just before it.
+        self._run_changed.clear()
         self._end_run_refreshes()
         self.run_panel.finished()
         self.view.reload_keeping_place()
