@@ -16,7 +16,7 @@ import pytest
 
 from tests.support.desks import Run
 from xerologdesk import autostart
-from xerologdesk.exits import EXIT_OK
+from xerologdesk.exits import EXIT_FAILURE, EXIT_OK
 
 pytestmark = pytest.mark.skipif(
     sys.platform in ("win32", "darwin"), reason="the XDG autostart entry is Linux's"
@@ -74,3 +74,16 @@ def test_the_exec_key_quotes_what_the_specification_reserves() -> None:
     line = autostart.desktop_entry(["/opt/x y/python", 'say "hi"', "back\\slash", "plain"])
     exec_line = next(part for part in line.splitlines() if part.startswith("Exec="))
     assert exec_line == ('Exec="/opt/x y/python" "say \\\\"hi\\\\"" "back\\\\\\\\slash" plain')
+
+
+def test_an_entry_that_cannot_be_written_leaves_the_setting_as_it_was(
+    config_home: Path, tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    config_home.write_text("a file where the config folder should be", encoding="utf-8")
+    data = str(tmp_path / "data")
+    on = run_cli("--data-dir", data, "settings", "start_at_login", "on")
+    assert on.code == EXIT_FAILURE
+    assert "the autostart entry could not be changed" in on.err
+    assert "start_at_login was left as it was" in on.err
+    assert on.out == ""
+    assert run_cli("--data-dir", data, "settings", "start_at_login").out == "off\n"

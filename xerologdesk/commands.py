@@ -763,22 +763,27 @@ def settings(app: App, args: argparse.Namespace) -> int:
     if problem is not None:
         err(f"xerologdesk: {problem}")
         return EXIT_USAGE
+    # The autostart entry first: a setting that says "on" with no entry written would lie.
+    if args.key == START_AT_LOGIN and not _apply_autostart(app, value):
+        return EXIT_FAILURE
     store.set(args.key, value)
     print(f"{args.key} = {store.format(args.key)}")
-    if args.key == START_AT_LOGIN:
-        return _apply_autostart(app, value)
     return EXIT_OK
 
 
-def _apply_autostart(app: App, enabled: bool) -> int:
-    """Write or remove the autostart entry the ``start_at_login`` setting asks for."""
+def _apply_autostart(app: App, enabled: bool) -> bool:
+    """Write or remove the autostart entry the ``start_at_login`` setting asks for; False
+    (said on stderr) when it could not be changed."""
     try:
         where = autostart.apply(enabled, app.data_dir)
     except OSError as error:
-        err(f"xerologdesk: the autostart entry could not be changed: {error}")
-        return EXIT_FAILURE
+        err(
+            f"xerologdesk: the autostart entry could not be changed: {error}; {START_AT_LOGIN} "
+            "was left as it was"
+        )
+        return False
     err(f"{'Starts' if enabled else 'No longer starts'} at login ({where}).")
-    return EXIT_OK
+    return True
 
 
 def _organisation_refuses(app: App, key: str, value: str) -> str | None:
