@@ -134,6 +134,11 @@ def test_suggest_contacts_ranks_the_sandbox_contacts_for_a_customer(desk: Desk) 
     assert table.out.splitlines()[0].split("\t")[1] == "Acme Wholesale Limited"
     assert "of 5 Xero contacts" in table.err
 
+    # A reference typed in another case finds the customer, as link-customer does.
+    typed = desk("suggest-contacts", "c-acme", "--limit", "1")
+    assert typed.code == 0, typed.err
+    assert typed.out.split("\t")[1] == "Acme Wholesale Limited"
+
     unknown = desk("suggest-contacts", "NOPE")
     assert unknown.code == 1 and "no customer has the reference" in unknown.err
 

@@ -201,9 +201,13 @@ _CUSTOMER_COLUMNS = (
 
 
 def customer_by_reference(reference: str) -> CustomerData | None:
-    """The customer with this reference (exactly as imported), or None."""
-    row = Customer.select(*_CUSTOMER_COLUMNS).where(Customer.reference == reference).tuples()
-    found = row.first()
+    """The customer with this reference: as imported, else in any case (as a link takes it, and
+    as Xero compares account numbers); None when there is none."""
+    select = Customer.select(*_CUSTOMER_COLUMNS)
+    found = select.where(Customer.reference == reference).tuples().first()
+    if found is None:
+        nocase = engines.current().nocase(Customer.reference) == reference
+        found = select.where(nocase).tuples().first()
     return None if found is None else CustomerData(*found)
 
 
