@@ -19,17 +19,32 @@ from xerologdesk.sync.backoff import SCALE_ENV
 CUSTOMER = ("ACME-01", "Acme Café Ltd")
 
 
+@pytest.fixture
+def alice(
+    tmp_path: Path,
+    empty_sandbox: Sandbox,
+    run_cli: Callable[..., Run],
+    postgres_book_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Desk:
+    """A desktop of the team (its order book on the suite's PostgreSQL, named by the
+    environment variable), connected to the sandbox, set for Auto Sync, retrying at once."""
+    monkeypatch.setenv(SCALE_ENV, "0")
+    monkeypatch.setenv(DATABASE_URL_VARIABLE, postgres_book_url)
+    desk = connected_desk(tmp_path, empty_sandbox, run_cli, "alice")
+    desk.settings_for_auto_sync()
+    return desk
+
+
 def test_import_sync_and_log_with_the_order_book_on_postgresql(
+    alice: Desk,
     tmp_path: Path,
     empty_sandbox: Sandbox,
     run_cli: Callable[..., Run],
     postgres_book_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv(SCALE_ENV, "0")
-    monkeypatch.setenv(DATABASE_URL_VARIABLE, postgres_book_url)
-    desk = connected_desk(tmp_path, empty_sandbox, run_cli, "alice")
-    desk.settings_for_auto_sync()
+    desk = alice
     desk.import_rows([line("SO-1", CUSTOMER, "W-1"), line("SO-2", CUSTOMER, "W-2", quantity="3")])
 
     assert desk("sync").code == 3  # the empty organisation has neither contact nor items
@@ -108,16 +123,12 @@ def test_a_desktops_log_is_copied_whole_into_an_empty_database(
 
 
 def test_one_desktop_syncs_at_a_time_and_the_other_sends_nothing(
+    alice: Desk,
     tmp_path: Path,
     empty_sandbox: Sandbox,
     run_cli: Callable[..., Run],
     postgres_book_url: str,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv(SCALE_ENV, "0")
-    monkeypatch.setenv(DATABASE_URL_VARIABLE, postgres_book_url)
-    alice = connected_desk(tmp_path, empty_sandbox, run_cli, "alice")
-    alice.settings_for_auto_sync()
     alice.import_rows([line("SO-1", CUSTOMER, "W-1")])
     bob = connected_desk(tmp_path, empty_sandbox, run_cli, "bob")  # a data directory of its own
 
