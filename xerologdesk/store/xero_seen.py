@@ -20,6 +20,7 @@ import peewee
 from xerologdesk.store.actor import who
 from xerologdesk.store.book import chunks, tuples, update_stock
 from xerologdesk.store.db import bulk_insert, bulk_update, write_transaction
+from xerologdesk.store.links import all_mappings
 from xerologdesk.store.models import (
     Attempt,
     LogEntry,
@@ -269,21 +270,42 @@ def _add_attempts(
 # -- stock on hand -------------------------------------------------------------------------------
 
 
-def update_stock_by_sku(on_hand: Mapping[str, Decimal], at: datetime) -> int:
-    """Store quantities on hand read from Xero by item code (compared without case, as Xero's
-    codes are unique); how many products had one."""
-    wanted = {code.casefold(): quantity for code, quantity in on_hand.items()}
+def update_stock_by_code(
+    on_hand: Mapping[str, Decimal], at: datetime, product_ids: Iterable[int] | None = None
+) -> int:
+    """Store quantities on hand read from Xero by item code on the products sold as that code
+    (a SKU the user mapped is sold as its mapped item code, any other as itself; codes compared
+    without case, as Xero's are unique), all products or only ``product_ids``; how many got one.
+    """
+    wanted = {_code_key(code): quantity for code, quantity in on_hand.items()}
     if not wanted:
         return 0
+    sold_as = {_code_key(each.sku): each.item_code for each in all_mappings()}
+    rows = _product_skus(product_ids)
     # Compared here, not in SQL: SQLite's lower() folds ASCII letters only.
-    stock = {
-        product_id: wanted[sku.casefold()]
-        for product_id, sku in tuples(Product.select(Product.id, Product.sku))
-        if sku.casefold() in wanted
-    }
+    stock = {}
+    for product_id, sku in rows:
+        code = _code_key(sold_as.get(_code_key(sku), sku))
+        if code in wanted:
+            stock[product_id] = wanted[code]
     if stock:
         update_stock(stock, at)
     return len(stock)
+
+
+def _code_key(code: str) -> str:
+    return code.strip().casefold()
+
+
+def _product_skus(product_ids: Iterable[int] | None) -> list[tuple[int, str]]:
+    """The (id, SKU) of every product, or of ``product_ids`` only (read in chunks)."""
+    query = Product.select(Product.id, Product.sku)
+    if product_ids is None:
+        return list(tuples(query))
+    rows: list[tuple[int, str]] = []
+    for chunk in chunks(list(dict.fromkeys(product_ids))):
+        rows.extend(tuples(query.where(Product.id.in_(list(chunk)))))
+    return rows
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ page), never one call per order: nothing changed costs one call per resource ask
 to an order's invoice is recorded on the order's log entry (Xero status, amount due, when seen)
 and in its history; an invoice voided or deleted makes the order stand out until it is sent
 again or accepted (:mod:`xerologdesk.sync.lifecycle`). With the ``retrieve_stock_on_hand``
-setting on, the same refresh reads the items changed since the last one and keeps each SKU's
-QuantityOnHand.
+setting on, the same refresh reads the items changed since the last one and keeps each item's
+QuantityOnHand on the products sold as it (a mapped SKU follows its mapping).
 
 The next refresh's ``If-Modified-Since`` is Xero's own time of the previous ask (its answer's
 ``DateTimeUTC``), kept per organisation and resource, so this computer's clock never matters. A
@@ -82,7 +82,7 @@ def refresh_from_xero(
             for item in items.records
             if item.quantity_on_hand is not None
         }
-        summary.stock_updated = xero_seen.update_stock_by_sku(on_hand, now())
+        summary.stock_updated = xero_seen.update_stock_by_code(on_hand, now())
         xero_seen.mark_refreshed(tenant, RefreshedResource.ITEMS, items.asked_at)
     return summary
 

@@ -1,17 +1,17 @@
 """Stock on hand: the quantities Xero's price list holds for the products of synced orders.
 
 Read back after a run that made invoices, when the ``retrieve_stock_on_hand`` setting is on
-(see :mod:`xerologdesk.sync.runner`), and stored on each product.
+(see :mod:`xerologdesk.sync.runner`), and stored on each product through the same store function
+a refresh uses (:func:`~xerologdesk.store.xero_seen.update_stock_by_code`), so a SKU the user
+mapped to another item code shows that item's stock either way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from decimal import Decimal
 
-from xerologdesk.store import book
-from xerologdesk.sync.drafts import item_key
+from xerologdesk.store import book, xero_seen
 from xerologdesk.xero.gateway import XeroGateway
 
 
@@ -23,13 +23,12 @@ def refresh_stock(
 
     Xero commits stock only for authorised invoices, so drafts leave it unchanged.
     """
-    items = {item_key(item.code): item for item in gateway.items()}
-    stock: dict[int, Decimal] = {}
-    for order in book.load_orders(list(order_ids)):
-        for line in order.lines:
-            item = items.get(item_key(line.sku))
-            if item is not None and item.quantity_on_hand is not None:
-                stock[line.product_id] = item.quantity_on_hand
-    if stock:
-        book.update_stock(stock, now())
-    return len(stock)
+    on_hand = {
+        item.code: item.quantity_on_hand
+        for item in gateway.items()
+        if item.quantity_on_hand is not None
+    }
+    products = {
+        line.product_id for order in book.load_orders(list(order_ids)) for line in order.lines
+    }
+    return xero_seen.update_stock_by_code(on_hand, now(), products)
