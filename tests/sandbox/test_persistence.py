@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -164,5 +165,34 @@ def test_a_journal_an_append_creates_is_private(tmp_path) -> None:
         persister.journal_path.unlink()
         persister.append(lambda: "{}")
         assert stat.S_IMODE(persister.journal_path.stat().st_mode) == 0o600
+    finally:
+        persister.stop()
+
+
+def test_a_snapshot_that_fails_for_any_reason_leaves_the_writer_running(
+    tmp_path, monkeypatch
+) -> None:
+    """A snapshot that raises (a bug in a resource's state, not only a full disk) is logged and
+    the next change is still written: the changes wait in the journal meanwhile."""
+    monkeypatch.setattr(persistence, "SNAPSHOT_DELAY_SECONDS", 0)
+    failed, written = threading.Event(), threading.Event()
+    tries: list[int] = []
+
+    def snapshot() -> dict[str, Any]:
+        tries.append(len(tries))
+        if len(tries) == 2:  # the writer thread's first snapshot (the first is start()'s)
+            failed.set()
+            raise ValueError("a state that cannot be saved")
+        if len(tries) == 3:
+            written.set()
+        return {"version": 1}
+
+    persister = persistence.Persister(tmp_path / "state.json", snapshot)
+    persister.start()
+    try:
+        persister.append(lambda: "{}")  # its snapshot fails
+        assert failed.wait(timeout=30)
+        persister.append(lambda: "{}")  # and the next change's is still taken
+        assert written.wait(timeout=30)
     finally:
         persister.stop()

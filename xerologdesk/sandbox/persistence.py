@@ -262,7 +262,8 @@ class Persister:
                 return
             try:
                 self.flush()
-            except OSError:
+            except Exception:  # a full disk, or a state that cannot be saved: the thread lives on
+                # The changes stay in the journal (durable) and the next one tries again.
                 log.exception("could not write the sandbox state to %s", self.path)
 
     # --- the journal file (under the journal lock) --------------------------------------------
