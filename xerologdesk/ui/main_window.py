@@ -913,6 +913,8 @@ class MainWindow(QMainWindow):
                 message += (
                     f" {report.unsettled[0].upper()}{report.unsettled[1:]}: they stay pending."
                 )
+            if report.elsewhere:
+                message += f" {report.elsewhere[0].upper()}{report.elsewhere[1:]}"
             self.statusBar().showMessage(message, 10000)
 
     def _sync_when_the_other_is_done(self) -> None:
