@@ -14,26 +14,8 @@ from xerologdesk.app import DATABASE_FILE, DATABASE_URL_VARIABLE
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.store.actor import who
 from xerologdesk.store.claims import ServerClaims
-from xerologdesk.sync.backoff import SCALE_ENV
 
 CUSTOMER = ("ACME-01", "Acme Café Ltd")
-
-
-@pytest.fixture
-def alice(
-    tmp_path: Path,
-    empty_sandbox: Sandbox,
-    run_cli: Callable[..., Run],
-    postgres_book_url: str,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Desk:
-    """A desktop of the team (its order book on the suite's PostgreSQL, named by the
-    environment variable), connected to the sandbox, set for Auto Sync, retrying at once."""
-    monkeypatch.setenv(SCALE_ENV, "0")
-    monkeypatch.setenv(DATABASE_URL_VARIABLE, postgres_book_url)
-    desk = connected_desk(tmp_path, empty_sandbox, run_cli, "alice")
-    desk.settings_for_auto_sync()
-    return desk
 
 
 def test_import_sync_and_log_with_the_order_book_on_postgresql(
