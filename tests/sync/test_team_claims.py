@@ -25,8 +25,9 @@ from tests.support.xero_records import contact_record, item_record, put_in_xero
 from xerologdesk.app import App, open_app
 from xerologdesk.sandbox import Sandbox, faults
 from xerologdesk.store import book
-from xerologdesk.store.claims import claims_for
+from xerologdesk.store.claims import ServerClaims, claims_for
 from xerologdesk.store.engines import RUN_CLASS
+from xerologdesk.store.vocabulary import OutboxKind
 from xerologdesk.sync.engine import Action, SyncEngine
 from xerologdesk.sync.outbox import RUN_KEY, Senders
 from xerologdesk.sync.runner import RunSummary, SyncRunner
@@ -212,3 +213,34 @@ def test_two_desktops_creating_the_same_customer_and_sku_at_once_make_one_of_eac
     assert [item["Code"] for item in state["items"]] == ["N-1"]
     assert invoice_refs(alice.sandbox) == Counter(refs)
     assert {row["status"] for row in alice.log().values()} == {"succeeded"}
+
+
+def test_a_lost_answer_is_left_to_its_run_while_it_is_alive_then_settled_by_another(
+    alice: Desk, app: App, postgres_book_url: str
+) -> None:
+    put_in_xero(alice.sandbox, contacts=[contact_record("Acme", "C-1")], items=[item_record("S-1")])
+    alice.import_rows([line("SO-1", ACME, "S-1"), line("SO-2", ACME, "S-1")])
+    # Another desktop's run sent SO-1 and waits for Xero's answer (its request not kept whole:
+    # once that run is gone, the order is looked up, not found, and sent again).
+    running = ServerClaims(postgres_book_url)
+    running.open()
+    try:
+        book.outbox_add(
+            OutboxKind.INVOICE,
+            "xld-invoice-lost",
+            "SO-1",
+            {"refs": ["SO-1"], RUN_KEY: running.token},
+        )
+        meanwhile = alice("sync")
+        assert meanwhile.code == 0, meanwhile.err
+        assert "waiting for Xero's answer" not in meanwhile.err  # not this run's to ask for
+        assert "synced 1: 1 succeeded" in meanwhile.out
+        log = alice.log()
+        assert (log["SO-1"]["status"], log["SO-1"]["note"]) == ("pending", None)
+        assert invoice_refs(alice.sandbox) == Counter(["SO-2"])
+    finally:
+        running.close()
+    after = alice("sync")
+    assert after.code == 0, after.err
+    assert alice.log()["SO-1"]["status"] == "succeeded"
+    assert invoice_refs(alice.sandbox) == Counter(["SO-1", "SO-2"])

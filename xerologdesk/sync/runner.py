@@ -311,10 +311,10 @@ class _Run:
             self._check_cancelled()
             check_still_here()  # a deleted or replaced file would swallow what comes next
             piece = pieces[0]
-            if not piece.claimed:
-                self._claim(piece)
             self.claims.release(each for each in piece.ids if each in self.waiting)
             piece.ids = [each for each in piece.ids if each not in self.waiting]
+            if not piece.claimed:
+                self._claim(piece)
             latest, trouble = self._sync(piece.ids)
             if trouble is None:
                 pieces.popleft()
