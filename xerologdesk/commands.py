@@ -36,7 +36,7 @@ from xerologdesk.sync.lock import SyncBusy, SyncLock, busy_message
 from xerologdesk.sync.outcomes import quoted
 from xerologdesk.sync.reference_lists import FROM_XERO, read_reference_lists
 from xerologdesk.sync.refresh import refresh_from_xero
-from xerologdesk.sync.runner import Progress, RunSummary, SyncRunner
+from xerologdesk.sync.runner import SYNCED_ELSEWHERE, Progress, RunSummary, SyncRunner
 from xerologdesk.xero.errors import XeroError
 
 if TYPE_CHECKING:
@@ -598,7 +598,7 @@ def resolve(app: App, args: argparse.Namespace) -> int:
         if refs_by_id[order_id] in waiting:
             print(f"{refs_by_id[order_id]}: still pending: {AWAITING_ANSWER}.")
         elif refs_by_id[order_id] in elsewhere:
-            print(f"{refs_by_id[order_id]}: unchanged (being synced on another desktop)")
+            print(f"{refs_by_id[order_id]}: unchanged ({SYNCED_ELSEWHERE})")
         elif result is None:
             print(f"{refs_by_id[order_id]}: unchanged (already succeeded)")
         else:

@@ -67,6 +67,8 @@ CANCELLED = "Cancelled; the rest stay pending."
 SPLIT_AFTER = 2
 # Tries of reconciling lost answers before the run goes on without those orders.
 RECONCILE_TRIES = 2
+# Why a chosen order was left as it was: another desktop's run holds it.
+SYNCED_ELSEWHERE = "being synced on another desktop"
 HELD_BACK = (
     "Xero failed on this order alone {tries} times in a row ({error}); the other orders went on. "
     "It is tried again at the next sync."
@@ -133,14 +135,16 @@ class RunSummary:
     @property
     def elsewhere_note(self) -> str:
         """What became of the chosen orders another desktop was syncing ("" when none)."""
-        count = len(self.elsewhere)
-        if not count:
-            return ""
-        orders = "1 order is" if count == 1 else f"{count} orders are"
-        return (
-            f"{orders} being synced on another desktop; left as they are: "
-            f"{', '.join(self.elsewhere)}."
-        )
+        return elsewhere_note(self.elsewhere)
+
+
+def elsewhere_note(refs: Sequence[str]) -> str:
+    """Chosen orders (by ref) left as they were, another desktop syncing them, in a sentence
+    ("" when none)."""
+    if not refs:
+        return ""
+    orders = "1 order is" if len(refs) == 1 else f"{len(refs)} orders are"
+    return f"{orders} {SYNCED_ELSEWHERE}; left as they are: {', '.join(refs)}."
 
 
 class _Stop(Exception):
