@@ -162,7 +162,7 @@ class _Piece:
     """Orders tried together, and how many tries in a row Xero failed them."""
 
     ids: list[int]
-    split: bool = False  # split off a batch Xero kept failing (its orders claimed already)
+    split: bool = False  # split off a batch Xero kept failing
     failures: int = 0
     claimed: bool = False  # its orders are this run's (those held elsewhere left out)
 
