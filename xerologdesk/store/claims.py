@@ -121,7 +121,7 @@ class Claims:
         yield
 
     def _take(self, order_ids: list[int]) -> list[int]:
-        """Claim orders no run of this process holds; those taken."""
+        """Claim orders this run does not hold yet; those taken (another run's left out)."""
         return order_ids
 
     def _let_go(self, order_ids: list[int]) -> None:
