@@ -1,5 +1,6 @@
 """Shared test set-up: Qt offscreen, an embedded sandbox per test, the command run in this
-process, and a desk (a data directory connected to a sandbox) driven by it."""
+process, a desk (a data directory connected to a sandbox) driven by it, and a hook that sees
+(and can act on) every accounting call a sandbox receives."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from tests.support.call_watch import CallWatch
 from tests.support.desks import Desk, Run, connected_desk
 from tests.support.postgres import (  # noqa: F401
     postgres_book_template,
@@ -90,3 +92,17 @@ def desk(
 def file_token_store(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tokens go to the data directory's file: never the developer's keyring."""
     monkeypatch.setenv(TOKEN_STORE_ENV, "file")
+
+
+@pytest.fixture
+def watch_calls() -> Iterator[Callable[[Sandbox], CallWatch]]:
+    """Start watching a sandbox's accounting calls (undone after the test)."""
+    watches: list[CallWatch] = []
+
+    def watch(sandbox: Sandbox) -> CallWatch:
+        watches.append(CallWatch(sandbox))
+        return watches[-1]
+
+    yield watch
+    for each in reversed(watches):
+        each.close()

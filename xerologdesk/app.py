@@ -14,6 +14,7 @@ import os
 import sys
 import threading
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,9 @@ from xerologdesk.connection import Disconnected, disconnect, endpoints_for, toke
 from xerologdesk.settings import Settings
 from xerologdesk.store import book
 from xerologdesk.store.book import ConnectionData
+from xerologdesk.store.claims import claims_for
 from xerologdesk.store.db import open_database, open_server
-from xerologdesk.store.engines import has_password, is_server_url, redacted, run_lock_for
+from xerologdesk.store.engines import has_password, is_server_url, redacted
 from xerologdesk.store.trouble import ServerDatabaseError
 from xerologdesk.sync.backoff import BackoffPolicy
 from xerologdesk.sync.engine import SyncEngine
@@ -245,13 +247,15 @@ class App:
         return SyncEngine(self.gateway(), self.settings, senders=self.senders)
 
     def runner(self) -> SyncRunner:
-        """A runner that waits out transient trouble, one run at a time per data directory (and
-        per team database)."""
+        """A runner that waits out transient trouble, one run at a time per data directory,
+        claiming its orders in the order book (in team mode, runs on other desktops sync at the
+        same time: each order is one run's)."""
         return SyncRunner(
             self.engine(),
             batch_size=RUN_BATCH_ORDERS,
             backoff=BackoffPolicy.from_env(),
-            lock=SyncLock(self.data_dir, server=run_lock_for(self.db)),
+            lock=SyncLock(self.data_dir),
+            claims=partial(claims_for, self.db),
         )
 
     def connect_sandbox(self, base_url: str) -> str:

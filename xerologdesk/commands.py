@@ -36,7 +36,7 @@ from xerologdesk.sync.lock import SyncBusy, SyncLock, busy_message
 from xerologdesk.sync.outcomes import quoted
 from xerologdesk.sync.reference_lists import FROM_XERO, read_reference_lists
 from xerologdesk.sync.refresh import refresh_from_xero
-from xerologdesk.sync.runner import Progress, RunSummary, SyncRunner
+from xerologdesk.sync.runner import SYNCED_ELSEWHERE, Progress, RunSummary, SyncRunner
 from xerologdesk.xero.errors import XeroError
 
 if TYPE_CHECKING:
@@ -282,8 +282,10 @@ def _report(summary: RunSummary) -> int:
             f"xerologdesk: Xero kept failing on {', '.join(summary.held_back)} alone; they stay "
             "pending (tried again at the next sync) and the other orders went on."
         )
+    if summary.elsewhere:
+        err(f"xerologdesk: {summary.elsewhere_note}")
     print(summary.line)
-    unsettled = summary.waiting_on or summary.held_back
+    unsettled = summary.waiting_on or summary.held_back or summary.elsewhere
     if (summary.stopped and not summary.cancelled) or unsettled:
         return EXIT_FAILURE
     return EXIT_ORDERS_FAILED if _left_failed(summary) else EXIT_OK
@@ -590,11 +592,13 @@ def resolve(app: App, args: argparse.Namespace) -> int:
         action = Action.AUTO_SYNC if args.auto_sync else Action.RETRY
         summary = app.runner().resolve(order_ids, action)
     latest: dict[int, OrderResult] = {r.order_id: r for r in summary.results}
-    waiting = set(summary.waiting_on)
+    waiting, elsewhere = set(summary.waiting_on), set(summary.elsewhere)
     for order_id in order_ids:
         result = latest.get(order_id)
         if refs_by_id[order_id] in waiting:
             print(f"{refs_by_id[order_id]}: still pending: {AWAITING_ANSWER}.")
+        elif refs_by_id[order_id] in elsewhere:
+            print(f"{refs_by_id[order_id]}: unchanged ({SYNCED_ELSEWHERE})")
         elif result is None:
             print(f"{refs_by_id[order_id]}: unchanged (already succeeded)")
         else:

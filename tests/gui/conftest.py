@@ -4,6 +4,7 @@ boxes answered by the test, and a check that no test leaves background work runn
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from pytestqt.qtbot import QtBot
 
 from xerologdesk.app import App, open_app
 from xerologdesk.sandbox import Sandbox
+from xerologdesk.store.claims import claims_for
 from xerologdesk.sync.backoff import BackoffPolicy
 from xerologdesk.sync.lock import SyncLock
 from xerologdesk.sync.runner import SyncRunner
@@ -107,13 +109,15 @@ def opened(qapp: QApplication) -> Iterator[Opened]:
 
 
 def test_runner(app: App) -> SyncRunner:
-    """The app's runner (back-off, one run per data directory) in small batches, so a run of
-    a dozen orders reports progress mid-way, and with back-off waits of milliseconds."""
+    """The app's runner (back-off, one run per data directory, claims in its database) in
+    small batches, so a run of a dozen orders reports progress mid-way, and with back-off
+    waits of milliseconds."""
     return SyncRunner(
         app.engine(),
         batch_size=TEST_BATCH,
         backoff=BackoffPolicy(scale=TEST_BACKOFF_SCALE),
         lock=SyncLock(app.data_dir),
+        claims=partial(claims_for, app.db),
     )
 
 

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from gui_support import line, order_id, status_of, wait_idle
+from gui_support import line, order_id, resolve_in_dialog, status_of, table_texts, wait_idle
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from xerologdesk.app import App, open_app, saved_database_url
+from xerologdesk.store.claims import ServerClaims
 from xerologdesk.store.db import schema_version
 from xerologdesk.ui.desktop import Desktop
 from xerologdesk.ui.dialogs.database_page import DATABASE_SAVED
@@ -36,6 +37,16 @@ def other_app(tmp_path: Path, postgres_book_url: str) -> Iterator[App]:
     opened.close()
 
 
+@pytest.fixture
+def two_pending(
+    window: MainWindow, connected: object, import_lines: Callable[..., object], qtbot: QtBot
+) -> None:
+    """SO-1 and SO-2 imported through the window and left pending (no sync after an import)."""
+    window.desktop.app.settings.set("auto_sync_new_orders", False)
+    import_lines([line("SO-1"), line("SO-2")], wait_sync=False)
+    wait_idle(window, qtbot)
+
+
 def test_the_window_imports_and_syncs_on_the_team_database(
     window: MainWindow, connected: object, import_lines: Callable[..., object], qtbot: QtBot
 ) -> None:
@@ -44,16 +55,10 @@ def test_the_window_imports_and_syncs_on_the_team_database(
     assert [status_of(window, ref) for ref in ("SO-1", "SO-2")] == ["Succeeded"] * 2
 
 
+@pytest.mark.usefixtures("two_pending")
 def test_a_dismiss_on_another_desktop_shows_at_the_next_poll(
-    window: MainWindow,
-    connected: object,
-    import_lines: Callable[..., object],
-    qtbot: QtBot,
-    postgres_book_url: str,
+    window: MainWindow, qtbot: QtBot, postgres_book_url: str
 ) -> None:
-    window.desktop.app.settings.set("auto_sync_new_orders", False)
-    import_lines([line("SO-1"), line("SO-2")], wait_sync=False)
-    wait_idle(window, qtbot)
     assert status_of(window, "SO-1") == "Pending"
     with psycopg.connect(postgres_book_url) as other:  # another desktop dismisses SO-1
         other.execute("UPDATE log_entry SET status = 'dismissed' WHERE order_ref = 'SO-1'")
@@ -141,3 +146,27 @@ def test_the_window_says_when_the_team_server_is_gone_and_when_it_is_back(
         admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
     qtbot.waitUntil(lambda: not window.banner.isVisible(), timeout=10000)
     assert window.statusBar().currentMessage() == DATABASE_BACK
+
+
+@pytest.mark.usefixtures("two_pending")
+def test_a_resolve_leaves_an_order_another_desktop_is_syncing_and_says_so(
+    window: MainWindow, qtbot: QtBot, postgres_book_url: str
+) -> None:
+    elsewhere = ServerClaims(postgres_book_url)  # another desktop's run holds SO-1
+    elsewhere.open()
+    try:
+        elsewhere.claim([order_id(window, "SO-1")])
+        dialog = resolve_in_dialog(window, ["SO-1", "SO-2"], "retry", qtbot)
+    finally:
+        elsewhere.close()
+    outcomes = {row[0]: row[1:] for row in table_texts(dialog.results)}
+    assert outcomes == {
+        "SO-1": ["Pending", "Not sent: being synced on another desktop; left as it is."],
+        "SO-2": ["Succeeded", outcomes["SO-2"][1]],
+    }
+    assert (
+        window.statusBar()
+        .currentMessage()
+        .endswith(" 1 order is being synced on another desktop; left as they are: SO-1.")
+    )
+    assert status_of(window, "SO-1") == "Pending"

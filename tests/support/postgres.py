@@ -211,3 +211,15 @@ def postgres_book_template(postgres_server: PostgresServer) -> str:
 def postgres_book_url(postgres_server: PostgresServer, postgres_book_template: str) -> str:
     """The URL of a database of this test's own holding a new, empty order book."""
     return postgres_server.new_database(template=postgres_book_template)
+
+
+def wait_for_session_lock(url: str, first: int, second: int, seconds: int = 30) -> None:
+    """Wait until no session holds the two-key advisory lock (``first``, ``second``) in the
+    database at ``url``: the server lets it go when the session holding it ends, which for a
+    killed process it learns of a moment after the kill (the lock is taken, then let go)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f"SET lock_timeout = '{seconds:d}s'")
+        connection.execute("SELECT pg_advisory_lock(%s, %s)", (first, second))
+        connection.execute("SELECT pg_advisory_unlock(%s, %s)", (first, second))

@@ -13,27 +13,9 @@ from tests.support.desks import Desk, Run, connected_desk, line
 from xerologdesk.app import DATABASE_FILE, DATABASE_URL_VARIABLE
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.store.actor import who
-from xerologdesk.store.engines import ServerRunLock
-from xerologdesk.sync.backoff import SCALE_ENV
+from xerologdesk.store.claims import ServerClaims
 
 CUSTOMER = ("ACME-01", "Acme Café Ltd")
-
-
-@pytest.fixture
-def alice(
-    tmp_path: Path,
-    empty_sandbox: Sandbox,
-    run_cli: Callable[..., Run],
-    postgres_book_url: str,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Desk:
-    """A desktop of the team (its order book on the suite's PostgreSQL, named by the
-    environment variable), connected to the sandbox, set for Auto Sync, retrying at once."""
-    monkeypatch.setenv(SCALE_ENV, "0")
-    monkeypatch.setenv(DATABASE_URL_VARIABLE, postgres_book_url)
-    desk = connected_desk(tmp_path, empty_sandbox, run_cli, "alice")
-    desk.settings_for_auto_sync()
-    return desk
 
 
 def test_import_sync_and_log_with_the_order_book_on_postgresql(
@@ -122,30 +104,42 @@ def test_a_desktops_log_is_copied_whole_into_an_empty_database(
     assert again.code == 2 and "is not empty" in again.err and "nothing was copied" in again.err
 
 
-def test_one_desktop_syncs_at_a_time_and_the_other_sends_nothing(
+def test_a_resolve_leaves_the_orders_another_desktop_is_syncing_and_says_so(
     alice: Desk,
     tmp_path: Path,
     empty_sandbox: Sandbox,
     run_cli: Callable[..., Run],
     postgres_book_url: str,
 ) -> None:
-    alice.import_rows([line("SO-1", CUSTOMER, "W-1")])
+    alice.import_rows([line(ref, CUSTOMER, "W-1") for ref in ("SO-1", "SO-2", "SO-3")])
     bob = connected_desk(tmp_path, empty_sandbox, run_cli, "bob")  # a data directory of its own
+    with psycopg.connect(postgres_book_url) as server:
+        ids = dict(server.execute("SELECT ref, id FROM sales_order").fetchall())
 
-    running = ServerRunLock(postgres_book_url)  # alice's run, as the server sees it
-    assert running.try_acquire()
+    running = ServerClaims(postgres_book_url)  # alice's run, as the server sees it
+    running.open()
     try:
-        busy = bob("resolve", "--auto-sync", "SO-1")
-        assert busy.code == 2, busy.err
-        assert "another desktop is syncing this team's order book" in busy.err
-        assert empty_sandbox.state()["invoices"] == []
-        assert bob.log()["SO-1"]["status"] == "pending"
+        assert running.claim([ids["SO-1"], ids["SO-2"]]).held == [ids["SO-1"], ids["SO-2"]]
+        partly = bob("resolve", "--auto-sync", "SO-1", "SO-2", "SO-3")
+        assert partly.code == 2, partly.err
+        assert (
+            "2 orders are being synced on another desktop; left as they are: SO-1, SO-2."
+            in partly.err
+        )
+        assert "SO-1: unchanged (being synced on another desktop)" in partly.out
+        assert "synced 1: 1 succeeded, 0 failed, 0 pending" in partly.out
+        assert [each["Reference"] for each in empty_sandbox.state()["invoices"]] == ["SO-3"]
+        assert {ref: row["status"] for ref, row in bob.log().items()} == {
+            "SO-1": "pending",
+            "SO-2": "pending",
+            "SO-3": "succeeded",
+        }
     finally:
-        running.release()
+        running.close()
 
-    done = bob("resolve", "--auto-sync", "SO-1")
+    done = bob("resolve", "--auto-sync", "SO-1", "SO-2")
     assert done.code == 0, done.err
-    assert len(empty_sandbox.state()["invoices"]) == 1
+    assert len(empty_sandbox.state()["invoices"]) == 3
 
 
 def test_a_desktop_cannot_connect_the_teams_log_to_another_organisation(

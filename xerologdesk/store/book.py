@@ -438,6 +438,11 @@ def _statuses(order_ids: Sequence[int], column: Any) -> dict[int, Any]:
     return found
 
 
+def order_statuses(order_ids: Sequence[int]) -> dict[int, str]:
+    """The given orders' statuses as stored now, by order id (unknown ids left out)."""
+    return _statuses(order_ids, LogEntry.status)
+
+
 def _add_history(
     entries: Mapping[int, str], action: str, messages: list[str], at: datetime
 ) -> None:

@@ -42,6 +42,13 @@ from xerologdesk.store.folding import letters_folded
 # The one advisory lock every PostgreSQL transaction takes first (an arbitrary constant: the
 # digits of "xld" in ASCII), the team's BEGIN IMMEDIATE.
 WRITE_LOCK_KEY = 0x786C64
+# The classes (first keys) of the two-key session advisory locks a sync run holds on a
+# connection of its own (store.claims): on an order it syncs (second key: the order's id), on
+# its own token (the run is alive while it holds it), and while it looks up and creates
+# contacts or items (second key: which of the two).
+CLAIM_CLASS = WRITE_LOCK_KEY + 2
+RUN_CLASS = WRITE_LOCK_KEY + 3
+CREATE_CLASS = WRITE_LOCK_KEY + 4
 SCHEMES = ("postgresql", "postgres")
 CONNECT_TIMEOUT_SECONDS = 5  # unless the URL says otherwise
 # The SQL function folding accents (store.folding), registered on every SQLite connection and
@@ -436,50 +443,6 @@ def current() -> Engine:
     from xerologdesk.store.models import database
 
     return engine_of(database)
-
-
-# -- one sync run at a time across desktops ---------------------------------------------------
-
-# The session lock a sync run holds on PostgreSQL (next to the write lock's key).
-RUN_LOCK_KEY = WRITE_LOCK_KEY + 1
-
-
-class ServerRunLock:
-    """One sync run at a time among every desktop sharing a PostgreSQL database: a session
-    advisory lock on a connection of the run's own, which the server lets go of when the
-    connection ends, even when the process holding it is killed (its socket closes).
-
-    The data directory's file lock (store-independent, sync.lock) keeps a desktop's own
-    processes apart; this keeps the desktops apart, until runs claim their orders instead.
-    """
-
-    def __init__(self, url: str) -> None:
-        self._url = url
-        self._connection: Any = None
-
-    def try_acquire(self) -> bool:
-        """Take the lock at once; False when another desktop's run holds it."""
-        import psycopg
-
-        connection = psycopg.connect(self._url, autocommit=True, application_name="xerologdesk")
-        row = connection.execute("SELECT pg_try_advisory_lock(%s)", (RUN_LOCK_KEY,)).fetchone()
-        if not (row and row[0]):
-            connection.close()
-            return False
-        self._connection = connection
-        return True
-
-    def release(self) -> None:
-        """Let the next run in (closing the connection lets go of the lock)."""
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            connection.close()
-
-
-def run_lock_for(db: Any) -> ServerRunLock | None:
-    """The cross-desktop run lock of ``db`` when it is a PostgreSQL database, else None."""
-    chosen = getattr(db, "obj", db)
-    return ServerRunLock(str(chosen.database)) if engine_of(chosen) is POSTGRES else None
 
 
 # -- the PostgreSQL connection ----------------------------------------------------------------

@@ -24,6 +24,7 @@ from typing import Any
 from xerologdesk.settings import Settings
 from xerologdesk.store import book
 from xerologdesk.store.book import LineData
+from xerologdesk.store.claims import Claims
 from xerologdesk.store.db import write_transaction
 from xerologdesk.store.links import ItemMapping, links_for, mappings_for
 from xerologdesk.store.vocabulary import Action as Action
@@ -118,10 +119,13 @@ def _reference_key(reference: str) -> str:
 class RunContext:
     """Lookups cached for one run (customers matched, the price list) and every result so far
     (kept also when :meth:`SyncEngine.sync` raises, so a run counts what was settled first).
-    ``creating``: what Auto Sync may create in this run (None: whatever is missing)."""
+    ``creating``: what Auto Sync may create in this run (None: whatever is missing);
+    ``claims``: the run's claims (:mod:`xerologdesk.store.claims`), whose token names the
+    outbox rows it opens and which keeps contacts and items from being created twice."""
 
     items: dict[str, XeroItem] | None = None
     creating: Creating | None = None
+    claims: Claims = field(default_factory=Claims)
     customers: dict[int, CustomerMatch] = field(default_factory=dict)  # matched, by customer id
     results: list[OrderResult] = field(default_factory=list)
 
@@ -173,7 +177,7 @@ class SyncEngine:
         """
         results: list[OrderResult] = []
         try:
-            self.outbox.reconcile(results)
+            self.outbox.reconcile(results, run.claims if run is not None else Claims())
         finally:
             if run is not None:
                 run.results.extend(results)
@@ -230,28 +234,19 @@ class SyncEngine:
         if not batch:
             return  # nothing that can be sent: not even a lookup
         matches = self._match_customers(batch, run)
-        items = run.price_list(self.gateway)
         mapped = _mappings(batch)
-        for order in batch:
-            order.item_codes = {
-                item_key(line.sku): mapped[item_key(line.sku)].item_code
-                for line in order.data.lines
-                if item_key(line.sku) in mapped
-            }
-            order.missing_skus = _missing_skus(order, items)
-            order.trace["products"] = [
-                _product_trace(order, line, items) for line in order.data.lines
-            ]
+        _read_products(batch, run.price_list(self.gateway), mapped)
         if action is Action.AUTO_SYNC:
             self._check_settings(batch, run.creating)
         create_customers = action is Action.AUTO_SYNC or (
             action is Action.SYNC and self._setting("auto_create_customers")
         )
         if create_customers:
-            self._create_contacts(batch, matches, run.creating)
+            self._create_contacts(batch, matches, run)
             run.customers.update((key, match) for key, match in matches.items() if match.contact)
         if action is Action.AUTO_SYNC:
-            self._create_items(batch, run)
+            self._create_items(batch, mapped, run)
+        items = run.price_list(self.gateway)  # with what was created (or read again) since
         for order in batch:
             match = matches[order.data.customer.id]
             order.trace["customer"] = {
@@ -277,7 +272,7 @@ class SyncEngine:
             self.gateway, self.writer, [order for order in batch if not order.done], action
         )
         results.extend(ready.adopted)
-        self._create_invoices(ready.to_send, action, items, results)
+        self._create_invoices(ready.to_send, action, items, run, results)
 
     # -- step 1: customers --------------------------------------------------------------------
 
@@ -318,11 +313,29 @@ class SyncEngine:
         }
 
     def _create_contacts(
+        self, batch: list[BatchOrder], matches: dict[int, CustomerMatch], run: RunContext
+    ) -> None:
+        """Create the contacts of the customers not found (those Auto Sync may create), one
+        run at a time across the desktops sharing the log: in team mode, those still missing
+        are looked up again first (another desktop may just have created them)."""
+        wanted = self._wanted_contacts(batch, matches, run.creating)
+        if not wanted:
+            return
+        with run.claims.creating(OutboxKind.CONTACT):
+            if run.claims.shared:
+                again = [order for order in batch if order.data.customer.id in wanted]
+                matches.update(self._match_customers(again, run))
+                wanted = self._wanted_contacts(batch, matches, run.creating)
+            self._send_contacts(wanted, matches, run)
+
+    def _wanted_contacts(
         self,
         batch: list[BatchOrder],
         matches: dict[int, CustomerMatch],
         creating: Creating | None,
-    ) -> None:
+    ) -> dict[int, NewContact]:
+        """The contacts to create, by customer id (a name Auto Sync refuses is said on the
+        customer's match instead)."""
         wanted: dict[int, NewContact] = {}
         for order in batch:
             customer = order.data.customer
@@ -349,13 +362,20 @@ class SyncEngine:
                         customer.country.strip(),
                     ),
                 )
+        return wanted
+
+    def _send_contacts(
+        self, wanted: dict[int, NewContact], matches: dict[int, CustomerMatch], run: RunContext
+    ) -> None:
+        """Create the wanted contacts (through the outbox) and link their customers to them."""
         # Xero answers each contact under its account number, or its name without one.
         by_reference = {
             new.account_number or new.name: customer_id for customer_id, new in wanted.items()
         }
         links: dict[int, str | None] = {}
         send = self.gateway.create_contacts
-        for created in self.outbox.create(OutboxKind.CONTACT, list(wanted.values()), send):
+        new = list(wanted.values())
+        for created in self.outbox.create(OutboxKind.CONTACT, new, send, run.claims.token):
             customer_id = by_reference[created.key]
             match = matches[customer_id]
             if created.ok and created.record is not None:
@@ -390,7 +410,21 @@ class SyncEngine:
             if unset:
                 order.reasons.append(outcomes.settings_incomplete(unset))
 
-    def _create_items(self, batch: list[BatchOrder], run: RunContext) -> None:
+    def _create_items(
+        self, batch: list[BatchOrder], mapped: dict[str, ItemMapping], run: RunContext
+    ) -> None:
+        """Create the items of the SKUs not found (those Auto Sync may create), one run at a
+        time across the desktops sharing the log: in team mode the price list is read again
+        first (another desktop may just have created some)."""
+        if not any(order.missing_skus for order in batch):
+            return
+        with run.claims.creating(OutboxKind.ITEM):
+            if run.claims.shared:
+                run.forget_price_list()
+                _read_products(batch, run.price_list(self.gateway), mapped)
+            self._create_missing_items(batch, run)
+
+    def _create_missing_items(self, batch: list[BatchOrder], run: RunContext) -> None:
         wanted: dict[str, NewItem] = {}
         unnamed: dict[str, str] = {}  # SKU key -> why Xero cannot take its name
         unsafe: dict[str, Reason] = {}  # SKU key -> why Auto Sync does not create it so named
@@ -421,7 +455,8 @@ class SyncEngine:
                 order.reasons.append(outcomes.order_invalid(problems))
             order.reasons.extend(unsafe[key] for key in dict.fromkeys(keys) if key in unsafe)
         send = self.gateway.create_items
-        created_items = self.outbox.create(OutboxKind.ITEM, list(wanted.values()), send)
+        new = list(wanted.values())
+        created_items = self.outbox.create(OutboxKind.ITEM, new, send, run.claims.token)
         rejected: dict[str, Reason] = {}
         for created in created_items:
             if created.ok and isinstance(created.record, XeroItem):
@@ -449,6 +484,7 @@ class SyncEngine:
         ready: list[BatchOrder],
         action: Action,
         items: dict[str, XeroItem],
+        run: RunContext,
         results: list[OrderResult],
     ) -> None:
         """Create the invoices of every ready order, 50 to a request, a few requests in flight.
@@ -470,7 +506,7 @@ class SyncEngine:
                     for order in chunk
                 ]
                 refs = [invoice.reference for invoice in invoices]
-                row, key = self.outbox.open(OutboxKind.INVOICE, refs, invoices)
+                row, key = self.outbox.open(OutboxKind.INVOICE, refs, run.claims.token, invoices)
                 sent[self.senders.submit(self.gateway.create_invoices, invoices, key)] = chunk, row
             for future in as_completed(sent):
                 chunk, row = sent[future]
@@ -528,6 +564,21 @@ def _mappings(batch: Sequence[BatchOrder]) -> dict[str, ItemMapping]:
     """The user's mappings of the batch's SKUs, by :func:`item_key` of the SKU (one read)."""
     skus = {line.sku.strip() for order in batch for line in order.data.lines}
     return {item_key(each.sku): each for each in mappings_for(skus).values()}
+
+
+def _read_products(
+    batch: Sequence[BatchOrder], items: dict[str, XeroItem], mapped: dict[str, ItemMapping]
+) -> None:
+    """Step 2's look-up for each order, from the price list ``items``: the item codes its SKUs
+    are mapped to, the SKUs no item has, and what the details show of each line."""
+    for order in batch:
+        order.item_codes = {
+            item_key(line.sku): mapped[item_key(line.sku)].item_code
+            for line in order.data.lines
+            if item_key(line.sku) in mapped
+        }
+        order.missing_skus = _missing_skus(order, items)
+        order.trace["products"] = [_product_trace(order, line, items) for line in order.data.lines]
 
 
 def _missing_skus(order: BatchOrder, items: dict[str, XeroItem]) -> list[str]:

@@ -12,8 +12,8 @@ is syncing (not into the lock file itself: ``filelock`` empties that on taking i
 locks keep others from reading it).
 
 In team mode (the order book on PostgreSQL) desktops with data directories of their own share
-one log: a run then also holds the database's run lock
-(:class:`~xerologdesk.store.engines.ServerRunLock`), so one run syncs at a time across them.
+one log and sync it at the same time: each run claims the orders it syncs in the database
+(:mod:`xerologdesk.store.claims`), so no order is sent by two of them.
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from xerologdesk.store.engines import ServerRunLock
-
 LOCK_FILE = "sync.lock"
 HOLDER_FILE = "sync.pid"
 
@@ -32,15 +30,9 @@ HOLDER_FILE = "sync.pid"
 class SyncBusy(Exception):
     """Another run (in this process or another) is syncing this data directory."""
 
-    def __init__(self, pid: int | None, message: str | None = None) -> None:
+    def __init__(self, pid: int | None) -> None:
         self.pid = pid
-        super().__init__(message or busy_message(pid))
-
-
-TEAM_BUSY = (
-    "another desktop is syncing this team's order book: nothing was sent from here; try again "
-    "when it has finished."
-)
+        super().__init__(busy_message(pid))
 
 
 def busy_message(pid: int | None, spared: str = "nothing was sent from here") -> str:
@@ -54,12 +46,10 @@ def busy_message(pid: int | None, spared: str = "nothing was sent from here") ->
 
 
 class SyncLock:
-    """The data directory's sync lock (and, given ``server``, the team database's); use
-    ``with lock:`` or :meth:`acquire`/:meth:`release`."""
+    """The data directory's sync lock; use ``with lock:`` or :meth:`acquire`/:meth:`release`."""
 
-    def __init__(self, data_dir: Path | str, server: ServerRunLock | None = None) -> None:
+    def __init__(self, data_dir: Path | str) -> None:
         self.path = Path(data_dir) / LOCK_FILE
-        self.server = server
         self.holder_path = Path(data_dir) / HOLDER_FILE
         # Not thread-local: a run may be released by another thread than the one that took it.
         self._lock = FileLock(self.path, thread_local=False)
@@ -77,12 +67,8 @@ class SyncLock:
         except Timeout:
             raise SyncBusy(self._holder()) from None
         try:
-            if self.server is not None and not self.server.try_acquire():
-                raise SyncBusy(None, TEAM_BUSY)
             self.holder_path.write_text(str(os.getpid()), encoding="ascii")
         except BaseException:
-            if self.server is not None:
-                self.server.release()
             self._lock.release()
             raise
 
@@ -91,8 +77,6 @@ class SyncLock:
         if not self._lock.is_locked:
             return
         try:
-            if self.server is not None:
-                self.server.release()
             self.holder_path.unlink(missing_ok=True)  # no stale pid for the next reader
         finally:
             self._lock.release()

@@ -5,6 +5,10 @@ request whole) before it is sent, and marked *done* or *failed* with its answer.
 never came stays open (*pending*, *sent* or *unknown*), and :meth:`Outbox.reconcile` settles it
 before anything is sent again: the invoice is looked up by its Reference and adopted, or the
 request replayed under its key while Xero still keeps it, so an order is never invoiced twice.
+
+Each row names the run that opened it (its claims' token, :mod:`xerologdesk.store.claims`): a
+run settles its own rows and those of runs gone (ended, killed, their machine vanished), never
+those of a run still under way on another desktop, which settles them itself.
 """
 
 from __future__ import annotations
@@ -14,13 +18,14 @@ import threading
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from xerologdesk.store import book
 from xerologdesk.store.book import OrderData
+from xerologdesk.store.claims import Claims
 from xerologdesk.store.db import write_transaction
 from xerologdesk.store.vocabulary import Action, OutboxKind, OutboxState, Status
 from xerologdesk.sync.guard import live_invoices
@@ -44,6 +49,8 @@ REPLAYED_NOTE = "Xero's answer to an earlier send, asked for again after it was 
 FOUND_AFTER_LOST_ANSWER = (
     "Found in Xero after an earlier send whose answer was lost; not sent again."
 )
+# The payload's key naming the run that opened a row (its claims' token).
+RUN_KEY = "run"
 # Invoice requests under way at once (Xero allows 5 per organisation; the budget enforces it).
 INVOICE_REQUESTS_IN_FLIGHT = 3
 
@@ -117,6 +124,34 @@ def orders_awaiting_answer() -> dict[str, int]:
     return book.order_ids_for_refs(book.invoice_refs_awaiting_answer())
 
 
+def settled_here(rows: Sequence[book.OutboxRow], claims: Claims) -> list[book.OutboxRow]:
+    """The rows a run with these claims settles: its own, those of runs gone, and those written
+    before rows named their run."""
+    tokens = {row.payload.get(RUN_KEY) for row in rows} - {None}
+    mine = claims.gone(tokens) | {claims.token, None}
+    return [row for row in rows if row.payload.get(RUN_KEY) in mine]
+
+
+@dataclass(frozen=True)
+class Awaiting:
+    """The orders whose earlier send has no answer yet: those whose answer this run asks for
+    (id by ref), and those of another run still under way (left to it)."""
+
+    mine: dict[str, int]
+    others: set[int]
+
+
+def awaiting_answer(claims: Claims) -> Awaiting:
+    """The orders awaiting an answer, as a run with these claims sees them."""
+    rows = [row for row in book.outbox_unfinished() if row.kind == OutboxKind.INVOICE]
+    mine = {row.id for row in settled_here(rows, claims)}
+    ids = book.order_ids_for_refs(ref for row in rows for ref in row.payload.get("refs", []))
+    refs = {row.id: row.payload.get("refs", []) for row in rows}
+    own = {ref: ids[ref] for row in mine for ref in refs[row] if ref in ids}
+    others = {ids[ref] for row in refs if row not in mine for ref in refs[row] if ref in ids}
+    return Awaiting(own, others - set(own.values()))
+
+
 class Outbox:
     """Records, sends and settles creates; settles those whose answer was lost."""
 
@@ -129,22 +164,23 @@ class Outbox:
 
     # -- sending -------------------------------------------------------------------------------
 
-    def create(self, kind: OutboxKind, new: list[Any], send: Send) -> list[Created]:
-        """Create records in batches of 50, each batch in the outbox before it is sent."""
+    def create(self, kind: OutboxKind, new: list[Any], send: Send, run: int) -> list[Created]:
+        """Create records in batches of 50, each batch in the outbox (opened by the run with
+        token ``run``) before it is sent."""
         results: list[Created] = []
         for start in range(0, len(new), BATCH_SIZE):
             chunk = new[start : start + BATCH_SIZE]
             keys = [
                 getattr(each, "account_number", "") or getattr(each, "code", "") for each in chunk
             ]
-            results.extend(self._send_batch(kind, chunk, keys, send))
+            results.extend(self._send_batch(kind, chunk, keys, send, run))
         return results
 
     def _send_batch(
-        self, kind: OutboxKind, chunk: list[Any], keys: list[str], send: Send
+        self, kind: OutboxKind, chunk: list[Any], keys: list[str], send: Send, run: int
     ) -> list[Created]:
         """Send one batch under a fresh Idempotency-Key, recorded in the outbox first."""
-        row, request_key = self.open(kind, keys)
+        row, request_key = self.open(kind, keys, run)
         try:
             created = deliver(send, chunk, request_key)
         except XeroError as error:
@@ -154,12 +190,13 @@ class Outbox:
         return created
 
     def open(
-        self, kind: OutboxKind, keys: list[str], invoices: Sequence[NewInvoice] = ()
+        self, kind: OutboxKind, keys: list[str], run: int, invoices: Sequence[NewInvoice] = ()
     ) -> tuple[int, str]:
-        """Record a send under a fresh key; its row and key. Invoices are kept whole, so that
-        reconcile can replay the very same request while Xero keeps the key."""
+        """Record a send by the run with token ``run`` under a fresh key; its row and key.
+        Invoices are kept whole, so that reconcile can replay the very same request while Xero
+        keeps the key."""
         request_key = f"xld-{kind}-{uuid.uuid4()}"
-        payload: dict[str, Any] = {"refs": keys}
+        payload: dict[str, Any] = {"refs": keys, RUN_KEY: run}
         if invoices:
             payload["invoices"] = [_invoice_json(invoice) for invoice in invoices]
         row = book.outbox_add(kind, request_key, keys[0], payload, at=self.now())
@@ -192,27 +229,47 @@ class Outbox:
 
     # -- reconciling lost answers --------------------------------------------------------------
 
-    def reconcile(self, results: list[OrderResult]) -> None:
-        """Settle every create whose answer was lost, before anything is sent again, each
-        result appended to ``results`` as it is recorded.
+    def reconcile(self, results: list[OrderResult], claims: Claims) -> None:
+        """Settle every create whose answer was lost that this run may settle (its own, and
+        those of runs gone: :func:`settled_here`), before anything is sent again, each result
+        appended to ``results`` as it is recorded.
 
-        Invoices are looked up by Reference and adopted when they arrived. A request with
-        invoices not found that Xero still keeps the key of (:meth:`_replayable`) is replayed:
-        the same Idempotency-Key and body get Xero's answer to the first send, even when that
-        send was still being processed during the lookup, and the answer settles its orders as a
-        first answer would. If the replay gets no answer either, the request stays open and its
-        orders Pending: the engine sends none of them under a new key meanwhile. An older
-        request not found is given up, and its orders are sent again. Contacts and items need
-        nothing here, since the next lookup finds them if they arrived.
+        An invoice request is settled only once this run has claimed all its orders (another
+        desktop may be settling it now): invoices are looked up by Reference and adopted when
+        they arrived. A request with invoices not found that Xero still keeps the key of
+        (:meth:`_replayable`) is replayed: the same Idempotency-Key and body get Xero's answer
+        to the first send, even when that send was still being processed during the lookup,
+        and the answer settles its orders as a first answer would. If the replay gets no answer
+        either, the request stays open and its orders Pending: the engine sends none of them
+        under a new key meanwhile. An older request not found is given up, and its orders are
+        sent again. Contacts and items need nothing here, since the next lookup finds them if
+        they arrived.
 
         A dead connection met by a replay is raised (transient trouble ends the replays quietly;
         a failed lookup is raised before anything is settled).
         """
-        rows = book.outbox_unfinished()
-        invoice_rows = [row for row in rows if row.kind == OutboxKind.INVOICE]
+        rows = settled_here(book.outbox_unfinished(), claims)
         for row in rows:
             if row.kind != OutboxKind.INVOICE:
                 book.outbox_mark(row.id, OutboxState.ABANDONED, at=self.now())
+        invoice_rows = [row for row in rows if row.kind == OutboxKind.INVOICE]
+        ids = book.order_ids_for_refs(
+            ref for row in invoice_rows for ref in row.payload.get("refs", [])
+        )
+        with claims.holding(ids.values()) as claimed:
+            held = set(claimed.held)
+            invoice_rows = [
+                row
+                for row in invoice_rows
+                if all(ids[ref] in held for ref in row.payload.get("refs", []) if ref in ids)
+            ]
+            self._settle(invoice_rows, ids, results)
+
+    def _settle(
+        self, invoice_rows: list[book.OutboxRow], ids: dict[str, int], results: list[OrderResult]
+    ) -> None:
+        """Settle these invoice requests, whose orders (``ids``: by ref) this run holds (see
+        :meth:`reconcile`)."""
         refs = [ref for row in invoice_rows for ref in row.payload.get("refs", [])]
         if not refs:
             return
@@ -220,8 +277,9 @@ class Outbox:
         found: dict[str, XeroInvoice] = {}
         for invoice in lookup.live:
             found.setdefault(invoice.reference, invoice)
-        ids = book.order_ids_for_refs(refs)
-        orders = {order.ref: order for order in book.load_orders(list(ids.values()))}
+        # Read after claiming them: another desktop may have settled some meanwhile.
+        loaded = book.load_orders([ids[ref] for ref in dict.fromkeys(refs) if ref in ids])
+        orders = {order.ref: order for order in loaded}
         for ref, invoice in found.items():
             order = orders.get(ref)
             if order is None or order.status == Status.SUCCEEDED:

@@ -4,6 +4,12 @@ A run takes the data directory's sync lock (one run at a time, whichever process
 :mod:`xerologdesk.sync.lock`), reconciles lost answers, then feeds the engine batches of orders,
 reports progress and stops between batches when cancelled.
 
+Each batch is claimed before it is sent (:mod:`xerologdesk.store.claims`), so the desktops of a
+team syncing one PostgreSQL log at once split the pending orders: an order another desktop's run
+holds is left to it (a resolve of chosen orders says so: ``RunSummary.elsewhere``). A claim is
+let go once the order's outcome is committed: when its batch is done, and all of the run's when
+it ends.
+
 Transient trouble (5xx, timeouts, dropped connections, rate limits, offline) never fails an order:
 the engine leaves the orders it could not finish *Pending* with the error noted, and the run waits
 (:mod:`xerologdesk.sync.backoff`: growing waits with jitter, Xero's ``Retry-After`` respected,
@@ -34,10 +40,12 @@ from datetime import datetime, timedelta
 from typing import NoReturn
 
 from xerologdesk.store import book
+from xerologdesk.store.claims import Claims
 from xerologdesk.store.db import check_still_here
 from xerologdesk.sync.backoff import NO_RETRIES, Backoff, BackoffPolicy, Step, clause
 from xerologdesk.sync.engine import (
     AWAITING_ANSWER,
+    ELIGIBLE,
     Action,
     Creating,
     RunContext,
@@ -45,7 +53,7 @@ from xerologdesk.sync.engine import (
     SyncEngine,
 )
 from xerologdesk.sync.lock import SyncBusy, SyncLock
-from xerologdesk.sync.outbox import orders_awaiting_answer
+from xerologdesk.sync.outbox import awaiting_answer
 from xerologdesk.sync.results import OrderResult
 from xerologdesk.sync.stock import refresh_stock
 from xerologdesk.xero.errors import AuthFailed, TransientError, Unavailable, XeroError
@@ -59,6 +67,8 @@ CANCELLED = "Cancelled; the rest stay pending."
 SPLIT_AFTER = 2
 # Tries of reconciling lost answers before the run goes on without those orders.
 RECONCILE_TRIES = 2
+# Why a chosen order was left as it was: another desktop's run holds it.
+SYNCED_ELSEWHERE = "being synced on another desktop"
 HELD_BACK = (
     "Xero failed on this order alone {tries} times in a row ({error}); the other orders went on. "
     "It is tried again at the next sync."
@@ -99,6 +109,8 @@ class RunSummary:
     waiting_on: list[str] = field(default_factory=list)
     # Orders Xero kept failing on alone, left pending so the others could go (by ref).
     held_back: list[str] = field(default_factory=list)
+    # Chosen orders another desktop's run was syncing, left as they were (by ref).
+    elsewhere: list[str] = field(default_factory=list)
 
     def count(self, status: Status) -> int:
         return len({r.order_id for r in self.results if r.status is status})
@@ -120,6 +132,20 @@ class RunSummary:
             f"{statuses.count(Status.FAILED)} failed, {statuses.count(Status.PENDING)} pending"
         )
 
+    @property
+    def elsewhere_note(self) -> str:
+        """What became of the chosen orders another desktop was syncing ("" when none)."""
+        return elsewhere_note(self.elsewhere)
+
+
+def elsewhere_note(refs: Sequence[str]) -> str:
+    """Chosen orders (by ref) left as they were, another desktop syncing them, in a sentence
+    ("" when none)."""
+    if not refs:
+        return ""
+    orders = "1 order is" if len(refs) == 1 else f"{len(refs)} orders are"
+    return f"{orders} {SYNCED_ELSEWHERE}; left as they are: {', '.join(refs)}."
+
 
 class _Stop(Exception):
     """Ends a run early; the summary already says why."""
@@ -138,6 +164,7 @@ class _Piece:
     ids: list[int]
     split: bool = False  # split off a batch Xero kept failing
     failures: int = 0
+    claimed: bool = False  # its orders are this run's (those held elsewhere left out)
 
 
 class SyncRunner:
@@ -152,6 +179,7 @@ class SyncRunner:
         clock: Callable[[], float] = time.monotonic,
         backoff: BackoffPolicy | None = None,
         lock: SyncLock | None = None,
+        claims: Callable[[], Claims] = Claims,
     ) -> None:
         self.engine = engine
         self.batch_size = batch_size
@@ -164,6 +192,8 @@ class SyncRunner:
         self.backoff = backoff or NO_RETRIES
         # None: no cross-process lock (tests driving the runner directly); the app passes one.
         self.lock = lock
+        # A new run's claims (the app's are its database's; the default claims every order).
+        self.claims = claims
 
     def cancel(self) -> None:
         """Stop after the batch under way (a batch is never cut in half), or during a wait."""
@@ -200,22 +230,25 @@ class SyncRunner:
             except SyncBusy as busy:
                 summary.stopped, summary.busy_pid = str(busy), busy.pid or 0
                 return summary
+        claims = self.claims()
         try:
+            claims.open()
             _Run(
                 self.engine,
                 summary,
                 action,
                 progress,
-                batch_size=self.batch_size,
+                batch_size=min(self.batch_size, claims.most or self.batch_size),
                 backoff=Backoff(self.backoff, self._clock),
                 clock=self._clock,
                 wait=self._wait,
                 cancel=self._cancel,
-                creating=creating,
+                context=RunContext(creating=creating, claims=claims),
             ).run(chosen)
         except _Stop:
             pass
         finally:
+            claims.close()
             if self.lock is not None:
                 self.lock.release()
             self._cancel.clear()
@@ -232,7 +265,8 @@ class SyncRunner:
 
 
 class _Run:
-    """One run's state: the summary so far, the back-off, the engine's run context.
+    """One run's state: the summary so far, the back-off, the engine's run context (with the
+    run's claims).
 
     ``clock``, ``wait`` and ``cancel`` are the runner's (see :class:`SyncRunner`): how time is
     told and waited out, and the flag that Cancel sets.
@@ -250,7 +284,7 @@ class _Run:
         clock: Callable[[], float],
         wait: Callable[[float], bool],
         cancel: threading.Event,
-        creating: Creating | None = None,
+        context: RunContext,
     ) -> None:
         self.engine = engine
         self.summary = summary
@@ -261,13 +295,16 @@ class _Run:
         self.clock = clock
         self.wait = wait
         self.cancel = cancel
-        self.context = RunContext(creating=creating)
+        self.context = context
+        self.claims = context.claims
         self.started = clock()
         self.done = 0
         self.total = 0
         self.waiting: set[int] = set()  # orders whose earlier send has no answer yet
+        self.chosen = False  # a resolve of chosen orders (else a sync of the pending ones)
 
     def run(self, chosen: list[int] | None) -> None:
+        self.chosen = chosen is not None
         self._reconcile()
         queue = chosen if chosen is not None else book.pending_order_ids()
         queue = [each for each in queue if each not in self.waiting]
@@ -278,14 +315,19 @@ class _Run:
             self._check_cancelled()
             check_still_here()  # a deleted or replaced file would swallow what comes next
             piece = pieces[0]
+            self.claims.release(each for each in piece.ids if each in self.waiting)
             piece.ids = [each for each in piece.ids if each not in self.waiting]
+            if not piece.claimed:
+                self._claim(piece)
             latest, trouble = self._sync(piece.ids)
             if trouble is None:
                 pieces.popleft()
+                self.claims.release(piece.ids)  # their outcomes are committed
                 self._finished(len(piece.ids), latest)
                 continue
             # The same piece again, after the wait: only its unsettled orders go.
             settled = {r.order_id for r in latest if r.status is not Status.PENDING}
+            self.claims.release(settled)
             piece.ids = [each for each in piece.ids if each not in settled]
             piece.failures += 1
             self.done += len(settled)
@@ -295,7 +337,8 @@ class _Run:
                 pieces.popleft()
                 half = len(piece.ids) // 2
                 pieces.extend(
-                    (_Piece(piece.ids[:half], split=True), _Piece(piece.ids[half:], True))
+                    _Piece(ids, split=True, claimed=True)
+                    for ids in (piece.ids[:half], piece.ids[half:])
                 )
             elif piece.split and self.summary.count(Status.SUCCEEDED):
                 # Xero takes the others: it is this order. (Not counted as progress: in an
@@ -307,6 +350,16 @@ class _Run:
                 piece.failures = 0
         check_still_here()
 
+    def _claim(self, piece: _Piece) -> None:
+        """Claim a piece's orders before it is first tried: those another desktop's run holds
+        are left to it (and named, when chosen), those settled meanwhile are left out."""
+        claimed = self.claims.claim(piece.ids, ELIGIBLE[self.action])
+        if self.chosen:
+            refs = {order.id: order.ref for order in book.load_orders(claimed.elsewhere)}
+            self.summary.elsewhere.extend(refs[each] for each in claimed.elsewhere if each in refs)
+        self.total -= len(piece.ids) - len(claimed.held)
+        piece.ids, piece.claimed = claimed.held, True
+
     def _finished(self, count: int, latest: tuple[OrderResult, ...]) -> None:
         self.done = min(self.done + count, self.total)
         self._report(latest)
@@ -315,6 +368,7 @@ class _Run:
         """Leave an order Xero keeps failing on alone *Pending*, saying so, and go on."""
         note = HELD_BACK.format(tries=piece.failures, error=clause(str(trouble)))
         book.note_pending(piece.ids, note, self.engine.now())
+        self.claims.release(piece.ids)
         refs = {r.order_id: r.order_ref for r in self.summary.results}
         self.summary.held_back.extend(refs.get(each, str(each)) for each in piece.ids)
         log.warning("held back %s: %s", piece.ids, note)
@@ -376,9 +430,12 @@ class _Run:
         self._note_waiting(trouble)
 
     def _note_waiting(self, trouble: XeroError | None) -> None:
-        """Leave out of the run the orders whose earlier send still has no answer, and say so."""
-        waiting = orders_awaiting_answer()
-        self.waiting = set(waiting.values())
+        """Leave out of the run the orders whose earlier send still has no answer, and say so
+        of those whose answer this run asks for (another desktop's run still under way asks
+        for its own)."""
+        awaiting = awaiting_answer(self.claims)
+        waiting = awaiting.mine
+        self.waiting = set(waiting.values()) | awaiting.others
         self.summary.waiting_on = sorted(waiting)
         if not waiting:
             return

@@ -39,6 +39,7 @@ from xerologdesk.store.trouble import ServerDatabaseError
 from xerologdesk.store.vocabulary import DISMISSABLE, Action, Status
 from xerologdesk.sync.lock import sync_busy_message
 from xerologdesk.sync.refresh import RefreshSummary
+from xerologdesk.sync.runner import elsewhere_note
 from xerologdesk.ui import assets, messages
 from xerologdesk.ui.desktop import Desktop
 from xerologdesk.ui.dialogs.database_page import DATABASE_SAVED
@@ -913,6 +914,8 @@ class MainWindow(QMainWindow):
                 message += (
                     f" {report.unsettled[0].upper()}{report.unsettled[1:]}: they stay pending."
                 )
+            if report.elsewhere:
+                message += f" {elsewhere_note(report.elsewhere)}"
             self.statusBar().showMessage(message, 10000)
 
     def _sync_when_the_other_is_done(self) -> None:

@@ -82,6 +82,7 @@ class RunReport:
     # Orders left pending: an earlier send still unanswered, or Xero failing on them alone.
     waiting_on: tuple[str, ...] = ()
     held_back: tuple[str, ...] = ()
+    elsewhere: tuple[str, ...] = ()  # chosen orders another desktop was syncing, left as they were
     day_limit: bool = False  # it stopped with the organisation's calls for the day spent
     pending_sync: bool = False  # a sync of the pending orders (its failures are new ones)
 
@@ -439,6 +440,7 @@ class OrderJobs(QObject):
             busy=summary.busy,
             waiting_on=tuple(summary.waiting_on),
             held_back=tuple(summary.held_back),
+            elsewhere=tuple(summary.elsewhere),
         )
 
     def _run(self, title: str, work: Callable[[JobControl], RunReport]) -> Job:

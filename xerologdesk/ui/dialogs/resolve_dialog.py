@@ -30,6 +30,7 @@ from xerologdesk.store import queries
 from xerologdesk.store.queries import LogRow
 from xerologdesk.store.vocabulary import DISMISSABLE, STATUSES, Action, AttemptAction, Status
 from xerologdesk.sync.engine import DISMISSED_UNANSWERED, Dismissal
+from xerologdesk.sync.runner import SYNCED_ELSEWHERE
 from xerologdesk.ui import assets, messages
 from xerologdesk.ui.log_model import STATUS_LABELS, reason_text
 from xerologdesk.ui.order_jobs import OrderJobs, OrderOutcome, RunProgress, RunReport
@@ -276,6 +277,9 @@ class ResolveDialog(QDialog):
             row = before.get(order_id)
             if order_id in by_id:
                 outcomes.append(by_id[order_id])
+            elif row is not None and row.order_ref in report.elsewhere:
+                left = f"Not sent: {SYNCED_ELSEWHERE}; left as it is."
+                outcomes.append(OrderOutcome(order_id, row.order_ref, row.status, left))
             elif row is not None and row.status not in RESOLVABLE:
                 left = "Already in Xero; left alone."
                 outcomes.append(OrderOutcome(order_id, row.order_ref, row.status, left))
