@@ -94,7 +94,8 @@ class TeamSoakResult:
     imported: int = 0
     in_log: int = 0
     succeeded: int = 0
-    failed_by_reason: dict[str, int] = field(default_factory=dict)
+    failed: int = 0
+    failed_by_reason: dict[str, int] = field(default_factory=dict)  # an order may have several
     invoices: int = 0
     duplicate_contacts: list[str] = field(default_factory=list)
     duplicate_items: list[str] = field(default_factory=list)
@@ -117,7 +118,7 @@ class TeamSoakResult:
         rows = [
             ("orders imported / in the log", f"{self.imported} / {self.in_log}"),
             ("succeeded", str(self.succeeded)),
-            ("failed, by reason", failed or "none"),
+            ("failed (orders with each reason)", f"{self.failed} ({failed or 'none'})"),
             ("invoices in Xero", str(self.invoices)),
             (
                 "duplicate contacts / items",
@@ -318,6 +319,7 @@ def _check(result: TeamSoakResult, sandbox: Sandbox, url: str, refs: set[str]) -
     succeeded = {ref for ref, (status, _, _) in log.items() if status == Status.SUCCEEDED}
     result.succeeded = len(succeeded)
     failed = {ref: codes for ref, (status, codes, _) in log.items() if status == Status.FAILED}
+    result.failed = len(failed)
     result.failed_by_reason = dict(Counter(code for codes in failed.values() for code in codes))
     unsettled = sorted(set(log) - succeeded - set(failed))
     if unsettled:
