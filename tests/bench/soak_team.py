@@ -23,7 +23,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.support.desks import run_here
-from tests.support.postgres import start_server
+from tests.support.postgres import Unavailable, start_server
 from tests.support.soak import FAULTS
 from tests.support.team_soak import run_team_soak
 from xerologdesk.sandbox import Sandbox
@@ -53,7 +53,11 @@ def main() -> int:
     )
     parser.add_argument("--out", type=Path, default=RESULTS / "soak_team.json")
     args = parser.parse_args()
-    server = start_server()
+    try:
+        server = start_server()
+    except Unavailable as why:
+        print(f"soak_team: cannot run: {why}", file=sys.stderr)
+        return 2
     sandbox = Sandbox(
         seed="empty", fault_seed=args.seed, minute_limit=0, day_limit=0, concurrent_limit=0
     )

@@ -38,7 +38,6 @@ import pytest
 from tests.support.call_watch import CallWatch
 from tests.support.database_copies import backup_database, restore_database
 from tests.support.desks import Desk, Run, connected_desk
-from tests.support.processes import start_command
 from tests.support.soak import CHILD_ENV, FAULTS, RUN_ENDINGS, Catalogue, Killer
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.xero.filters import xero_fold
@@ -92,13 +91,10 @@ class Soak:
         number = len(self.runs)
         bursts = [BURSTS[number // 2 % len(BURSTS)]] if number % 2 == 0 else []
         self.desk.sandbox.set_faults({**FAULTS, "script": bursts})
-        child = start_command(self.desk.data_dir, *args, **CHILD_ENV)
-        self.killer.arm(child)
-        _, err = child.communicate(timeout=120)
-        self.killer.disarm(child, killed=child.returncode == -signal.SIGKILL)
+        code, err = self.killer.run(self.desk.data_dir, *args, timeout=120, **CHILD_ENV)
         self.desk.sandbox.set_faults({})  # the test's own look at the log must not meet faults
-        self.runs.append((args[0], child.returncode))
-        assert child.returncode in RUN_ENDINGS, err
+        self.runs.append((args[0], code))
+        assert code in RUN_ENDINGS, err
         assert "Traceback" not in err, err
 
     def statuses(self) -> dict[str, dict[str, Any]]:

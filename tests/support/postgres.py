@@ -6,6 +6,8 @@ for the whole session and listening only on a unix socket in that directory, so 
 meets another server or a port in use. ``initdb`` refuses to run as root, as the tests do here
 and in CI: the server then runs as the ``postgres`` user the package creates.
 
+A benchmark starts one of its own with :func:`start_server`.
+
 Without PostgreSQL the tests that need it are skipped with the reason, except in CI (``CI``
 set), where ``.ci/run`` installs it and a skip would hide a failure: there they fail.
 """

@@ -11,9 +11,11 @@ import subprocess
 import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from tests.support.desks import line
+from tests.support.processes import start_command
 from tests.support.xero_records import contact_record, item_record, put_in_xero
 from xerologdesk.app import READ_TIMEOUT_ENV
 from xerologdesk.sandbox import Sandbox
@@ -147,6 +149,22 @@ class Killer:
         delay = 0.0 if first or self.rng.random() < 0.5 else self.rng.uniform(0.01, 0.1)
         target = 1 if invoices_only else self.rng.randint(1, latest_call)
         self.planned.append(KillPlan(target, delay, invoices_only))
+
+    def run(self, data_dir: Path, *args: str, timeout: float, **env: str) -> tuple[int, str]:
+        """The command with ``args`` run to its end in a child of its own that this killer may
+        kill: its exit code and standard error. A child still running after ``timeout``
+        seconds is killed and :class:`subprocess.TimeoutExpired` raised."""
+        child = start_command(data_dir, *args, **env)
+        self.arm(child)
+        try:
+            _, err = child.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()  # never left running
+            child.communicate()
+            raise
+        finally:
+            self.disarm(child, killed=child.returncode == -signal.SIGKILL)
+        return child.returncode, err
 
     def arm(self, child: subprocess.Popen[str]) -> None:
         with self.lock:

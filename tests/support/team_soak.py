@@ -11,7 +11,8 @@ started again whenever it ends until nothing is left to do. A run told that anot
 The sandbox answers 10% of accounting calls with 503, holds 5% of answers past the client's read
 timeout and drops 5% of connections after committing the call. Two processes are killed with
 SIGKILL while the sandbox handles one of their calls, at seeded moments: the first invoice
-create, then a call or two after the next process starts; each desktop simply starts again.
+create, then one of the first three calls after the next process starts (whichever desktop
+makes it); each desktop simply starts again.
 
 Which desktop syncs which orders is left to the desktops (one at a time, or claiming orders side
 by side); the checks are on the end: every order Succeeded, or Failed for a definite reason (some
@@ -40,7 +41,6 @@ import psycopg
 from tests.support.call_watch import CallWatch
 from tests.support.callers import Callers
 from tests.support.desks import Desk, Run, connected_desk
-from tests.support.processes import start_command
 from tests.support.soak import CHILD_ENV, FAULTS, RUN_ENDINGS, Catalogue, Killer, KillPlan
 from xerologdesk.app import DATABASE_URL_VARIABLE
 from xerologdesk.exits import EXIT_FAILURE
@@ -170,18 +170,13 @@ class _Team:
         env = {**CHILD_ENV, DATABASE_URL_VARIABLE: self.database_url, "LOGNAME": desk.data_dir.name}
         back_off = BACK_OFF_FIRST
         while not self.stop.is_set() and (args := _next_command(self.database_url)):
-            child = start_command(desk.data_dir, *args, **env)
-            self.killer.arm(child)
             try:
-                _, err = child.communicate(timeout=RUN_TIMEOUT)
+                code, err = self.killer.run(desk.data_dir, *args, timeout=RUN_TIMEOUT, **env)
             except subprocess.TimeoutExpired:
-                child.kill()
-                _, err = child.communicate()
                 self._fail(f"{desk.data_dir.name}: {args[0]} still running after {RUN_TIMEOUT} s")
-            killed = child.returncode == -signal.SIGKILL
-            self.killer.disarm(child, killed)
-            busy = child.returncode == EXIT_FAILURE and BUSY.search(err) is not None
-            self._ended(Ended(desk.data_dir.name, args[0], child.returncode, busy), err)
+                return
+            busy = code == EXIT_FAILURE and BUSY.search(err) is not None
+            self._ended(Ended(desk.data_dir.name, args[0], code, busy), err)
             if busy:
                 self.stop.wait(back_off)  # the harness's back-off, not the test's
                 back_off = min(back_off * 2, BACK_OFF_LONGEST)
@@ -259,7 +254,7 @@ def run_team_soak(
     watch, callers = CallWatch(sandbox), Callers(sandbox)
     killer = Killer(rng, caller=callers.pid)
     # The first at the first invoice create (its answer lost: reconciled by whoever syncs next),
-    # the next a call or two after the next process starts.
+    # the next at one of the first three calls after the next process starts.
     killer.planned = [KillPlan(1, invoices_only=True)]
     killer.planned += [KillPlan(rng.randint(1, 3)) for _ in range(KILLS - 1)]
     watch.on_call = killer.on_call
