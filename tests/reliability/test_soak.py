@@ -26,8 +26,6 @@ import os
 import random
 import signal
 import sqlite3
-import subprocess
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -39,107 +37,38 @@ import pytest
 
 from tests.support.call_watch import CallWatch
 from tests.support.database_copies import backup_database, restore_database
-from tests.support.desks import Desk, Run, connected_desk, line
-from tests.support.processes import start_command
-from tests.support.xero_records import contact_record, item_record, put_in_xero
-from xerologdesk.app import READ_TIMEOUT_ENV
+from tests.support.desks import Desk, Run, connected_desk
+from tests.support.soak import CHILD_ENV, FAULTS, RUN_ENDINGS, Catalogue, Killer
 from xerologdesk.sandbox import Sandbox
-from xerologdesk.sync.backoff import SCALE_ENV
 from xerologdesk.xero.filters import xero_fold
 
 # Another seed (another run of faults and kills) with XEROLOGDESK_SOAK_SEED=N.
 SEED = int(os.environ.get("XEROLOGDESK_SOAK_SEED", "7117"))
 ORDERS = 500
-KNOWN_CUSTOMERS = 30  # in Xero with the reference as AccountNumber
-NAMED_CUSTOMERS = 10  # in Xero by name only
 NEW_CUSTOMERS = 20  # created by the sync (auto_create_customers)
-KNOWN_SKUS = 30
 NEW_SKUS = 10  # created by Auto Sync
-NEW_SKU_SHARE = 0.15  # orders with one line of a new SKU: failed by the sync, then Auto Synced
 WAVES = 10  # files of orders, each synced (and Auto Synced) before the next arrives
+CATALOGUE = Catalogue(
+    orders=ORDERS,
+    known_customers=30,  # in Xero with the reference as AccountNumber
+    named_customers=10,  # in Xero by name only
+    new_customers=NEW_CUSTOMERS,
+    known_skus=30,
+    new_skus=NEW_SKUS,
+    new_sku_share=0.15,  # orders with one line of a new SKU: failed by the sync, Auto Synced
+    waves=WAVES,
+)
 KILLS = 5  # in five of the waves, picked by the seed
-FAULTS = {
-    "error_rate": 0.10,
-    "error_statuses": [503],
-    "timeout_rate": 0.05,
-    "timeout_seconds": 0.5,  # past the child's read timeout
-    "drop_after_commit_rate": 0.05,
-}
 BURSTS = [
     {"method": "GET", "resource": "/Contacts", "status": 429, "times": 2, "retry_after": 1},
     {"method": "PUT", "resource": "/Invoices", "status": 429, "times": 2, "retry_after": 1},
     {"method": "GET", "resource": "/Items", "status": 429, "times": 1, "retry_after": 1},
 ]
-# A quarter-second read timeout: a held answer costs that, not a second (others take far less).
-CHILD_ENV = {READ_TIMEOUT_ENV: "0.25", SCALE_ENV: "0.05"}
 MAX_RUNS = 44  # 2 a wave, the 5 killed, the restore's, and the runs that gave up on an outage
 BACKUP_WAVE = 4  # the backup is taken when this wave's file has just been imported
 RESTORE_AFTER_WAVE = 6  # ... and put back once this wave is synced
 ADOPTED_NOTE = "Found in Xero after%"  # an invoice whose answer was lost, found by reconcile
 GUARD_NOTE = "Xero already had this order's invoice%"  # found before a first send
-NAMES = [
-    "Harbour Caf\u00e9 {n}",
-    'The "Best" Bar {n}',
-    "Smith & Sons {n}",
-    "A+B Traders {n}",
-    "Kiosk (North) [{n}]",
-    "\u05e9\u05dc\u05d5\u05dd Deli {n}",
-    "B\u00e4ckerei \U0001f600 {n}",
-    "100% Juice {n}",
-]
-
-
-@dataclass
-class Killer:
-    """Kills the running child at a seeded accounting call, at once or a moment later."""
-
-    rng: random.Random
-    # (call number, delay, counting invoice creates only), for the next children started
-    planned: list[tuple[int, float, bool]] = field(default_factory=list)
-    child: subprocess.Popen[str] | None = None
-    target: int | None = None
-    delay: float = 0.0
-    invoices_only: bool = False
-    armed: tuple[int, float, bool] | None = None  # the plan of the child running
-    calls: int = 0
-    used: bool = False  # a plan was armed once
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def plan(self, latest_call: int) -> None:
-        """Kill the next child started: at one of its first ``latest_call`` calls, or (the first
-        kill, then by chance) at its first invoice create; during the call or a moment after."""
-        first = not self.planned and self.armed is None and not self.used
-        invoices_only = first or self.rng.random() < 0.5
-        delay = 0.0 if first or self.rng.random() < 0.5 else self.rng.uniform(0.01, 0.1)
-        target = 1 if invoices_only else self.rng.randint(1, latest_call)
-        self.planned.append((target, delay, invoices_only))
-
-    def arm(self, child: subprocess.Popen[str]) -> None:
-        with self.lock:
-            self.child, self.calls = child, 0
-            self.armed = self.planned.pop(0) if self.planned else None
-            self.target, self.delay, self.invoices_only = self.armed or (None, 0.0, False)
-            self.used = self.used or self.armed is not None
-
-    def disarm(self, killed: bool) -> None:
-        """The child ended; a planned kill that did not happen waits for the next child."""
-        with self.lock:
-            if self.armed is not None and not killed:
-                self.planned.insert(0, self.armed)
-            self.child, self.target, self.armed = None, None, None
-
-    def on_call(self, method: str, resource: str) -> None:
-        with self.lock:
-            if self.invoices_only and (method, resource) != ("PUT", "/Invoices"):
-                return
-            self.calls += 1
-            if self.child is None or self.target is None or self.calls < self.target:
-                return
-            child, self.target = self.child, None
-        if self.delay:
-            threading.Timer(self.delay, child.kill).start()
-        else:
-            child.kill()  # the call goes on in the sandbox; its answer finds nobody
 
 
 @dataclass
@@ -162,40 +91,14 @@ class Soak:
         number = len(self.runs)
         bursts = [BURSTS[number // 2 % len(BURSTS)]] if number % 2 == 0 else []
         self.desk.sandbox.set_faults({**FAULTS, "script": bursts})
-        child = start_command(self.desk.data_dir, *args, **CHILD_ENV)
-        self.killer.arm(child)
-        _, err = child.communicate(timeout=120)
-        self.killer.disarm(killed=child.returncode == -signal.SIGKILL)
+        code, err = self.killer.run(self.desk.data_dir, *args, timeout=120, **CHILD_ENV)
         self.desk.sandbox.set_faults({})  # the test's own look at the log must not meet faults
-        self.runs.append((args[0], child.returncode))
-        assert child.returncode in (0, 2, 3, -signal.SIGKILL), err
+        self.runs.append((args[0], code))
+        assert code in RUN_ENDINGS, err
         assert "Traceback" not in err, err
 
     def statuses(self) -> dict[str, dict[str, Any]]:
         return self.desk.log()
-
-
-def _orders(rng: random.Random) -> tuple[list[dict[str, Any]], list[tuple[str, str]], list[str]]:
-    """The order lines (in the order they arrive), the customers (reference, name) and the
-    SKUs, all seeded; each wave brings its own new SKUs."""
-    count = KNOWN_CUSTOMERS + NAMED_CUSTOMERS + NEW_CUSTOMERS
-    customers = [(f"C-{n:03d}", NAMES[n % len(NAMES)].format(n=n)) for n in range(count)]
-    skus = [f"SKU-{n:02d}" for n in range(KNOWN_SKUS + NEW_SKUS)]
-    known, new = skus[:KNOWN_SKUS], skus[KNOWN_SKUS:]
-    prices = {sku: f"{rng.randint(100, 9999) / 100:.2f}" for sku in skus}  # one price a product
-    rows = []
-    for number in range(ORDERS):
-        ref = f"SK-{number:04d}"
-        customer = customers[number % count] if number < count else rng.choice(customers)
-        chosen = rng.sample(known, rng.randint(1, 3))
-        if number % (ORDERS // WAVES) == 0 or rng.random() < NEW_SKU_SHARE:
-            wave = number * WAVES // ORDERS
-            per_wave = NEW_SKUS // WAVES
-            chosen.append(new[wave * per_wave + number % per_wave])
-        for sku in chosen:
-            quantity = str(rng.randint(1, 12))
-            rows.append(line(ref, customer, sku, quantity, prices[sku], product_name=f"P {sku}"))
-    return rows, customers, skus
 
 
 @pytest.mark.timeout(180)
@@ -208,15 +111,8 @@ def test_500_orders_reach_xero_exactly_once_through_faults_and_kills(
     started = time.monotonic()
     rng = random.Random(SEED)
     sandbox = sandbox_factory(seed="empty", fault_seed=SEED)
-    rows, customers, skus = _orders(rng)
-    known = customers[:KNOWN_CUSTOMERS]
-    named = customers[KNOWN_CUSTOMERS : KNOWN_CUSTOMERS + NAMED_CUSTOMERS]
-    put_in_xero(
-        sandbox,
-        contacts=[contact_record(name, reference) for reference, name in known]
-        + [contact_record(name) for _, name in named],
-        items=[item_record(sku) for sku in skus[:KNOWN_SKUS]],
-    )
+    rows, customers, skus = CATALOGUE.orders_of(rng)
+    CATALOGUE.put_known_in_xero(sandbox, customers, skus)
     desk = connected_desk(tmp_path, sandbox, run_cli)
     desk.settings_for_auto_sync(auto_create_customers="on")
     refs = sorted({row["order_ref"] for row in rows})

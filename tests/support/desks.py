@@ -4,13 +4,16 @@ the CSV rows imported into it."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from xerologdesk.app import open_app
+from xerologdesk.cli import main
 from xerologdesk.sandbox import Sandbox
 
 COLUMNS = [
@@ -50,6 +53,15 @@ class Run:
     code: int
     out: str
     err: str
+
+
+def run_here(*args: str) -> Run:
+    """The ``xerologdesk`` command run in this process, its output caught (outside pytest: the
+    tests' ``run_cli`` fixture catches it with pytest's capture)."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(args))
+    return Run(code, out.getvalue(), err.getvalue())
 
 
 @dataclass

@@ -6,6 +6,8 @@ for the whole session and listening only on a unix socket in that directory, so 
 meets another server or a port in use. ``initdb`` refuses to run as root, as the tests do here
 and in CI: the server then runs as the ``postgres`` user the package creates.
 
+A benchmark starts one of its own with :func:`start_server`.
+
 Without PostgreSQL the tests that need it are skipped with the reason, except in CI (``CI``
 set), where ``.ci/run`` installs it and a skip would hide a failure: there they fail.
 """
@@ -117,6 +119,11 @@ class PostgresServer:
     def stop(self) -> None:
         self.run("pg_ctl", "stop", "-D", str(self.data_dir), "-m", "immediate", "-w")
 
+    def close(self) -> None:
+        """Stop the server and remove its folder."""
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
     def new_database(self, template: str | None = None) -> str:
         """Create an empty database (or a copy of ``template``) and return its URL."""
         name = f"xld_test_{next(self._numbers)}"
@@ -151,29 +158,45 @@ def _own_folder() -> Path:
     return folder
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """One PostgreSQL server for the test session, stopped and removed at its end."""
+class Unavailable(Exception):
+    """PostgreSQL cannot run here; the message says why."""
+
+
+def start_server() -> PostgresServer:
+    """A server of its own, started in a temporary folder (:meth:`PostgresServer.close` stops
+    and removes it); :class:`Unavailable` when PostgreSQL cannot run here."""
     bin_dir = newest_bin_dir()
     if bin_dir is None:
-        _unavailable(f"no PostgreSQL under {BINARIES} (Debian's postgresql package)")
+        raise Unavailable(f"no PostgreSQL under {BINARIES} (Debian's postgresql package)")
     if os.geteuid() == 0:
         try:
             pwd.getpwnam(SERVER_USER)
         except KeyError:
-            _unavailable(f"no {SERVER_USER} user to run the server as (initdb refuses root)")
+            raise Unavailable(
+                f"no {SERVER_USER} user to run the server as (initdb refuses root)"
+            ) from None
         if shutil.which("runuser") is None:
-            _unavailable("no runuser to run the server as the postgres user")
+            raise Unavailable("no runuser to run the server as the postgres user")
     server = PostgresServer(bin_dir, _own_folder())
     try:
-        try:
-            server.start()
-        except RuntimeError as error:
-            _unavailable(f"the PostgreSQL server did not start: {error}")
+        server.start()
+    except RuntimeError as error:
+        server.close()
+        raise Unavailable(f"the PostgreSQL server did not start: {error}") from None
+    return server
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the test session, stopped and removed at its end."""
+    try:
+        server = start_server()
+    except Unavailable as why:
+        _unavailable(str(why))
+    try:
         yield server
     finally:
-        server.stop()
-        shutil.rmtree(server.folder, ignore_errors=True)
+        server.close()
 
 
 @pytest.fixture
