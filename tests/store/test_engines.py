@@ -32,6 +32,7 @@ from xerologdesk.store.engines import (
     POSTGRES,
     SEARCHED_TEXT,
     VERSION_TABLE,
+    ServerRunLock,
     engine_of,
     is_server_url,
     redacted,
@@ -252,3 +253,12 @@ def test_a_server_gone_mid_command_is_said_plainly_and_the_next_command_reconnec
         assert sorted(s.key for s in Setting.select()) == ["kept"]
     finally:
         opened.close()
+
+
+def test_a_run_lock_let_go_is_free_for_the_next_run_at_once(postgres_book_url: str) -> None:
+    """A resolve just after a sync never finds the sync's lock still held (as it did while the
+    lock went only with its connection's backend, a moment after the close)."""
+    for _ in range(200):  # the old way failed within a few dozen
+        run = ServerRunLock(postgres_book_url)
+        assert run.try_acquire()
+        run.release()

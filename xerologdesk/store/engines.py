@@ -470,9 +470,17 @@ class ServerRunLock:
         return True
 
     def release(self) -> None:
-        """Let the next run in (closing the connection lets go of the lock)."""
+        """Let the next run in, before this returns."""
+        import psycopg
+
         connection, self._connection = self._connection, None
         if connection is not None:
+            # Said, not left to the close: the server lets go of a closed connection's locks
+            # only once its backend has ended, after the close returns, so the desktop's next
+            # run (a resolve just after a sync) could find its own lock still held. A
+            # connection already lost holds no lock.
+            with contextlib.suppress(psycopg.Error):
+                connection.execute("SELECT pg_advisory_unlock(%s)", (RUN_LOCK_KEY,))
             connection.close()
 
 
