@@ -1,6 +1,7 @@
 """Shared test set-up: Qt offscreen, an embedded sandbox per test, the command run in this
-process, a desk (a data directory connected to a sandbox) driven by it, and a hook that sees
-(and can act on) every accounting call a sandbox receives."""
+process, the engine a test's order book runs on, a desk (a data directory connected to a
+sandbox) driven by it, and a hook that sees (and can act on) every accounting call a sandbox
+receives."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from tests.support.postgres import (  # noqa: F401
     postgres_server,
     postgres_url,
 )
+from xerologdesk.app import DATABASE_URL_VARIABLE
 from xerologdesk.cli import main
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.sync.backoff import SCALE_ENV
@@ -74,13 +76,37 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
 
 
 @pytest.fixture
+def engine(request: pytest.FixtureRequest) -> str:
+    """The engine the test's order book runs on: SQLite unless the test runs on both
+    (tests.support.engines)."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def order_book(
+    engine: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> str | None:
+    """Where the test's desks keep their order book: on SQLite each data directory's file
+    (None); on PostgreSQL a fresh database of the test's own (its URL), which
+    $XEROLOGDESK_DATABASE_URL names to every command and app the test opens, so all its desks
+    share it, as a team's desktops do."""
+    if engine != "postgresql":
+        return None
+    url = str(request.getfixturevalue("postgres_book_url"))
+    monkeypatch.setenv(DATABASE_URL_VARIABLE, url)
+    return url
+
+
+@pytest.fixture
 def desk(
     tmp_path: Path,
     empty_sandbox: Sandbox,
     run_cli: Callable[..., Run],
     monkeypatch: pytest.MonkeyPatch,
+    order_book: str | None,
 ) -> Desk:
-    """A desk connected to a sandbox holding an organisation with no contacts or items.
+    """A desk connected to a sandbox holding an organisation with no contacts or items, its
+    order book on the test's engine (tests.support.engines).
 
     The run's back-off waits are scaled to nothing: transient trouble is tried again at once.
     """

@@ -12,23 +12,15 @@ from pathlib import Path
 import peewee
 import pytest
 
+from tests.support.engines import run_on_both_engines
 from xerologdesk.store.db import open_database, open_server
-
-ENGINES = ("sqlite", "postgresql")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run the tests of modules marked ``both_engines`` on each engine (but those marked
-    ``sqlite_only``: SQLite's own behaviour, such as its page limit)."""
-    marked = metafunc.definition.get_closest_marker
-    if marked("both_engines") and not marked("sqlite_only") and "engine" in metafunc.fixturenames:
-        metafunc.parametrize("engine", ENGINES, indirect=True)
-
-
-@pytest.fixture
-def engine(request: pytest.FixtureRequest) -> str:
-    """The engine the test's order book runs on: SQLite unless the module says both."""
-    return str(getattr(request, "param", "sqlite"))
+    ``sqlite_only``: SQLite's own behaviour, such as its page limit; tests.support.engines)."""
+    if metafunc.definition.get_closest_marker("both_engines"):
+        run_on_both_engines(metafunc)
 
 
 @pytest.fixture

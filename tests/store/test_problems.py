@@ -19,8 +19,12 @@ from xerologdesk.store.engines import current
 from xerologdesk.store.importer import import_files
 from xerologdesk.store.problems import (
     Fix,
+    GroupCustomer,
     OrderMark,
     ProblemTotals,
+    group_customers,
+    group_order_ids,
+    group_reason_details,
     problem_groups,
     problem_totals,
 )
@@ -186,6 +190,30 @@ def test_refs_are_capped_by_default_and_the_count_stays_exact(
     )
     (group,) = problem_groups(refs=None)
     assert len(group.refs) == 25 and group.refs[0] == group.oldest.ref
+
+
+def test_a_group_gives_its_orders_customers_and_reasons_details(
+    orders: Callable[[int], dict[str, int]],
+) -> None:
+    ids = orders(3)
+    risky = outcomes.unsafe_name("contact", "C-1", "=SUM(1)", "the name starts a formula")
+    _fail([ids["SO-00003"], ids["SO-00001"]], risky, outcomes.product_not_found("W-1"))
+    _fail([ids["SO-00002"]], outcomes.unsafe_name("item", "C-1", "@x", "the name starts a formula"))
+    assert group_order_ids(ReasonCode.UNSAFE_NAME, "C-1") == [
+        ids["SO-00001"],
+        ids["SO-00002"],
+        ids["SO-00003"],
+    ]
+    assert group_customers(ReasonCode.PRODUCT_NOT_FOUND, "W-1") == [
+        GroupCustomer("C-1", "Customer 1", ""),
+        GroupCustomer("C-3", "Customer 3", ""),
+    ]
+    details = group_reason_details(ReasonCode.UNSAFE_NAME, "C-1")
+    assert sorted(details, key=lambda each: each["name"]) == [
+        {"what": "contact", "key": "C-1", "name": "=SUM(1)"},
+        {"what": "item", "key": "C-1", "name": "@x"},
+    ]
+    assert group_reason_details(ReasonCode.UNSAFE_NAME, "C-2") == []
 
 
 def test_reasons_not_shaped_as_expected_never_fail_a_write(

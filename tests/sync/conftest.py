@@ -1,4 +1,7 @@
-"""Fixtures for the sync tests: a desktop of a team, its order book on the suite's PostgreSQL."""
+"""The sync tests' set-up: they run on both engines, each test that opens an order book
+(through the ``desk`` fixture, or ``order_book`` for a data directory of its own) on SQLite and
+on PostgreSQL, but those marked ``sqlite_only`` and the team-mode tests, which choose their
+databases themselves; and a desktop of a team, its order book on the suite's PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,9 +11,14 @@ from pathlib import Path
 import pytest
 
 from tests.support.desks import Desk, Run, connected_desk
+from tests.support.engines import run_on_both_engines
 from xerologdesk.app import DATABASE_URL_VARIABLE
 from xerologdesk.sandbox import Sandbox
 from xerologdesk.sync.backoff import SCALE_ENV
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    run_on_both_engines(metafunc)
 
 
 @pytest.fixture

@@ -5,10 +5,13 @@ from __future__ import annotations
 from importlib.resources import as_file, files
 from pathlib import Path
 
+import pytest
+
 from tests.support.desks import Desk
 from xerologdesk.sandbox import Sandbox
 
 
+@pytest.mark.usefixtures("order_book")
 def test_the_demo_file_shows_every_reason_and_each_resolve_action_fixes_its_order(
     tmp_path: Path, sandbox: Sandbox, run_cli
 ) -> None:  # type: ignore[no-untyped-def]

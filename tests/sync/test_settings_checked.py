@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.support.desks import Desk, Run, line
 from xerologdesk.exits import EXIT_OK, EXIT_USAGE
 
@@ -44,6 +46,7 @@ def test_codes_the_organisation_has_are_stored_as_before(desk: Desk) -> None:
     assert (cleared.code, cleared.err) == (EXIT_OK, "")  # clearing asks nothing of Xero
 
 
+@pytest.mark.usefixtures("order_book")
 def test_offline_the_value_is_kept_and_said_to_be_unchecked(
     tmp_path: Path, run_cli: Callable[..., Run]
 ) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from tests.support.desks import Desk, line
 from tests.support.xero_records import contact_record, item_record, put_in_xero
 
@@ -340,6 +342,7 @@ def test_a_commit_then_drop_is_adopted_on_the_next_run_without_a_second_invoice(
     assert desk.xero()["calls"]["PUT /Invoices"] == 3  # never sent again
 
 
+@pytest.mark.usefixtures("order_book")
 def test_sync_without_a_connection_says_how_to_connect(run_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     result = run_cli("--data-dir", str(tmp_path / "fresh"), "sync")
     assert result.code == 2

@@ -6,10 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.support.desks import Run
 from xerologdesk.exits import EXIT_OK, EXIT_USAGE
 
 
+@pytest.mark.usefixtures("order_book")
 def test_the_cli_lists_the_unattended_settings_with_their_defaults(
     tmp_path: Path, run_cli: Callable[..., Run]
 ) -> None:
@@ -26,6 +29,7 @@ def test_the_cli_lists_the_unattended_settings_with_their_defaults(
         assert expected in lines
 
 
+@pytest.mark.usefixtures("order_book")
 def test_sync_every_minutes_takes_only_the_offered_intervals(
     tmp_path: Path, run_cli: Callable[..., Run]
 ) -> None:

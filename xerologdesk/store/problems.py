@@ -381,7 +381,7 @@ def _groups_sql(engine: Engine) -> str:
     return f"""
 SELECT g.code, g.subject, g.orders,
     (SELECT min(posted_date) || {join} || {first_refs}
-        FROM ({_seek("order_ref, posted_date", "ASC", engine.mark)}) AS firsts),
+        FROM ({_seek("order_ref, posted_date", "ASC", "?")}) AS firsts),
     ({_seek(f"order_ref || {join} || posted_date", "DESC", "1")}),
     CASE WHEN g.code IN ({_BY_REFERENCE})
         THEN (SELECT name FROM customer WHERE reference = g.subject) END
@@ -391,9 +391,10 @@ ORDER BY g.orders DESC, g.code, g.subject
 
 
 def _cursor(sql: str, params: Sequence[Any] = ()) -> Any:
+    """Run ``sql``, written with ``?`` marks, on the order book's engine; its cursor."""
     # Raised as peewee's errors, like every other query of the store.
     with peewee.__exception_wrapper__:  # type: ignore[attr-defined]
-        return database.execute_sql(sql, params)
+        return database.execute_sql(current().marks(sql), params)
 
 
 def problem_groups(refs: int | None = REFS_SHOWN) -> list[ProblemGroup]:
@@ -471,11 +472,19 @@ def group_customers(code: str, subject: str) -> list[GroupCustomer]:
 def group_reason_details(code: str, subject: str) -> list[dict[str, Any]]:
     """The distinct details of the reasons that make the cause ``code:subject`` on the failed
     orders it blocks (a code with one subject each: see :data:`SUBJECT_PATHS`)."""
+    path = SUBJECT_PATHS[code]
+    if current() is POSTGRES:
+        reasons = "jsonb_array_elements(e.reasons::jsonb) AS reason"
+        details, reason_code = "reason->>'details'", "reason->>'code'"
+        reason_subject = f"reason #>> {_pg_path(path)}"
+    else:
+        reasons = "json_each(e.reasons) AS reason"
+        details, reason_code = "json_extract(reason.value, '$.details')", _CODE
+        reason_subject = f"json_extract(reason.value, {_quoted(path)})"
     rows = _cursor(
-        f"SELECT DISTINCT json_extract(reason.value, '$.details') FROM {TABLE} AS f "
-        "JOIN log_entry AS e ON e.order_id = f.order_id, json_each(e.reasons) AS reason "
-        f"WHERE f.code = ? AND f.subject = ? AND {_CODE} = ? "
-        "AND json_extract(reason.value, ?) = ?",
-        (code, subject, code, SUBJECT_PATHS[code], subject),
+        f"SELECT DISTINCT {details} FROM {TABLE} AS f "
+        f"JOIN log_entry AS e ON e.order_id = f.order_id, {reasons} "
+        f"WHERE f.code = ? AND f.subject = ? AND {reason_code} = ? AND {reason_subject} = ?",
+        (code, subject, code, subject),
     ).fetchall()
     return [json.loads(details) for (details,) in rows]
