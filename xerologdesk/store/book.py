@@ -633,6 +633,25 @@ def invoice_refs_awaiting_answer() -> set[str]:
 
 def outbox_unfinished() -> list[OutboxRow]:
     """Sends without a definite answer yet, oldest first."""
+    return _outbox_rows(Outbox.state.in_(list(OUTBOX_UNFINISHED)))
+
+
+def outbox_last_id() -> int:
+    """The id of the newest outbox row (0: none yet): rows opened later have larger ids."""
+    newest = Outbox.select(peewee.fn.MAX(Outbox.id)).scalar()
+    return int(newest or 0)
+
+
+def outbox_rows_of(kind: str, after: int, among: Iterable[int] = ()) -> list[OutboxRow]:
+    """The rows of ``kind`` opened after row ``after``, and those of ``among``, oldest first."""
+    chosen = Outbox.id > after
+    among = list(among)
+    if among:
+        chosen |= Outbox.id.in_(among)
+    return _outbox_rows((Outbox.kind == kind) & chosen)
+
+
+def _outbox_rows(where: Any) -> list[OutboxRow]:
     query = (
         Outbox.select(
             Outbox.id,
@@ -648,7 +667,7 @@ def outbox_unfinished() -> list[OutboxRow]:
             Outbox.xero_id,
             Outbox.response,
         )
-        .where(Outbox.state.in_(list(OUTBOX_UNFINISHED)))
+        .where(where)
         .order_by(Outbox.id)
     )
     return [OutboxRow(*row) for row in tuples(query)]

@@ -42,6 +42,7 @@ from xerologdesk.sync.customers import CustomerKey, CustomerMatch, match_custome
 from xerologdesk.sync.drafts import code_of, invoice_numbers, item_key, new_invoice, new_item
 from xerologdesk.sync.guard import adopt_invoices_in_xero
 from xerologdesk.sync.outbox import (
+    CreationMark,
     Outbox,
     Senders,
     orders_awaiting_answer,
@@ -126,13 +127,21 @@ class RunContext:
     items: dict[str, XeroItem] | None = None
     creating: Creating | None = None
     claims: Claims = field(default_factory=Claims)
+    items_mark: CreationMark | None = None  # the outbox when the price list was read (team)
     customers: dict[int, CustomerMatch] = field(default_factory=dict)  # matched, by customer id
     results: list[OrderResult] = field(default_factory=list)
 
     def price_list(self, gateway: XeroGateway) -> dict[str, XeroItem]:
         if self.items is None:
+            self.items_mark = self.mark(OutboxKind.ITEM)
             self.items = {item_key(item.code): item for item in gateway.items()}
         return self.items
+
+    def mark(self, kind: OutboxKind) -> CreationMark | None:
+        """In team mode, where the outbox stands before records of ``kind`` are looked up:
+        under the creating lock, they are looked up again only if another desktop may have
+        created some since (else None: no other desktop creates in this log)."""
+        return CreationMark.now(kind) if self.claims.shared else None
 
     def forget_price_list(self) -> None:
         """Read the price list again next time: an item whose answer was lost may exist now."""
@@ -233,6 +242,7 @@ class SyncEngine:
         batch = [order for order in batch if not order.done]
         if not batch:
             return  # nothing that can be sent: not even a lookup
+        contacts_mark = run.mark(OutboxKind.CONTACT)
         matches = self._match_customers(batch, run)
         mapped = _mappings(batch)
         _read_products(batch, run.price_list(self.gateway), mapped)
@@ -242,7 +252,7 @@ class SyncEngine:
             action is Action.SYNC and self._setting("auto_create_customers")
         )
         if create_customers:
-            self._create_contacts(batch, matches, run)
+            self._create_contacts(batch, matches, run, contacts_mark)
             run.customers.update((key, match) for key, match in matches.items() if match.contact)
         if action is Action.AUTO_SYNC:
             self._create_items(batch, mapped, run)
@@ -313,16 +323,21 @@ class SyncEngine:
         }
 
     def _create_contacts(
-        self, batch: list[BatchOrder], matches: dict[int, CustomerMatch], run: RunContext
+        self,
+        batch: list[BatchOrder],
+        matches: dict[int, CustomerMatch],
+        run: RunContext,
+        mark: CreationMark | None,
     ) -> None:
         """Create the contacts of the customers not found (those Auto Sync may create), one
         run at a time across the desktops sharing the log: in team mode, those still missing
-        are looked up again first (another desktop may just have created them)."""
+        are looked up again first when another desktop may have created contacts since they
+        were looked up (``mark``)."""
         wanted = self._wanted_contacts(batch, matches, run.creating)
         if not wanted:
             return
         with run.claims.creating(OutboxKind.CONTACT):
-            if run.claims.shared:
+            if mark is not None and mark.passed_by(run.claims.token):
                 again = [order for order in batch if order.data.customer.id in wanted]
                 matches.update(self._match_customers(again, run))
                 wanted = self._wanted_contacts(batch, matches, run.creating)
@@ -415,11 +430,12 @@ class SyncEngine:
     ) -> None:
         """Create the items of the SKUs not found (those Auto Sync may create), one run at a
         time across the desktops sharing the log: in team mode the price list is read again
-        first (another desktop may just have created some)."""
+        first when another desktop may have created items since it was read."""
         if not any(order.missing_skus for order in batch):
             return
         with run.claims.creating(OutboxKind.ITEM):
-            if run.claims.shared:
+            mark = run.items_mark
+            if mark is not None and mark.passed_by(run.claims.token):
                 run.forget_price_list()
                 _read_products(batch, run.price_list(self.gateway), mapped)
             self._create_missing_items(batch, run)

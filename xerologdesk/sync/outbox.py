@@ -152,6 +152,28 @@ def awaiting_answer(claims: Claims) -> Awaiting:
     return Awaiting(own, others - set(own.values()))
 
 
+@dataclass(frozen=True)
+class CreationMark:
+    """Where the outbox stood, for records of one kind, when a run began looking them up in
+    Xero: its newest row, and the rows of that kind still without an answer then."""
+
+    kind: OutboxKind
+    last: int
+    unanswered: frozenset[int]
+
+    @classmethod
+    def now(cls, kind: OutboxKind) -> CreationMark:
+        unanswered = frozenset(row.id for row in book.outbox_unfinished() if row.kind == kind)
+        return cls(kind, book.outbox_last_id(), unanswered)
+
+    def passed_by(self, token: int) -> bool:
+        """Whether a record of the kind may have reached Xero since, other than by the run with
+        ``token``: a row another run opened after the mark, or one unanswered at the mark (a
+        create under way while the run looked up, or lost)."""
+        rows = book.outbox_rows_of(self.kind, self.last, self.unanswered)
+        return any(row.id in self.unanswered or row.payload.get(RUN_KEY) != token for row in rows)
+
+
 class Outbox:
     """Records, sends and settles creates; settles those whose answer was lost."""
 
