@@ -148,11 +148,10 @@ def test_creating_is_one_run_at_a_time_across_desktops(
             assert other.execute(TRY_LOCK, (engines.CREATE_CLASS, 1)).fetchone() == (True,)
 
 
+@pytest.mark.postgresql_only  # SQLite's claims live in the run's process (the file lock)
 def test_the_claims_of_a_killed_process_die_with_its_connection(
     db: peewee.Database, ids: list[int], runs: Callable[[], Claims]
 ) -> None:
-    if not shared(db):
-        pytest.skip("SQLite's claims live in the run's process: the file lock keeps runs apart")
     url = str(db.database)
     child = subprocess.Popen(
         [sys.executable, "-c", CLAIMING_CHILD, url, *map(str, ids[:2])],

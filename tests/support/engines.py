@@ -17,10 +17,13 @@ OWN_SERVER_FIXTURES = frozenset({"postgres_server", "postgres_url", "postgres_bo
 
 def run_on_both_engines(metafunc: pytest.Metafunc) -> None:
     """Run the test on each engine when it uses one, but those marked ``sqlite_only`` (about
-    SQLite's own behaviour or files) and those that ask for the suite's PostgreSQL themselves."""
+    SQLite's own behaviour or files) and those that ask for the suite's PostgreSQL themselves;
+    those marked ``postgresql_only`` (what only a shared server has) run on PostgreSQL alone."""
+    marked = metafunc.definition.get_closest_marker
     if (
         "engine" in metafunc.fixturenames
-        and not metafunc.definition.get_closest_marker("sqlite_only")
+        and not marked("sqlite_only")
         and not OWN_SERVER_FIXTURES.intersection(metafunc.fixturenames)
     ):
-        metafunc.parametrize("engine", ENGINES, indirect=True)
+        engines = ("postgresql",) if marked("postgresql_only") else ENGINES
+        metafunc.parametrize("engine", engines, indirect=True)
