@@ -186,9 +186,7 @@ def _conditions(log_filter: LogFilter, *, scan: bool = False) -> list[Any]:
     if text:
         ids = search_ids(text, SEARCH_PROBE)
         if ids is not None:
-            # Whole numbers read from the database: safe to write into the SQL text.
-            listed = ", ".join(str(int(order_id)) for order_id in ids) or "NULL"
-            conditions.append(peewee.SQL(f"order_id IN ({listed})"))
+            conditions.append(current().among("order_id", ids))
         elif scan:
             conditions.append(tested_per_row(text))
         else:
@@ -326,11 +324,11 @@ def _page_query(
 
 
 def page_plan(log_filter: LogFilter, sort_key: str, descending: bool = False) -> list[str]:
-    """How SQLite reads a page of :func:`page_log` (its query plan's steps): a sort that reads
-    the whole log says ``USE TEMP B-TREE FOR ORDER BY``."""
+    """How the database reads a page of :func:`page_log` (its query plan's steps): a sort
+    that reads the whole log says ``USE TEMP B-TREE FOR ORDER BY`` on SQLite, ``Sort`` on
+    PostgreSQL."""
     sql, params = _page_query(log_filter, sort_key, descending, 0, 100).sql()
-    cursor = database.execute_sql("EXPLAIN QUERY PLAN " + sql, params)
-    return [str(step[-1]) for step in cursor.fetchall()]
+    return current().plan(database, sql, params)
 
 
 def log_rows(order_ids: Iterable[int]) -> dict[int, LogRow]:
