@@ -117,6 +117,10 @@ class Engine:
     # Unary plus hides a column's index from SQLite's planner (to keep reading in the sort's
     # index order); PostgreSQL has no such trick and needs none.
     hide_index = "+"
+    # Whether a page finds its rows' ids first (off the sort's index alone, filtered there) and
+    # reads the rows after: SQLite's indexes hold the rowid and it reads rows in-process, so
+    # it needs no second step.
+    ids_first = False
 
     def schema(self, statements: Sequence[str]) -> list[str]:
         """The migrations' DDL (SQLite's) as this engine says it."""
@@ -321,6 +325,10 @@ class PostgresEngine(Engine):
     mark = "%s"
     like = "ILIKE"
     hide_index = ""
+    # Filtered by a search's ids, PostgreSQL read (and dropped) the table's row behind every
+    # index entry it passed: 80,000 rows for a page of "Harbour Deli 7" at 1M, 15-40 ms;
+    # reading the ids off the sort's index alone, then the page's rows, takes 5-10 ms.
+    ids_first = True
 
     def schema(self, statements: Sequence[str]) -> list[str]:
         translated: list[str] = []

@@ -318,6 +318,10 @@ def _page_query(
         ) from None
     direction = "desc" if descending else "asc"
     order = (getattr(key, direction)(), getattr(LogEntry.order, direction)())
+    if limit is not None and current().ids_first:
+        ids = _filtered(log_filter, LogEntry.order, scan=scan).order_by(*order)
+        ids = ids.offset(max(offset, 0)).limit(limit)
+        return LogEntry.select(*_ROW_COLUMNS).where(LogEntry.order.in_(ids)).order_by(*order)
     query = _filtered(log_filter, *_ROW_COLUMNS, scan=scan).order_by(*order)
     query = query.offset(max(offset, 0))
     return query if limit is None else query.limit(limit)
@@ -325,8 +329,8 @@ def _page_query(
 
 def page_plan(log_filter: LogFilter, sort_key: str, descending: bool = False) -> list[str]:
     """How the database reads a page of :func:`page_log` (its query plan's steps): a sort
-    that reads the whole log says ``USE TEMP B-TREE FOR ORDER BY`` on SQLite, ``Sort`` on
-    PostgreSQL."""
+    that reads the whole log says ``USE TEMP B-TREE FOR ORDER BY`` on SQLite, ``Sort`` below
+    the ``Limit`` on PostgreSQL."""
     sql, params = _page_query(log_filter, sort_key, descending, 0, 100).sql()
     return current().plan(database, sql, params)
 
