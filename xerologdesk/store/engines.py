@@ -247,6 +247,11 @@ class Engine:
         """Whether ``error`` is a query stopped by :meth:`time_limit`."""
         return "interrupted" in str(error)
 
+    @contextlib.contextmanager
+    def one_process(self, db: Any) -> Iterator[None]:
+        """Run this thread's queries on one process of the database (SQLite: this one)."""
+        yield
+
 
 # -- PostgreSQL --------------------------------------------------------------------------------
 
@@ -449,6 +454,16 @@ class PostgresEngine(Engine):
 
     def interrupted(self, error: BaseException) -> bool:
         return "canceling statement due to statement timeout" in str(error)
+
+    @contextlib.contextmanager
+    def one_process(self, db: Any) -> Iterator[None]:
+        # No parallel workers: a count over much of the log took three of the server's
+        # processes (every core of a small server) from the pages the desktops wait for.
+        _execute(db, "SET max_parallel_workers_per_gather = 0")
+        try:
+            yield
+        finally:
+            _execute(db, "RESET max_parallel_workers_per_gather")
 
 
 SQLITE = Engine()
