@@ -33,7 +33,8 @@ FILLED = ".complete"
 @contextlib.contextmanager
 def bench_server(cache_dir: Path | None = None) -> Iterator[PostgresServer]:
     """The benchmark's own PostgreSQL server (its data kept in ``cache_dir``, by default the
-    benchmarks' cache folder), running until the block ends."""
+    benchmarks' cache folder), running until the block ends; one already running there (left
+    by a run that was killed, or started by hand to look at) is used and left running."""
     bin_dir = newest_bin_dir()
     if bin_dir is None:
         raise SystemExit("no PostgreSQL installed under /usr/lib/postgresql (Debian's package)")
@@ -41,6 +42,9 @@ def bench_server(cache_dir: Path | None = None) -> Iterator[PostgresServer]:
     folder.mkdir(parents=True, exist_ok=True)
     give_to_server_user(folder)
     server = PostgresServer(bin_dir, folder)
+    if server.run("pg_ctl", "status", "-D", str(server.data_dir)).returncode == 0:
+        yield server
+        return
     server.start()
     try:
         yield server
