@@ -20,12 +20,16 @@ Measured in child processes (offscreen Qt), each started fresh with :mod:`subpro
 Run: ``python3 tests/bench/bench_gui.py [--orders N] [--out FILE] [--profile DIR]`` (not
 collected by pytest). Prints a table, writes the figures as JSON (default
 tests/bench/results/gui.json) and exits 1 if a target is missed. The order book is generated
-once by :mod:`tests.bench.make_log_db` and cached.
+once by :mod:`tests.bench.make_log_db` and cached. ``--engine postgresql`` measures 1 and 2 on
+PostgreSQL instead, on a server of the benchmark's own holding a copy of it
+(:mod:`tests.bench.pg_log_db`; ``--database-url URL`` for another), figures in
+results/gui-postgresql.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import os
@@ -565,7 +569,7 @@ def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         _child_main(sys.argv[2:])
         return 0
-    from tests.bench.make_log_db import DATABASE_NAME, log_database
+    from tests.bench.make_log_db import log_database
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=1_000_000)
@@ -581,12 +585,57 @@ def main() -> int:
         "(repeatable: one sync each; default Status descending)",
     )
     parser.add_argument("--profile", type=Path, default=None, help="write cProfile stats here")
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "gui.json")
+    parser.add_argument("--out", type=Path, default=None, help="default: results/gui.json")
+    parser.add_argument(
+        "--engine",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="postgresql: the log on a server of the benchmark's own, kept in the cache folder "
+        "(filled from the SQLite order book once); the baseline and the sync stay SQLite's",
+    )
+    parser.add_argument(
+        "--database-url",
+        help="the log on this PostgreSQL database instead (filled first if it has no orders)",
+    )
     args = parser.parse_args()
 
     built = time.perf_counter()
     cached = log_database(args.orders, args.pending, args.cache_dir)
     print(f"order book: {cached} ({time.perf_counter() - built:.1f} s to build or find)")
+    with contextlib.ExitStack() as stack:
+        engine = _log_engine(args, cached, stack)
+        return _measure_all(args, cached, engine)
+
+
+def _log_engine(args: argparse.Namespace, cached: Path, stack: contextlib.ExitStack) -> str:
+    """Point the children at the log on PostgreSQL when asked (the variable the app reads; the
+    server, if the benchmark's own, runs until ``stack`` closes); the engine's name. The
+    baseline and the sync stay on the SQLite file (the sync would change the kept copy)."""
+    if args.engine == "sqlite" and not args.database_url:
+        return "SQLite"
+    from tests.bench.pg_log_db import bench_server, filled_database, filled_if_empty
+    from xerologdesk.app import DATABASE_URL_VARIABLE
+
+    if args.database_url:
+        url = filled_if_empty(args.database_url, cached)
+    else:
+        server = stack.enter_context(bench_server(args.cache_dir))
+        url = filled_database(server, cached)
+    os.environ[DATABASE_URL_VARIABLE] = url
+    args.skip_baseline = args.skip_sync = True
+    import psycopg
+
+    with psycopg.connect(url) as connection:
+        version = connection.execute("SHOW server_version").fetchone()
+    return f"PostgreSQL {version[0] if version else '?'} (server on this machine)"
+
+
+def _measure_all(args: argparse.Namespace, cached: Path, engine: str) -> int:
+    """Run the children on the order book, print the table, write the figures."""
+    from tests.bench.make_log_db import DATABASE_NAME
+
+    default_name = "gui.json" if engine == "SQLite" else "gui-postgresql.json"
+    out = args.out or Path(__file__).parent / "results" / default_name
     profile_dir = ""
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
@@ -617,11 +666,13 @@ def main() -> int:
         "baseline": base,
         "baseline_cap_seconds": args.baseline_cap,
         "sync": sync,
+        "engine": engine,
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, "
         f"{platform.python_implementation()} {platform.python_version()}, {platform.system()}",
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    print(f"the log on {engine}")
     missed = print_table(figures)
     print("targets met" if not missed else "TARGETS MISSED: " + ", ".join(missed))
     return 1 if missed else 0

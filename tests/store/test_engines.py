@@ -202,6 +202,23 @@ def test_a_search_reads_the_trigram_index(postgres_book_url: str) -> None:
         opened.close()
 
 
+def test_a_count_runs_on_one_server_process_and_leaves_the_setting_as_it_was(
+    postgres_book_url: str,
+) -> None:
+    opened = open_server(postgres_book_url)
+
+    def workers() -> str:
+        return str(opened.execute_sql("SHOW max_parallel_workers_per_gather").fetchone()[0])
+
+    try:
+        before = workers()
+        with POSTGRES.one_process(opened):
+            assert workers() == "0"
+        assert workers() == before != "0"
+    finally:
+        opened.close()
+
+
 def test_a_commit_from_another_desktop_changes_the_marker(postgres_book_url: str) -> None:
     opened: peewee.Database = open_server(postgres_book_url)
     try:

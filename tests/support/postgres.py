@@ -81,11 +81,12 @@ class PostgresServer:
         return subprocess.run(command, capture_output=True, text=True, check=False, timeout=60)
 
     def start(self) -> None:
-        """initdb and start the server; raises RuntimeError with its output when it fails."""
-        self.socket_dir.mkdir()
-        _give_to_server_user(self.socket_dir)
-        steps = (
-            (
+        """initdb (unless the folder holds a server's data already: a benchmark's kept server)
+        and start the server; raises RuntimeError with its output when it fails."""
+        self.socket_dir.mkdir(exist_ok=True)
+        give_to_server_user(self.socket_dir)
+        if not (self.data_dir / "PG_VERSION").exists():
+            self._step(
                 "initdb",
                 "-D",
                 str(self.data_dir),
@@ -96,28 +97,47 @@ class PostgresServer:
                 "UTF8",
                 "--locale=C",
                 "--no-sync",
-            ),
-            (
-                "pg_ctl",
-                "start",
-                "-w",
-                "-D",
-                str(self.data_dir),
-                "-l",
-                str(self.folder / "log"),
-                "-o",
-                f"-k {self.socket_dir} -c listen_addresses='' -p {PORT} -c fsync=off",
-            ),
+            )
+        self._step(
+            "pg_ctl",
+            "start",
+            "-w",
+            "-D",
+            str(self.data_dir),
+            "-l",
+            str(self.folder / "log"),
+            "-o",
+            f"-k {self.socket_dir} -c listen_addresses='' -p {PORT} -c fsync=off",
         )
-        for step in steps:
-            done = self.run(*step)
-            if done.returncode != 0:
-                log = self.folder / "log"
-                tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-                raise RuntimeError(f"{step[0]} failed: {done.stdout}{done.stderr}{tail}")
 
-    def stop(self) -> None:
-        self.run("pg_ctl", "stop", "-D", str(self.data_dir), "-m", "immediate", "-w")
+    def _step(self, *args: str) -> None:
+        """A step of starting; RuntimeError with its output and the server log's end when it
+        fails."""
+        done = self.run(*args)
+        if done.returncode != 0:
+            log = self.folder / "log"
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise RuntimeError(f"{args[0]} failed: {done.stdout}{done.stderr}{tail}")
+
+    def stop(self, mode: str = "immediate") -> None:
+        """Stop the server: at once (the tests' throwaway data), or ``"fast"`` for data kept to
+        start again without a crash recovery."""
+        self.run("pg_ctl", "stop", "-D", str(self.data_dir), "-m", mode, "-w")
+
+    def client(self, program: str, *args: str) -> subprocess.CompletedProcess[str]:
+        """A client program (createdb, dropdb, psql...) connected to this server; raises
+        RuntimeError with its output when it fails."""
+        done = self.run(
+            program, "-h", str(self.socket_dir), "-p", str(PORT), "-U", SERVER_USER, *args
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"{program} failed: {done.stderr}")
+        return done
+
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """Create the database ``name``, empty or a copy of ``template``; its URL."""
+        self.client("createdb", *(("-T", template) if template else ()), name)
+        return self.url(name)
 
     def close(self) -> None:
         """Stop the server and remove its folder."""
@@ -126,25 +146,10 @@ class PostgresServer:
 
     def new_database(self, template: str | None = None) -> str:
         """Create an empty database (or a copy of ``template``) and return its URL."""
-        name = f"xld_test_{next(self._numbers)}"
-        copy = ("-T", template) if template else ()
-        done = self.run(
-            "createdb",
-            "-h",
-            str(self.socket_dir),
-            "-p",
-            str(PORT),
-            "-U",
-            SERVER_USER,
-            *copy,
-            name,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"createdb failed: {done.stderr}")
-        return self.url(name)
+        return self.create_database(f"xld_test_{next(self._numbers)}", template)
 
 
-def _give_to_server_user(folder: Path) -> None:
+def give_to_server_user(folder: Path) -> None:
     """Make ``folder`` the server's user's when this process is root."""
     if os.geteuid() == 0:
         user = pwd.getpwnam(SERVER_USER)
@@ -154,7 +159,7 @@ def _give_to_server_user(folder: Path) -> None:
 def _own_folder() -> Path:
     """A temporary folder the server's user owns (root's test folders are closed to it)."""
     folder = Path(tempfile.mkdtemp(prefix="xerologdesk-pg-"))
-    _give_to_server_user(folder)
+    give_to_server_user(folder)
     return folder
 
 
@@ -214,19 +219,7 @@ def postgres_book_template(postgres_server: PostgresServer) -> str:
     for copying: migrating afresh for each test would cost a second each."""
     from xerologdesk.store.db import open_server
 
-    done = postgres_server.run(
-        "createdb",
-        "-h",
-        str(postgres_server.socket_dir),
-        "-p",
-        str(PORT),
-        "-U",
-        SERVER_USER,
-        BOOK_TEMPLATE,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"createdb failed: {done.stderr}")
-    open_server(postgres_server.url(BOOK_TEMPLATE)).close()
+    open_server(postgres_server.create_database(BOOK_TEMPLATE)).close()
     return BOOK_TEMPLATE
 
 

@@ -359,6 +359,41 @@ def _migrate_add_change_counter(db: peewee.Database) -> None:
     _execute_all(db, engine_of(db).change_counter_schema())
 
 
+# PostgreSQL's indexes end in no key of their own where SQLite's end in the rowid: the log's
+# indexes as the first migrations made them (on status, attempts, a reason...) gave no order to
+# the ties of ``ORDER BY status, order_id``, so a page sorted by such a column sorted whole
+# groups of up to a million rows first (0.2-1.9 s at 1M). Made again ending in the order id, as
+# SQLite's are; order_line's product index too, so a SKU search reads its orders' ids off the
+# index without visiting the lines. (index, table, columns)
+SERVER_KEYED_INDEXES = (
+    ("log_entry_status_posted", "log_entry", "status, posted_date, order_id"),
+    ("log_entry_posted", "log_entry", "posted_date, order_id"),
+    ("log_entry_status_ref", "log_entry", "status, order_ref, order_id"),
+    ("log_entry_ref", "log_entry", "order_ref, order_id"),
+    ("log_entry_status_customer", "log_entry", "status, customer_name, order_id"),
+    ("log_entry_customer", "log_entry", "customer_name, order_id"),
+    ("log_entry_customer_reference", "log_entry", "customer_reference, order_id"),
+    ("log_entry_total", "log_entry", "total, order_id"),
+    ("log_entry_status", "log_entry", "status, order_id"),
+    ("log_entry_attempts", "log_entry", "attempts, order_id"),
+    ("log_entry_last_attempt", "log_entry", "last_attempt_at, order_id"),
+    ("log_entry_invoice_number", "log_entry", "xero_invoice_number, order_id"),
+    ("log_entry_reason", "log_entry", "reason_summary, order_id"),
+    ("log_entry_xero_status", "log_entry", "xero_status, order_id"),
+    ("order_line_product", "order_line", "product_id, order_id"),
+)
+
+
+def _migrate_key_server_indexes(db: peewee.Database) -> None:
+    """On PostgreSQL, end the log's sort indexes in the order id (SERVER_KEYED_INDEXES), so
+    every column sorts a page off its index as on SQLite. Nothing changes on SQLite."""
+    if engine_of(db) is not POSTGRES:
+        return
+    for name, table, columns in SERVER_KEYED_INDEXES:
+        _execute(db, f"DROP INDEX {name}")
+        _execute(db, f"CREATE INDEX {name} ON {table} ({columns})")
+
+
 # The ordered migrations: MIGRATIONS[n - 1] brings a database from version n - 1 to n. Never
 # edit a released one; append a new one (and keep the models in step with the result).
 MIGRATIONS: list[Callable[[peewee.Database], None]] = [
@@ -371,6 +406,7 @@ MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _migrate_add_failure_causes,
     _migrate_add_attempt_author,
     _migrate_add_change_counter,
+    _migrate_key_server_indexes,
 ]
 
 

@@ -124,6 +124,10 @@ class Engine:
     # Unary plus hides a column's index from SQLite's planner (to keep reading in the sort's
     # index order); PostgreSQL has no such trick and needs none.
     hide_index = "+"
+    # Whether a page finds its rows' ids first (off the sort's index alone, filtered there) and
+    # reads the rows after: SQLite's indexes hold the rowid and it reads rows in-process, so
+    # it needs no second step.
+    ids_first = False
 
     def schema(self, statements: Sequence[str]) -> list[str]:
         """The migrations' DDL (SQLite's) as this engine says it."""
@@ -140,6 +144,12 @@ class Engine:
     def replacing(self, insert: Any, key: Any, fields: Sequence[Any]) -> Any:
         """``insert`` (a peewee insert) replacing the row with the same ``key``."""
         return insert.on_conflict_replace()
+
+    def among(self, column: str, ids: Sequence[int]) -> peewee.SQL:
+        """``column`` is one of ``ids`` (whole numbers, so safe to write into the SQL text,
+        which SQLite reads at once)."""
+        listed = ", ".join(str(int(number)) for number in ids) or "NULL"
+        return peewee.SQL(f"{column} IN ({listed})")
 
     def version(self, db: Any) -> int:
         """The schema version recorded in the open database."""
@@ -213,6 +223,12 @@ class Engine:
         rows: list[Sequence[Any]] = json.loads(text or "[]")
         return rows
 
+    def plan(self, db: Any, sql: str, params: Sequence[Any]) -> list[str]:
+        """The steps of the query plan of ``sql``: a sort of the rows read says ``USE TEMP
+        B-TREE FOR ORDER BY``."""
+        cursor = _execute(db, "EXPLAIN QUERY PLAN " + sql, params)
+        return [str(step[-1]) for step in cursor.fetchall()]
+
     def change_counter_schema(self) -> tuple[str, ...]:
         """What keeps this engine's change marker (SQLite has its own: data_version)."""
         return ()
@@ -237,6 +253,11 @@ class Engine:
     def interrupted(self, error: BaseException) -> bool:
         """Whether ``error`` is a query stopped by :meth:`time_limit`."""
         return "interrupted" in str(error)
+
+    @contextlib.contextmanager
+    def one_process(self, db: Any) -> Iterator[None]:
+        """Run this thread's queries on one process of the database (SQLite: this one)."""
+        yield
 
 
 # -- PostgreSQL --------------------------------------------------------------------------------
@@ -316,6 +337,10 @@ class PostgresEngine(Engine):
     mark = "%s"
     like = "ILIKE"
     hide_index = ""
+    # Filtered by a search's ids, PostgreSQL read (and dropped) the table's row behind every
+    # index entry it passed: 80,000 rows for a page of "Harbour Deli 7" at 1M, 15-40 ms;
+    # reading the ids off the sort's index alone, then the page's rows, takes 5-10 ms.
+    ids_first = True
 
     def schema(self, statements: Sequence[str]) -> list[str]:
         translated: list[str] = []
@@ -337,6 +362,11 @@ class PostgresEngine(Engine):
 
     def replacing(self, insert: Any, key: Any, fields: Sequence[Any]) -> Any:
         return insert.on_conflict(conflict_target=[key], preserve=list(fields))
+
+    def among(self, column: str, ids: Sequence[int]) -> peewee.SQL:
+        # One array parameter: 3,000 numbers written out took PostgreSQL 25 ms to parse and
+        # plan, more than reading their rows.
+        return peewee.SQL(f"{column} = ANY({self.mark})", [[int(number) for number in ids]])
 
     def version(self, db: Any) -> int:
         _execute(db, f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version BIGINT NOT NULL)")
@@ -389,6 +419,11 @@ class PostgresEngine(Engine):
         rows: list[Sequence[Any]] = _execute(query.model._meta.database, sql, params).fetchall()
         return rows
 
+    def plan(self, db: Any, sql: str, params: Sequence[Any]) -> list[str]:
+        # A sort of the rows read is a "Sort" (or "Incremental Sort") node.
+        cursor = _execute(db, "EXPLAIN (COSTS OFF) " + sql, params)
+        return [str(step[0]).strip() for step in cursor.fetchall()]
+
     def change_counter_schema(self) -> tuple[str, ...]:
         # Bumped once a transaction, not once a statement: an import's thousands of statements
         # in one transaction would each add a version of the one row (and walk them all). The
@@ -426,6 +461,16 @@ class PostgresEngine(Engine):
 
     def interrupted(self, error: BaseException) -> bool:
         return "canceling statement due to statement timeout" in str(error)
+
+    @contextlib.contextmanager
+    def one_process(self, db: Any) -> Iterator[None]:
+        # No parallel workers: a count over much of the log took three of the server's
+        # processes (every core of a small server) from the pages the desktops wait for.
+        _execute(db, "SET max_parallel_workers_per_gather = 0")
+        try:
+            yield
+        finally:
+            _execute(db, "RESET max_parallel_workers_per_gather")
 
 
 SQLITE = Engine()

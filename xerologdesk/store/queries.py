@@ -186,9 +186,7 @@ def _conditions(log_filter: LogFilter, *, scan: bool = False) -> list[Any]:
     if text:
         ids = search_ids(text, SEARCH_PROBE)
         if ids is not None:
-            # Whole numbers read from the database: safe to write into the SQL text.
-            listed = ", ".join(str(int(order_id)) for order_id in ids) or "NULL"
-            conditions.append(peewee.SQL(f"order_id IN ({listed})"))
+            conditions.append(current().among("order_id", ids))
         elif scan:
             conditions.append(tested_per_row(text))
         else:
@@ -242,11 +240,13 @@ def count_xero_flagged() -> int:
 
 def count_log(log_filter: LogFilter) -> int:
     """How many orders the filter shows (exact: a broad search over a huge log takes a few
-    hundred milliseconds, see :func:`count_log_at_most`)."""
+    hundred milliseconds, see :func:`count_log_at_most`), counted by one process of the
+    database (counting in the background, the window reads pages meanwhile)."""
     if log_filter.status_only:
         counts = status_counts()
         return counts[log_filter.status] if log_filter.status else sum(counts.values())
-    return int(_filtered(log_filter, peewee.fn.COUNT(peewee.SQL("*"))).scalar())
+    with current().one_process(database):
+        return int(_filtered(log_filter, peewee.fn.COUNT(peewee.SQL("*"))).scalar())
 
 
 def count_log_at_most(log_filter: LogFilter, limit: int) -> int | None:
@@ -320,17 +320,21 @@ def _page_query(
         ) from None
     direction = "desc" if descending else "asc"
     order = (getattr(key, direction)(), getattr(LogEntry.order, direction)())
+    if limit is not None and current().ids_first:
+        ids = _filtered(log_filter, LogEntry.order, scan=scan).order_by(*order)
+        ids = ids.offset(max(offset, 0)).limit(limit)
+        return LogEntry.select(*_ROW_COLUMNS).where(LogEntry.order.in_(ids)).order_by(*order)
     query = _filtered(log_filter, *_ROW_COLUMNS, scan=scan).order_by(*order)
     query = query.offset(max(offset, 0))
     return query if limit is None else query.limit(limit)
 
 
 def page_plan(log_filter: LogFilter, sort_key: str, descending: bool = False) -> list[str]:
-    """How SQLite reads a page of :func:`page_log` (its query plan's steps): a sort that reads
-    the whole log says ``USE TEMP B-TREE FOR ORDER BY``."""
+    """How the database reads a page of :func:`page_log` (its query plan's steps): a sort
+    that reads the whole log says ``USE TEMP B-TREE FOR ORDER BY`` on SQLite, ``Sort`` below
+    the ``Limit`` on PostgreSQL."""
     sql, params = _page_query(log_filter, sort_key, descending, 0, 100).sql()
-    cursor = database.execute_sql("EXPLAIN QUERY PLAN " + sql, params)
-    return [str(step[-1]) for step in cursor.fetchall()]
+    return current().plan(database, sql, params)
 
 
 def log_rows(order_ids: Iterable[int]) -> dict[int, LogRow]:
