@@ -905,7 +905,7 @@ class MainWindow(QMainWindow):
         else:
             if not report.stopped:  # not merely cancelled: it went all the way
                 self.banner.clear(RUN_TROUBLE)
-            if any(outcome.status == Status.SUCCEEDED for outcome in report.outcomes):
+            if report.tally.succeeded:
                 # The invoices just made show their status in Xero (and stock its change).
                 self.refresh_from_xero(quiet=True)
             message = report.result
