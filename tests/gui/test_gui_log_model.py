@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from gui_support import (
+    MISSING_SKU,
     QT_MARKS,
     WAIT_MS,
     line,
@@ -189,9 +190,11 @@ def test_the_end_of_a_run_reads_the_log_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The run's end reloads the log; the poll that then sees the run's writes must not read
-    it all again (at a million orders sorted by Status that was a second stall)."""
+    it all again (at a million orders sorted by Status that was a second stall). The orders
+    fail (a missing SKU): an order that succeeds starts a refresh from Xero, whose writes the
+    polls would rightly read again."""
     window.desktop.app.settings.set("auto_sync_new_orders", False)
-    import_lines([line(f"SO-{n}") for n in range(1, 6)])
+    import_lines([line(f"SO-{n}", sku=MISSING_SKU) for n in range(1, 6)])
     wait_idle(window, qtbot)
     reads: list[str] = []
     real_page_log = queries.page_log
@@ -200,15 +203,18 @@ def test_the_end_of_a_run_reads_the_log_once(
         reads.append("page")
         return real_page_log(*args, **kwargs)  # type: ignore[arg-type]
 
-    with qtbot.waitSignal(window.orders.run_finished, timeout=WAIT_MS):
-        window.commands["sync"].trigger()
     monkeypatch.setattr(queries, "page_log", page_log)
+    # The run's end reads the log on a reader job, and shows it.
+    signals = [window.orders.run_finished, window.model.reloaded]
+    with qtbot.waitSignals(signals, timeout=WAIT_MS, order="strict"):
+        window.commands["sync"].trigger()
     for _ in range(3):  # the polls after the run, as the window's poll timer makes them
         window._poll_changes()
         QApplication.processEvents()
-    assert [status_of(window, f"SO-{n}") for n in range(1, 6)] == ["Succeeded"] * 5
+    assert [status_of(window, f"SO-{n}") for n in range(1, 6)] == ["Failed"] * 5
     # The reload's one page (none if it was painted before the count began), never a second.
     assert len(reads) <= 1, reads
+    wait_idle(window, qtbot)  # the problems' count the run's end asked for
 
 
 def test_ctrl_f_goes_to_the_search_box(window: MainWindow, qtbot: QtBot) -> None:

@@ -16,14 +16,18 @@ once, paints its first page, and grows to the exact count when a reader job of t
 (:class:`~xerologdesk.ui.workers.Jobs`) has it.
 
 Rows change in place: :meth:`LogModel.refresh_orders` re-reads the given orders and repaints only
-their rows; :meth:`LogModel.reload` re-runs the query (after a run, an import, a filter change).
-All reads here run on the GUI thread, which is allowed (WAL readers never wait on the writer).
+their rows; :meth:`LogModel.reload` re-runs the query (after an import, a filter change). Reads
+run on the GUI thread, which is allowed (WAL readers never wait on the writer), except the
+reload at a run's end (:meth:`LogModel.read_in_background`): there the count, the status counts
+and the rows on screen are read on a reader job and shown when they arrive, so the GUI thread's
+turn that repaints every row shown reads nothing (at a million orders the first page alone took
+it 5-20 ms).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,7 +39,7 @@ from xerologdesk.store.db import change_marker
 from xerologdesk.store.queries import LogFilter, LogRow
 from xerologdesk.store.vocabulary import XERO_DEAD, Status, XeroStatus
 from xerologdesk.ui import assets
-from xerologdesk.ui.workers import JobControl, JobFailure, Jobs
+from xerologdesk.ui.workers import Job, JobControl, JobFailure, Jobs
 
 PAGE_SIZE = 200
 # Filters showing more rows than this are counted in the background (the row count shown until
@@ -189,6 +193,54 @@ def _tooltip(row: LogRow, key: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class LogQuery:
+    """What the log shows: its filter and its sort (pages of ``page_size`` rows)."""
+
+    log_filter: LogFilter
+    sort_key: str
+    descending: bool
+    page_size: int
+
+    def read_page(self, page: int, count: int, exact: bool) -> list[LogRow]:
+        """The rows of ``page`` among ``count`` rows (``exact``: the count is not an estimate)."""
+        start = page * self.page_size
+        end = min(start + self.page_size, count)
+        if exact and start > count // 2:
+            # Past the middle: read from the end in the reverse order (small OFFSET), then flip.
+            rows = queries.page_log(
+                self.log_filter, self.sort_key, not self.descending, count - end, end - start
+            )
+            rows.reverse()
+            return rows
+        return queries.page_log(self.log_filter, self.sort_key, self.descending, start, end - start)
+
+
+@dataclass(frozen=True)
+class LogReading:
+    """The log's query read once, as a reload shows it."""
+
+    marker: tuple[object, object]  # the GUI thread's change marker before the reading
+    count: int | None  # None: more than COUNT_AT_ONCE rows (then counted in the background)
+    pages: dict[int, list[LogRow]]  # the pages read with it (the others are read when shown)
+    counts: dict[str, int]  # orders per status
+    flagged: int  # orders whose invoice was voided or deleted in Xero
+
+
+def read_log(
+    query: LogQuery, marker: tuple[object, object], pages: Iterable[int] = ()
+) -> LogReading:
+    """Read ``query``'s count, the status counts and the ``pages`` asked for (those that exist)."""
+    count = queries.count_log_at_most(query.log_filter, COUNT_AT_ONCE)
+    shown = COUNT_AT_ONCE + 1 if count is None else count
+    read = {
+        page: query.read_page(page, shown, count is not None)
+        for page in pages
+        if page * query.page_size < shown
+    }
+    return LogReading(marker, count, read, queries.status_counts(), queries.count_xero_flagged())
+
+
 class LogModel(QAbstractTableModel):
     """The Xero integration log as a table model, paged from SQL."""
 
@@ -213,6 +265,7 @@ class LogModel(QAbstractTableModel):
         # The database's change marker when the rows were last read: a refresh with nothing
         # written since (the end of a run reloads, then the poll sees the run's writes) is free.
         self._read_at: tuple[object, object] | None = None
+        self._reading: Job | None = None  # a reload's reading under way on a reader
 
     # -- what it shows -------------------------------------------------------------------------
 
@@ -248,19 +301,54 @@ class LogModel(QAbstractTableModel):
             self._sort_key, self._descending = key, descending
             self.reload()
 
+    @property
+    def query(self) -> LogQuery:
+        return LogQuery(self._filter, self._sort_key, self._descending, self._page_size)
+
     def reload(self) -> None:
         """Run the query again: the count, and pages as they are next asked for."""
-        self.beginResetModel()
-        self._pages.clear()
+        self.show(read_log(self.query, change_marker()))
+
+    def read_in_background(self, rows: range, on_read: Callable[[LogReading], None]) -> Job:
+        """Run the query again on a reader job, with the pages holding ``rows`` (those on
+        screen); ``on_read`` gets the reading on the GUI thread to :meth:`show`, unless the
+        query changed or was read again meanwhile (the newest reading wins). Until then the
+        rows shown stay, and a poll that sees the writes before it (a run's) reads nothing:
+        the reading brings them."""
         self._generation += 1
-        self._read_at = change_marker()
-        count = queries.count_log_at_most(self._filter, COUNT_AT_ONCE)
-        self._exact = count is not None
-        self._count = COUNT_AT_ONCE + 1 if count is None else count
+        generation, query, marker = self._generation, self.query, change_marker()
+        pages = sorted({number // self._page_size for number in rows})
+
+        def shown(reading: LogReading) -> None:
+            if generation == self._generation:
+                on_read(reading)
+
+        job = self._jobs.submit(
+            "Read the log again",
+            lambda control: read_log(query, marker, pages),
+            writes=False,
+            on_done=shown,
+        )
+        self._reading = job
+        job.signals.finished.connect(lambda: self._read_finished(job))
+        return job
+
+    def _read_finished(self, job: Job) -> None:
+        if self._reading is job:
+            self._reading = None
+
+    def show(self, reading: LogReading) -> None:
+        """Show what :func:`read_log` read: the count and its pages (a reset of the view)."""
+        self.beginResetModel()
+        self._pages = OrderedDict(reading.pages)
+        self._generation += 1
+        self._read_at = reading.marker
+        self._exact = reading.count is not None
+        self._count = COUNT_AT_ONCE + 1 if reading.count is None else reading.count
         self.endResetModel()
         if not self._exact:
             self._count_in_background()
-        self._update_counts()
+        self._take_counts(reading.counts, reading.flagged)
         self.reloaded.emit()
 
     def _count_in_background(self) -> None:
@@ -335,6 +423,8 @@ class LogModel(QAbstractTableModel):
     def refresh_all(self) -> bool:
         """The log changed somewhere (another process, a run): read it again, keeping the rows
         in place when the count is unchanged. False when the count changed (then reload)."""
+        if self._reading is not None:
+            return True  # a reading under way brings the rows
         marker = change_marker()
         if marker == self._read_at:
             return True  # nothing written since the rows were read
@@ -353,11 +443,12 @@ class LogModel(QAbstractTableModel):
         return self._flagged or 0
 
     def _update_counts(self) -> None:
-        counts = queries.status_counts()
+        self._take_counts(queries.status_counts(), queries.count_xero_flagged())
+
+    def _take_counts(self, counts: dict[str, int], flagged: int) -> None:
         if counts != self._counts:
             self._counts = counts
             self.counts_changed.emit(dict(counts))
-        flagged = queries.count_xero_flagged()
         if flagged != self._flagged:
             self._flagged = flagged
             self.xero_flagged_counted.emit(flagged)
@@ -396,18 +487,7 @@ class LogModel(QAbstractTableModel):
         return None
 
     def _load_page(self, page: int) -> list[LogRow]:
-        start = page * self._page_size
-        end = min(start + self._page_size, self._count)
-        if self._exact and start > self._count // 2:
-            # Past the middle: read from the end in the reverse order (small OFFSET), then flip.
-            rows = queries.page_log(
-                self._filter, self._sort_key, not self._descending, self._count - end, end - start
-            )
-            rows.reverse()
-        else:
-            rows = queries.page_log(
-                self._filter, self._sort_key, self._descending, start, end - start
-            )
+        rows = self.query.read_page(page, self._count, self._exact)
         self._pages[page] = rows
         while len(self._pages) > MAX_CACHED_PAGES:
             self._pages.popitem(last=False)

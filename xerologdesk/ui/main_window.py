@@ -361,17 +361,8 @@ class MainWindow(QMainWindow):
     def _refresh_run_rows(self) -> None:
         """Repaint the rows on screen that the run changed since the last time."""
         changed, self._run_changed = self._run_changed, set()
-        self.model.refresh_orders(changed, rows=self._rows_on_screen())
+        self.model.refresh_orders(changed, rows=self.view.rows_on_screen())
         self._update_actions()
-
-    def _rows_on_screen(self) -> range:
-        """The row numbers the log's viewport shows (empty when it shows none)."""
-        top = self.view.rowAt(0)
-        if top < 0:
-            return range(0)
-        bottom = self.view.rowAt(self.view.viewport().height() - 1)
-        last = self.model.rowCount() - 1 if bottom < 0 else bottom
-        return range(top, last + 1)
 
     def _poll_changes(self) -> None:
         """Follow writes made by other connections (the writer thread, other processes, other
@@ -858,11 +849,13 @@ class MainWindow(QMainWindow):
 
     def _run_finished(self, report: RunReport) -> None:
         # The reload below reads the rows on screen again (keeping the selection): the run's
-        # last changed rows need no read and repaint of their own just before it.
+        # last changed rows need no read and repaint of their own just before it. It reads on
+        # a reader: at a million rows the first page alone costs the GUI thread 5-20 ms, just
+        # when the repaint of every row shown follows.
         self._run_changed.clear()
         self._end_run_refreshes()
         self.run_panel.finished()
-        self.view.reload_keeping_place()
+        self.view.reload_in_background()
         self._show_budget()
         if report.busy:
             self._other_sync_timer.start()
