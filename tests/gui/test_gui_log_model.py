@@ -18,7 +18,6 @@ from gui_support import (
     wait_idle,
 )
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from xerologdesk.store import queries
@@ -209,8 +208,8 @@ def test_the_end_of_a_run_reads_the_log_once(
     with qtbot.waitSignals(signals, timeout=WAIT_MS, order="strict"):
         window.commands["sync"].trigger()
     for _ in range(3):  # the polls after the run, as the window's poll timer makes them
-        window._poll_changes()
-        QApplication.processEvents()
+        with qtbot.waitSignal(window.change_poll.answered, timeout=WAIT_MS):
+            window._poll_changes()
     assert [status_of(window, f"SO-{n}") for n in range(1, 6)] == ["Failed"] * 5
     # The reload's one page (none if it was painted before the count began), never a second.
     assert len(reads) <= 1, reads
