@@ -173,10 +173,13 @@ def test_rows_repaint_in_place_and_the_selection_stays(
     window.model.dataChanged.connect(
         lambda top, bottom: changed.extend(range(top.row(), bottom.row() + 1))
     )
+    resets: list[object] = []
+    window.model.modelReset.connect(lambda: resets.append(None))
     with qtbot.waitSignal(window.orders.run_finished, timeout=WAIT_MS):
         qtbot.keyClick(window.view, Qt.Key.Key_F5)  # Sync now
     wait_idle(window, qtbot)
     assert changed  # rows were repainted, not the whole table reset
+    assert not resets  # the run's end too: as many rows as before, read again in place
     assert [status_of(window, f"SO-{n}") for n in range(1, 6)] == ["Succeeded"] * 5
     assert sorted(row.order_ref for row in window.view.selected_rows()) == ["SO-2", "SO-4"]
 

@@ -228,10 +228,19 @@ class LogReading:
 
 
 def read_log(
-    query: LogQuery, marker: tuple[object, object], pages: Iterable[int] = ()
+    query: LogQuery,
+    marker: tuple[object, object],
+    pages: Iterable[int] = (),
+    *,
+    exact: bool = False,
 ) -> LogReading:
-    """Read ``query``'s count, the status counts and the ``pages`` asked for (those that exist)."""
-    count = queries.count_log_at_most(query.log_filter, COUNT_AT_ONCE)
+    """Read ``query``'s count, the status counts and the ``pages`` asked for (those that exist).
+    ``exact``: count every row however many (on a reader: a broad search over a million orders
+    takes a few hundred milliseconds), else only up to :data:`COUNT_AT_ONCE`."""
+    if exact:
+        count: int | None = queries.count_log(query.log_filter)
+    else:
+        count = queries.count_log_at_most(query.log_filter, COUNT_AT_ONCE)
     shown = COUNT_AT_ONCE + 1 if count is None else count
     read = {
         page: query.read_page(page, shown, count is not None)
@@ -305,9 +314,10 @@ class LogModel(QAbstractTableModel):
     def query(self) -> LogQuery:
         return LogQuery(self._filter, self._sort_key, self._descending, self._page_size)
 
-    def reload(self) -> None:
-        """Run the query again: the count, and pages as they are next asked for."""
-        self.show(read_log(self.query, change_marker()))
+    def reload(self) -> bool:
+        """Run the query again: the count, and pages as they are next asked for (a reset of
+        the view; False, as :meth:`show` says)."""
+        return self.show(read_log(self.query, change_marker()))
 
     def read_in_background(self, rows: range, on_read: Callable[[LogReading], None]) -> Job:
         """Run the query again on a reader job, with the pages holding ``rows`` (those on
@@ -325,7 +335,9 @@ class LogModel(QAbstractTableModel):
 
         job = self._jobs.submit(
             "Read the log again",
-            lambda control: read_log(query, marker, pages),
+            # Counted exactly: a count that is only an estimate would reset the view, and then
+            # grow it again when the exact count comes.
+            lambda control: read_log(query, marker, pages, exact=True),
             writes=False,
             on_done=shown,
         )
@@ -337,19 +349,36 @@ class LogModel(QAbstractTableModel):
         if self._reading is job:
             self._reading = None
 
-    def show(self, reading: LogReading) -> None:
-        """Show what :func:`read_log` read: the count and its pages (a reset of the view)."""
-        self.beginResetModel()
-        self._pages = OrderedDict(reading.pages)
-        self._generation += 1
-        self._read_at = reading.marker
-        self._exact = reading.count is not None
-        self._count = COUNT_AT_ONCE + 1 if reading.count is None else reading.count
-        self.endResetModel()
-        if not self._exact:
-            self._count_in_background()
+    def show(self, reading: LogReading, *, in_place: bool = False) -> bool:
+        """Show what :func:`read_log` read: the count and its pages, by a reset of the view;
+        ``in_place``: when the exact count is the one shown, by repainting every row where it
+        is instead (a reset repaints the viewport three or four times over the next turns of
+        the event loop, a repaint in place once). True when the rows were kept in place."""
+        kept = in_place and self._exact and reading.count == self._count
+        if kept:
+            self._generation += 1
+            self._repaint_all(reading.pages, reading.marker)
+        else:
+            self.beginResetModel()
+            self._pages = OrderedDict(reading.pages)
+            self._generation += 1
+            self._read_at = reading.marker
+            self._exact = reading.count is not None
+            self._count = COUNT_AT_ONCE + 1 if reading.count is None else reading.count
+            self.endResetModel()
+            if not self._exact:
+                self._count_in_background()
         self._take_counts(reading.counts, reading.flagged)
         self.reloaded.emit()
+        return kept
+
+    def _repaint_all(self, pages: dict[int, list[LogRow]], marker: tuple[object, object]) -> None:
+        """Hold ``pages`` (read at ``marker``) instead of the pages loaded, and repaint every
+        row where it is."""
+        self._pages = OrderedDict(pages)
+        self._read_at = marker
+        if self._count:
+            self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, len(COLUMNS) - 1))
 
     def _count_in_background(self) -> None:
         """Count the filter's rows on a reader job; :meth:`_apply_count` gets it."""
@@ -431,10 +460,7 @@ class LogModel(QAbstractTableModel):
         count = queries.count_log_at_most(self._filter, COUNT_AT_ONCE)
         if count is None or not self._exact or count != self._count:
             return False
-        self._pages.clear()
-        self._read_at = marker
-        if count:
-            self.dataChanged.emit(self.index(0, 0), self.index(count - 1, len(COLUMNS) - 1))
+        self._repaint_all({}, marker)
         self._update_counts()
         return True
 

@@ -124,21 +124,23 @@ class LogView(QTableView):
 
     def reload_in_background(self) -> Job:
         """:meth:`reload_keeping_place` with the query and the rows on screen read on a reader
-        job first (the end of a run): the rows shown stay until the fresh ones replace them."""
+        job first (the end of a run): the rows shown stay until the fresh ones replace them,
+        in place when their count is the same."""
         return self._model.read_in_background(
             self.rows_on_screen(),
-            lambda reading: self._keeping_place(lambda: self._model.show(reading)),
+            lambda reading: self._keeping_place(lambda: self._model.show(reading, in_place=True)),
         )
 
-    def _keeping_place(self, reload: Callable[[], None]) -> None:
-        """``reload`` the model, then scroll back and select again the orders selected."""
+    def _keeping_place(self, reload: Callable[[], bool]) -> None:
+        """``reload`` the model (True: it kept the rows in place, else it reset the view), then
+        scroll back and select again the orders selected."""
         selected = set(self.selected_order_ids())
         current = self.current_order_id()
         scrolled = self.verticalScrollBar().value()
         top = self.rowAt(0)
-        reload()
-        self.doItemsLayout()
-        self.verticalScrollBar().setValue(scrolled)
+        if not reload():
+            self.doItemsLayout()
+            self.verticalScrollBar().setValue(scrolled)
         if not (selected or current is not None) or self._model.rowCount() == 0:
             return
         # Load the rows on screen, then pick up the remembered orders among the loaded pages.
