@@ -100,6 +100,24 @@ def test_a_filter_showing_many_rows_is_counted_by_a_reader_job(
     assert (model.rowCount(), model.count_is_exact) == (24, True)
 
 
+def test_a_write_elsewhere_repaints_a_log_too_big_to_count_at_once_in_place(
+    log_of_25: MainWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every order shown, more than the model counts at once: the status counts still give the
+    # exact count, so a poll that sees a write made elsewhere repaints the rows where they are
+    # (a reset of a million-row view repaints it several times over).
+    monkeypatch.setattr(log_model, "COUNT_AT_ONCE", 10)
+    model = log_of_25.model
+    with qtbot.waitSignal(model.rows_counted, timeout=WAIT_MS):
+        model.reload()
+    resets: list[object] = []
+    model.modelReset.connect(lambda: resets.append(None))
+    log_of_25.orders.save_settings({"default_sales_account": "200"})  # the writer's commit
+    wait_idle(log_of_25, qtbot)
+    assert model.refresh_all()
+    assert (resets, model.rowCount()) == ([], 25)
+
+
 def test_the_status_filter_and_its_live_counts(log_of_25: MainWindow, qtbot: QtBot) -> None:
     window = log_of_25
     assert window.filter_bar.status_buttons[None].text() == "All  25"

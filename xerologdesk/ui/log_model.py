@@ -451,13 +451,17 @@ class LogModel(QAbstractTableModel):
 
     def refresh_all(self) -> bool:
         """The log changed somewhere (another process, a run): read it again, keeping the rows
-        in place when the count is unchanged. False when the count changed (then reload)."""
+        in place when the count is unchanged. False when the count changed, or is not known
+        without counting a broad search (then reload)."""
         if self._reading is not None:
             return True  # a reading under way brings the rows
         marker = change_marker()
         if marker == self._read_at:
             return True  # nothing written since the rows were read
-        count = queries.count_log_at_most(self._filter, COUNT_AT_ONCE)
+        if self._filter.status_only:  # counted from the status counts, exact at any size
+            count: int | None = queries.count_log(self._filter)
+        else:
+            count = queries.count_log_at_most(self._filter, COUNT_AT_ONCE)
         if count is None or not self._exact or count != self._count:
             return False
         self._repaint_all({}, marker)
