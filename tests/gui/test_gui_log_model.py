@@ -17,14 +17,15 @@ from gui_support import (
     status_of,
     wait_idle,
 )
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelRoleData, QModelRoleDataSpan, Qt
+from PySide6.QtGui import QIcon
 from pytestqt.qtbot import QtBot
 
 from xerologdesk.store import queries
 from xerologdesk.store.queries import LogFilter
 from xerologdesk.ui import log_model
 from xerologdesk.ui.desktop import Desktop
-from xerologdesk.ui.log_model import COLUMN_INDEX, LogModel
+from xerologdesk.ui.log_model import COLUMN_INDEX, ORDER_ID_ROLE, ROW_ROLE, STATUS_ROLE, LogModel
 from xerologdesk.ui.main_window import MainWindow
 
 pytestmark = QT_MARKS
@@ -116,6 +117,36 @@ def test_a_write_elsewhere_repaints_a_log_too_big_to_count_at_once_in_place(
     wait_idle(log_of_25, qtbot)
     assert model.refresh_all()
     assert (resets, model.rowCount()) == ([], 25)
+
+
+def test_a_paint_asks_for_a_cells_roles_together_and_gets_what_data_answers(
+    log_of_25: MainWindow,
+) -> None:
+    # The delegates ask multiData, once a cell, at each repaint; data() answers single roles.
+    model = log_of_25.model
+    roles = [
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.ForegroundRole,  # not answered: left unset
+        ORDER_ID_ROLE,
+        STATUS_ROLE,
+        ROW_ROLE,
+    ]
+
+    def comparable(value: object) -> object:
+        return value.cacheKey() if isinstance(value, QIcon) else value
+
+    for row in (0, 12, 24):
+        for column in range(model.columnCount()):
+            index = model.index(row, column)
+            asked = [QModelRoleData(int(role)) for role in roles]
+            for each in asked:
+                index.multiData(QModelRoleDataSpan(each))
+            assert [comparable(each.data()) for each in asked] == [
+                comparable(index.data(role)) for role in roles
+            ]
 
 
 def test_the_status_filter_and_its_live_counts(log_of_25: MainWindow, qtbot: QtBot) -> None:

@@ -30,9 +30,17 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 
 from xerologdesk.store import queries
 from xerologdesk.store.db import change_marker
@@ -190,6 +198,28 @@ def _tooltip(row: LogRow, key: str) -> str | None:
         return STATUS_LABELS.get(row.status, row.status)
     if key == "xero_status":
         return xero_status_story(row) or "Not refreshed from Xero yet"
+    return None
+
+
+def _value(row: LogRow, key: str, role: int) -> Any:
+    """What the model answers for ``role`` of the cell of ``row`` in column ``key`` (None: no
+    answer)."""
+    if role == Qt.ItemDataRole.DisplayRole:
+        return _display(row, key)
+    if role == Qt.ItemDataRole.ToolTipRole:
+        return _tooltip(row, key)
+    if role == Qt.ItemDataRole.TextAlignmentRole:
+        return int(_RIGHT if key in ("total", "attempts") else _LEFT)
+    if role == Qt.ItemDataRole.DecorationRole and key == "status":
+        return assets.status_icon(row.status)
+    if role == Qt.ItemDataRole.DecorationRole and key == "xero_status" and row.xero_flagged:
+        return assets.xero_dead_icon()
+    if role == ORDER_ID_ROLE:
+        return row.id
+    if role == STATUS_ROLE:
+        return row.status
+    if role == ROW_ROLE:
+        return row
     return None
 
 
@@ -532,31 +562,32 @@ class LogModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        # Asked for every role of every visible cell at each repaint, mostly for roles it has
-        # no answer to (font, colours, size...): those are turned away before any work.
+        # Asked for single roles (a delegate's own, a tooltip); a paint asks multiData. Most
+        # roles asked have no answer here (font, colours, size...): turned away before any work.
         if role not in _ROLES or not index.isValid():
             return None
         row = self.row_at(index.row())
         if row is None:
             return None
+        return _value(row, COLUMNS[index.column()].key, role)
+
+    def multiData(self, index: Index, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
+        # What the item delegates ask at each repaint, once a cell for all the roles it needs:
+        # one call into Python a cell instead of one a role (each may wait for the interpreter
+        # lock while a run's threads hold it).
+        if not index.isValid():
+            return
+        row = self.row_at(index.row())
+        if row is None:
+            return
         key = COLUMNS[index.column()].key
-        if role == Qt.ItemDataRole.DisplayRole:
-            return _display(row, key)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return _tooltip(row, key)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(_RIGHT if key in ("total", "attempts") else _LEFT)
-        if role == Qt.ItemDataRole.DecorationRole and key == "status":
-            return assets.status_icon(row.status)
-        if role == Qt.ItemDataRole.DecorationRole and key == "xero_status" and row.xero_flagged:
-            return assets.xero_dead_icon()
-        if role == ORDER_ID_ROLE:
-            return row.id
-        if role == STATUS_ROLE:
-            return row.status
-        if role == ROW_ROLE:
-            return row
-        return None
+        # Qt passes a span, iterable at run time (PySide's stubs say neither).
+        for role_data in cast(Iterable[QModelRoleData], roleDataSpan):
+            role = role_data.role()
+            if role in _ROLES:
+                value = _value(row, key, role)
+                if value is not None:
+                    role_data.setData(value)
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
