@@ -17,7 +17,13 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from xerologdesk.store.queries import LogRow
-from xerologdesk.ui.log_model import COLUMN_INDEX, COLUMNS, ORDER_ID_ROLE, LogModel
+from xerologdesk.ui.log_model import (
+    COLUMN_INDEX,
+    COLUMNS,
+    ORDER_ID_ROLE,
+    LogModel,
+    LogReading,
+)
 from xerologdesk.ui.status_badge import StatusBadgeDelegate
 from xerologdesk.ui.workers import Job
 
@@ -125,11 +131,15 @@ class LogView(QTableView):
     def reload_in_background(self) -> Job:
         """:meth:`reload_keeping_place` with the query and the rows on screen read on a reader
         job first (the end of a run): the rows shown stay until the fresh ones replace them,
-        in place when their count is the same."""
-        return self._model.read_in_background(
-            self.rows_on_screen(),
-            lambda reading: self._keeping_place(lambda: self._model.show(reading, in_place=True)),
-        )
+        in place when their count is the same, and are painted at once."""
+        return self._model.read_in_background(self.rows_on_screen(), self._show_reading)
+
+    def _show_reading(self, reading: LogReading) -> None:
+        self._keeping_place(lambda: self._model.show(reading, in_place=True))
+        # Painted in this turn of the event loop, before the work that follows starts on its
+        # threads (the problems' count, a refresh from Xero): beside them the repaint took
+        # two or three times as long.
+        self.viewport().repaint()
 
     def _keeping_place(self, reload: Callable[[], bool]) -> None:
         """``reload`` the model (True: it kept the rows in place, else it reset the view), then

@@ -879,7 +879,7 @@ class MainWindow(QMainWindow):
         self._run_changed.clear()
         self._end_run_refreshes()
         self.run_panel.finished()
-        self.view.reload_in_background()
+        reading = self.view.reload_in_background()
         self._show_budget()
         if report.busy:
             self._other_sync_timer.start()
@@ -923,8 +923,10 @@ class MainWindow(QMainWindow):
             if not report.stopped:  # not merely cancelled: it went all the way
                 self.banner.clear(RUN_TROUBLE)
             if report.tally.succeeded:
-                # The invoices just made show their status in Xero (and stock its change).
-                self.refresh_from_xero(quiet=True)
+                # The invoices just made show their status in Xero (and stock its change):
+                # asked once the log is shown and painted (a first refresh scans the log, which
+                # would slow that repaint down).
+                reading.signals.succeeded.connect(lambda _: self.refresh_from_xero(quiet=True))
             message = report.result
             if report.unsettled:
                 message += (
