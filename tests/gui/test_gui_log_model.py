@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from gui_support import (
+    MISSING_SKU,
     QT_MARKS,
     WAIT_MS,
     line,
@@ -16,15 +17,15 @@ from gui_support import (
     status_of,
     wait_idle,
 )
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QModelRoleData, QModelRoleDataSpan, Qt
+from PySide6.QtGui import QIcon
 from pytestqt.qtbot import QtBot
 
 from xerologdesk.store import queries
 from xerologdesk.store.queries import LogFilter
 from xerologdesk.ui import log_model
 from xerologdesk.ui.desktop import Desktop
-from xerologdesk.ui.log_model import COLUMN_INDEX, LogModel
+from xerologdesk.ui.log_model import COLUMN_INDEX, ORDER_ID_ROLE, ROW_ROLE, STATUS_ROLE, LogModel
 from xerologdesk.ui.main_window import MainWindow
 
 pytestmark = QT_MARKS
@@ -100,6 +101,54 @@ def test_a_filter_showing_many_rows_is_counted_by_a_reader_job(
     assert (model.rowCount(), model.count_is_exact) == (24, True)
 
 
+def test_a_write_elsewhere_repaints_a_log_too_big_to_count_at_once_in_place(
+    log_of_25: MainWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every order shown, more than the model counts at once: the status counts still give the
+    # exact count, so a poll that sees a write made elsewhere repaints the rows where they are
+    # (a reset of a million-row view repaints it several times over).
+    monkeypatch.setattr(log_model, "COUNT_AT_ONCE", 10)
+    model = log_of_25.model
+    with qtbot.waitSignal(model.rows_counted, timeout=WAIT_MS):
+        model.reload()
+    resets: list[object] = []
+    model.modelReset.connect(lambda: resets.append(None))
+    log_of_25.orders.save_settings({"default_sales_account": "200"})  # the writer's commit
+    wait_idle(log_of_25, qtbot)
+    assert model.refresh_all()
+    assert (resets, model.rowCount()) == ([], 25)
+
+
+def test_a_paint_asks_for_a_cells_roles_together_and_gets_what_data_answers(
+    log_of_25: MainWindow,
+) -> None:
+    # The delegates ask multiData, once a cell, at each repaint; data() answers single roles.
+    model = log_of_25.model
+    roles = [
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.ForegroundRole,  # not answered: left unset
+        ORDER_ID_ROLE,
+        STATUS_ROLE,
+        ROW_ROLE,
+    ]
+
+    def comparable(value: object) -> object:
+        return value.cacheKey() if isinstance(value, QIcon) else value
+
+    for row in (0, 12, 24):
+        for column in range(model.columnCount()):
+            index = model.index(row, column)
+            asked = [QModelRoleData(int(role)) for role in roles]
+            for each in asked:
+                index.multiData(QModelRoleDataSpan(each))
+            assert [comparable(each.data()) for each in asked] == [
+                comparable(index.data(role)) for role in roles
+            ]
+
+
 def test_the_status_filter_and_its_live_counts(log_of_25: MainWindow, qtbot: QtBot) -> None:
     window = log_of_25
     assert window.filter_bar.status_buttons[None].text() == "All  25"
@@ -173,10 +222,13 @@ def test_rows_repaint_in_place_and_the_selection_stays(
     window.model.dataChanged.connect(
         lambda top, bottom: changed.extend(range(top.row(), bottom.row() + 1))
     )
+    resets: list[object] = []
+    window.model.modelReset.connect(lambda: resets.append(None))
     with qtbot.waitSignal(window.orders.run_finished, timeout=WAIT_MS):
         qtbot.keyClick(window.view, Qt.Key.Key_F5)  # Sync now
     wait_idle(window, qtbot)
     assert changed  # rows were repainted, not the whole table reset
+    assert not resets  # the run's end too: as many rows as before, read again in place
     assert [status_of(window, f"SO-{n}") for n in range(1, 6)] == ["Succeeded"] * 5
     assert sorted(row.order_ref for row in window.view.selected_rows()) == ["SO-2", "SO-4"]
 
@@ -189,9 +241,11 @@ def test_the_end_of_a_run_reads_the_log_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The run's end reloads the log; the poll that then sees the run's writes must not read
-    it all again (at a million orders sorted by Status that was a second stall)."""
+    it all again (at a million orders sorted by Status that was a second stall). The orders
+    fail (a missing SKU): an order that succeeds starts a refresh from Xero, whose writes the
+    polls would rightly read again."""
     window.desktop.app.settings.set("auto_sync_new_orders", False)
-    import_lines([line(f"SO-{n}") for n in range(1, 6)])
+    import_lines([line(f"SO-{n}", sku=MISSING_SKU) for n in range(1, 6)])
     wait_idle(window, qtbot)
     reads: list[str] = []
     real_page_log = queries.page_log
@@ -200,15 +254,18 @@ def test_the_end_of_a_run_reads_the_log_once(
         reads.append("page")
         return real_page_log(*args, **kwargs)  # type: ignore[arg-type]
 
-    with qtbot.waitSignal(window.orders.run_finished, timeout=WAIT_MS):
-        window.commands["sync"].trigger()
     monkeypatch.setattr(queries, "page_log", page_log)
+    # The run's end reads the log on a reader job, and shows it.
+    signals = [window.orders.run_finished, window.model.reloaded]
+    with qtbot.waitSignals(signals, timeout=WAIT_MS, order="strict"):
+        window.commands["sync"].trigger()
     for _ in range(3):  # the polls after the run, as the window's poll timer makes them
-        window._poll_changes()
-        QApplication.processEvents()
-    assert [status_of(window, f"SO-{n}") for n in range(1, 6)] == ["Succeeded"] * 5
+        with qtbot.waitSignal(window.change_poll.answered, timeout=WAIT_MS):
+            window._poll_changes()
+    assert [status_of(window, f"SO-{n}") for n in range(1, 6)] == ["Failed"] * 5
     # The reload's one page (none if it was painted before the count began), never a second.
     assert len(reads) <= 1, reads
+    wait_idle(window, qtbot)  # the problems' count the run's end asked for
 
 
 def test_ctrl_f_goes_to_the_search_box(window: MainWindow, qtbot: QtBot) -> None:

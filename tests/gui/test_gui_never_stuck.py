@@ -78,6 +78,7 @@ def test_an_auto_sync_waiting_to_try_again_says_so_and_the_next_sync_does_it(
     import_lines([line("SO-1", sku=MISSING_SKU, product="Single Origin Kenya")])
     with qtbot.waitSignal(window.orders.run_finished, timeout=WAIT_MS):
         window.sync_now()
+    wait_idle(window, qtbot)  # the log's rows, read again on a reader at the run's end
     assert status_of(window, "SO-1") == "Failed"
     by_hand.set_faults(
         {"script": [{"method": "PUT", "resource": "/Items", "status": 503, "times": 10}]}

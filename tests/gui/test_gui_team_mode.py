@@ -3,15 +3,30 @@ another desktop commits shows at the window's next poll, with who made it."""
 
 from __future__ import annotations
 
+import itertools
+import shutil
+import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
-from gui_support import line, order_id, resolve_in_dialog, status_of, table_texts, wait_idle
+from gui_support import (
+    WAIT_MS,
+    line,
+    order_id,
+    resolve_in_dialog,
+    status_of,
+    table_texts,
+    wait_idle,
+)
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from tests.support.postgres import PostgresServer
+from tests.support.silent_server import SilentServer
 from xerologdesk.app import App, open_app, saved_database_url
 from xerologdesk.store.claims import ServerClaims
 from xerologdesk.store.db import schema_version
@@ -170,3 +185,64 @@ def test_a_resolve_leaves_an_order_another_desktop_is_syncing_and_says_so(
         .endswith(" 1 order is being synced on another desktop; left as they are: SO-1.")
     )
     assert status_of(window, "SO-1") == "Pending"
+
+
+@pytest.fixture
+def silent_server(postgres_server: PostgresServer) -> Iterator[SilentServer]:
+    """The suite's server behind a relay that can go silent (a short folder: a unix socket's
+    path must fit in 108 bytes)."""
+    folder = Path(tempfile.mkdtemp(prefix="xld-relay-"))
+    relay = SilentServer(postgres_server.socket_dir, folder)
+    yield relay
+    relay.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def relayed_window(
+    tmp_path: Path,
+    postgres_book_url: str,
+    silent_server: SilentServer,
+    make_desktop: Callable[[App], Desktop],
+    qtbot: QtBot,
+) -> Iterator[MainWindow]:
+    """A window on the team's database reached through the relay."""
+    relayed = open_app(
+        tmp_path / "relayed", log=False, database_url=silent_server.url(postgres_book_url)
+    )
+    window = MainWindow(make_desktop(relayed))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(window.desktop.jobs.is_idle, timeout=WAIT_MS)
+    yield window
+    window.close()
+    relayed.close()
+
+
+def test_a_server_that_never_answers_never_holds_the_window(
+    relayed_window: MainWindow, silent_server: SilentServer, qtbot: QtBot
+) -> None:
+    """While the team's server is silent, each try to reach it waits for the connect timeout
+    (5 s): the poll waits on its own thread, the window goes on serving events, and the
+    banner says the server cannot be reached until it answers again."""
+    window = relayed_window
+    silent_server.silence()  # the connections it passed are dropped; new ones go unanswered
+    qtbot.waitUntil(window.banner.isVisible, timeout=WAIT_MS)
+    assert window.banner.topic == DATABASE_GONE
+    tried = silent_server.unanswered
+    qtbot.waitUntil(lambda: silent_server.unanswered > tried, timeout=WAIT_MS)  # the next try
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    qtbot.waitUntil(lambda: len(ticks) >= 100, timeout=WAIT_MS)
+    timer.stop()
+    assert window.change_poll.busy  # the poll was waiting for the server all along
+    gaps = [later - earlier for earlier, later in itertools.pairwise(ticks)]
+    assert max(gaps) < 0.25, f"the GUI thread stalled {max(gaps):.3f} s"
+
+    silent_server.restore()
+    # The try under way times out, a later one gets through.
+    qtbot.waitUntil(lambda: not window.banner.isVisible(), timeout=4 * WAIT_MS)
+    assert window.statusBar().currentMessage() == DATABASE_BACK

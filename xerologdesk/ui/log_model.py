@@ -16,26 +16,38 @@ once, paints its first page, and grows to the exact count when a reader job of t
 (:class:`~xerologdesk.ui.workers.Jobs`) has it.
 
 Rows change in place: :meth:`LogModel.refresh_orders` re-reads the given orders and repaints only
-their rows; :meth:`LogModel.reload` re-runs the query (after a run, an import, a filter change).
-All reads here run on the GUI thread, which is allowed (WAL readers never wait on the writer).
+their rows; :meth:`LogModel.reload` re-runs the query (after an import, a filter change). Reads
+run on the GUI thread, which is allowed (WAL readers never wait on the writer), except the
+reload at a run's end (:meth:`LogModel.read_in_background`): there the count, the status counts
+and the rows on screen are read on a reader job and shown when they arrive, so the GUI thread's
+turn that repaints every row shown reads nothing (at a million orders the first page alone took
+it 5-20 ms).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 
 from xerologdesk.store import queries
 from xerologdesk.store.db import change_marker
 from xerologdesk.store.queries import LogFilter, LogRow
 from xerologdesk.store.vocabulary import XERO_DEAD, Status, XeroStatus
 from xerologdesk.ui import assets
-from xerologdesk.ui.workers import JobControl, JobFailure, Jobs
+from xerologdesk.ui.workers import Job, JobControl, JobFailure, Jobs
 
 PAGE_SIZE = 200
 # Filters showing more rows than this are counted in the background (the row count shown until
@@ -189,6 +201,85 @@ def _tooltip(row: LogRow, key: str) -> str | None:
     return None
 
 
+def _value(row: LogRow, key: str, role: int) -> Any:
+    """What the model answers for ``role`` of the cell of ``row`` in column ``key`` (None: no
+    answer)."""
+    if role == Qt.ItemDataRole.DisplayRole:
+        return _display(row, key)
+    if role == Qt.ItemDataRole.ToolTipRole:
+        return _tooltip(row, key)
+    if role == Qt.ItemDataRole.TextAlignmentRole:
+        return int(_RIGHT if key in ("total", "attempts") else _LEFT)
+    if role == Qt.ItemDataRole.DecorationRole and key == "status":
+        return assets.status_icon(row.status)
+    if role == Qt.ItemDataRole.DecorationRole and key == "xero_status" and row.xero_flagged:
+        return assets.xero_dead_icon()
+    if role == ORDER_ID_ROLE:
+        return row.id
+    if role == STATUS_ROLE:
+        return row.status
+    if role == ROW_ROLE:
+        return row
+    return None
+
+
+@dataclass(frozen=True)
+class LogQuery:
+    """What the log shows: its filter and its sort (pages of ``page_size`` rows)."""
+
+    log_filter: LogFilter
+    sort_key: str
+    descending: bool
+    page_size: int
+
+    def read_page(self, page: int, count: int, exact: bool) -> list[LogRow]:
+        """The rows of ``page`` among ``count`` rows (``exact``: the count is not an estimate)."""
+        start = page * self.page_size
+        end = min(start + self.page_size, count)
+        if exact and start > count // 2:
+            # Past the middle: read from the end in the reverse order (small OFFSET), then flip.
+            rows = queries.page_log(
+                self.log_filter, self.sort_key, not self.descending, count - end, end - start
+            )
+            rows.reverse()
+            return rows
+        return queries.page_log(self.log_filter, self.sort_key, self.descending, start, end - start)
+
+
+@dataclass(frozen=True)
+class LogReading:
+    """The log's query read once, as a reload shows it."""
+
+    marker: tuple[object, object]  # the GUI thread's change marker before the reading
+    count: int | None  # None: more than COUNT_AT_ONCE rows (then counted in the background)
+    pages: dict[int, list[LogRow]]  # the pages read with it (the others are read when shown)
+    counts: dict[str, int]  # orders per status
+    flagged: int  # orders whose invoice was voided or deleted in Xero
+
+
+def read_log(
+    query: LogQuery,
+    marker: tuple[object, object],
+    pages: Iterable[int] = (),
+    *,
+    exact: bool = False,
+) -> LogReading:
+    """Read ``query``'s count, the status counts and the ``pages`` asked for (those that exist).
+    ``exact``: count every row however many (on a reader: a broad search over a million orders
+    takes a few hundred milliseconds), else only up to :data:`COUNT_AT_ONCE`."""
+    if exact:
+        count: int | None = queries.count_log(query.log_filter)
+    else:
+        count = queries.count_log_at_most(query.log_filter, COUNT_AT_ONCE)
+    shown = COUNT_AT_ONCE + 1 if count is None else count
+    read = {
+        page: query.read_page(page, shown, count is not None)
+        for page in pages
+        if page * query.page_size < shown
+    }
+    return LogReading(marker, count, read, queries.status_counts(), queries.count_xero_flagged())
+
+
 class LogModel(QAbstractTableModel):
     """The Xero integration log as a table model, paged from SQL."""
 
@@ -213,6 +304,7 @@ class LogModel(QAbstractTableModel):
         # The database's change marker when the rows were last read: a refresh with nothing
         # written since (the end of a run reloads, then the poll sees the run's writes) is free.
         self._read_at: tuple[object, object] | None = None
+        self._reading: Job | None = None  # a reload's reading under way on a reader
 
     # -- what it shows -------------------------------------------------------------------------
 
@@ -248,20 +340,75 @@ class LogModel(QAbstractTableModel):
             self._sort_key, self._descending = key, descending
             self.reload()
 
-    def reload(self) -> None:
-        """Run the query again: the count, and pages as they are next asked for."""
-        self.beginResetModel()
-        self._pages.clear()
+    @property
+    def query(self) -> LogQuery:
+        return LogQuery(self._filter, self._sort_key, self._descending, self._page_size)
+
+    def reload(self) -> bool:
+        """Run the query again: the count, and pages as they are next asked for (a reset of
+        the view; False, as :meth:`show` says)."""
+        return self.show(read_log(self.query, change_marker()))
+
+    def read_in_background(self, rows: range, on_read: Callable[[LogReading], None]) -> Job:
+        """Run the query again on a reader job, with the pages holding ``rows`` (those on
+        screen); ``on_read`` gets the reading on the GUI thread to :meth:`show`, unless the
+        query changed or was read again meanwhile (the newest reading wins). Until then the
+        rows shown stay, and a poll that sees the writes before it (a run's) reads nothing:
+        the reading brings them."""
         self._generation += 1
-        self._read_at = change_marker()
-        count = queries.count_log_at_most(self._filter, COUNT_AT_ONCE)
-        self._exact = count is not None
-        self._count = COUNT_AT_ONCE + 1 if count is None else count
-        self.endResetModel()
-        if not self._exact:
-            self._count_in_background()
-        self._update_counts()
+        generation, query, marker = self._generation, self.query, change_marker()
+        pages = sorted({number // self._page_size for number in rows})
+
+        def shown(reading: LogReading) -> None:
+            if generation == self._generation:
+                on_read(reading)
+
+        job = self._jobs.submit(
+            "Read the log again",
+            # Counted exactly: a count that is only an estimate would reset the view, and then
+            # grow it again when the exact count comes.
+            lambda control: read_log(query, marker, pages, exact=True),
+            writes=False,
+            on_done=shown,
+        )
+        self._reading = job
+        job.signals.finished.connect(lambda: self._read_finished(job))
+        return job
+
+    def _read_finished(self, job: Job) -> None:
+        if self._reading is job:
+            self._reading = None
+
+    def show(self, reading: LogReading, *, in_place: bool = False) -> bool:
+        """Show what :func:`read_log` read: the count and its pages, by a reset of the view;
+        ``in_place``: when the exact count is the one shown, by repainting every row where it
+        is instead (a reset repaints the viewport three or four times over the next turns of
+        the event loop, a repaint in place once). True when the rows were kept in place."""
+        kept = in_place and self._exact and reading.count == self._count
+        if kept:
+            self._generation += 1
+            self._repaint_all(reading.pages, reading.marker)
+        else:
+            self.beginResetModel()
+            self._pages = OrderedDict(reading.pages)
+            self._generation += 1
+            self._read_at = reading.marker
+            self._exact = reading.count is not None
+            self._count = COUNT_AT_ONCE + 1 if reading.count is None else reading.count
+            self.endResetModel()
+            if not self._exact:
+                self._count_in_background()
+        self._take_counts(reading.counts, reading.flagged)
         self.reloaded.emit()
+        return kept
+
+    def _repaint_all(self, pages: dict[int, list[LogRow]], marker: tuple[object, object]) -> None:
+        """Hold ``pages`` (read at ``marker``) instead of the pages loaded, and repaint every
+        row where it is."""
+        self._pages = OrderedDict(pages)
+        self._read_at = marker
+        if self._count:
+            self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, len(COLUMNS) - 1))
 
     def _count_in_background(self) -> None:
         """Count the filter's rows on a reader job; :meth:`_apply_count` gets it."""
@@ -334,17 +481,20 @@ class LogModel(QAbstractTableModel):
 
     def refresh_all(self) -> bool:
         """The log changed somewhere (another process, a run): read it again, keeping the rows
-        in place when the count is unchanged. False when the count changed (then reload)."""
+        in place when the count is unchanged. False when the count changed, or is not known
+        without counting a broad search (then reload)."""
+        if self._reading is not None:
+            return True  # a reading under way brings the rows
         marker = change_marker()
         if marker == self._read_at:
             return True  # nothing written since the rows were read
-        count = queries.count_log_at_most(self._filter, COUNT_AT_ONCE)
+        if self._filter.status_only:  # counted from the status counts, exact at any size
+            count: int | None = queries.count_log(self._filter)
+        else:
+            count = queries.count_log_at_most(self._filter, COUNT_AT_ONCE)
         if count is None or not self._exact or count != self._count:
             return False
-        self._pages.clear()
-        self._read_at = marker
-        if count:
-            self.dataChanged.emit(self.index(0, 0), self.index(count - 1, len(COLUMNS) - 1))
+        self._repaint_all({}, marker)
         self._update_counts()
         return True
 
@@ -353,11 +503,12 @@ class LogModel(QAbstractTableModel):
         return self._flagged or 0
 
     def _update_counts(self) -> None:
-        counts = queries.status_counts()
+        self._take_counts(queries.status_counts(), queries.count_xero_flagged())
+
+    def _take_counts(self, counts: dict[str, int], flagged: int) -> None:
         if counts != self._counts:
             self._counts = counts
             self.counts_changed.emit(dict(counts))
-        flagged = queries.count_xero_flagged()
         if flagged != self._flagged:
             self._flagged = flagged
             self.xero_flagged_counted.emit(flagged)
@@ -396,18 +547,7 @@ class LogModel(QAbstractTableModel):
         return None
 
     def _load_page(self, page: int) -> list[LogRow]:
-        start = page * self._page_size
-        end = min(start + self._page_size, self._count)
-        if self._exact and start > self._count // 2:
-            # Past the middle: read from the end in the reverse order (small OFFSET), then flip.
-            rows = queries.page_log(
-                self._filter, self._sort_key, not self._descending, self._count - end, end - start
-            )
-            rows.reverse()
-        else:
-            rows = queries.page_log(
-                self._filter, self._sort_key, self._descending, start, end - start
-            )
+        rows = self.query.read_page(page, self._count, self._exact)
         self._pages[page] = rows
         while len(self._pages) > MAX_CACHED_PAGES:
             self._pages.popitem(last=False)
@@ -422,31 +562,32 @@ class LogModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        # Asked for every role of every visible cell at each repaint, mostly for roles it has
-        # no answer to (font, colours, size...): those are turned away before any work.
+        # Asked for single roles (a delegate's own, a tooltip); a paint asks multiData. Most
+        # roles asked have no answer here (font, colours, size...): turned away before any work.
         if role not in _ROLES or not index.isValid():
             return None
         row = self.row_at(index.row())
         if row is None:
             return None
+        return _value(row, COLUMNS[index.column()].key, role)
+
+    def multiData(self, index: Index, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
+        # What the item delegates ask at each repaint, once a cell for all the roles it needs:
+        # one call into Python a cell instead of one a role (each may wait for the interpreter
+        # lock while a run's threads hold it).
+        if not index.isValid():
+            return
+        row = self.row_at(index.row())
+        if row is None:
+            return
         key = COLUMNS[index.column()].key
-        if role == Qt.ItemDataRole.DisplayRole:
-            return _display(row, key)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return _tooltip(row, key)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(_RIGHT if key in ("total", "attempts") else _LEFT)
-        if role == Qt.ItemDataRole.DecorationRole and key == "status":
-            return assets.status_icon(row.status)
-        if role == Qt.ItemDataRole.DecorationRole and key == "xero_status" and row.xero_flagged:
-            return assets.xero_dead_icon()
-        if role == ORDER_ID_ROLE:
-            return row.id
-        if role == STATUS_ROLE:
-            return row.status
-        if role == ROW_ROLE:
-            return row
-        return None
+        # Qt passes a span, iterable at run time (PySide's stubs say neither).
+        for role_data in cast(Iterable[QModelRoleData], roleDataSpan):
+            role = role_data.role()
+            if role in _ROLES:
+                value = _value(row, key, role)
+                if value is not None:
+                    role_data.setData(value)
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole

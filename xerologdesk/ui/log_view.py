@@ -3,6 +3,8 @@ keep the user's place (scroll position, current row and selection, by order id).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import (
     QItemSelection,
     QItemSelectionModel,
@@ -15,8 +17,15 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from xerologdesk.store.queries import LogRow
-from xerologdesk.ui.log_model import COLUMN_INDEX, COLUMNS, ORDER_ID_ROLE, LogModel
+from xerologdesk.ui.log_model import (
+    COLUMN_INDEX,
+    COLUMNS,
+    ORDER_ID_ROLE,
+    LogModel,
+    LogReading,
+)
 from xerologdesk.ui.status_badge import StatusBadgeDelegate
+from xerologdesk.ui.workers import Job
 
 # Actions take at most this many selected orders at once (a select-all on a huge log would
 # otherwise read every row); the window says so when more are selected.
@@ -105,16 +114,43 @@ class LogView(QTableView):
 
     # -- reloading in place --------------------------------------------------------------------
 
+    def rows_on_screen(self) -> range:
+        """The row numbers the viewport shows (empty when it shows none)."""
+        top = self.rowAt(0)
+        if top < 0:
+            return range(0)
+        bottom = self.rowAt(self.viewport().height() - 1)
+        last = self._model.rowCount() - 1 if bottom < 0 else bottom
+        return range(top, last + 1)
+
     def reload_keeping_place(self) -> None:
         """Run the model's query again, keeping the scroll position, current row and selection
         (by order id, for the orders still shown near where the user was)."""
+        self._keeping_place(self._model.reload)
+
+    def reload_in_background(self) -> Job:
+        """:meth:`reload_keeping_place` with the query and the rows on screen read on a reader
+        job first (the end of a run): the rows shown stay until the fresh ones replace them,
+        in place when their count is the same, and are painted at once."""
+        return self._model.read_in_background(self.rows_on_screen(), self._show_reading)
+
+    def _show_reading(self, reading: LogReading) -> None:
+        self._keeping_place(lambda: self._model.show(reading, in_place=True))
+        # Painted in this turn of the event loop, before the work that follows starts on its
+        # threads (the problems' count, a refresh from Xero): beside them the repaint took
+        # two or three times as long.
+        self.viewport().repaint()
+
+    def _keeping_place(self, reload: Callable[[], bool]) -> None:
+        """``reload`` the model (True: it kept the rows in place, else it reset the view), then
+        scroll back and select again the orders selected."""
         selected = set(self.selected_order_ids())
         current = self.current_order_id()
         scrolled = self.verticalScrollBar().value()
         top = self.rowAt(0)
-        self._model.reload()
-        self.doItemsLayout()
-        self.verticalScrollBar().setValue(scrolled)
+        if not reload():
+            self.doItemsLayout()
+            self.verticalScrollBar().setValue(scrolled)
         if not (selected or current is not None) or self._model.rowCount() == 0:
             return
         # Load the rows on screen, then pick up the remembered orders among the loaded pages.

@@ -3,8 +3,14 @@
 Built from a :class:`~xerologdesk.ui.desktop.Desktop`; every change to orders goes through
 :class:`~xerologdesk.ui.order_jobs.OrderJobs` (the writer thread), every read of the log through
 the paged :class:`~xerologdesk.ui.log_model.LogModel`. The log follows the database: rows repaint
-in place as a run reports them, and a light poll of SQLite's ``data_version`` notices writes made
-elsewhere (another thread's batch, the command line in another window).
+in place as a run reports them, and a light poll of the database's change marker (SQLite's
+``data_version``, a team's change counter), read on a thread of its own
+(:class:`~xerologdesk.ui.change_poll.ChangePoll`), notices writes made elsewhere (another thread's
+batch, the command line in another window, another desktop).
+
+The GUI thread must never stall for long, above all while a run writes and at its end, when the
+log is read again: what the end of a run shows is counted on the run's worker
+(:class:`~xerologdesk.ui.order_jobs.RunTally`) and the log's rows are read on a reader job.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from functools import partial
 from pathlib import Path
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QByteArray, QPoint, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, QElapsedTimer, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -33,7 +39,7 @@ from PySide6.QtWidgets import (
 from xerologdesk import __version__, autostart
 from xerologdesk.settings import START_AT_LOGIN, TRAY_ASK, TRAY_OFF, TRAY_ON
 from xerologdesk.store import book
-from xerologdesk.store.db import change_marker, watched_change_marker
+from xerologdesk.store.db import watched_change_marker
 from xerologdesk.store.problems import ProblemTotals, problem_totals
 from xerologdesk.store.trouble import ServerDatabaseError
 from xerologdesk.store.vocabulary import DISMISSABLE, Action, Status
@@ -41,6 +47,7 @@ from xerologdesk.sync.lock import sync_busy_message
 from xerologdesk.sync.refresh import RefreshSummary
 from xerologdesk.sync.runner import elsewhere_note
 from xerologdesk.ui import assets, messages
+from xerologdesk.ui.change_poll import ChangePoll
 from xerologdesk.ui.desktop import Desktop
 from xerologdesk.ui.dialogs.database_page import DATABASE_SAVED
 from xerologdesk.ui.dialogs.details_dialog import DetailsDialog
@@ -77,6 +84,9 @@ APP_TITLE = "XeroLogDesk"
 ALREADY_OPEN_HERE = "XeroLogDesk was started again on this data folder: this window is the one."
 POLL_MS = 700  # how often the log looks for writes made elsewhere
 GONE_POLL_MS = 3000  # how often it looks whether a team's server that went away is back
+# While a run of ours writes, every poll sees a change: settings and the connection saved
+# elsewhere meanwhile are read again at most this often (each time is two reads on this thread).
+RUN_FOLLOW_MS = 10_000
 # While a run writes, its batches' rows are repainted at most this often, and only those on
 # screen: each refresh reads them on the GUI thread, which must never stall for long.
 RUN_REFRESH_MS = 250
@@ -158,11 +168,14 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_status_bar()
         self._wire()
-        self._marker: tuple[object, object] | None = None
+        self._marker: object = None  # the change marker the poll read last
         self._server_gone = False  # the team's server could not be reached at the last poll
+        self.change_poll = ChangePoll(watched_change_marker, desktop.app.db.close, self)
+        self.change_poll.answered.connect(self._changes_polled)
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self._poll_changes)
+        self._followed = QElapsedTimer()  # since settings were last followed
         self._resume_timer = QTimer(self)  # after a rate limit, the sync picks up by itself
         self._resume_timer.setSingleShot(True)
         self._resume_timer.timeout.connect(self.sync_now)
@@ -188,7 +201,6 @@ class MainWindow(QMainWindow):
         self.refresh_connection()
         self._inbox_setting: object = None  # the inbox_folder value the watcher follows
         self._follow_settings()
-        self._marker = change_marker()
         self._poll.start()
         self._budget_timer.start()
         self._xero_refresh_timer.start()
@@ -362,41 +374,43 @@ class MainWindow(QMainWindow):
     def _refresh_run_rows(self) -> None:
         """Repaint the rows on screen that the run changed since the last time."""
         changed, self._run_changed = self._run_changed, set()
-        self.model.refresh_orders(changed, rows=self._rows_on_screen())
+        self.model.refresh_orders(changed, rows=self.view.rows_on_screen())
         self._update_actions()
 
-    def _rows_on_screen(self) -> range:
-        """The row numbers the log's viewport shows (empty when it shows none)."""
-        top = self.view.rowAt(0)
-        if top < 0:
-            return range(0)
-        bottom = self.view.rowAt(self.view.viewport().height() - 1)
-        last = self.model.rowCount() - 1 if bottom < 0 else bottom
-        return range(top, last + 1)
-
     def _poll_changes(self) -> None:
+        """Ask the poll's thread for the change marker (:meth:`_changes_polled` gets it)."""
+        self.change_poll.ask()
+
+    def _changes_polled(self, answer: object) -> None:
         """Follow writes made by other connections (the writer thread, other processes, other
         desktops sharing the team's database): the rows and the open details read again. A
         team's server that cannot be reached is said in the banner until it is back."""
-        try:
-            marker = watched_change_marker()
-        except ServerDatabaseError as gone:
-            self._database_gone(gone)
+        if isinstance(answer, ServerDatabaseError):
+            self._database_gone(answer)
             return
+        if isinstance(answer, Exception):
+            raise answer  # as the read raised it: the app's error reporter says it
         if self._server_gone:
             self._server_gone = False
             self._poll.setInterval(POLL_MS)
+            # This thread's connection went with the server: the next read connects again.
+            self.desktop.app.db.close()
             self.banner.clear(DATABASE_GONE)
             self.statusBar().showMessage(DATABASE_BACK, 10000)
             log.info("the team's database is back")
             self._marker = None  # whatever changed meanwhile: read it all again
-        if self._marker is not None and marker == self._marker:
+        if self._marker is not None and answer == self._marker:
             return
-        self._marker = marker
+        if self.orders.busy and not self._followed.hasExpired(RUN_FOLLOW_MS):
+            # Our own run is writing, so every poll sees a change: what was saved elsewhere
+            # meanwhile is followed at a slower pace (the marker stays the one last followed,
+            # so whatever changed is followed at the latest once the run is over).
+            return
+        self._marker = answer
         self._follow_settings()
         if self.orders.busy:
-            # Our own run is writing: its progress repaints the rows it changed, and its end
-            # re-runs the query; reading here too would only stall the GUI thread.
+            # Its progress repaints the rows it changed, and its end re-runs the query:
+            # reading here too would only stall the GUI thread.
             return
         if not self.model.refresh_all():
             self.view.reload_keeping_place()
@@ -498,6 +512,7 @@ class MainWindow(QMainWindow):
     def _follow_settings(self) -> None:
         """Apply settings saved anywhere (this window, the command line, another desktop) that
         the window acts on itself: the watched inbox folder and the schedule."""
+        self._followed.start()
         folder = self.settings.get("inbox_folder")
         if folder != self._inbox_setting:
             self._inbox_setting = folder
@@ -859,11 +874,13 @@ class MainWindow(QMainWindow):
 
     def _run_finished(self, report: RunReport) -> None:
         # The reload below reads the rows on screen again (keeping the selection): the run's
-        # last changed rows need no read and repaint of their own just before it.
+        # last changed rows need no read and repaint of their own just before it. It reads on
+        # a reader: at a million rows the first page alone costs the GUI thread 5-20 ms, just
+        # when the repaint of every row shown follows.
         self._run_changed.clear()
         self._end_run_refreshes()
         self.run_panel.finished()
-        self.view.reload_keeping_place()
+        reading = self.view.reload_in_background()
         self._show_budget()
         if report.busy:
             self._other_sync_timer.start()
@@ -906,9 +923,11 @@ class MainWindow(QMainWindow):
         else:
             if not report.stopped:  # not merely cancelled: it went all the way
                 self.banner.clear(RUN_TROUBLE)
-            if any(outcome.status == Status.SUCCEEDED for outcome in report.outcomes):
-                # The invoices just made show their status in Xero (and stock its change).
-                self.refresh_from_xero(quiet=True)
+            if report.tally.succeeded:
+                # The invoices just made show their status in Xero (and stock its change):
+                # asked once the log is shown and painted (a first refresh scans the log, which
+                # would slow that repaint down).
+                reading.signals.succeeded.connect(lambda _: self.refresh_from_xero(quiet=True))
             message = report.result
             if report.unsettled:
                 message += (
@@ -1021,6 +1040,7 @@ class MainWindow(QMainWindow):
         self.tray.close()
         self.save_view_state()
         self._poll.stop()
+        self.change_poll.stop()
         self._budget_timer.stop()
         self._xero_refresh_timer.stop()
         self.desktop.jobs.cancel_all()

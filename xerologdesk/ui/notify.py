@@ -9,8 +9,6 @@ from :attr:`Notifier.notified` without a desktop.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -18,9 +16,8 @@ from enum import StrEnum
 from PySide6.QtCore import QObject, Signal
 
 from xerologdesk.settings import Settings
-from xerologdesk.store.vocabulary import Status
 from xerologdesk.sync.outcomes import Code
-from xerologdesk.ui.order_jobs import OrderOutcome, RunReport
+from xerologdesk.ui.order_jobs import RunReport, RunTally
 from xerologdesk.ui.wording import counted
 
 # Each cause of failure counted in a notification ("2 missing SKUs"), by its reason code.
@@ -59,21 +56,20 @@ class Notification:
     text: str
 
 
-def failure_summary(outcomes: Iterable[OrderOutcome]) -> str:
-    """``3 orders failed: 2 missing SKUs, 1 customer not found`` for the failed ones among
-    ``outcomes`` (an order failing for two causes counts under both); "" when none failed."""
-    failed = [outcome for outcome in outcomes if outcome.status == Status.FAILED]
-    if not failed:
+def failure_summary(tally: RunTally) -> str:
+    """``3 orders failed: 2 missing SKUs, 1 customer not found`` for the failed orders a run's
+    ``tally`` counted (an order failing for two causes counts under both); "" when none failed.
+    """
+    if not tally.failed:
         return ""
-    causes: Counter[str] = Counter(code for outcome in failed for code in set(outcome.codes))
     # The most frequent cause first; equal counts in the order the codes are declared.
     order = list(CAUSES)
     ranked = sorted(
-        causes.items(),
+        tally.causes,
         key=lambda item: (-item[1], order.index(item[0]) if item[0] in order else len(order)),
     )
     parts = [counted(CAUSES.get(code, f"%n {code.replace('_', ' ')}"), n) for code, n in ranked]
-    head = counted("%n order(s) failed", len(failed))
+    head = counted("%n order(s) failed", tally.failed)
     return f"{head}: {', '.join(parts)}" if parts else head
 
 
@@ -94,7 +90,7 @@ class Notifier(QObject):
             return
         if not report.trouble:
             self._told.clear()
-        if report.pending_sync and (summary := failure_summary(report.outcomes)):
+        if report.pending_sync and (summary := failure_summary(report.tally)):
             self._notify(Notification(Kind.FAILURES, "Orders failed to sync", summary))
         if report.reconnect:
             self._once(

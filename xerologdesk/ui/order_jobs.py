@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -66,8 +67,38 @@ class OrderOutcome:
 
 
 @dataclass(frozen=True)
+class RunTally:
+    """A run's outcomes counted: by final status, and the failed ones by cause."""
+
+    succeeded: int = 0
+    failed: int = 0
+    pending: int = 0
+    # (reason code, how many failed orders have it), in the order the codes were first met.
+    causes: tuple[tuple[str, int], ...] = ()
+
+    @classmethod
+    def of(cls, outcomes: Iterable[OrderOutcome]) -> RunTally:
+        statuses: Counter[str] = Counter()
+        causes: Counter[str] = Counter()
+        for outcome in outcomes:
+            statuses[outcome.status] += 1
+            if outcome.status == Status.FAILED:
+                causes.update(set(outcome.codes))  # an order failing for two causes: both
+        return cls(
+            statuses[Status.SUCCEEDED],
+            statuses[Status.FAILED],
+            statuses[Status.PENDING],
+            tuple(causes.items()),
+        )
+
+
+@dataclass(frozen=True)
 class RunReport:
-    """How a run ended."""
+    """How a run ended.
+
+    Made on the worker that ran it, which also counts its outcomes (:attr:`tally`): a run of
+    10,000 orders is walked there, never on the GUI thread its end is shown on.
+    """
 
     title: str
     line: str  # e.g. "synced 12: 10 succeeded, 2 failed, 0 pending"
@@ -85,6 +116,11 @@ class RunReport:
     elsewhere: tuple[str, ...] = ()  # chosen orders another desktop was syncing, left as they were
     day_limit: bool = False  # it stopped with the organisation's calls for the day spent
     pending_sync: bool = False  # a sync of the pending orders (its failures are new ones)
+    tally: RunTally = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Derived from the outcomes whenever a report is made (or replaced), so never stale.
+        object.__setattr__(self, "tally", RunTally.of(self.outcomes))
 
     @property
     def unsettled(self) -> str:
@@ -100,15 +136,12 @@ class RunReport:
     def result(self) -> str:
         """The run's end in a sentence: "Retry of 8 orders: 0 succeeded, 3 failed." (counts of
         the orders it sent, each at its final status)."""
-        statuses = [outcome.status for outcome in self.outcomes]
-        if not statuses:
+        tally = self.tally
+        if not self.outcomes:
             return f"{self.title}: nothing was sent."
-        counts = [
-            f"{statuses.count(Status.SUCCEEDED)} succeeded",
-            f"{statuses.count(Status.FAILED)} failed",
-        ]
-        if pending := statuses.count(Status.PENDING):
-            counts.append(f"{pending} still pending")
+        counts = [f"{tally.succeeded} succeeded", f"{tally.failed} failed"]
+        if tally.pending:
+            counts.append(f"{tally.pending} still pending")
         return f"{self.title}: {', '.join(counts)}."
 
     @property
