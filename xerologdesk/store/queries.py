@@ -20,7 +20,7 @@ import peewee
 from xerologdesk.store.book import chunks, tuples
 from xerologdesk.store.engines import current
 from xerologdesk.store.models import Attempt, LogEntry, StatusCount, database
-from xerologdesk.store.search import matching, search_ids, tested_per_row
+from xerologdesk.store.search import count_matching, matching, search_ids, tested_per_row
 from xerologdesk.store.vocabulary import STATUSES, XERO_DEAD, XERO_STATUSES
 
 # A search matching at most this many orders is resolved to their ids first (one cheap index
@@ -246,6 +246,8 @@ def count_log(log_filter: LogFilter) -> int:
         counts = status_counts()
         return counts[log_filter.status] if log_filter.status else sum(counts.values())
     with current().one_process(database):
+        if log_filter.search_only:
+            return count_matching(log_filter.search)
         return int(_filtered(log_filter, peewee.fn.COUNT(peewee.SQL("*"))).scalar())
 
 
