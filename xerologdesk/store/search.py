@@ -287,9 +287,40 @@ def tested_per_row(text: str) -> Any:
     return condition
 
 
+@dataclass(frozen=True)
+class _Found:
+    """A narrow search's matches: their ids, the first ``named`` of them found by a customer's
+    name or reference (PostgreSQL's first two :data:`_TRIGRAM_PARTS`; none elsewhere)."""
+
+    ids: tuple[int, ...]
+    named: int = 0
+
+
 def search_ids(text: str, limit: int) -> list[int] | None:
     """The ids of the orders matching the search ``text`` when at most ``limit`` do, else
     None (it is broad); reads at most ``limit + 1`` matches of each index."""
+    found = _found(text, limit)
+    return None if found is None else list(found.ids)
+
+
+def narrow_matches(text: str, limit: int) -> peewee.SQL | None:
+    """The orders matching the search ``text`` when at most ``limit`` do (None: it is broad),
+    as a condition to read every match by before sorting them: their ids, or on PostgreSQL,
+    for those a customer's name or reference found, the names' conditions again (their orders
+    off the name indexes: 3,000 orders of "Harbour Deli 7" in 7 ms, where looking each id up
+    took 17 ms)."""
+    found = _found(text, limit)
+    if found is None:
+        return None
+    rest = current().among("order_id", found.ids[found.named :])
+    if not found.named:
+        return rest
+    names = [peewee.SQL(part, [_folded_pattern(text)]) for part in _TRIGRAM_PARTS[:2]]
+    return _any_of([*names, rest] if found.named < len(found.ids) else names)
+
+
+def _found(text: str, limit: int) -> _Found | None:
+    """:func:`search_ids`' matches (None: more than ``limit``), kept for the next asking."""
     text = text.strip()
     # One search costs a count and a page or two, each asking this again: the last answer is
     # kept until a commit (of any connection) changes the log.
@@ -297,14 +328,14 @@ def search_ids(text: str, limit: int) -> list[int] | None:
     key = (text, limit, connection, version, getattr(connection, "total_changes", None))
     last = _last_search.get("last")  # one read: another thread may replace it meanwhile
     if last is not None and last[0] == key:
-        return None if last[1] is None else list(last[1])
-    ids = _read_search_ids(text, limit)
-    _last_search["last"] = (key, None if ids is None else tuple(ids))
-    return ids
+        return last[1]
+    found = _read_search_ids(text, limit)
+    _last_search["last"] = (key, found)
+    return found
 
 
-# The last search_ids answer, under "last": (key, ids); replaced whole, so threads may share it.
-_last_search: dict[str, tuple[Any, tuple[int, ...] | None]] = {}
+# The last _found answer, under "last": (key, found); replaced whole, so threads may share it.
+_last_search: dict[str, tuple[Any, _Found | None]] = {}
 
 
 def forget_last_search() -> None:
@@ -312,30 +343,33 @@ def forget_last_search() -> None:
     _last_search.clear()
 
 
-def _read_search_ids(text: str, limit: int) -> list[int] | None:
-    """:func:`search_ids`, read from the database."""
+def _read_search_ids(text: str, limit: int) -> _Found | None:
+    """:func:`_found`, read from the database."""
     mark = current().mark
     index = _uses_index(text)
     if index is None:
         condition = matching(text)
         sql = f"SELECT order_id FROM log_entry WHERE {condition.sql} LIMIT {mark}"
-        return _at_most(limit, database.execute_sql(sql, [*condition.params, limit + 1]))
-    found: list[int] = []
+        listed = _at_most(limit, database.execute_sql(sql, [*condition.params, limit + 1]))
+        return None if listed is None else _Found(tuple(listed))
+    parts: list[list[int]] = []
     for query in index.order_texts:
         part = _at_most(
             limit, database.execute_sql(f"{query} LIMIT {mark}", [index.term(text), limit + 1])
         )
         if part is None:
             return None
-        found += part
+        parts.append(part)
     # DISTINCT with LIMIT stops reading once enough orders are found, however many lines the
     # matching products have.
     sku_sql = f"SELECT DISTINCT order_id FROM ({index.sku_orders}) AS matched LIMIT {mark}"
     by_sku = _at_most(limit, database.execute_sql(sku_sql, [index.sku_term(text), limit + 1]))
     if by_sku is None:
         return None
-    ids = list(dict.fromkeys(found + by_sku))
-    return ids if len(ids) <= limit else None
+    ids = tuple(dict.fromkeys([*(order_id for part in parts for order_id in part), *by_sku]))
+    # PostgreSQL's first two parts find by a customer's name or reference: their ids come first.
+    named = len({order_id for part in parts[:2] for order_id in part}) if index is _TRIGRAM else 0
+    return _Found(ids, named) if len(ids) <= limit else None
 
 
 def _at_most(limit: int, cursor: Any) -> list[int] | None:
