@@ -15,7 +15,7 @@ indexes of those columns list, and each order's ref and invoice number
 A search is answered one of three ways, whichever is cheap for it:
 
 - :func:`search_ids`: the matching ids, when there are few (a ref, a rare name): pages and
-  counts then cost next to nothing;
+  counts then cost next to nothing (a page reads them by :func:`narrow_matches`);
 - :func:`tested_per_row`: a condition tested on each row as the rows come off the sort's index,
   for a search matching many orders, whose first page is near;
 - :func:`matching`: every match read from the indexes first, for counting a broad search
