@@ -29,7 +29,9 @@ from xerologdesk.store.db import (
 )
 from xerologdesk.store.engines import (
     FOLD_FUNCTION,
+    NAME_TABLE,
     POSTGRES,
+    SEARCHED_REF,
     SEARCHED_TEXT,
     VERSION_TABLE,
     engine_of,
@@ -38,6 +40,7 @@ from xerologdesk.store.engines import (
 )
 from xerologdesk.store.folding import fold_accents, letters_folded
 from xerologdesk.store.models import Setting
+from xerologdesk.store.search import matching, search_ids
 from xerologdesk.store.trouble import NewerDatabaseError, ServerDatabaseError, problem_from
 
 SECRET = "s3cret-Pa55"
@@ -161,7 +164,9 @@ def test_opening_an_empty_database_makes_the_whole_order_book(postgres_url: str)
         tables = set(opened.get_tables())
         assert {"customer", "sales_order", "log_entry", "outbox", "status_count"} <= tables
         indexes = {row[0] for row in opened.execute_sql("SELECT indexname FROM pg_indexes")}
-        assert {"log_entry_search_trgm", "product_sku_trgm", "log_entry_total"} <= indexes
+        searched = {"xld_log_name_trgm", "log_entry_ref_trgm", "product_sku_trgm"}
+        assert {*searched, "log_entry_total"} <= indexes
+        assert "log_entry_search_trgm" not in indexes  # what v11 replaced
     finally:
         opened.close()
     open_server(postgres_url).close()  # a second opening finds it current and changes nothing
@@ -185,19 +190,73 @@ def test_the_folding_function_folds_as_the_program_does(postgres_book_url: str) 
         opened.close()
 
 
-def test_a_search_reads_the_trigram_index(postgres_book_url: str) -> None:
+def test_a_search_reads_the_names_then_their_orders_off_indexes(postgres_book_url: str) -> None:
     opened = open_server(postgres_book_url)
     try:
+        condition = matching("bakery")
         with opened.atomic():
             opened.execute_sql("SET LOCAL enable_seqscan = off")
             plan = "\n".join(
                 row[0]
                 for row in opened.execute_sql(
-                    f"EXPLAIN SELECT order_id FROM log_entry WHERE {SEARCHED_TEXT} ILIKE %s",
-                    ("%bakery%",),
+                    f"EXPLAIN SELECT order_id FROM log_entry WHERE {condition.sql}",
+                    condition.params,
                 )
             )
-        assert "log_entry_search_trgm" in plan
+        for index in (
+            "xld_log_name_trgm",  # the names holding the text
+            "log_entry_customer ",  # their orders, by name
+            "log_entry_customer_reference",  # and by reference
+            "log_entry_ref_trgm",  # the orders' refs and invoice numbers
+        ):
+            assert index in plan, plan
+    finally:
+        opened.close()
+
+
+def test_v11_drops_the_index_of_the_whole_text_and_lists_the_names_the_log_holds(
+    postgres_url: str,
+) -> None:
+    opened = open_server(postgres_url)
+    try:
+        # A log as version 10 left it: its whole text's trigram index, no table of names, no
+        # folded refs (their index goes with them).
+        for kept_by in ("insert", "update"):  # the triggers go with their functions
+            opened.execute_sql(f"DROP FUNCTION {NAME_TABLE}_{kept_by}() CASCADE")
+        opened.execute_sql(f"DROP TABLE {NAME_TABLE}")
+        opened.execute_sql(f"ALTER TABLE log_entry DROP COLUMN {SEARCHED_REF}")
+        opened.execute_sql(
+            f"CREATE INDEX log_entry_search_trgm ON log_entry USING gin ({SEARCHED_TEXT} "
+            "gin_trgm_ops)"
+        )
+        opened.execute_sql(
+            "INSERT INTO customer (id, reference, name) VALUES (1, 'C-1', 'Caf\u00e9 Marco')"
+        )
+        opened.execute_sql(
+            "INSERT INTO sales_order (id, ref, customer_id, posted_date, currency, "
+            "content_hash, imported_at) VALUES (1, 'SO-1', 1, '2026-01-05', 'AUD', '', '')"
+        )
+        opened.execute_sql(
+            "INSERT INTO log_entry (order_id, created_at, updated_at, order_ref, posted_date, "
+            "customer_name, customer_reference, currency, total) "
+            "VALUES (1, '', '', 'SO-1', '2026-01-05', 'Caf\u00e9 Marco', 'C-1', 'AUD', 0)"
+        )
+        opened.execute_sql(f"UPDATE {VERSION_TABLE} SET version = 10")
+    finally:
+        opened.close()
+    opened = open_server(postgres_url)
+    try:
+        assert store_db.user_version(opened) == schema_version()
+        indexes = {row[0] for row in opened.execute_sql("SELECT indexname FROM pg_indexes")}
+        assert "log_entry_search_trgm" not in indexes
+        names = {row[0] for row in opened.execute_sql(f"SELECT name FROM {NAME_TABLE}")}
+        assert names == {"Caf\u00e9 Marco", "C-1"}
+        assert search_ids("cafe marco", 10) == [1]
+        assert search_ids("so-1", 10) == [1]  # its ref, folded when the column was added
+        # A rename adds the new name; a later order's name arrives with it.
+        opened.execute_sql("UPDATE log_entry SET customer_name = 'Glebe Bakery'")
+        assert search_ids("glebe", 10) == [1]
+        assert search_ids("cafe marco", 10) == []
     finally:
         opened.close()
 

@@ -394,6 +394,23 @@ def _migrate_key_server_indexes(db: peewee.Database) -> None:
         _execute(db, f"CREATE INDEX {name} ON {table} ({columns})")
 
 
+# What PostgreSQL's search read before it looked for names first: one trigram index of the log's
+# whole text, which no search reads any more (see engines.NAME_TABLE).
+_RETIRED_SERVER_SEARCH = "log_entry_search_trgm"
+
+
+def _migrate_search_names_first(db: peewee.Database) -> None:
+    """On PostgreSQL, keep the log's distinct customer names and references in a table of their
+    own and each order's ref and invoice number folded (engines.names_schema), which a search
+    reads instead of the log's whole text, and drop the trigram index of that text (the
+    narrower ones are made with the others when the server has pg_trgm). Nothing changes on
+    SQLite."""
+    if engine_of(db) is not POSTGRES:
+        return
+    _execute(db, f"DROP INDEX IF EXISTS {_RETIRED_SERVER_SEARCH}")
+    _execute_all(db, engines.names_schema())
+
+
 # The ordered migrations: MIGRATIONS[n - 1] brings a database from version n - 1 to n. Never
 # edit a released one; append a new one (and keep the models in step with the result).
 MIGRATIONS: list[Callable[[peewee.Database], None]] = [
@@ -407,6 +424,7 @@ MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _migrate_add_attempt_author,
     _migrate_add_change_counter,
     _migrate_key_server_indexes,
+    _migrate_search_names_first,
 ]
 
 
@@ -980,12 +998,15 @@ def _opening(path: Path, step: Callable[[Path], object]) -> None:
 
 # -- a PostgreSQL database (team mode) ---------------------------------------------------------
 
-# The trigram indexes PostgreSQL's search uses (pg_trgm): the log's searched text, folded
-# (engines.SEARCHED_TEXT, exactly as search.py's condition says it), and the products' SKUs
-# (engines.SEARCHED_SKU).
+# The trigram indexes PostgreSQL's search uses (pg_trgm), each of text folded exactly as
+# search.py's conditions say it: the log's distinct customer names and references
+# (engines.SEARCHED_NAME), the log's refs and invoice numbers (engines.SEARCHED_REF), and the
+# products' SKUs (engines.SEARCHED_SKU).
 _SERVER_SEARCH_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS log_entry_search_trgm ON log_entry "
-    f"USING gin ({engines.SEARCHED_TEXT} gin_trgm_ops)",
+    f"CREATE INDEX IF NOT EXISTS {engines.NAME_TABLE}_trgm ON {engines.NAME_TABLE} "
+    f"USING gin (({engines.SEARCHED_NAME}) gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS log_entry_ref_trgm ON log_entry "
+    f"USING gin ({engines.SEARCHED_REF} gin_trgm_ops)",
     "CREATE INDEX IF NOT EXISTS product_sku_trgm ON product "
     f"USING gin (({engines.SEARCHED_SKU}) gin_trgm_ops)",
 )

@@ -20,7 +20,13 @@ import peewee
 from xerologdesk.store.book import chunks, tuples
 from xerologdesk.store.engines import current
 from xerologdesk.store.models import Attempt, LogEntry, StatusCount, database
-from xerologdesk.store.search import matching, search_ids, tested_per_row
+from xerologdesk.store.search import (
+    count_matching,
+    matching,
+    narrow_matches,
+    search_ids,
+    tested_per_row,
+)
 from xerologdesk.store.vocabulary import STATUSES, XERO_DEAD, XERO_STATUSES
 
 # A search matching at most this many orders is resolved to their ids first (one cheap index
@@ -184,9 +190,9 @@ def _conditions(log_filter: LogFilter, *, scan: bool = False) -> list[Any]:
         conditions.append(LogEntry.posted_date <= log_filter.date_to)
     text = log_filter.search.strip()
     if text:
-        ids = search_ids(text, SEARCH_PROBE)
-        if ids is not None:
-            conditions.append(current().among("order_id", ids))
+        narrow = narrow_matches(text, SEARCH_PROBE)
+        if narrow is not None:
+            conditions.append(narrow)
         elif scan:
             conditions.append(tested_per_row(text))
         else:
@@ -246,6 +252,8 @@ def count_log(log_filter: LogFilter) -> int:
         counts = status_counts()
         return counts[log_filter.status] if log_filter.status else sum(counts.values())
     with current().one_process(database):
+        if log_filter.search_only:
+            return count_matching(log_filter.search)
         return int(_filtered(log_filter, peewee.fn.COUNT(peewee.SQL("*"))).scalar())
 
 
@@ -321,12 +329,28 @@ def _page_query(
     direction = "desc" if descending else "asc"
     order = (getattr(key, direction)(), getattr(LogEntry.order, direction)())
     if limit is not None and current().ids_first:
-        ids = _filtered(log_filter, LogEntry.order, scan=scan).order_by(*order)
+        if _narrow(log_filter):
+            # A few thousand matches at most: each read (off the indexes that find them), then
+            # sorted. OFFSET 0 keeps the planner from walking the sort's index instead, testing
+            # each row for a customer's names ("Harbour Deli 7": 35-50 ms instead of 7).
+            matched = _filtered(log_filter, LogEntry.order, key, scan=scan).offset(0)
+            matched = matched.alias("matched")
+            columns = (matched.c[key.column_name], matched.c[LogEntry.order.column_name])
+            found = peewee.Select([matched], [columns[1]])
+            ids = found.order_by(*(getattr(column, direction)() for column in columns))
+        else:
+            ids = _filtered(log_filter, LogEntry.order, scan=scan).order_by(*order)
         ids = ids.offset(max(offset, 0)).limit(limit)
         return LogEntry.select(*_ROW_COLUMNS).where(LogEntry.order.in_(ids)).order_by(*order)
     query = _filtered(log_filter, *_ROW_COLUMNS, scan=scan).order_by(*order)
     query = query.offset(max(offset, 0))
     return query if limit is None else query.limit(limit)
+
+
+def _narrow(log_filter: LogFilter) -> bool:
+    """Whether the filter's search matches few orders (see :func:`search_ids`)."""
+    text = log_filter.search.strip()
+    return bool(text) and search_ids(text, SEARCH_PROBE) is not None
 
 
 def page_plan(log_filter: LogFilter, sort_key: str, descending: bool = False) -> list[str]:
