@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from xerologdesk.store.book import chunks, tuples
 from xerologdesk.store.db import write_transaction
@@ -65,16 +66,20 @@ _MAPPING_COLUMNS = (
 # -- customer links ----------------------------------------------------------------------------
 
 
+def _rows_keyed(columns: Sequence[Any], keys: Iterable[str]) -> list[tuple[Any, ...]]:
+    """The rows (``columns``) whose key, the first of ``columns``, is one of ``keys`` (chunked
+    IN lists; peewee converts the values, which the raw :func:`db.rows_by_key` does not)."""
+    key = columns[0]
+    rows: list[tuple[Any, ...]] = []
+    for chunk in chunks(list(dict.fromkeys(keys))):
+        rows.extend(tuples(key.model.select(*columns).where(key.in_(list(chunk)))))
+    return rows
+
+
 def links_for(references: Iterable[str]) -> dict[str, ContactLink]:
     """The links of these customer references, by ``reference.casefold()``."""
-    wanted = list(dict.fromkeys(references))
-    found: dict[str, ContactLink] = {}
-    for chunk in chunks(wanted):
-        query = CustomerLink.select(*_LINK_COLUMNS).where(CustomerLink.reference.in_(list(chunk)))
-        for row in tuples(query):
-            link = ContactLink(*row)
-            found[link.reference.casefold()] = link
-    return found
+    links = [ContactLink(*row) for row in _rows_keyed(_LINK_COLUMNS, references)]
+    return {link.reference.casefold(): link for link in links}
 
 
 def all_links() -> list[ContactLink]:
@@ -118,14 +123,8 @@ def remove_link(reference: str) -> ContactLink | None:
 
 def mappings_for(skus: Iterable[str]) -> dict[str, ItemMapping]:
     """The mappings of these SKUs, by ``sku.casefold()``."""
-    wanted = list(dict.fromkeys(skus))
-    found: dict[str, ItemMapping] = {}
-    for chunk in chunks(wanted):
-        query = SkuMapping.select(*_MAPPING_COLUMNS).where(SkuMapping.sku.in_(list(chunk)))
-        for row in tuples(query):
-            mapping = ItemMapping(*row)
-            found[mapping.sku.casefold()] = mapping
-    return found
+    mappings = [ItemMapping(*row) for row in _rows_keyed(_MAPPING_COLUMNS, skus)]
+    return {mapping.sku.casefold(): mapping for mapping in mappings}
 
 
 def all_mappings() -> list[ItemMapping]:
