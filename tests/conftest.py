@@ -18,6 +18,7 @@ from tests.support.desks import Desk, Run, connected_desk
 from tests.support.postgres import (  # noqa: F401
     postgres_book_template,
     postgres_book_url,
+    postgres_locked_role,
     postgres_server,
     postgres_url,
 )

@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from xerologdesk.store.fields import from_units, to_units
 from xerologdesk.store.models import Customer, Order, OrderLine, Product
 
+pytestmark = pytest.mark.both_engines  # exact values through either engine
+
 
 def _product(sku: str, price: Decimal | int) -> Product:
     return Product.create(sku=sku, price=price)

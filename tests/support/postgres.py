@@ -204,6 +204,48 @@ def postgres_server() -> Iterator[PostgresServer]:
         server.close()
 
 
+LOCKED_ROLE = "xld_locked"  # a role the server lets in only with its password
+LOCKED_PASSWORD = "the-right-one"
+
+
+@pytest.fixture(scope="session")
+def postgres_locked_role(postgres_server: PostgresServer) -> str:
+    """The name of a role that must give its password (the rest of the suite's server trusts
+    its local users): a line for it alone goes first in the server's pg_hba.conf."""
+    hba = postgres_server.data_dir / "pg_hba.conf"
+    rule = f"local all {LOCKED_ROLE} scram-sha-256\n"
+    if rule not in hba.read_text():
+        hba.write_text(rule + hba.read_text())
+    postgres_server.client(
+        "psql",
+        "-d",
+        "postgres",
+        "-c",
+        f"CREATE ROLE {LOCKED_ROLE} LOGIN SUPERUSER PASSWORD '{LOCKED_PASSWORD}'",
+    )
+    postgres_server.run("pg_ctl", "reload", "-D", str(postgres_server.data_dir))
+    locked = postgres_server.url("postgres").replace(f"{SERVER_USER}@", f"{LOCKED_ROLE}@", 1)
+    _wait_for_password_check(locked)
+    return LOCKED_ROLE
+
+
+def _wait_for_password_check(url: str, seconds: float = 30) -> None:
+    """Wait until the server, its configuration reloaded, asks the locked role for a password."""
+    import time
+
+    import psycopg
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            psycopg.connect(url, password="not-it").close()
+        except psycopg.OperationalError as error:
+            if "password" in str(error):
+                return
+        if time.monotonic() > deadline:
+            raise RuntimeError("the server never asked the locked role for its password")
+
+
 @pytest.fixture
 def postgres_url(postgres_server: PostgresServer) -> str:
     """The URL of an empty database of its own for this test."""
