@@ -52,6 +52,15 @@ def opened_view(window: MainWindow, qtbot: QtBot) -> ProblemsView:
     return view
 
 
+def auto_sync_first(window: MainWindow, qtbot: QtBot) -> None:
+    """Auto Sync the log's first order and wait for the run and the reads after it."""
+    order = window.model.row_at(0)
+    assert order is not None
+    with qtbot.waitSignal(window.orders.run_finished, timeout=WAIT_MS):
+        window.orders.resolve([order.id], Action.AUTO_SYNC)
+    wait_idle(window, qtbot)
+
+
 def listed(view: ProblemsView) -> list[tuple[str, int]]:
     return [(group.key, group.orders) for group in view.model.groups]
 
@@ -201,11 +210,7 @@ def test_the_settings_fix_opens_settings_at_the_missing_field(
 ) -> None:
     window.desktop.app.settings.set("default_sales_account", "")
     import_lines([kenya("SO-1")])
-    [order] = [window.model.row_at(0)]
-    assert order is not None
-    with qtbot.waitSignal(window.orders.run_finished, timeout=WAIT_MS):
-        window.orders.resolve([order.id], Action.AUTO_SYNC)
-    wait_idle(window, qtbot)
+    auto_sync_first(window, qtbot)
     view = opened_view(window, qtbot)
     label = window.settings.declaration("default_sales_account").label
     assert listed(view) == [(f"settings_incomplete:{label}", 1)]
@@ -274,11 +279,7 @@ def test_create_under_a_risky_name_asks_first_and_cancel_creates_nothing(
 ) -> None:
     risky = ("C-RISK", '=HYPERLINK("http://x.example","Click")')
     import_lines([order_line("SO-1", risky)])
-    order = window.model.row_at(0)
-    assert order is not None
-    with qtbot.waitSignal(window.orders.run_finished, timeout=WAIT_MS):
-        window.orders.resolve([order.id], Action.AUTO_SYNC)  # refused: not created
-    wait_idle(window, qtbot)
+    auto_sync_first(window, qtbot)  # refused: not created
     contacts = len(connected.state()["contacts"])
     view = opened_view(window, qtbot)
     assert listed(view) == [("unsafe_name:C-RISK", 1)]

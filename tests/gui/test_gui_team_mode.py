@@ -22,7 +22,6 @@ from gui_support import (
     wait_idle,
 )
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from tests.support.postgres import PostgresServer
@@ -78,7 +77,6 @@ def test_a_dismiss_on_another_desktop_shows_at_the_next_poll(
     with psycopg.connect(postgres_book_url) as other:  # another desktop dismisses SO-1
         other.execute("UPDATE log_entry SET status = 'dismissed' WHERE order_ref = 'SO-1'")
     window._poll_changes()
-    QApplication.processEvents()
     qtbot.waitUntil(lambda: status_of(window, "SO-1") == "Dismissed", timeout=5000)
     assert status_of(window, "SO-2") == "Pending"
 

@@ -498,10 +498,6 @@ class LogModel(QAbstractTableModel):
         self._update_counts()
         return True
 
-    @property
-    def xero_flagged_count(self) -> int:
-        return self._flagged or 0
-
     def _update_counts(self) -> None:
         self._take_counts(queries.status_counts(), queries.count_xero_flagged())
 
