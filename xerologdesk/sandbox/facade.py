@@ -264,6 +264,10 @@ class Sandbox:
     def faults(self) -> dict[str, Any]:
         return self.fault_injector.config()
 
+    def wait_held(self, count: int = 1, timeout: float | None = None) -> bool:
+        """Wait until a ``hold`` fault holds at least ``count`` calls; False on ``timeout``."""
+        return self.fault_injector.wait_held(count, timeout)
+
     def release_held(self) -> int:
         """Let the calls a ``hold`` fault holds take effect; how many (once they have)."""
         return self.fault_injector.release()
