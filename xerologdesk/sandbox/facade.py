@@ -173,6 +173,11 @@ class Sandbox:
         shown = f"[{text}]" if ":" in text else text
         return f"http://{shown}:{port}"
 
+    def client_port(self) -> int | None:
+        """The client's port of the connection this sandbox thread serves (None off one): a
+        test tool finds the process that made the call from it."""
+        return None if self._server is None else self._server.client_port()
+
     @property
     def api_url(self) -> str:
         """The accounting API's base URL, for ``AccountingApi(api_client, base_url=...)``."""
