@@ -33,7 +33,7 @@ from xerologdesk.sync.engine import (
 )
 from xerologdesk.sync.lifecycle import accept, send_again
 from xerologdesk.sync.lock import SyncBusy, SyncLock, busy_message
-from xerologdesk.sync.outcomes import quoted
+from xerologdesk.sync.outcomes import link_details, quoted
 from xerologdesk.sync.reference_lists import FROM_XERO, read_reference_lists
 from xerologdesk.sync.refresh import refresh_from_xero
 from xerologdesk.sync.runner import SYNCED_ELSEWHERE, Progress, RunSummary, SyncRunner
@@ -873,13 +873,7 @@ def show_links(app: App, args: argparse.Namespace) -> int:
     return _listing(
         all_links(),
         args.json,
-        lambda each: {
-            "reference": each.reference,
-            "contact_id": each.contact_id,
-            "contact_name": each.contact_name,
-            "linked_at": each.linked_at.isoformat(),
-            "linked_by": each.linked_by,
-        },
+        lambda each: {"reference": each.reference, **link_details(each)},
         lambda each: (
             f"{each.reference}\t{each.contact_name}\t{each.contact_id}"
             f"\t{each.linked_at:%Y-%m-%d}\t{each.linked_by}"

@@ -25,6 +25,7 @@ def test_a_held_create_takes_effect_when_released_and_its_key_replays_that_answe
     sandbox.set_faults(HOLD)
     with pytest.raises(urllib3.exceptions.ReadTimeoutError):
         put_invoice(xero, key="order-5", _request_timeout=(5, 1))
+    assert sandbox.wait_held(timeout=5)
     state = sandbox.state()
     assert (state["held_calls"], state["invoices"]) == (1, [])
     # A replay while the first is still under way never takes effect, and never answers
@@ -40,6 +41,7 @@ def test_a_held_create_takes_effect_when_released_and_its_key_replays_that_answe
     assert admin(sandbox, "POST", "/_sandbox/faults/release") == (200, {"released": 1})
     (created,) = sandbox.state()["invoices"]
     assert created["Reference"] == "SO-1"
+    assert not sandbox.wait_held(timeout=0)  # none held now: the wait says so at once
     (replayed,) = put_invoice(xero, key="order-5").invoices
     assert replayed.invoice_id == created["InvoiceID"]
     assert len(sandbox.state()["invoices"]) == 1

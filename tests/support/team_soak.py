@@ -266,7 +266,6 @@ def run_team_soak(
     finally:
         sandbox.set_faults({})
         watch.close()
-        callers.close()
     result.wall_seconds = time.monotonic() - started - result.setup_seconds
     result.calls, result.faults = watch.total(), dict(watch.faults)
     _tell_runs(result, team)

@@ -23,7 +23,7 @@ from tests.support.postgres import wait_for_session_lock
 from tests.support.processes import start_command
 from tests.support.xero_records import contact_record, item_record, put_in_xero
 from xerologdesk.app import App, open_app
-from xerologdesk.sandbox import Sandbox, faults
+from xerologdesk.sandbox import Sandbox
 from xerologdesk.store import book
 from xerologdesk.store.claims import ServerClaims, claims_for
 from xerologdesk.store.engines import RUN_CLASS
@@ -136,32 +136,17 @@ def test_orders_a_killed_desktop_was_sending_are_settled_by_another_once_each(
     run_cli: Callable[..., Run],
     postgres_book_url: str,
     watch_calls: Callable[[Sandbox], CallWatch],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     put_in_xero(empty_sandbox, contacts=[contact_record("Acme", "C-1")], items=[item_record("S-1")])
     refs = [f"SO-{number:03d}" for number in range(1, 121)]  # three invoice requests at once
     alice.import_rows([line(ref, ACME, "S-1") for ref in refs])
     # Xero holds the first invoice request mid-send; the desktop is killed while it waits.
-    held = threading.Event()
-
-    class Signalled(faults._Held):
-        def __init__(self) -> None:
-            super().__init__()
-            wait = self.decided.wait
-
-            def waiting(timeout: float | None = None) -> bool:
-                held.set()  # held, and listed for a release
-                return wait(timeout)
-
-            self.decided.wait = waiting  # type: ignore[method-assign]
-
-    monkeypatch.setattr(faults, "_Held", Signalled)
     empty_sandbox.set_faults(
         {"script": [{"method": "PUT", "resource": "/Invoices", "status": "hold"}]}
     )
     sync = start_command(alice.data_dir, "sync")
     try:
-        assert held.wait(timeout=60), "the sync never sent an invoice request"
+        assert empty_sandbox.wait_held(timeout=60), "the sync never sent an invoice request"
         sync.send_signal(signal.SIGKILL)
         sync.wait(timeout=60)
     finally:

@@ -173,6 +173,11 @@ class Sandbox:
         shown = f"[{text}]" if ":" in text else text
         return f"http://{shown}:{port}"
 
+    def client_port(self) -> int | None:
+        """The client's port of the connection this sandbox thread serves (None off one): a
+        test tool finds the process that made the call from it."""
+        return None if self._server is None else self._server.client_port()
+
     @property
     def api_url(self) -> str:
         """The accounting API's base URL, for ``AccountingApi(api_client, base_url=...)``."""
@@ -263,6 +268,10 @@ class Sandbox:
 
     def faults(self) -> dict[str, Any]:
         return self.fault_injector.config()
+
+    def wait_held(self, count: int = 1, timeout: float | None = None) -> bool:
+        """Wait until a ``hold`` fault holds at least ``count`` calls; False on ``timeout``."""
+        return self.fault_injector.wait_held(count, timeout)
 
     def release_held(self) -> int:
         """Let the calls a ``hold`` fault holds take effect; how many (once they have)."""

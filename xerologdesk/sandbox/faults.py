@@ -230,6 +230,7 @@ class FaultInjector:
         self._random = random.Random(seed)
         self._config = FaultConfig()
         self._lock = threading.Lock()
+        self._holding = threading.Condition(self._lock)  # told each time a call is held
         self._held: list[_Held] = []
 
     def configure(self, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -259,8 +260,9 @@ class FaultInjector:
         """Hold the calling request until :meth:`release` (True: take effect now) or
         :meth:`let_go` (False: give up without effect). Leaving the block marks it answered."""
         held = _Held()
-        with self._lock:
+        with self._holding:
             self._held.append(held)
+            self._holding.notify_all()
         try:
             held.decided.wait()
             yield held.go
@@ -271,6 +273,12 @@ class FaultInjector:
         """How many calls are held now."""
         with self._lock:
             return len(self._held)
+
+    def wait_held(self, count: int = 1, timeout: float | None = None) -> bool:
+        """Wait until at least ``count`` calls are held; False when ``timeout`` seconds pass
+        first. For a test that acts while Xero holds a call."""
+        with self._holding:
+            return self._holding.wait_for(lambda: len(self._held) >= count, timeout)
 
     def release(self, wait: float = RELEASE_WAIT_SECONDS) -> int:
         """Let every held call take effect; how many. Returns once each has taken effect and

@@ -285,7 +285,16 @@ class SandboxHTTPServer(ThreadingHTTPServer):
             self.address_family = socket.AF_INET6
         self.router = router
         self.stopping = stopping
+        self._serving = threading.local()  # each connection's thread: its client's port
         super().__init__((address, port), _Handler)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        self._serving.port = client_address[1]
+        super().finish_request(request, client_address)
+
+    def client_port(self) -> int | None:
+        """The client's port of the connection the calling thread serves (None off one)."""
+        return getattr(self._serving, "port", None)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.debug("connection from %s ended with an error", client_address, exc_info=True)

@@ -98,7 +98,7 @@ class Creating:
     @classmethod
     def contact_of(cls, reference: str) -> Creating:
         """Creating only the contact of the customer ``reference``."""
-        return cls(references=frozenset({_reference_key(reference)}))
+        return cls(references=frozenset({reference_key(reference)}))
 
     @classmethod
     def item_of(cls, sku: str) -> Creating:
@@ -106,13 +106,14 @@ class Creating:
         return cls(skus=frozenset({item_key(sku)}))
 
     def customer(self, reference: str) -> bool:
-        return _reference_key(reference) in self.references
+        return reference_key(reference) in self.references
 
     def item(self, sku: str) -> bool:
         return item_key(sku) in self.skus
 
 
-def _reference_key(reference: str) -> str:
+def reference_key(reference: str) -> str:
+    """A customer reference as :class:`Creating` and the links (by ``casefold``) compare it."""
     return reference.strip().casefold()
 
 
@@ -300,7 +301,7 @@ class SyncEngine:
                 order.data.customer.reference.strip(),
                 order.data.customer.name.strip(),
                 order.data.customer.xero_contact_id or None,
-                linked.get(order.data.customer.reference.strip().casefold()),
+                linked.get(reference_key(order.data.customer.reference)),
             )
             for order in unmatched
         }

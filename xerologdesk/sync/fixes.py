@@ -26,7 +26,7 @@ from xerologdesk.store.problems import (
 from xerologdesk.store.vocabulary import Action, OutboxKind, ReasonCode
 from xerologdesk.sync.checks import name_risk
 from xerologdesk.sync.drafts import item_key
-from xerologdesk.sync.engine import Creating
+from xerologdesk.sync.engine import Creating, reference_key
 from xerologdesk.sync.runner import Progress, RunSummary, SyncRunner
 
 
@@ -80,7 +80,7 @@ def _risky_plan(subject: str, order_ids: tuple[int, ...]) -> FixPlan:
     for details in group_reason_details(ReasonCode.UNSAFE_NAME, subject):
         name = str(details.get("name", "")).strip()
         if details.get("what") == OutboxKind.CONTACT:
-            references.add(subject.strip().casefold())
+            references.add(reference_key(subject))
             made = f"The contact of customer \u201c{subject}\u201d"
         else:
             skus.add(item_key(subject))

@@ -103,7 +103,8 @@ def linked_by_you(link: ContactLink) -> str:
     return f"linked by you on {link.linked_at:%Y-%m-%d}"
 
 
-def _link_details(link: ContactLink) -> dict[str, str]:
+def link_details(link: ContactLink) -> dict[str, str]:
+    """A link as a reason's details and ``links --json`` show it (its reference aside)."""
     return {
         "contact_id": link.contact_id,
         "contact_name": link.contact_name,
@@ -123,7 +124,7 @@ def linked_contact_archived(name: str, link: ContactLink, contact: XeroContact) 
             "reference": link.reference,
             "name": name,
             "contacts": [_contact_summary(contact)],
-            "link": _link_details(link),
+            "link": link_details(link),
         },
     )
 
@@ -136,7 +137,7 @@ def linked_contact_missing(name: str, link: ContactLink) -> Reason:
         f"Customer {quoted(link.reference)} is {linked_by_you(link)} to the Xero contact "
         f"{link.contact_id}{was}, which Xero no longer has. Link the customer to another "
         "contact (or unlink it), then Retry.",
-        {"reference": link.reference, "name": name, "link": _link_details(link)},
+        {"reference": link.reference, "name": name, "link": link_details(link)},
     )
 
 
