@@ -440,7 +440,7 @@ class _Run:
         if not waiting:
             return
         note = AWAITING_ANSWER + (f" ({clause(str(trouble))})" if trouble else "") + "."
-        book.note_pending(list(self.waiting), note, self.engine.now())
+        book.note_pending(list(waiting.values()), note, self.engine.now())
         log.warning("waiting for Xero's answer about %s", ", ".join(sorted(waiting)))
 
     def _wait_out(self, error: TransientError, latest: tuple[OrderResult, ...]) -> None:
