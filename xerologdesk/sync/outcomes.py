@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from xerologdesk.store.links import ContactLink, ItemMapping
@@ -100,7 +101,12 @@ def customer_archived(reference: str, name: str, contacts: Sequence[XeroContact]
 
 def linked_by_you(link: ContactLink) -> str:
     """How a link is named wherever it decided something: "linked by you on 2026-12-07"."""
-    return f"linked by you on {link.linked_at:%Y-%m-%d}"
+    return linked_on(link.linked_at)
+
+
+def linked_on(when: datetime | None) -> str:
+    """The words naming a user's link made at ``when`` ("linked by you" when not known)."""
+    return f"linked by you on {when:%Y-%m-%d}" if when else "linked by you"
 
 
 def link_details(link: ContactLink) -> dict[str, str]:

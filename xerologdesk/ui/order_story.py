@@ -10,6 +10,7 @@ from typing import Any
 
 from xerologdesk.store.queries import AttemptRow, LogRow
 from xerologdesk.store.vocabulary import AttemptAction, Status
+from xerologdesk.sync.outcomes import linked_on
 from xerologdesk.ui.log_model import format_local_time
 from xerologdesk.ui.wording import counted
 
@@ -84,12 +85,12 @@ def _contact(found: Mapping[str, Any]) -> str:
 
 
 def linked_by_you(linked_at: str) -> str:
-    """The words naming a user's link, e.g. "linked by you on 2026-12-07", from the link's time
-    as the trace keeps it (ISO text)."""
+    """The words naming a user's link (:func:`~xerologdesk.sync.outcomes.linked_on`) from the
+    link's time as the trace keeps it (ISO text)."""
     try:
-        return f"linked by you on {datetime.fromisoformat(linked_at):%Y-%m-%d}"
+        return linked_on(datetime.fromisoformat(linked_at))
     except ValueError:
-        return "linked by you"
+        return linked_on(None)
 
 
 def lookup_lines(trace: Mapping[str, Any] | None) -> list[str]:
