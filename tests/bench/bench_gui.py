@@ -319,21 +319,26 @@ class _GcPauses:
     def __init__(self) -> None:
         import gc
 
-        self.pauses: list[tuple[int, float]] = []
+        self.pauses: list[tuple[int, float, float]] = []  # (generation, ms, started at)
         self._started = 0.0
+        self.origin = time.perf_counter()
         gc.callbacks.append(self._callback)
 
     def _callback(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
             self._started = time.perf_counter()
         else:
-            self.pauses.append((info["generation"], (time.perf_counter() - self._started) * 1000))
+            ms = (time.perf_counter() - self._started) * 1000
+            self.pauses.append((info["generation"], ms, self._started - self.origin))
 
     def worst(self) -> dict[str, Any]:
+        worst = sorted(self.pauses, key=lambda pause: pause[1], reverse=True)[:5]
         return {
             "collections": len(self.pauses),
-            "worst_ms": sorted((ms for _, ms in self.pauses), reverse=True)[:5],
-            "full_collections": sum(1 for generation, _ in self.pauses if generation == 2),
+            "worst_ms": [ms for _, ms, _ in worst],
+            # (generation, seconds from pressing Sync now): which pass, and where it fell
+            "worst_generation_at_s": [(generation, round(at, 2)) for generation, _, at in worst],
+            "full_collections": sum(1 for generation, _, _ in self.pauses if generation == 2),
         }
 
 
@@ -373,7 +378,7 @@ def child_sync(data_dir: str, base_url: str, profile_dir: str | None, sort: str)
     profile = _profiled(profile_dir, "sync-gui-thread")
     collections = _GcPauses()
     timer.start()
-    run_started = time.perf_counter()
+    run_started = collections.origin = time.perf_counter()
     window.commands["sync"].trigger()
     while not finished and time.perf_counter() - run_started < 600:
         _spin(0.01)

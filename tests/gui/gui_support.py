@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
+from PySide6.QtCore import (
+    QItemSelection,
+    QItemSelectionModel,
+    QModelRoleData,
+    QModelRoleDataSpan,
+    Qt,
+)
 from PySide6.QtWidgets import QApplication, QTableWidget
 from pytestqt.qtbot import QtBot
 
@@ -162,6 +168,16 @@ def status_of(window: MainWindow, ref: str) -> str:
     """The status the table shows for ``ref`` (the badge's word)."""
     index = window.model.index(row_of(window, ref), COLUMN_INDEX["status"])
     return str(index.data())
+
+
+def painted_text(window: MainWindow, ref: str, column: str) -> str:
+    """The text a repaint shows in ``ref``'s cell of ``column`` (what the delegates ask, by
+    multiData: the model keeps it formatted between repaints)."""
+    asked = QModelRoleData(int(Qt.ItemDataRole.DisplayRole))
+    window.model.index(row_of(window, ref), COLUMN_INDEX[column]).multiData(
+        QModelRoleDataSpan(asked)
+    )
+    return str(asked.data())
 
 
 def cell(window: MainWindow, ref: str, column: str) -> str:

@@ -11,6 +11,7 @@ from gui_support import (
     QT_MARKS,
     WAIT_MS,
     line,
+    painted_text,
     refs_in_sql,
     refs_shown,
     select_refs,
@@ -216,6 +217,8 @@ def test_rows_repaint_in_place_and_the_selection_stays(
 ) -> None:
     window.desktop.app.settings.set("auto_sync_new_orders", False)
     import_lines([line(f"SO-{n}") for n in range(1, 6)])
+    window.view.viewport().grab()  # painted once as pending: the cells are kept formatted
+    assert painted_text(window, "SO-3", "status") == "Pending"
     select_refs(window, ["SO-2", "SO-4"])
     window.view.setFocus()
     changed: list[int] = []
@@ -230,6 +233,9 @@ def test_rows_repaint_in_place_and_the_selection_stays(
     assert changed  # rows were repainted, not the whole table reset
     assert not resets  # the run's end too: as many rows as before, read again in place
     assert [status_of(window, f"SO-{n}") for n in range(1, 6)] == ["Succeeded"] * 5
+    # What a repaint shows follows the rows read again, not the cells formatted before.
+    assert [painted_text(window, f"SO-{n}", "status") for n in range(1, 6)] == ["Succeeded"] * 5
+    assert painted_text(window, "SO-3", "invoice").startswith("INV-")
     assert sorted(row.order_ref for row in window.view.selected_rows()) == ["SO-2", "SO-4"]
 
 

