@@ -480,22 +480,44 @@ class LogModel(QAbstractTableModel):
 
     def refresh_orders(self, order_ids: Iterable[int], rows: range | None = None) -> None:
         """Re-read these orders and repaint their rows, where they are loaded (only among row
-        numbers ``rows`` when given: the rows on screen while a run writes); rows stay put
-        (a row whose status left the filter goes at the next :meth:`reload`)."""
-        wanted = set(order_ids)
-        places = [
-            (page, offset, row.id) for page, offset, row in self._loaded(rows) if row.id in wanted
-        ]
-        if places:
-            fresh = queries.log_rows([order_id for _, _, order_id in places])
-            for page, offset, order_id in places:
-                if order_id in fresh:
-                    self._pages[page][offset] = fresh[order_id]
-                    number = page * self._page_size + offset
-                    self.dataChanged.emit(
-                        self.index(number, 0), self.index(number, len(COLUMNS) - 1)
-                    )
+        numbers ``rows`` when given); rows stay put (a row whose status left the filter goes
+        at the next :meth:`reload`)."""
+        wanted = self._loaded_among(order_ids, rows)
+        self._put_rows(queries.log_rows(wanted) if wanted else {})
         self._update_counts()
+
+    def refresh_orders_in_background(self, order_ids: Iterable[int], rows: range) -> Job:
+        """:meth:`refresh_orders` for a run's rows on screen (``rows``), read on a reader job
+        with the status counts: the run's threads hold the interpreter lock often, and each
+        step of a read on the GUI thread would wait for it. The rows read are put wherever
+        they are then, unless the log was read again meanwhile."""
+        wanted = self._loaded_among(order_ids, rows)
+        generation = self._generation
+
+        def read(control: JobControl) -> tuple[dict[int, LogRow], dict[str, int], int]:
+            fresh = queries.log_rows(wanted) if wanted else {}
+            return fresh, queries.status_counts(), queries.count_xero_flagged()
+
+        def shown(reading: tuple[dict[int, LogRow], dict[str, int], int]) -> None:
+            fresh, counts, flagged = reading
+            if generation == self._generation:
+                self._put_rows(fresh)
+            self._take_counts(counts, flagged)
+
+        return self._jobs.submit("Read the run's rows", read, writes=False, on_done=shown)
+
+    def _loaded_among(self, order_ids: Iterable[int], rows: range | None) -> list[int]:
+        """Those of ``order_ids`` whose rows are loaded (among row numbers ``rows``)."""
+        wanted = set(order_ids)
+        return [row.id for _, _, row in self._loaded(rows) if row.id in wanted]
+
+    def _put_rows(self, fresh: dict[int, LogRow]) -> None:
+        """Put rows read again where they are loaded, and repaint each."""
+        for page, offset, row in list(self._loaded(None)):
+            if row.id in fresh:
+                self._pages[page][offset] = fresh[row.id]
+                number = page * self._page_size + offset
+                self.dataChanged.emit(self.index(number, 0), self.index(number, len(COLUMNS) - 1))
 
     def _loaded(self, rows: range | None) -> Iterable[tuple[int, int, LogRow]]:
         """(page, offset, row) of the loaded rows, of those numbered in ``rows`` when given."""
@@ -510,24 +532,14 @@ class LogModel(QAbstractTableModel):
             if found is not None and offset < len(found):
                 yield page, offset, found[offset]
 
-    def refresh_all(self) -> bool:
-        """The log changed somewhere (another process, a run): read it again, keeping the rows
-        in place when the count is unchanged. False when the count changed, or is not known
-        without counting a broad search (then reload)."""
-        if self._reading is not None:
-            return True  # a reading under way brings the rows
-        marker = change_marker()
-        if marker == self._read_at:
-            return True  # nothing written since the rows were read
-        if self._filter.status_only:  # counted from the status counts, exact at any size
-            count: int | None = queries.count_log(self._filter)
-        else:
-            count = queries.count_log_at_most(self._filter, COUNT_AT_ONCE)
-        if count is None or not self._exact or count != self._count:
-            return False
-        self._repaint_all({}, marker)
-        self._update_counts()
-        return True
+    @property
+    def reading(self) -> bool:
+        """Whether a reading of the log (:meth:`read_in_background`) is under way."""
+        return self._reading is not None
+
+    def behind(self) -> bool:
+        """Whether the log was written (by another connection) since its rows were read."""
+        return change_marker() != self._read_at
 
     def _update_counts(self) -> None:
         self._take_counts(queries.status_counts(), queries.count_xero_flagged())

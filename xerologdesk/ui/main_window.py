@@ -186,6 +186,7 @@ class MainWindow(QMainWindow):
         self._other_sync_timer.timeout.connect(self._sync_when_the_other_is_done)
         self._in_run = False  # a sync or resolve run is under way (its progress is deferred)
         self._run_changed: set[int] = set()  # orders a run changed, not yet repainted
+        self._run_rows_reading: Job | None = None  # their reading under way
         self._run_refresh = QTimer(self)
         self._run_refresh.setSingleShot(True)
         self._run_refresh.setInterval(RUN_REFRESH_MS)
@@ -372,9 +373,19 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _refresh_run_rows(self) -> None:
-        """Repaint the rows on screen that the run changed since the last time."""
+        """Repaint the rows on screen that the run changed since the last time, read on a
+        reader (one reading at a time: the next waits for the timer's next turn)."""
+        if self._run_rows_reading is not None:
+            self._run_refresh.start()
+            return
         changed, self._run_changed = self._run_changed, set()
-        self.model.refresh_orders(changed, rows=self.view.rows_on_screen())
+        job = self.model.refresh_orders_in_background(changed, self.view.rows_on_screen())
+        self._run_rows_reading = job
+        job.signals.finished.connect(lambda: self._run_rows_read(job))
+
+    def _run_rows_read(self, job: Job) -> None:
+        if self._run_rows_reading is job:
+            self._run_rows_reading = None
         self._update_actions()
 
     def _poll_changes(self) -> None:
@@ -406,14 +417,18 @@ class MainWindow(QMainWindow):
             # meanwhile is followed at a slower pace (the marker stays the one last followed,
             # so whatever changed is followed at the latest once the run is over).
             return
+        if self.model.reading:
+            return  # it may have begun before this write: the next poll looks again
         self._marker = answer
         self._follow_settings()
         if self.orders.busy:
             # Its progress repaints the rows it changed, and its end re-runs the query:
             # reading here too would only stall the GUI thread.
             return
-        if not self.model.refresh_all():
-            self.view.reload_keeping_place()
+        if self.model.behind():
+            # Read on a reader, shown in place (a refresh from Xero writes for seconds, and
+            # each reading on the GUI thread waited for the lock its threads held).
+            self.view.reload_in_background()
         for dialog in self.details.values():  # another desktop may have acted on its order
             if dialog.isVisible():
                 dialog.refresh()
