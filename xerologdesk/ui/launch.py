@@ -146,8 +146,9 @@ def start(
 # Python's thread switch interval while the window is up (default 5 ms). The GUI thread needs
 # the GIL for each call into Python a repaint makes (the model's data(), a delegate's paint),
 # and with a run's worker threads busy it could wait a whole interval for each: stalls of
-# 40-70 ms measured during a 10,000-order sync, under 50 ms at 1 ms, the run no slower.
-SWITCH_INTERVAL_SECONDS = 0.001
+# 40-70 ms measured during a 10,000-order sync; at 1 ms most runs still had a gap of 45-65 ms
+# (a repaint makes about 460 such calls), at 0.2 ms the worst were 31-41 ms, the run no slower.
+SWITCH_INTERVAL_SECONDS = 0.0002
 # Allocations between young-generation collections (default 700): fewer passes, and fewer of
 # the full ones that stop every thread (24-53 ms each during that sync, 3 of them; 12 ms at
 # most with this).
