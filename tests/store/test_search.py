@@ -468,3 +468,25 @@ def test_a_v11_file_finds_the_same_orders_after_its_migration(
         assert _refs(LogFilter(search="inv-0016")) == ["SO-0042"]
     finally:
         database.close()
+
+
+def test_a_search_beyond_the_folded_letters_is_found_read_both_ways(
+    orders: list[Order], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Greek stays Greek when folded: a broad search of it is tested on each row by the names
+    # and refs holding it (LIKE would not fold its case), a narrow one read off the indexes.
+    store_db.database.execute_sql(
+        "UPDATE log_entry SET customer_name = '\u03a9mega Foods' WHERE order_ref = 'SO-0007'"
+    )
+    store_db.database.execute_sql(
+        "UPDATE log_entry SET customer_reference = 'K\u0391\u03a6E-1' WHERE order_ref = 'SO-0011'"
+    )
+    texts = {"\u03a9mega": ["SO-0007"], "\u0391\u03a6E-1": ["SO-0011"]}
+    if folds_accents() and current() is not POSTGRES:
+        texts["\u03c9MEGA FOODS"] = ["SO-0007"]  # SQLite's trigram index folds Greek case too
+    for probe in (queries.SEARCH_PROBE, 0):  # 0: even one match is broad
+        monkeypatch.setattr(queries, "SEARCH_PROBE", probe)
+        for text, expected in texts.items():
+            assert _refs(LogFilter(search=text)) == expected, (text, probe)
+            assert _refs(LogFilter(search=text), 25) == expected, (text, probe)
+            assert count_log(LogFilter(search=text)) == 1, (text, probe)
