@@ -3,7 +3,7 @@
 The order book is made by xerologdesk itself (its migrations and search index, so the schema is
 exactly the app's), then filled directly with ``executemany`` in one transaction: customers and
 products from :func:`tests.bench.datasets.catalogue`, orders with their lines, one log entry per
-order and its search-index row. Statuses are mixed the way a busy log looks: the newest orders
+order and its search-index rows. Statuses are mixed the way a busy log looks: the newest orders
 (highest ids, latest posted dates) are *Pending*, the rest mostly *Succeeded* with some *Failed*
 and *Dismissed*; every order's customer and SKUs exist in the catalogue, so the pending ones sync
 against a sandbox loaded with :func:`tests.bench.datasets.xero_records`.
@@ -32,9 +32,19 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.bench.datasets import SEED, catalogue
-from xerologdesk.store.db import SEARCH_TABLE, SKU_SEARCH_TABLE, open_database, schema_version
+from xerologdesk.store.db import (
+    FOLD_FUNCTION,
+    NAME_SEARCH_TABLE,
+    NAME_TABLE,
+    SEARCH_TABLE,
+    SKU_SEARCH_TABLE,
+    open_database,
+    schema_version,
+)
+from xerologdesk.store.folding import fold_accents_or_null
 
-GENERATOR_VERSION = 2  # 2: the search index holds no SKUs (they have their own)
+# 2: the search index holds no SKUs (they have their own); 3: it holds the invoice numbers
+GENERATOR_VERSION = 3
 CUSTOMERS = 1_000
 SKUS = 2_000
 DATABASE_NAME = "xerologdesk.db"  # what xerologdesk.app.open_app opens in a data directory
@@ -105,11 +115,12 @@ def _rows(orders: int, pending: int, start: int, stop: int) -> tuple[list[tuple[
             skus.append(sku)
             line_rows.append((order_id, line_no, product_id, quantity * UNITS, price_units))
         status = _status(order_id, orders, pending, rng)
+        outcome = _outcome(status, order_id, reference, skus[0], stamp, rng)
         entry_rows.append(
             (
                 order_id,
                 status,
-                *_outcome(status, order_id, reference, skus[0], stamp, rng),
+                *outcome,
                 stamp,
                 stamp,
                 ref,
@@ -120,7 +131,7 @@ def _rows(orders: int, pending: int, start: int, stop: int) -> tuple[list[tuple[
                 total,
             )
         )
-        search_rows.append((order_id, ref, name, reference))
+        search_rows.append((order_id, ref, outcome[4]))  # its ref and invoice number
     return order_rows, line_rows, entry_rows, search_rows
 
 
@@ -165,6 +176,7 @@ def build(directory: Path, orders: int, pending: int) -> None:
         leftover.unlink()
     open_database(path).close()
     db = sqlite3.connect(path, isolation_level=None)
+    db.create_function(FOLD_FUNCTION, 1, fold_accents_or_null, deterministic=True)
     try:
         db.execute("PRAGMA journal_mode = OFF")  # one build, nothing to roll back to
         db.execute("PRAGMA synchronous = OFF")
@@ -205,13 +217,18 @@ def build(directory: Path, orders: int, pending: int) -> None:
             marks = ", ".join("?" * len(_ENTRY_COLUMNS.split(",")))
             db.executemany(f"INSERT INTO log_entry ({_ENTRY_COLUMNS}) VALUES ({marks})", entry_rows)
             db.executemany(
-                f"INSERT INTO {SEARCH_TABLE} (rowid, order_ref, customer_name, "
-                "customer_reference) VALUES (?, ?, ?, ?)",
+                f"INSERT INTO {SEARCH_TABLE} (rowid, order_ref, xero_invoice_number) "
+                "VALUES (?, ?, ?)",
                 search_rows,
             )
         for _, sql in indexes:
             db.execute(sql)
-        for table in (SEARCH_TABLE, SKU_SEARCH_TABLE):
+        # The log's distinct names, each folded into their index by its trigger.
+        db.execute(
+            f"INSERT OR IGNORE INTO {NAME_TABLE} (name) SELECT customer_name FROM log_entry "
+            "UNION SELECT customer_reference FROM log_entry"
+        )
+        for table in (SEARCH_TABLE, SKU_SEARCH_TABLE, NAME_SEARCH_TABLE):
             db.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
         db.execute("COMMIT")
         db.execute("PRAGMA journal_mode = WAL")

@@ -17,12 +17,12 @@ import pytest
 
 from xerologdesk.store import book, queries
 from xerologdesk.store import db as store_db
-from xerologdesk.store.db import open_database, open_server, search_index_ready
-from xerologdesk.store.engines import POSTGRES, current
+from xerologdesk.store.db import open_database, open_server, schema_version, search_index_ready
+from xerologdesk.store.engines import NAME_TABLE, POSTGRES, current
 from xerologdesk.store.folding import fold_accents_or_null
 from xerologdesk.store.importer import import_files
 from xerologdesk.store.queries import LogFilter, count_log, count_log_at_most, page_log
-from xerologdesk.store.search import folds_accents, search_ids
+from xerologdesk.store.search import folds_accents, matching, search_ids
 
 HEADER = "order_ref,posted_date,customer_reference,customer_name,sku,quantity,unit_price\n"
 CUSTOMERS = [
@@ -311,3 +311,182 @@ def test_an_index_from_an_earlier_version_is_rebuilt(
         assert _refs(LogFilter(search="sku-01234")) == _expected(generated_orders(12), "SKU-01234")
     finally:
         database.close()
+
+
+def test_a_renamed_reference_and_a_name_in_other_capitals_are_found(orders: list[Order]) -> None:
+    store_db.database.execute_sql(
+        "UPDATE log_entry SET customer_reference = 'ZED-77' WHERE order_ref = 'SO-0007'"
+    )
+    assert _refs(LogFilter(search="zed-77")) == ["SO-0007"]
+    # The same name in capitals: one name to the index (it ignores case), both spellings'
+    # orders found, each once.
+    store_db.database.execute_sql(
+        "UPDATE log_entry SET customer_name = 'BONDI BAKERY' WHERE order_ref = 'SO-0006'"
+    )
+    expected = _expected(orders, "bondi bakery")
+    assert "SO-0006" in expected
+    assert _refs(LogFilter(search="Bondi Bakery")) == expected
+    assert count_log(LogFilter(search="bondi bakery")) == len(expected)
+    assert sorted(search_ids("bondi bakery", 1000) or []) == sorted(
+        book.order_ids_for_refs(expected).values()
+    )
+
+
+def test_imported_orders_of_a_new_customer_are_found_by_its_name_and_reference(
+    orders: list[Order], write: Callable[..., Path]
+) -> None:
+    text = HEADER + "".join(
+        f"SO-90{n:02d},2026-09-30,OLAF-{n % 2},\u00d3lafur Provisions {n % 2},BEAN_1KG,1,3.00\n"
+        for n in range(6)
+    )
+    import_files([write("more.csv", text)], "AUD")
+    both = ["SO-9005", "SO-9004", "SO-9003", "SO-9002", "SO-9001", "SO-9000"]
+    # Without the trigram index (an old SQLite) LIKE folds no accents: only the same spelling.
+    assert _refs(LogFilter(search="olafur provisions")) == (both if folds_accents() else [])
+    assert _refs(LogFilter(search="\u00d3lafur provisions 1")) == both[::2]
+    assert _refs(LogFilter(search="olaf-0")) == both[1::2]
+    assert count_log(LogFilter(search="Provisions")) == 6
+
+
+def test_a_name_shared_by_thousands_of_orders_is_found(
+    orders: list[Order], write: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    many = [
+        Order(
+            f"HD-{n:05d}",
+            f"2025-{1 + n % 12:02d}-{1 + n % 28:02d}",
+            "HD-7",
+            "Harbour Deli 7",
+            ("BEAN_1KG",),
+        )
+        for n in range(3000)
+    ]
+    import_files([write("many.csv", _csv(many))], "AUD")
+    every = [*orders, *many]
+    expected = _expected(every, "harbour deli 7")
+    assert len(expected) == 3000
+    assert len(search_ids("Harbour Deli 7", queries.SEARCH_PROBE) or []) == 3000
+    assert count_log_at_most(LogFilter(search="Harbour Deli 7"), 10_000) == 3000
+    assert _refs(LogFilter(search="harbour deli 7"), 100) == expected[:100]
+    assert count_log(LogFilter(search="HARBOUR DELI")) == 3000
+    monkeypatch.setattr(queries, "SEARCH_PROBE", 100)  # read as a broad search
+    assert _refs(LogFilter(search="harbour deli 7"), 100) == expected[:100]
+    assert count_log(LogFilter(search="Harbour Deli 7")) == 3000
+
+
+def test_sqlite_reads_the_names_then_their_orders_off_indexes(
+    orders: list[Order],
+) -> None:
+    if not folds_accents() or current() is POSTGRES:
+        pytest.skip("SQLite's trigram index (PostgreSQL's has a test of its own)")
+    condition = matching("bakery")
+    plan = "\n".join(
+        row[3]
+        for row in store_db.database.execute_sql(
+            f"EXPLAIN QUERY PLAN SELECT count(*) FROM log_entry WHERE {condition.sql}",
+            condition.params,
+        )
+    )
+    for step in (
+        f"SCAN {store_db.NAME_SEARCH_TABLE} VIRTUAL TABLE",  # the names holding the text
+        "USING INDEX log_entry_customer (customer_name=?)",  # their orders, by name
+        "USING INDEX log_entry_customer_reference (customer_reference=?)",  # by reference
+        f"SCAN {store_db.SEARCH_TABLE} VIRTUAL TABLE",  # the orders' refs and invoice numbers
+    ):
+        assert step in plan, plan
+    assert "SCAN log_entry" not in plan, plan
+
+
+# The search index as schema v11 left it (SQLite): one row per order holding its ref, customer
+# name, customer reference and invoice number, folded; no table of names.
+_V11_SEARCH_INDEX = (
+    "CREATE VIRTUAL TABLE order_text_search USING fts5(order_ref, customer_name, "
+    "customer_reference, xero_invoice_number, tokenize = 'trigram', columnsize = 0)",
+    "CREATE VIRTUAL TABLE sku_search USING fts5(sku, tokenize = 'trigram', columnsize = 0)",
+    "CREATE TRIGGER order_text_search_delete AFTER DELETE ON log_entry BEGIN "
+    "DELETE FROM order_text_search WHERE rowid = OLD.order_id; END",
+    "CREATE TRIGGER order_text_search_update AFTER UPDATE OF order_ref, customer_name, "
+    "customer_reference, xero_invoice_number ON log_entry BEGIN UPDATE order_text_search SET "
+    "order_ref = xld_fold_accents(NEW.order_ref), "
+    "customer_name = xld_fold_accents(NEW.customer_name), "
+    "customer_reference = xld_fold_accents(NEW.customer_reference), "
+    "xero_invoice_number = xld_fold_accents(NEW.xero_invoice_number) "
+    "WHERE rowid = NEW.order_id; END",
+    "CREATE TRIGGER sku_search_insert AFTER INSERT ON product BEGIN "
+    "INSERT INTO sku_search (rowid, sku) VALUES (NEW.id, NEW.sku); END",
+    "CREATE TRIGGER sku_search_delete AFTER DELETE ON product BEGIN "
+    "DELETE FROM sku_search WHERE rowid = OLD.id; END",
+    "CREATE TRIGGER sku_search_update AFTER UPDATE OF sku ON product BEGIN "
+    "UPDATE sku_search SET sku = NEW.sku WHERE rowid = NEW.id; END",
+    "INSERT INTO order_text_search (rowid, order_ref, customer_name, customer_reference, "
+    "xero_invoice_number) SELECT order_id, xld_fold_accents(order_ref), "
+    "xld_fold_accents(customer_name), xld_fold_accents(customer_reference), "
+    "xld_fold_accents(xero_invoice_number) FROM log_entry",
+    "INSERT INTO sku_search (rowid, sku) SELECT id, sku FROM product",
+)
+
+
+def test_a_v11_file_finds_the_same_orders_after_its_migration(
+    db_path: Path, write: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    newest = store_db.MIGRATIONS
+    monkeypatch.setattr(store_db, "MIGRATIONS", newest[:11])
+    database: peewee.Database = open_database(db_path)
+    generated = generated_orders()
+    import_files([write("orders.csv", _csv(generated))], "AUD")
+    store_db._drop_search_index(database)
+    for statement in _V11_SEARCH_INDEX:
+        database.execute_sql(statement)
+    # Xero's invoice number, recorded by v11's trigger.
+    database.execute_sql(
+        "UPDATE log_entry SET xero_invoice_number = 'INV-0016' WHERE order_ref = 'SO-0042'"
+    )
+    assert store_db.user_version(database) == 11
+    database.close()
+
+    monkeypatch.setattr(store_db, "MIGRATIONS", newest)
+    database = open_database(db_path)
+    try:
+        assert store_db.user_version(database) == schema_version() == 12
+        assert search_index_ready()
+        columns = {row[1] for row in database.execute_sql("PRAGMA table_info(order_text_search)")}
+        assert columns == {"order_ref", "xero_invoice_number"}
+        names = {row[0] for row in database.execute_sql(f"SELECT name FROM {NAME_TABLE}")}
+        assert names == {text for pair in CUSTOMERS for text in pair}
+        for text in (
+            "bakery",  # a customer's name
+            "CAFE-0",  # a customer's reference
+            "SO-0123",  # an order's ref
+            "sku-01234",  # a line's SKU
+            "\u00e9toile",  # accented, folded
+            "cafe",
+            "so-",
+        ):
+            expected = _expected(generated, text)
+            assert _refs(LogFilter(search=text)) == expected, text
+            assert count_log(LogFilter(search=text)) == len(expected), text
+        assert _refs(LogFilter(search="inv-0016")) == ["SO-0042"]
+    finally:
+        database.close()
+
+
+def test_a_search_beyond_the_folded_letters_is_found_read_both_ways(
+    orders: list[Order], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Greek stays Greek when folded: a broad search of it is tested on each row by the names
+    # and refs holding it (LIKE would not fold its case), a narrow one read off the indexes.
+    store_db.database.execute_sql(
+        "UPDATE log_entry SET customer_name = '\u03a9mega Foods' WHERE order_ref = 'SO-0007'"
+    )
+    store_db.database.execute_sql(
+        "UPDATE log_entry SET customer_reference = 'K\u0391\u03a6E-1' WHERE order_ref = 'SO-0011'"
+    )
+    texts = {"\u03a9mega": ["SO-0007"], "\u0391\u03a6E-1": ["SO-0011"]}
+    if folds_accents() and current() is not POSTGRES:
+        texts["\u03c9MEGA FOODS"] = ["SO-0007"]  # SQLite's trigram index folds Greek case too
+    for probe in (queries.SEARCH_PROBE, 0):  # 0: even one match is broad
+        monkeypatch.setattr(queries, "SEARCH_PROBE", probe)
+        for text, expected in texts.items():
+            assert _refs(LogFilter(search=text)) == expected, (text, probe)
+            assert _refs(LogFilter(search=text), 25) == expected, (text, probe)
+            assert count_log(LogFilter(search=text)) == 1, (text, probe)

@@ -411,6 +411,17 @@ def _migrate_search_names_first(db: peewee.Database) -> None:
     _execute_all(db, engines.names_schema())
 
 
+def _migrate_sqlite_names_first(db: peewee.Database) -> None:
+    """On SQLite, search names first as PostgreSQL does since v11: drop the search index whose
+    rows held each order's customer name and reference besides its ref and invoice number;
+    opening builds the new one (a table of the log's distinct names and references with a
+    trigram index of its own, and the orders' refs and invoice numbers: see SEARCH_TABLE) in
+    the same open, right after. A version of its own so that an older program, which would
+    read and write the old layout, refuses the file. Nothing changes on PostgreSQL."""
+    if engine_of(db) is not POSTGRES:
+        _drop_search_index(db)
+
+
 # The ordered migrations: MIGRATIONS[n - 1] brings a database from version n - 1 to n. Never
 # edit a released one; append a new one (and keep the models in step with the result).
 MIGRATIONS: list[Callable[[peewee.Database], None]] = [
@@ -425,6 +436,7 @@ MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _migrate_add_change_counter,
     _migrate_key_server_indexes,
     _migrate_search_names_first,
+    _migrate_sqlite_names_first,
 ]
 
 
@@ -532,27 +544,38 @@ def rows_by_key(
 
 # -- the search index --------------------------------------------------------------------------
 
-# Two trigram indexes: the log's text columns, one row per order (rowid = order id), and the
-# products' SKUs, one row per product (rowid = product id). A SKU search reaches orders through
-# order_line's product index: indexing each order's SKUs instead put trigrams like "sku" and
-# "-01" in every order of a big log, and resolving "SKU-01234" then read a million-entry list
-# per trigram (~90 ms); the SKU index has a row per product, and stays right when lines change.
-# The orders' index holds its text folded (store.folding: "Café" as "Cafe"), and the Xero
-# invoice number too, so "cafe" and "INV-0016" both find their orders.
+# Three trigram indexes, each of text folded (store.folding: "Café" as "Cafe"). The log's
+# distinct customer names and references (NAME_TABLE as written, one row per name, and
+# NAME_SEARCH_TABLE folded, rowid = the name's id): a name is repeated in every order of its
+# customer, so an index of the orders' names read and intersected lists of hundreds of
+# thousands of orders for one ("Harbour Deli 7": ~11 ms on a million orders); the few names
+# holding a search's text are found among a few thousand, and their orders come off the log's
+# own indexes of customer_name and customer_reference without reading a row. Each order's ref
+# and Xero invoice number (SEARCH_TABLE, rowid = order id), so "INV-0016" finds its order.
+# The products' SKUs (SKU_SEARCH_TABLE, rowid = product id), reached through order_line's
+# product index: indexing each order's SKUs instead put trigrams like "sku" and "-01" in every
+# order of a big log, and resolving "SKU-01234" then read a million-entry list per trigram
+# (~90 ms); the SKU index has a row per product, and stays right when lines change.
 SEARCH_TABLE = "order_text_search"
 SKU_SEARCH_TABLE = "sku_search"
+NAME_TABLE = engines.NAME_TABLE  # the same table (and name) as PostgreSQL's
+NAME_SEARCH_TABLE = "name_search"
 # The SQL function the triggers fold with (FOLD_FUNCTION): registered on every connection.
-# Deletes and edits follow by trigger; new orders are added by add_to_search_index, products
-# (few, and inserted in many places) by trigger.
+# Deletes and edits follow by trigger; new orders (and their names) are added by
+# add_to_search_index, products (few, and inserted in many places) by trigger. A name no order
+# has any more stays (it finds nothing), as on PostgreSQL.
 _SEARCH_TRIGGERS = (
     "order_text_search_delete",
     "order_text_search_update",
+    "log_name_update",
+    "name_search_insert",
     "sku_search_insert",
     "sku_search_delete",
     "sku_search_update",
 )
 # What earlier versions built, dropped when found: one index of orders with their SKUs (before
-# 0.2), then one of the orders' text as written (before accents were folded).
+# 0.2), then one of the orders' text as written (before accents were folded). Before schema v12
+# order_text_search held each order's customer name and reference too.
 _RETIRED_SEARCH = {
     "trigger": (
         "log_search_delete",
@@ -562,13 +585,23 @@ _RETIRED_SEARCH = {
     ),
     "table": ("log_search", "order_search"),
 }
-_SEARCHED_COLUMNS = ("order_ref", "customer_name", "customer_reference", "xero_invoice_number")
+_SEARCH_TABLES = (SEARCH_TABLE, SKU_SEARCH_TABLE, NAME_TABLE, NAME_SEARCH_TABLE)
+_SEARCHED_COLUMNS = ("order_ref", "xero_invoice_number")
 _SEARCH_COLUMN_LIST = ", ".join(_SEARCHED_COLUMNS)
+_NAMED_COLUMNS = ("customer_name", "customer_reference")
+# A name into the log's names, unless there already (only a new one fires name_search_insert).
+_ADD_NAMES = f"INSERT OR IGNORE INTO {NAME_TABLE} (name) VALUES (?)"
 _SEARCH_SCHEMA: tuple[str, ...] = (
     f"""CREATE VIRTUAL TABLE {SEARCH_TABLE} USING fts5(
         {_SEARCH_COLUMN_LIST}, tokenize = 'trigram', columnsize = 0)""",
     f"""CREATE VIRTUAL TABLE {SKU_SEARCH_TABLE} USING fts5(
         sku, tokenize = 'trigram', columnsize = 0)""",
+    # NOCASE as the log's columns: customer_name IN (its names) reads their index.
+    f"""CREATE TABLE {NAME_TABLE} (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE)""",
+    f"""CREATE VIRTUAL TABLE {NAME_SEARCH_TABLE} USING fts5(
+        name, tokenize = 'trigram', columnsize = 0)""",
     f"""CREATE TRIGGER order_text_search_delete AFTER DELETE ON log_entry BEGIN
         DELETE FROM {SEARCH_TABLE} WHERE rowid = OLD.order_id;
     END""",
@@ -577,6 +610,14 @@ _SEARCH_SCHEMA: tuple[str, ...] = (
         UPDATE {SEARCH_TABLE} SET {
         ", ".join(f"{column} = {FOLD_FUNCTION}(NEW.{column})" for column in _SEARCHED_COLUMNS)
     } WHERE rowid = NEW.order_id;
+    END""",
+    f"""CREATE TRIGGER log_name_update
+    AFTER UPDATE OF {", ".join(_NAMED_COLUMNS)} ON log_entry BEGIN
+        INSERT OR IGNORE INTO {NAME_TABLE} (name)
+        VALUES (NEW.customer_name), (NEW.customer_reference);
+    END""",
+    f"""CREATE TRIGGER name_search_insert AFTER INSERT ON {NAME_TABLE} BEGIN
+        INSERT INTO {NAME_SEARCH_TABLE} (rowid, name) VALUES (NEW.id, {FOLD_FUNCTION}(NEW.name));
     END""",
     f"""CREATE TRIGGER sku_search_insert AFTER INSERT ON product BEGIN
         INSERT INTO {SKU_SEARCH_TABLE} (rowid, sku) VALUES (NEW.id, NEW.sku);
@@ -587,10 +628,12 @@ _SEARCH_SCHEMA: tuple[str, ...] = (
     f"""CREATE TRIGGER sku_search_update AFTER UPDATE OF sku ON product BEGIN
         UPDATE {SKU_SEARCH_TABLE} SET sku = NEW.sku WHERE rowid = NEW.id;
     END""",
-    # every order already in the log
+    # every order already in the log, and its names
     f"""INSERT INTO {SEARCH_TABLE} (rowid, {_SEARCH_COLUMN_LIST})
         SELECT order_id, {", ".join(f"{FOLD_FUNCTION}({c})" for c in _SEARCHED_COLUMNS)}
         FROM log_entry""",
+    f"""INSERT OR IGNORE INTO {NAME_TABLE} (name)
+        SELECT customer_name FROM log_entry UNION SELECT customer_reference FROM log_entry""",
     f"INSERT INTO {SKU_SEARCH_TABLE} (rowid, sku) SELECT id, sku FROM product",
 )
 
@@ -627,7 +670,7 @@ def search_index_ready(db: peewee.Database | None = None) -> bool:
     return (
         engine_of(chosen) is not POSTGRES
         and trigram_available()
-        and {SEARCH_TABLE, SKU_SEARCH_TABLE} <= _names(chosen, "table")
+        and set(_SEARCH_TABLES) <= _names(chosen, "table")
         and set(_SEARCH_TRIGGERS) <= _names(chosen, "trigger")
     )
 
@@ -658,25 +701,24 @@ def _ensure_search_index(db: peewee.Database) -> None:
 def _drop_search_index(db: peewee.Database) -> None:
     for trigger in (*_SEARCH_TRIGGERS, *_RETIRED_SEARCH["trigger"]):
         _execute(db, f"DROP TRIGGER IF EXISTS {trigger}")
-    for table in (SEARCH_TABLE, SKU_SEARCH_TABLE, *_RETIRED_SEARCH["table"]):
+    for table in (*_SEARCH_TABLES, *_RETIRED_SEARCH["table"]):
         _execute(db, f"DROP TABLE IF EXISTS {table}")
 
 
 def add_to_search_index(rows: Sequence[tuple[int, str, str, str]]) -> None:
     """Add new log entries to the search index from what the writer already holds:
-    (order id, order ref, customer name, customer reference).
+    (order id, order ref, customer name, customer reference); their names go in only when new.
 
     Whoever inserts log entries calls this in the same transaction (a per-row trigger made a
     100,000-line import five times slower); does nothing when search falls back to LIKE.
     """
     if rows and search_index_ready():
-        folded = [(order_id, *map(fold_accents, texts)) for order_id, *texts in rows]
+        refs = [(order_id, fold_accents(ref)) for order_id, ref, _, _ in rows]
+        names = {(name,) for _, _, *named in rows for name in named}
         with peewee.__exception_wrapper__:  # type: ignore[attr-defined]
-            database.cursor().executemany(
-                f"INSERT INTO {SEARCH_TABLE} (rowid, order_ref, customer_name, "
-                "customer_reference) VALUES (?, ?, ?, ?)",
-                folded,
-            )
+            cursor = database.cursor()
+            cursor.executemany(f"INSERT INTO {SEARCH_TABLE} (rowid, order_ref) VALUES (?, ?)", refs)
+            cursor.executemany(_ADD_NAMES, sorted(names))
 
 
 # -- opening -----------------------------------------------------------------------------------

@@ -3,14 +3,15 @@
 A search of three or more characters is a substring of an order's ref, customer name, customer
 reference or Xero invoice number, or of the SKU of one of its lines, ignoring case and accents
 ("cafe" finds "Café Étoile"); fewer characters are a prefix of the ref, name or reference.
-The trigram indexes of :mod:`xerologdesk.store.db` answer it (one of the log's text columns,
-folded, one of the products' SKUs, reached through ``order_line``); an SQLite without them gets
-``LIKE``, which folds only ASCII case. PostgreSQL takes that ``LIKE`` way too, as ILIKE on
-folded text, so accents fold there as well: its trigram indexes hold the log's distinct customer
-names and references (:data:`~xerologdesk.store.engines.NAME_TABLE`), whose orders its btree
-indexes of those columns list, and each order's ref and invoice number
-(:data:`~xerologdesk.store.engines.SEARCHED_REF`); a row is tested on its folded text
-(:data:`~xerologdesk.store.engines.SEARCHED_TEXT`).
+Both engines answer it names first, from trigram indexes of folded text: the log's distinct
+customer names and references (:data:`~xerologdesk.store.engines.NAME_TABLE`), whose orders the
+log's btree indexes of those columns list without reading a row; each order's ref and invoice
+number; and the products' SKUs, reached through ``order_line``. SQLite keeps them in FTS5
+tables (:mod:`xerologdesk.store.db`); an SQLite without them gets ``LIKE``, which folds only
+ASCII case. PostgreSQL's are pg_trgm indexes, asked by ILIKE on folded text
+(:data:`~xerologdesk.store.engines.SEARCHED_NAME`,
+:data:`~xerologdesk.store.engines.SEARCHED_REF`), so accents fold there as well; a row is tested
+on its folded text (:data:`~xerologdesk.store.engines.SEARCHED_TEXT`).
 
 A search is answered one of three ways, whichever is cheap for it:
 
@@ -31,6 +32,7 @@ from typing import Any
 import peewee
 
 from xerologdesk.store.db import (
+    NAME_SEARCH_TABLE,
     SEARCH_TABLE,
     SKU_SEARCH_TABLE,
     change_marker,
@@ -44,7 +46,6 @@ from xerologdesk.store.engines import (
     SEARCHED_REF,
     SEARCHED_SKU,
     SEARCHED_TEXT,
-    SQLITE,
     current,
 )
 from xerologdesk.store.folding import fold_accents
@@ -93,8 +94,13 @@ class _Index:
     """How one engine's trigram indexes are asked: each query takes one parameter, the search
     text as ``term`` (or ``sku_term``) writes it."""
 
-    # The ids of the orders whose text holds the term: one query, or one per part of the text
-    # (the orders holding it are those any of them lists).
+    # The conditions on the log's row that together say its text holds the term, each as the
+    # column tested and the test: its customer's name is one of the log's distinct names
+    # holding the term, or its customer's reference is, or its ref or invoice number holds it.
+    # The names come first: they are what most searches find (see count_matching), their
+    # orders listed by the log's own indexes of those columns without reading a row.
+    parts: tuple[tuple[str, str], ...]
+    # The ids of the orders each part finds, in the same order (read with a LIMIT).
     order_texts: tuple[str, ...]
     sku_products: str  # the ids of the products whose SKU holds it
     term: Callable[[str], str]
@@ -106,27 +112,45 @@ class _Index:
         return f"SELECT order_id FROM order_line WHERE product_id IN ({self.sku_products})"
 
 
-# PostgreSQL: the log's distinct names and references holding the pattern, as an array (read
-# once a statement), whose orders the log's indexes of those columns list without reading a row.
+def _where(parts: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """The ids of the orders each of ``parts`` finds, off the log's indexes."""
+    return tuple(f"SELECT order_id FROM log_entry WHERE {column} {test}" for column, test in parts)
+
+
+def _matching_rowids(table: str) -> str:
+    """The rowids of an FTS5 table's rows matching one phrase."""
+    return f"SELECT rowid FROM {table} WHERE {table} MATCH ?"
+
+
+# SQLite: the log's distinct names and references holding the phrase (read once a statement,
+# into a list the log's NOCASE indexes are looked up with).
+_FTS5_NAMES = f"SELECT name FROM {NAME_TABLE} WHERE id IN ({_matching_rowids(NAME_SEARCH_TABLE)})"
+_FTS5_PARTS = (
+    ("customer_name", f"IN ({_FTS5_NAMES})"),
+    ("customer_reference", f"IN ({_FTS5_NAMES})"),
+    ("order_id", f"IN ({_matching_rowids(SEARCH_TABLE)})"),
+)
+# PostgreSQL: the same names as an array (read once a statement), and the ref and invoice
+# number's folded text, each off its pg_trgm index.
 _NAMES = f"ARRAY(SELECT name FROM {NAME_TABLE} WHERE {SEARCHED_NAME} ILIKE %s ESCAPE '\\')"
-# The conditions on the log's row that together say its text holds the pattern (one parameter
-# each): its customer's name, its customer's reference, its ref or invoice number. The first
-# comes first: a customer's name is what most searches find (see count_matching).
 _TRIGRAM_PARTS = (
-    f"customer_name = ANY({_NAMES})",
-    f"customer_reference = ANY({_NAMES})",
-    f"{SEARCHED_REF} ILIKE %s ESCAPE '\\'",
+    ("customer_name", f"= ANY({_NAMES})"),
+    ("customer_reference", f"= ANY({_NAMES})"),
+    (SEARCHED_REF, "ILIKE %s ESCAPE '\\'"),
 )
 
 # SQLite's FTS5 tables (store.db) and PostgreSQL's pg_trgm indexes of the folded text.
 _FTS5 = _Index(
-    order_texts=(f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ?",),
-    sku_products=f"SELECT rowid FROM {SKU_SEARCH_TABLE} WHERE {SKU_SEARCH_TABLE} MATCH ?",
+    parts=_FTS5_PARTS,
+    # The refs' matches straight off their index (each id is an order's).
+    order_texts=(*_where(_FTS5_PARTS[:2]), _matching_rowids(SEARCH_TABLE)),
+    sku_products=_matching_rowids(SKU_SEARCH_TABLE),
     term=_phrase,
     sku_term=_sku_phrase,
 )
 _TRIGRAM = _Index(
-    order_texts=tuple(f"SELECT order_id FROM log_entry WHERE {part}" for part in _TRIGRAM_PARTS),
+    parts=_TRIGRAM_PARTS,
+    order_texts=_where(_TRIGRAM_PARTS),
     sku_products=f"SELECT id FROM product WHERE {SEARCHED_SKU} ILIKE %s ESCAPE '\\'",
     term=_folded_pattern,
     sku_term=_folded_pattern,
@@ -191,18 +215,25 @@ def _sku_matches(index: _Index, text: str) -> bool:
     return cursor.fetchone() is not None
 
 
-def _trigram_parts(text: str) -> list[peewee.SQL]:
-    """PostgreSQL's conditions on the log's row that together say it matches ``text`` (of three
-    or more characters): :data:`_TRIGRAM_PARTS`, and its lines' SKUs only when one matches."""
-    pattern = _folded_pattern(text)
-    parts = [peewee.SQL(part, [pattern]) for part in _TRIGRAM_PARTS]
-    if _sku_matches(_TRIGRAM, text):
-        parts.append(peewee.SQL(f"order_id IN ({_TRIGRAM.sku_orders})", [pattern]))
+def _parts(index: _Index, text: str, *, plain: bool = False) -> list[peewee.SQL]:
+    """The conditions on the log's row that together say its ref, invoice number, customer's
+    name or reference holds ``text`` (of three or more characters): ``index.parts``; ``plain``
+    hides the log's indexes from SQLite's planner (tested on each row as read)."""
+    prefix = current().hide_index if plain else ""
+    term = index.term(text)
+    return [peewee.SQL(f"{prefix}{column} {test}", [term]) for column, test in index.parts]
+
+
+def _parts_and_skus(index: _Index, text: str) -> list[peewee.SQL]:
+    """:func:`_parts`, and the order's lines' SKUs only when one matches."""
+    parts = _parts(index, text)
+    if _sku_matches(index, text):
+        parts.append(peewee.SQL(f"order_id IN ({index.sku_orders})", [index.sku_term(text)]))
     return parts
 
 
 def _any_of(parts: list[peewee.SQL]) -> peewee.SQL:
-    """Any of the conditions ``parts`` (as :func:`_trigram_parts` gives them)."""
+    """Any of the conditions ``parts`` (as :func:`_parts` gives them)."""
     return peewee.SQL(
         "(" + " OR ".join(part.sql for part in parts) + ")",
         [param for part in parts for param in part.params],
@@ -215,17 +246,11 @@ def matching(text: str) -> peewee.SQL:
     if len(text) < MIN_SEARCH_CHARS:
         return _any_column_like(like_pattern(text, contains=False))
     index = _index()
-    if index is _TRIGRAM:
-        # Each part off its own index (the names' orders, the refs'), the SKUs only when one
-        # matches: "order_id IN (the log's matches)" read every match twice, in each of the
-        # server's parallel workers (1.2 s to count "Bakery" on a million orders).
-        return _any_of(_trigram_parts(text))
     if index is not None:
-        queries = (*index.order_texts, index.sku_orders)
-        return peewee.SQL(
-            "(" + " OR ".join(f"order_id IN ({query})" for query in queries) + ")",
-            [*(index.term(text) for _ in index.order_texts), index.sku_term(text)],
-        )
+        # Each part off its own index (the names' orders, the refs'), the SKUs only when one
+        # matches: on PostgreSQL "order_id IN (the log's matches)" read every match twice, in
+        # each of the server's parallel workers (1.2 s to count "Bakery" on a million orders).
+        return _any_of(_parts_and_skus(index, text))
     pattern = like_pattern(text, contains=True)
     columns = _any_column_like(pattern, columns=SEARCHED_COLUMNS)
     return peewee.SQL(
@@ -236,12 +261,13 @@ def matching(text: str) -> peewee.SQL:
 def count_matching(text: str) -> int:
     """How many orders match ``text`` (every match read first, as :func:`matching` does)."""
     text = text.strip()
-    if _uses_index(text) is _TRIGRAM:
+    index = _uses_index(text)
+    if index is not None:
         # A customer's orders have its name, one each: they are counted off the name index
         # alone (no row read), the few others matching besides (a reference, a ref, a SKU)
-        # apart ("Bakery" on a million orders: 30 ms, where testing its 124,000 rows took
-        # 280 ms of a server's core while the window read its pages).
-        names, *others = _trigram_parts(text)
+        # apart ("Bakery" on a million orders: 30 ms on PostgreSQL, where testing its 124,000
+        # rows took 280 ms of a server's core while the window read its pages).
+        names, *others = _parts_and_skus(index, text)
         besides = _any_of(others)
         sql = (
             f"SELECT (SELECT count(*) FROM log_entry WHERE {names.sql}) + (SELECT count(*) "
@@ -273,11 +299,10 @@ def tested_per_row(text: str) -> Any:
         # in eight ("Bakery" on a million orders) reads in a few milliseconds instead of 40.
         condition = _folded_like(like_pattern(folded, contains=True))
     else:
-        condition = peewee.SQL(
-            f"EXISTS (SELECT 1 FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ? "
-            f"AND {SEARCH_TABLE}.rowid = order_id)",
-            [_phrase(text)],
-        )
+        # LIKE would not fold the case of letters beyond ASCII: the row's name and reference
+        # are looked up among the names holding the text (read once), its ref and invoice
+        # number among the orders holding it.
+        condition = _any_of(_parts(index, text, plain=True))
     if _sku_matches(index, text):
         # The order's own few lines, checked against the matching products (read once).
         products = peewee.SQL(f"({index.sku_products})", [index.sku_term(text)])
@@ -291,7 +316,7 @@ def tested_per_row(text: str) -> Any:
 @dataclass(frozen=True)
 class _Found:
     """A narrow search's matches: their ids, the first ``named`` of them found by a customer's
-    name or reference (PostgreSQL's first two :data:`_TRIGRAM_PARTS`; none elsewhere)."""
+    name or reference (the first two of the index's parts)."""
 
     ids: tuple[int, ...]
     named: int = 0
@@ -306,17 +331,18 @@ def search_ids(text: str, limit: int) -> list[int] | None:
 
 def narrow_matches(text: str, limit: int) -> peewee.SQL | None:
     """The orders matching the search ``text`` when at most ``limit`` do (None: it is broad),
-    as a condition to read every match by before sorting them: their ids, or on PostgreSQL,
-    for those a customer's name or reference found, the names' conditions again (their orders
-    off the name indexes: 3,000 orders of "Harbour Deli 7" in 7 ms, where looking each id up
-    took 17 ms)."""
+    as a condition to read every match by before sorting them: for those a customer's name or
+    reference found, the names' conditions again (their orders off the name indexes: on
+    PostgreSQL 3,000 orders of "Harbour Deli 7" in 7 ms, where looking each id up took 17 ms),
+    the others' ids."""
     found = _found(text, limit)
     if found is None:
         return None
     rest = current().among("order_id", found.ids[found.named :])
-    if not found.named:
+    index = _uses_index(text.strip())
+    if not found.named or index is None:
         return rest
-    names = [peewee.SQL(part, [_folded_pattern(text)]) for part in _TRIGRAM_PARTS[:2]]
+    names = _parts(index, text.strip())[:2]
     return _any_of([*names, rest] if found.named < len(found.ids) else names)
 
 
@@ -355,11 +381,8 @@ def _read_search_ids(text: str, limit: int) -> _Found | None:
         return None if listed is None else _Found(tuple(listed))
     parts: list[list[int]] = []
     for query in index.order_texts:
-        if index is _FTS5:
-            part = _by_trigram_cover(text, limit)
-        else:
-            cursor = database.execute_sql(f"{query} LIMIT {mark}", [index.term(text), limit + 1])
-            part = _at_most(limit, cursor)
+        cursor = database.execute_sql(f"{query} LIMIT {mark}", [index.term(text), limit + 1])
+        part = _at_most(limit, cursor)
         if part is None:
             return None
         parts.append(part)
@@ -370,37 +393,9 @@ def _read_search_ids(text: str, limit: int) -> _Found | None:
     if by_sku is None:
         return None
     ids = tuple(dict.fromkeys([*(order_id for part in parts for order_id in part), *by_sku]))
-    # PostgreSQL's first two parts find by a customer's name or reference: their ids come first.
-    named = len({order_id for part in parts[:2] for order_id in part}) if index is _TRIGRAM else 0
+    # The first two parts find by a customer's name or reference: their ids come first.
+    named = len({order_id for part in parts[:2] for order_id in part})
     return _Found(ids, named) if len(ids) <= limit else None
-
-
-def _by_trigram_cover(text: str, limit: int) -> list[int] | None:
-    """SQLite: the ids of the orders whose text holds ``text`` (None: more than ``limit``).
-
-    A phrase MATCH reads the whole list of every trigram of the text: for "Harbour Deli 7",
-    twelve lists of 50,000 to 120,000 orders, 1,560 pages and 15 ms of a core on a million
-    orders. Every third trigram and the last (which together cover each letter) skip through
-    their lists instead (540 pages, 4-7 ms), and the few orders holding them all apart from the
-    text are told from the matches by their rows, which the page reads next anyway. A text
-    beyond ASCII (a row test by LIKE would not fold its case) or of three trigrams or fewer
-    (the cover would be the phrase) is asked as the phrase.
-    """
-    folded = fold_accents(text)
-    trigrams = len(folded) - 2
-    cover = dict.fromkeys([*(folded[at : at + 3] for at in range(0, trigrams, 3)), folded[-3:]])
-    query = f"{_FTS5.order_texts[0]} LIMIT ?"
-    if folded.isascii() and len(cover) < trigrams:
-        every = " AND ".join(_sku_phrase(trigram) for trigram in cover)
-        candidates = _at_most(limit, database.execute_sql(query, [every, limit + 1]))
-        if candidates is not None:
-            holds = _folded_like(like_pattern(folded, contains=True))
-            among = SQLITE.among("order_id", candidates)
-            sql = f"SELECT order_id FROM log_entry WHERE {among.sql} AND {holds.sql}"
-            return [row[0] for row in database.execute_sql(sql, holds.params)]
-        # More orders hold the cover than ``limit``: the phrase says whether the text is held
-        # by as many.
-    return _at_most(limit, database.execute_sql(query, [_phrase(text), limit + 1]))
 
 
 def _at_most(limit: int, cursor: Any) -> list[int] | None:
