@@ -9,13 +9,24 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from gui_support import QT_MARKS, WAIT_MS, Shown, cell, order_id, refs_shown, table_texts, wait_idle
+from gui_support import (
+    QT_MARKS,
+    WAIT_MS,
+    Shown,
+    cell,
+    order_id,
+    painted_text,
+    refs_shown,
+    table_texts,
+    wait_idle,
+)
 from gui_support import line as order_line
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from tests.sandbox.sandbox_helpers import admin
 from xerologdesk.sandbox import Sandbox
+from xerologdesk.ui import main_window
 from xerologdesk.ui.log_model import COLUMN_INDEX
 from xerologdesk.ui.main_window import XERO_REFRESH_MINUTES, MainWindow
 from xerologdesk.ui.window_actions import Command
@@ -40,9 +51,8 @@ def invoice_number(sandbox: Sandbox, ref: str) -> str:
     return next(i["InvoiceNumber"] for i in sandbox.state()["invoices"] if i["Reference"] == ref)
 
 
-@pytest.fixture
-def refreshed(
-    window: MainWindow, connected: Sandbox, import_lines: Callable[..., object], qtbot: QtBot
+def refresh_after_the_accountant(
+    window: MainWindow, sandbox: Sandbox, import_lines: Callable[..., object], qtbot: QtBot
 ) -> MainWindow:
     """Four orders synced as drafts; in Xero SO-1 voided, SO-2 deleted, SO-3 paid, SO-4 left;
     then Refresh from Xero."""
@@ -50,13 +60,36 @@ def refreshed(
     # The run's own refresh saw the new drafts.
     assert [cell(window, ref, "xero_status") for ref in REFS] == ["Draft"] * 4
     for ref in ("SO-1", "SO-3"):
-        accountant(connected, ref, status="AUTHORISED")
-    accountant(connected, "SO-1", status="VOIDED")
-    accountant(connected, "SO-2", status="DELETED")
-    accountant(connected, "SO-3", pay="35.20")
+        accountant(sandbox, ref, status="AUTHORISED")
+    accountant(sandbox, "SO-1", status="VOIDED")
+    accountant(sandbox, "SO-2", status="DELETED")
+    accountant(sandbox, "SO-3", pay="35.20")
     window.commands[Command.REFRESH_FROM_XERO].trigger()
     wait_idle(window, qtbot)
     return window
+
+
+@pytest.fixture
+def refreshed(
+    window: MainWindow, connected: Sandbox, import_lines: Callable[..., object], qtbot: QtBot
+) -> MainWindow:
+    return refresh_after_the_accountant(window, connected, import_lines, qtbot)
+
+
+def test_a_refresh_changing_more_orders_than_read_at_once_shows_them_too(
+    window: MainWindow,
+    connected: Sandbox,
+    import_lines: Callable[..., object],
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Thousands of changed orders are read on a reader: here, more than one.
+    monkeypatch.setattr(main_window, "READ_AT_ONCE", 1)
+    refresh_after_the_accountant(window, connected, import_lines, qtbot)
+    shown = ["Voided", "Deleted", "Paid", "Draft"]
+    assert [cell(window, ref, "xero_status") for ref in REFS] == shown
+    assert [painted_text(window, ref, "xero_status") for ref in REFS] == shown
+    assert window.filter_bar.xero_flagged.text() == "Voided in Xero  2"
 
 
 def test_the_column_shows_what_became_of_each_invoice(refreshed: MainWindow) -> None:

@@ -486,11 +486,13 @@ class LogModel(QAbstractTableModel):
         self._put_rows(queries.log_rows(wanted) if wanted else {})
         self._update_counts()
 
-    def refresh_orders_in_background(self, order_ids: Iterable[int], rows: range) -> Job:
-        """:meth:`refresh_orders` for a run's rows on screen (``rows``), read on a reader job
-        with the status counts: the run's threads hold the interpreter lock often, and each
-        step of a read on the GUI thread would wait for it. The rows read are put wherever
-        they are then, unless the log was read again meanwhile."""
+    def refresh_orders_in_background(
+        self, order_ids: Iterable[int], rows: range | None = None
+    ) -> Job:
+        """:meth:`refresh_orders` read on a reader job with the status counts, for a run's rows
+        on screen (``rows``) or thousands of orders: the run's threads hold the interpreter
+        lock often, and each step of a read on the GUI thread would wait for it. The rows read
+        are put wherever they are then, unless the log was read again meanwhile."""
         wanted = self._loaded_among(order_ids, rows)
         generation = self._generation
 
