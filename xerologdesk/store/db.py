@@ -453,24 +453,29 @@ def write_transaction() -> Iterator[None]:
     """One write transaction (BEGIN IMMEDIATE): all of it is committed or none of it.
 
     SQLite rolls a transaction back by itself on some errors (a full disk, SQLITE_FULL); the
-    ROLLBACK peewee then sends fails with "no transaction is active" and would hide the real
-    error, which is raised instead.
+    ROLLBACK peewee then sends fails with "no transaction is active" (or, inside another
+    transaction, "no such savepoint") and would hide the real error, which is raised instead.
     """
     try:
         with database.atomic():
             yield
     except peewee.OperationalError as error:
-        if "no transaction is active" not in str(error):
+        if not _rolled_back_already(error):
             raise
         original = error.__context__
         while original is not None and (
-            not isinstance(original, peewee.DatabaseError)
-            or "no transaction is active" in str(original)
+            not isinstance(original, peewee.DatabaseError) or _rolled_back_already(original)
         ):
             original = original.__context__
         if original is None:
             raise
         raise original from None
+
+
+def _rolled_back_already(error: BaseException) -> bool:
+    """Whether ``error`` is a rollback's, failing because SQLite rolled back by itself."""
+    text = str(error)
+    return "no transaction is active" in text or "no such savepoint" in text
 
 
 # -- bulk writes -------------------------------------------------------------------------------
