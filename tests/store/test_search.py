@@ -374,11 +374,10 @@ def test_a_name_shared_by_thousands_of_orders_is_found(
     assert count_log(LogFilter(search="Harbour Deli 7")) == 3000
 
 
+@pytest.mark.parametrize("orders", ["trigram"], indirect=True)  # PostgreSQL's: its own test
 def test_sqlite_reads_the_names_then_their_orders_off_indexes(
     orders: list[Order],
 ) -> None:
-    if not folds_accents() or current() is POSTGRES:
-        pytest.skip("SQLite's trigram index (PostgreSQL's has a test of its own)")
     condition = matching("bakery")
     plan = "\n".join(
         row[3]
