@@ -81,6 +81,10 @@ def test_a_server_gone_mid_sync_never_doubles_an_invoice(
     assert cut, "the sync never sent an invoice"
     # The run's claims went with the connections: it stops rather than send without them.
     assert first.code == 2 and "could not be used" in first.err
+    assert (
+        "Nothing is half-written: what was saved before is kept, and a sync cut short is picked "
+        "up by the next one (nothing is sent to Xero twice)."
+    ) in first.err
     assert "Traceback" not in first.err
     assert alice("sync").code == 0
     assert {row["status"] for row in alice.log().values()} == {"succeeded"}

@@ -49,12 +49,15 @@ class NewerDatabaseError(DatabaseProblem):
 
 
 class ServerDatabaseError(DatabaseProblem):
-    """A PostgreSQL database (team mode) could not be reached or used; nothing was changed."""
+    """A PostgreSQL database (team mode) could not be reached or used; nothing is half-written
+    (a server gone mid-sync leaves its orders to the next sync, which adopts what reached Xero)."""
 
     def __init__(self, shown_url: str, what: str) -> None:
         super().__init__(
             shown_url,
-            f"The database {shown_url} could not be used: {what}. Nothing was changed. Check "
+            f"The database {shown_url} could not be used: {what}. Nothing is half-written: what "
+            "was saved before is kept, and a sync cut short is picked up by the next one "
+            "(nothing is sent to Xero twice). Check "
             "the database URL (--database-url, XEROLOGDESK_DATABASE_URL or Settings \u2192 "
             "Database), that the server runs and lets this user in (a password goes in the "
             "PGPASSFILE, never in the URL).",
