@@ -68,14 +68,15 @@ def _emit(event: str, **values: Any) -> None:
 
 
 def _rss_mb() -> tuple[float, float]:
-    """(resident now, peak resident) in MB."""
-    import resource
-
-    now = 0.0
+    """(resident now, peak resident) in MB, this program's own: Linux's ru_maxrss keeps the peak
+    of the image the child was started from (the parent, 1.2 GB just after it built the order
+    book), VmHWM only what ran since."""
+    fields = {}
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            now = int(line.split()[1]) / 1024
-    return now, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = int(value.split()[0]) / 1024
+    return fields["VmRSS"], fields["VmHWM"]
 
 
 # PySide6 6.12.0 on Python 3.11 drops one reference to None on every call of a method returning
