@@ -374,18 +374,23 @@ def test_a_name_shared_by_thousands_of_orders_is_found(
     assert count_log(LogFilter(search="Harbour Deli 7")) == 3000
 
 
-@pytest.mark.parametrize("orders", ["trigram"], indirect=True)  # PostgreSQL's: its own test
-def test_sqlite_reads_the_names_then_their_orders_off_indexes(
-    orders: list[Order],
-) -> None:
-    condition = matching("bakery")
-    plan = "\n".join(
+def _count_plan(text: str) -> str:
+    """SQLite's query plan for counting the orders matching ``text``."""
+    condition = matching(text)
+    return "\n".join(
         row[3]
         for row in store_db.database.execute_sql(
             f"EXPLAIN QUERY PLAN SELECT count(*) FROM log_entry WHERE {condition.sql}",
             condition.params,
         )
     )
+
+
+@pytest.mark.parametrize("orders", ["trigram"], indirect=True)  # PostgreSQL's: its own test
+def test_sqlite_reads_the_names_then_their_orders_off_indexes(
+    orders: list[Order],
+) -> None:
+    plan = _count_plan("bakery")
     for step in (
         f"SCAN {store_db.NAME_SEARCH_TABLE} VIRTUAL TABLE",  # the names holding the text
         "USING INDEX log_entry_customer (customer_name=?)",  # their orders, by name
@@ -400,14 +405,7 @@ def test_sqlite_reads_the_names_then_their_orders_off_indexes(
 def test_sqlite_lists_a_skus_orders_off_the_line_index_alone(orders: list[Order]) -> None:
     # Schema v13: order_line's product index ends in the order id, so a SKU's orders are read
     # without a line's row (1,005 lines of one SKU on a million orders: 120 ms from the disk).
-    condition = matching("sku-01234")
-    plan = "\n".join(
-        row[3]
-        for row in store_db.database.execute_sql(
-            f"EXPLAIN QUERY PLAN SELECT count(*) FROM log_entry WHERE {condition.sql}",
-            condition.params,
-        )
-    )
+    plan = _count_plan("sku-01234")
     assert "USING COVERING INDEX order_line_product (product_id=?)" in plan, plan
     assert count_log(LogFilter(search="sku-01234")) == len(_expected(orders, "sku-01234"))
 

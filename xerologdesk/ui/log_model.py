@@ -109,20 +109,6 @@ COLUMNS: tuple[Column, ...] = (
 COLUMN_INDEX = {column.key: number for number, column in enumerate(COLUMNS)}
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-# The roles LogModel.data answers.
-_ROLES = frozenset(
-    int(role)
-    for role in (
-        Qt.ItemDataRole.DisplayRole,
-        Qt.ItemDataRole.ToolTipRole,
-        Qt.ItemDataRole.TextAlignmentRole,
-        Qt.ItemDataRole.DecorationRole,
-        ORDER_ID_ROLE,
-        STATUS_ROLE,
-        ROW_ROLE,
-    )
-)
-
 # What a repaint asks of each cell (the item delegate's initStyleOption), formatted once a row
 # and kept: a repaint during a run then spends next to nothing in Python per cell, where each
 # call into Python may wait for the interpreter lock the run's threads hold.
@@ -132,6 +118,13 @@ _PAINTED_ROLES = tuple(
         Qt.ItemDataRole.DisplayRole,
         Qt.ItemDataRole.TextAlignmentRole,
         Qt.ItemDataRole.DecorationRole,
+    )
+)
+# The roles LogModel.data answers.
+_ROLES = frozenset(
+    (
+        *_PAINTED_ROLES,
+        *map(int, (Qt.ItemDataRole.ToolTipRole, ORDER_ID_ROLE, STATUS_ROLE, ROW_ROLE)),
     )
 )
 # Rows whose cells are kept formatted (a few screens' worth; started again when full).
