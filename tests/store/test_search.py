@@ -393,11 +393,12 @@ def test_sqlite_reads_the_names_then_their_orders_off_indexes(
     plan = _count_plan("bakery")
     for step in (
         f"SCAN {store_db.NAME_SEARCH_TABLE} VIRTUAL TABLE",  # the names holding the text
-        "USING INDEX log_entry_customer (customer_name=?)",  # their orders, by name
+        "INDEX log_entry_customer",  # their orders, by name (with or without posted date)
         "USING INDEX log_entry_customer_reference (customer_reference=?)",  # by reference
         f"SCAN {store_db.SEARCH_TABLE} VIRTUAL TABLE",  # the orders' refs and invoice numbers
     ):
         assert step in plan, plan
+    assert "(customer_name=?)" in plan, plan
     assert "SCAN log_entry" not in plan, plan
 
 
@@ -408,6 +409,21 @@ def test_sqlite_lists_a_skus_orders_off_the_line_index_alone(orders: list[Order]
     plan = _count_plan("sku-01234")
     assert "USING COVERING INDEX order_line_product (product_id=?)" in plan, plan
     assert count_log(LogFilter(search="sku-01234")) == len(_expected(orders, "sku-01234"))
+
+
+@pytest.mark.parametrize("orders", ["trigram"], indirect=True)  # PostgreSQL sorts its own way
+def test_sqlite_sorts_a_customers_orders_by_posted_date_off_an_index(
+    orders: list[Order],
+) -> None:
+    # Schema v14: a search matching a customer's orders pages them by posted date (the log's
+    # first sort) off (customer_name, posted_date), not off their rows.
+    search = LogFilter(search="bakery")
+    sql, params = queries._page_query(search, "posted_date", True, 0, 50).sql()
+    plan = "\n".join(
+        row[3] for row in store_db.database.execute_sql(f"EXPLAIN QUERY PLAN {sql}", params)
+    )
+    assert "INDEX log_entry_customer_posted (customer_name=?)" in plan, plan
+    assert _refs(search, 50) == _expected(orders, "bakery")[:50]
 
 
 # The search index as schema v11 left it (SQLite): one row per order holding its ref, customer
