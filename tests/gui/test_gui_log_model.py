@@ -23,6 +23,7 @@ from PySide6.QtGui import QIcon
 from pytestqt.qtbot import QtBot
 
 from xerologdesk.store import queries
+from xerologdesk.store.models import database
 from xerologdesk.store.queries import LogFilter
 from xerologdesk.ui import log_model
 from xerologdesk.ui.desktop import Desktop
@@ -119,6 +120,28 @@ def test_a_write_elsewhere_repaints_a_log_too_big_to_count_at_once_in_place(
     log_of_25._poll_changes()  # (or the poll's timer, whichever comes first)
     qtbot.waitUntil(lambda: not model.behind() and not model.reading, timeout=WAIT_MS)
     assert (resets, model.rowCount()) == ([], 25)
+
+
+def test_a_reading_shown_in_place_repaints_only_the_rows_that_changed(
+    log_of_25: MainWindow, qtbot: QtBot
+) -> None:
+    # The end of a run reads the log again and shows it in place: rows that read the same keep
+    # their cells, and nothing is repainted unless something on screen changed.
+    model, view = log_of_25.model, log_of_25.view
+    wait_idle(log_of_25, qtbot)
+    changed: list[tuple[int, int]] = []
+    model.dataChanged.connect(lambda top, bottom: changed.append((top.row(), bottom.row())))
+    held = model.row_at(3)
+    with qtbot.waitSignal(model.reloaded, timeout=WAIT_MS):
+        view.reload_in_background()
+    assert (changed, model.repainted, model.row_at(3) is held) == ([], False, True)
+    ref = held.order_ref  # type: ignore[union-attr]
+    database.execute_sql("UPDATE log_entry SET note = 'on hold' WHERE order_ref = ?", [ref])
+    with qtbot.waitSignal(model.reloaded, timeout=WAIT_MS):
+        view.reload_in_background()
+    assert (changed, model.repainted) == ([(3, 3)], True)
+    assert model.row_at(3).note == "on hold"  # type: ignore[union-attr]
+    assert refs_shown(log_of_25) == refs_in_sql(LogFilter(), *model.sort_order)
 
 
 def test_a_paint_asks_for_a_cells_roles_together_and_gets_what_data_answers(

@@ -242,6 +242,17 @@ def _formatted(row: LogRow) -> tuple[dict[int, Any], ...]:
     )
 
 
+def _spans(numbers: list[int]) -> list[tuple[int, int]]:
+    """Ascending ``numbers`` as (first, last) of each run of consecutive ones."""
+    spans: list[tuple[int, int]] = []
+    for number in numbers:
+        if spans and spans[-1][1] == number - 1:
+            spans[-1] = (spans[-1][0], number)
+        else:
+            spans.append((number, number))
+    return spans
+
+
 @dataclass(frozen=True)
 class LogQuery:
     """What the log shows: its filter and its sort (pages of ``page_size`` rows)."""
@@ -327,6 +338,7 @@ class LogModel(QAbstractTableModel):
         # written since (the end of a run reloads, then the poll sees the run's writes) is free.
         self._read_at: tuple[object, object] | None = None
         self._reading: Job | None = None  # a reload's reading under way on a reader
+        self.repainted = False  # whether the last show changed what the rows show
 
     # -- what it shows -------------------------------------------------------------------------
 
@@ -409,8 +421,9 @@ class LogModel(QAbstractTableModel):
         kept = in_place and self._exact and reading.count == self._count
         if kept:
             self._generation += 1
-            self._repaint_all(reading.pages, reading.marker)
+            self.repainted = self._repaint_changed(reading.pages, reading.marker)
         else:
+            self.repainted = True
             self.beginResetModel()
             self._pages = OrderedDict(reading.pages)
             self._formatted.clear()
@@ -425,14 +438,28 @@ class LogModel(QAbstractTableModel):
         self.reloaded.emit()
         return kept
 
-    def _repaint_all(self, pages: dict[int, list[LogRow]], marker: tuple[object, object]) -> None:
-        """Hold ``pages`` (read at ``marker``) instead of the pages loaded, and repaint every
-        row where it is."""
+    def _repaint_changed(
+        self, pages: dict[int, list[LogRow]], marker: tuple[object, object]
+    ) -> bool:
+        """Hold ``pages`` (read at ``marker``) instead of the pages loaded, keeping each row that
+        reads the same as the one held (and its formatted cells), and repaint the rows that
+        changed where they are: the end of a run or of a refresh that changed nothing on screen
+        repaints nothing. True when a row changed."""
+        held = self._pages
+        changed: list[int] = []
+        for page, rows in pages.items():
+            before = held.get(page) or []
+            for offset, row in enumerate(rows):
+                if offset < len(before) and before[offset] == row:
+                    rows[offset] = before[offset]
+                else:
+                    changed.append(page * self._page_size + offset)
         self._pages = OrderedDict(pages)
-        self._formatted.clear()
         self._read_at = marker
-        if self._count:
-            self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, len(COLUMNS) - 1))
+        last = len(COLUMNS) - 1
+        for first, final in _spans(changed):
+            self.dataChanged.emit(self.index(first, 0), self.index(final, last))
+        return bool(changed)
 
     def _count_in_background(self) -> None:
         """Count the filter's rows on a reader job; :meth:`_apply_count` gets it."""

@@ -143,10 +143,11 @@ class LogView(QTableView):
 
     def _show_reading(self, reading: LogReading) -> None:
         self._keeping_place(lambda: self._model.show(reading, in_place=True))
-        # Painted in this turn of the event loop, before the work that follows starts on its
-        # threads (the problems' count, a refresh from Xero): beside them the repaint took
-        # two or three times as long.
-        self.viewport().repaint()
+        if self._model.repainted:
+            # Painted in this turn of the event loop, before the work that follows starts on
+            # its threads (the problems' count, a refresh from Xero): beside them the repaint
+            # took two or three times as long. Nothing changed on screen: nothing to paint.
+            self.viewport().repaint()
 
     def _keeping_place(self, reload: Callable[[], bool]) -> None:
         """``reload`` the model (True: it kept the rows in place, else it reset the view), then
