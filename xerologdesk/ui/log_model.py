@@ -456,10 +456,14 @@ class LogModel(QAbstractTableModel):
                     changed.append(page * self._page_size + offset)
         self._pages = OrderedDict(pages)
         self._read_at = marker
-        last = len(COLUMNS) - 1
-        for first, final in _spans(changed):
-            self.dataChanged.emit(self.index(first, 0), self.index(final, last))
+        self._repaint_rows(changed)
         return bool(changed)
+
+    def _repaint_rows(self, numbers: list[int]) -> None:
+        """Repaint the rows numbered ``numbers`` (ascending), each run of them at once."""
+        last = len(COLUMNS) - 1
+        for first, final in _spans(numbers):
+            self.dataChanged.emit(self.index(first, 0), self.index(final, last))
 
     def _count_in_background(self) -> None:
         """Count the filter's rows on a reader job; :meth:`_apply_count` gets it."""
@@ -534,12 +538,13 @@ class LogModel(QAbstractTableModel):
         return [row.id for _, _, row in self._loaded(rows) if row.id in wanted]
 
     def _put_rows(self, fresh: dict[int, LogRow]) -> None:
-        """Put rows read again where they are loaded, and repaint each."""
+        """Put rows read again where they are loaded, and repaint them."""
+        changed: list[int] = []
         for page, offset, row in list(self._loaded(None)):
             if row.id in fresh:
                 self._pages[page][offset] = fresh[row.id]
-                number = page * self._page_size + offset
-                self.dataChanged.emit(self.index(number, 0), self.index(number, len(COLUMNS) - 1))
+                changed.append(page * self._page_size + offset)
+        self._repaint_rows(sorted(changed))
 
     def _loaded(self, rows: range | None) -> Iterable[tuple[int, int, LogRow]]:
         """(page, offset, row) of the loaded rows, of those numbered in ``rows`` when given."""
